@@ -1,0 +1,42 @@
+"""Immutable summaries that cross from the sync worker to the UI thread (over queued signals)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from legevakt.worklist.census import Census
+from legevakt.worklist.models import Alert, Entry
+
+
+class LinkMode(StrEnum):
+    PUSH = "push"  # websocket notifications, with periodic full snapshots
+    POLL = "poll"  # periodic fetches only
+    OFFLINE = "offline"  # the last attempt failed; the list may be out of date
+    CONNECTING = "connecting"  # no attempt finished yet
+
+
+@dataclass(frozen=True, slots=True)
+class LinkStatus:
+    mode: LinkMode
+    last_complete_at: datetime | None  # the last complete snapshot (the list's age counts from here)
+    last_attempt_at: datetime | None
+    problem: str | None = None  # plain words for the user; never patient data
+    pending_writes: int = 0
+    demo: bool = False
+    platform: str = ""  # base URL shown in the status bar tooltip
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeSummary:
+    """What changed in one step. The UI applies it incrementally (no model reset)."""
+
+    upserted: tuple[Entry, ...]  # entries to show or update: present and dropped
+    removed: tuple[str, ...]  # encounter refs to take off the queue view (departed)
+    alerts: tuple[Alert, ...]  # alerts raised, changed or resolved (latest form)
+    link: LinkStatus
+    census: Census
+    complete: bool  # this step came from a complete snapshot
+    initial: bool = False  # the first summary after start: everything known so far
+    problems: tuple[str, ...] = field(default=())  # why a snapshot was incomplete, in plain words

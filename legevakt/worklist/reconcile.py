@@ -1,0 +1,501 @@
+"""Reconciliation: previous state + snapshot + clock -> new state, events and alert changes.
+
+Pure and linear. The work per cycle is C-level set and dict-view differences over encounter ids and
+versions to find what changed, then Python work only for the changed encounters ("touched") and for
+the deadlines that fell due. See DESIGN.md section 4 for the table this implements.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from legevakt.worklist.models import (
+    Alert,
+    AlertKind,
+    AlertStatus,
+    DepartureReason,
+    Encounter,
+    EncounterStatus,
+    Entry,
+    Fate,
+    Patient,
+    Severity,
+    departure_reason,
+)
+from legevakt.worklist.snapshot import Snapshot, WorklistState
+from legevakt.worklist.triage import MTS, TriageScale
+
+SYNC_KEY = "platform"
+MASS_KEY = "queue"
+
+
+@dataclass(frozen=True, slots=True)
+class ReconcileConfig:
+    scale: TriageScale = MTS
+    not_triaged_after: timedelta = timedelta(minutes=15)
+    sync_stale_warning: timedelta = timedelta(seconds=15)
+    sync_stale_critical: timedelta = timedelta(seconds=60)
+    mass_departure_min_entries: int = 5  # more than this many ...
+    mass_departure_share: float = 0.30  # ... and more than this share of the queue, in one cycle
+
+
+class EventKind(StrEnum):
+    ARRIVED = "arrived"
+    DEPARTED = "departed"
+    DROPPED = "dropped"
+    RETURNED = "returned"  # a dropped entry is back in the queue
+    CLOSED = "closed"  # a person closed a dropped entry
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    kind: EventKind
+    encounter: str
+    at: datetime
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciled:
+    state: WorklistState
+    changed: Mapping[str, Entry]  # entries that are new or whose data or fate changed
+    events: tuple[Event, ...]
+    alerts: tuple[Alert, ...]  # alerts raised, escalated or resolved in this step (latest form)
+
+
+class _Work:
+    """Mutable working copies for one step; frozen into a new WorklistState at the end."""
+
+    def __init__(self, state: WorklistState, now: datetime, config: ReconcileConfig) -> None:
+        self.now = now
+        self.config = config
+        self.state = state
+        self.entries = dict(state.entries)
+        self.live = set(state.live)
+        self.alerts = dict(state.alerts)
+        self.open_keys = dict(state.open_keys)
+        self.by_identity = dict(state.by_identity)
+        self.deadlines = list(state.deadlines)
+        self.seq = state.alert_seq
+        self.changed: dict[str, Entry] = {}
+        self.events: list[Event] = []
+        self.alert_changes: dict[str, Alert] = {}
+
+    # -- alerts -------------------------------------------------------------------------------
+    def raise_alert(self, kind: AlertKind, severity: Severity, key: str, encounter: str | None,
+                    detail: str, related: tuple[str, ...] = ()) -> Alert:
+        """Open an alert for the condition, or escalate the open one. Never two open for one condition."""
+        alert_id = self.open_keys.get((kind, key))
+        if alert_id is not None:
+            alert = self.alerts[alert_id]
+            if severity is Severity.CRITICAL and alert.severity is Severity.WARNING:
+                # Escalation needs a fresh acknowledgement: a critical alert is never silently acked.
+                alert = replace(alert, severity=severity, status=AlertStatus.OPEN, detail=detail,
+                                acknowledged_by=None, acknowledged_at=None, ack_comment=None)
+                self._put(alert)
+            elif alert.related != related or alert.detail != detail:
+                alert = replace(alert, related=related, detail=detail)
+                self._put(alert)
+            return alert
+        self.seq += 1
+        alert = Alert(id=f"AL-{self.seq:06d}", kind=kind, severity=severity, key=key, encounter=encounter,
+                      raised_at=self.now, detail=detail, related=related)
+        self.open_keys[(kind, key)] = alert.id
+        self._put(alert)
+        return alert
+
+    def clear_alert(self, kind: AlertKind, key: str, evidence: str) -> None:
+        alert_id = self.open_keys.pop((kind, key), None)
+        if alert_id is None:
+            return
+        alert = replace(self.alerts.pop(alert_id), status=AlertStatus.RESOLVED, resolved_at=self.now,
+                        resolved_by=None, resolution=evidence)
+        self.alert_changes[alert.id] = alert
+
+    def _put(self, alert: Alert) -> None:
+        self.alerts[alert.id] = alert
+        self.alert_changes[alert.id] = alert
+
+    def has_alert(self, kind: AlertKind, key: str) -> bool:
+        return (kind, key) in self.open_keys
+
+    # -- entries ------------------------------------------------------------------------------
+    def put_entry(self, entry: Entry) -> None:
+        old = self.entries.get(entry.ref)
+        if old == entry:
+            return
+        self.entries[entry.ref] = entry
+        self.changed[entry.ref] = entry
+        if entry.fate is Fate.DEPARTED:
+            self.live.discard(entry.ref)
+        else:
+            self.live.add(entry.ref)
+        self._reindex_identity(old, entry)
+        self.time_alerts(entry)
+
+    def _reindex_identity(self, old: Entry | None, new: Entry) -> None:
+        old_id = _identity(old) if old is not None and _counts_as_duplicate(old) else None
+        new_id = _identity(new) if _counts_as_duplicate(new) else None
+        if old_id == new_id:
+            if new_id is not None:
+                self._check_duplicates(new_id)
+            return
+        if old_id is not None:
+            refs = self.by_identity.get(old_id, frozenset()) - {new.ref}
+            if refs:
+                self.by_identity[old_id] = refs
+            else:
+                self.by_identity.pop(old_id, None)
+            self._check_duplicates(old_id)
+            self.clear_alert(AlertKind.DUPLICATE_PATIENT, new.ref, "no longer shares an identifier")
+        if new_id is not None:
+            self.by_identity[new_id] = self.by_identity.get(new_id, frozenset()) | {new.ref}
+            self._check_duplicates(new_id)
+
+    def _check_duplicates(self, identity: str) -> None:
+        refs = sorted(self.by_identity.get(identity, frozenset()),
+                      key=lambda r: (self.entries[r].arrived_at, r))
+        if not refs:
+            return
+        first, rest = refs[0], refs[1:]
+        self.clear_alert(AlertKind.DUPLICATE_PATIENT, first, "the other active encounter is gone")
+        for ref in rest:
+            self.raise_alert(AlertKind.DUPLICATE_PATIENT, Severity.WARNING, ref, ref,
+                             f"same patient identifier as {first}", related=(first,))
+
+    # -- time ---------------------------------------------------------------------------------
+    def time_alerts(self, entry: Entry) -> None:
+        """(Re)evaluate TRIAGE_OVERDUE and NOT_TRIAGED for one entry now; schedule the next check."""
+        ref, enc, now = entry.ref, entry.encounter, self.now
+        waiting = entry.fate is not Fate.DEPARTED and enc.status.waiting_for_doctor and enc.doctor is None
+        level = self.config.scale.level(enc.triage) if waiting else None
+        if level is not None:
+            target = timedelta(minutes=level.target_minutes)
+            t1, t2 = entry.arrived_at + target, entry.arrived_at + 2 * target
+            detail = f"waiting past the {level.code} target of {level.target_minutes} min"
+            if now >= t2:
+                self.raise_alert(AlertKind.TRIAGE_OVERDUE, Severity.CRITICAL, ref, ref,
+                                 detail.replace("past", "past twice"))
+            elif now >= t1:
+                alert = self.state.open_alert(AlertKind.TRIAGE_OVERDUE, ref)
+                if alert is not None and alert.severity is Severity.CRITICAL:
+                    self.clear_alert(AlertKind.TRIAGE_OVERDUE, ref, "triage target changed")
+                self.raise_alert(AlertKind.TRIAGE_OVERDUE, Severity.WARNING, ref, ref, detail)
+                heapq.heappush(self.deadlines, (t2, ref, AlertKind.TRIAGE_OVERDUE.value, enc.version))
+            else:
+                self.clear_alert(AlertKind.TRIAGE_OVERDUE, ref, "within the triage target")
+                heapq.heappush(self.deadlines, (t1, ref, AlertKind.TRIAGE_OVERDUE.value, enc.version))
+        else:
+            reason = "a doctor has taken over" if entry.fate is not Fate.DEPARTED else "departed"
+            self.clear_alert(AlertKind.TRIAGE_OVERDUE, ref, reason)
+        untriaged = (entry.fate is not Fate.DEPARTED and enc.status is EncounterStatus.ARRIVED
+                     and enc.triage is None)
+        if untriaged:
+            due = entry.arrived_at + self.config.not_triaged_after
+            if now >= due:
+                minutes = int(self.config.not_triaged_after.total_seconds() // 60)
+                self.raise_alert(AlertKind.NOT_TRIAGED, Severity.WARNING, ref, ref,
+                                 f"arrived and not triaged after {minutes} min")
+            else:
+                heapq.heappush(self.deadlines, (due, ref, AlertKind.NOT_TRIAGED.value, enc.version))
+        else:
+            self.clear_alert(AlertKind.NOT_TRIAGED, ref,
+                             "triaged" if entry.fate is not Fate.DEPARTED else "departed")
+
+    def run_deadlines(self) -> None:
+        heap, now = self.deadlines, self.now
+        while heap and heap[0][0] <= now:
+            _, ref, _, version = heapq.heappop(heap)
+            entry = self.entries.get(ref)
+            if entry is not None and entry.encounter.version == version and ref in self.live:
+                self.time_alerts(entry)
+
+    def sync_freshness(self, last_complete: datetime | None) -> None:
+        since = last_complete if last_complete is not None else self.state.started_at
+        if since is None:
+            return
+        age = self.now - since
+        if age >= self.config.sync_stale_critical:
+            self.raise_alert(AlertKind.SYNC_STALE, Severity.CRITICAL, SYNC_KEY, None,
+                             f"no complete snapshot for {int(age.total_seconds())} s")
+        elif age >= self.config.sync_stale_warning:
+            self.raise_alert(AlertKind.SYNC_STALE, Severity.WARNING, SYNC_KEY, None,
+                             f"no complete snapshot for {int(age.total_seconds())} s")
+        else:
+            self.clear_alert(AlertKind.SYNC_STALE, SYNC_KEY, "a complete snapshot arrived")
+
+    def freeze(self, **changes: object) -> Reconciled:
+        fields: dict[str, object] = dict(
+            entries=self.entries, live=frozenset(self.live), alerts=self.alerts, open_keys=self.open_keys,
+            by_identity=self.by_identity, deadlines=tuple(self.deadlines), alert_seq=self.seq,
+        )
+        fields.update(changes)
+        state = replace(self.state, **fields)  # type: ignore[arg-type]
+        return Reconciled(state=state, changed=self.changed, events=tuple(self.events),
+                          alerts=tuple(self.alert_changes.values()))
+
+
+def _identity(entry: Entry) -> str | None:
+    pat = entry.patient
+    if pat is not None and pat.identifier:
+        return f"{pat.identifier_system}|{pat.identifier}"
+    return entry.encounter.patient_ref
+
+
+def _counts_as_duplicate(entry: Entry) -> bool:
+    return entry.fate is Fate.PRESENT and entry.encounter.status.is_active
+
+
+def tick(state: WorklistState, now: datetime, config: ReconcileConfig = ReconcileConfig()) -> Reconciled:
+    """Advance the clock with no new data: deadlines that fell due and sync freshness."""
+    work = _Work(state, now, config)
+    work.run_deadlines()
+    work.sync_freshness(state.last_complete_at)
+    return work.freeze()
+
+
+def reconcile(state: WorklistState, snapshot: Snapshot, now: datetime,
+              config: ReconcileConfig = ReconcileConfig()) -> Reconciled:
+    """Fold one snapshot into the state. An incomplete snapshot changes no entry: it only ages the data."""
+    if not snapshot.complete:
+        return tick(state, now, config)
+
+    work = _Work(state, now, config)
+    list_now = snapshot.list_items
+    encounters = snapshot.encounters
+
+    touched: set[str] = {ref for ref, _ in snapshot.versions.items() - state.seen.items()}
+    touched |= list_now ^ state.in_list
+    touched |= state.live - encounters.keys()
+    for pref, _ in snapshot.patient_versions.items() - state.seen_patients.items():
+        touched.update(snapshot.encounters_by_patient.get(pref, ()))
+
+    left_list = state.in_list - list_now
+    mass = (len(left_list) > config.mass_departure_min_entries
+            and len(left_list) > config.mass_departure_share * len(state.in_list))
+    held: list[str] = []
+
+    for ref in sorted(touched):
+        prev = state.entries.get(ref)
+        enc = encounters.get(ref)
+        in_list = ref in list_now
+        if mass and ref in left_list and prev is not None and prev.fate is not Fate.DEPARTED:
+            held.append(ref)
+            _hold_for_mass_departure(work, prev, enc, snapshot)
+            continue
+        _classify(work, ref, prev, enc, in_list, snapshot)
+
+    if mass:
+        work.raise_alert(AlertKind.MASS_DEPARTURE, Severity.CRITICAL, MASS_KEY, None,
+                         f"{len(left_list)} of {len(state.in_list)} entries left the queue in one cycle; "
+                         "suspected platform fault: confirm each one", related=tuple(sorted(held)))
+    _settle_mass_departure(work)
+
+    work.run_deadlines()
+    work.sync_freshness(now)
+    return work.freeze(seen=snapshot.versions, seen_patients=snapshot.patient_versions, in_list=list_now,
+                       last_complete_at=now)
+
+
+def _classify(work: _Work, ref: str, prev: Entry | None, enc: Encounter | None, in_list: bool,
+              snapshot: Snapshot) -> None:
+    now = work.now
+    if enc is None:
+        if prev is None or prev.fate is Fate.DEPARTED:
+            return  # nothing known, or already gone: not our concern
+        if in_list:
+            # Listed but unreadable: keep the last known data, it is still in the queue.
+            if not prev.in_list:
+                work.put_entry(replace(prev, in_list=True, ever_in_list=True))
+            return
+        _drop(work, prev, confirmed=False, in_list=False)
+        return
+
+    patient = snapshot.patients.get(enc.patient_ref) if enc.patient_ref else None
+    if patient is None and prev is not None:
+        patient = prev.patient
+
+    if enc.status.is_terminal:
+        if prev is None and not in_list:
+            return  # a confirming read of something we never tracked
+        base = prev or _new_entry(enc, patient, in_list, now)
+        reason = departure_reason(enc.status, enc.disposition)
+        entry = replace(base, encounter=enc, patient=patient, fate=Fate.DEPARTED, in_list=in_list,
+                        ever_in_list=base.ever_in_list or in_list,
+                        left_at=base.left_at if base.fate is Fate.DEPARTED else now, departure=reason)
+        if base.fate is not Fate.DEPARTED or prev is None:
+            work.events.append(Event(EventKind.DEPARTED, ref, now, reason.value))
+        work.put_entry(entry)
+        work.clear_alert(AlertKind.DROPPED_FROM_QUEUE, ref, f"encounter is {enc.status.value}")
+        work.clear_alert(AlertKind.NOT_IN_QUEUE, ref, f"encounter is {enc.status.value}")
+        if in_list:
+            work.raise_alert(AlertKind.STALE_ENTRY, Severity.WARNING, ref, ref,
+                             f"in the queue list but the encounter is {enc.status.value}")
+        else:
+            work.clear_alert(AlertKind.STALE_ENTRY, ref, "removed from the queue list")
+        return
+
+    work.clear_alert(AlertKind.STALE_ENTRY, ref, "encounter is active")
+    if in_list:
+        if prev is None:
+            entry = _new_entry(enc, patient, True, now)
+            work.events.append(Event(EventKind.ARRIVED, ref, now))
+        else:
+            if prev.fate is not Fate.PRESENT:
+                work.events.append(Event(EventKind.RETURNED, ref, now))
+            entry = replace(prev, encounter=enc, patient=patient, fate=Fate.PRESENT, in_list=True,
+                            ever_in_list=True, left_at=None, departure=None, drop_confirmed=False,
+                            mass_departure=False)
+        work.put_entry(entry)
+        work.clear_alert(AlertKind.DROPPED_FROM_QUEUE, ref, "back in the queue list")
+        work.clear_alert(AlertKind.NOT_IN_QUEUE, ref, "added to the queue list")
+        return
+
+    # Active, but not in the List.
+    if prev is not None and prev.fate is Fate.DEPARTED:
+        # A person closed this one; it only comes back by re-entering the List.
+        if prev.encounter != enc:
+            work.entries[ref] = replace(prev, encounter=enc, patient=patient)
+        return
+    if prev is not None and prev.ever_in_list:
+        _drop(work, replace(prev, encounter=enc, patient=patient), confirmed=True, in_list=False)
+        return
+    if not enc.at_clinic:
+        return  # never ours
+    entry = prev or _new_entry(enc, patient, False, now)
+    if prev is None:
+        work.events.append(Event(EventKind.ARRIVED, ref, now))
+    work.put_entry(replace(entry, encounter=enc, patient=patient, fate=Fate.PRESENT, in_list=False))
+    work.raise_alert(AlertKind.NOT_IN_QUEUE, Severity.CRITICAL, ref, ref,
+                     "active at the clinic but never in the queue list")
+
+
+def _drop(work: _Work, prev: Entry, *, confirmed: bool, in_list: bool) -> None:
+    ref = prev.ref
+    first = prev.fate is not Fate.DROPPED
+    entry = replace(prev, fate=Fate.DROPPED, in_list=in_list,
+                    left_at=work.now if first else prev.left_at,
+                    drop_confirmed=confirmed or (prev.drop_confirmed and not first))
+    if first:
+        work.events.append(Event(EventKind.DROPPED, ref, work.now, "confirmed" if confirmed else "unconfirmed"))
+    work.put_entry(entry)
+    detail = ("left the queue list while the encounter is still active" if entry.drop_confirmed
+              else "left the queue list and the encounter could not be read (unconfirmed)")
+    work.raise_alert(AlertKind.DROPPED_FROM_QUEUE, Severity.CRITICAL, ref, ref, detail)
+
+
+def _new_entry(enc: Encounter, patient: Patient | None, in_list: bool, now: datetime) -> Entry:
+    return Entry(encounter=enc, patient=patient, fate=Fate.PRESENT,
+                 in_list=in_list, ever_in_list=in_list, first_seen=now,
+                 arrived_at=enc.arrived_at if enc.arrived_at is not None else now)
+
+
+def _hold_for_mass_departure(work: _Work, prev: Entry, enc: Encounter | None, snapshot: Snapshot) -> None:
+    """Many left at once: keep each as a dropped tombstone until a person confirms it."""
+    if enc is not None:
+        patient = snapshot.patients.get(enc.patient_ref) if enc.patient_ref else None
+        prev = replace(prev, encounter=enc, patient=patient or prev.patient)
+    first = prev.fate is not Fate.DROPPED
+    entry = replace(prev, fate=Fate.DROPPED, in_list=False, mass_departure=True,
+                    left_at=work.now if first else prev.left_at,
+                    drop_confirmed=enc is not None and enc.status.is_active)
+    if first:
+        work.events.append(Event(EventKind.DROPPED, prev.ref, work.now, "mass departure"))
+    work.put_entry(entry)
+    state = enc.status.value if enc is not None else "unreadable"
+    work.raise_alert(AlertKind.DROPPED_FROM_QUEUE, Severity.CRITICAL, prev.ref, prev.ref,
+                     f"left the queue in a mass departure (encounter {state}); confirm before closing")
+
+
+def _settle_mass_departure(work: _Work) -> None:
+    alert_id = work.open_keys.get((AlertKind.MASS_DEPARTURE, MASS_KEY))
+    if alert_id is None:
+        return
+    members = work.alerts[alert_id].related
+    if all(not work.has_alert(AlertKind.DROPPED_FROM_QUEUE, ref) for ref in members):
+        work.clear_alert(AlertKind.MASS_DEPARTURE, MASS_KEY, f"all {len(members)} entries confirmed")
+
+
+# -- people act on alerts ----------------------------------------------------------------------
+
+class AlertActionError(ValueError):
+    """A person's action on an alert is not allowed; the message says why (no patient data)."""
+
+
+def acknowledge(state: WorklistState, alert_id: str, by: str, comment: str | None, now: datetime) -> Reconciled:
+    alert = _find_open(state, alert_id)
+    by = by.strip()
+    if not by:
+        raise AlertActionError("who acknowledges must be given")
+    text = (comment or "").strip()
+    if alert.severity is Severity.CRITICAL and not text:
+        raise AlertActionError(f"alert {alert_id} is critical: a comment is required to acknowledge it")
+    if alert.status is AlertStatus.ACKNOWLEDGED:
+        raise AlertActionError(f"alert {alert_id} is already acknowledged")
+    work = _Work(state, now, ReconcileConfig())
+    work._put(replace(alert, status=AlertStatus.ACKNOWLEDGED, acknowledged_by=by, acknowledged_at=now,
+                      ack_comment=text or None))
+    return work.freeze()
+
+
+def resolve(state: WorklistState, alert_id: str, by: str, reason: str, now: datetime,
+            config: ReconcileConfig = ReconcileConfig()) -> Reconciled:
+    """A person resolves an alert with a reason. Resolving a drop takes the tombstone off the queue."""
+    alert = _find_open(state, alert_id)
+    by, reason = by.strip(), reason.strip()
+    if not by:
+        raise AlertActionError("who resolves must be given")
+    if not reason:
+        raise AlertActionError("a reason is required to resolve an alert")
+    work = _Work(state, now, config)
+    work.open_keys.pop((alert.kind, alert.key), None)
+    del work.alerts[alert.id]
+    work.alert_changes[alert.id] = replace(alert, status=AlertStatus.RESOLVED, resolved_by=by, resolved_at=now,
+                                           resolution=reason)
+    if alert.kind is AlertKind.DROPPED_FROM_QUEUE and alert.encounter is not None:
+        entry = state.entries.get(alert.encounter)
+        if entry is not None and entry.fate is Fate.DROPPED:
+            enc = entry.encounter
+            departure = (departure_reason(enc.status, enc.disposition) if enc.status.is_terminal
+                         else DepartureReason.CLOSED_BY_USER)
+            work.put_entry(replace(entry, fate=Fate.DEPARTED, departure=departure, left_at=entry.left_at or now))
+            work.events.append(Event(EventKind.CLOSED, entry.ref, now, departure.value))
+        _settle_mass_departure(work)
+    elif alert.kind is AlertKind.MASS_DEPARTURE:
+        pass  # each held entry still needs its own confirmation
+    return work.freeze()
+
+
+def _find_open(state: WorklistState, alert_id: str) -> Alert:
+    alert = state.alerts.get(alert_id)
+    if alert is None:
+        raise AlertActionError(f"no open alert with id {alert_id} (unknown, or already resolved)")
+    return alert
+
+
+def restore(entries: Iterable[Entry], alerts: Iterable[Alert], *, seen: Mapping[str, str] | None = None,
+            in_list: Iterable[str] = (), last_complete_at: datetime | None = None, alert_seq: int = 0,
+            now: datetime, config: ReconcileConfig = ReconcileConfig()) -> WorklistState:
+    """Rebuild a state from what the store kept, so a restart compares against what was last seen."""
+    base = WorklistState(started_at=now, last_complete_at=last_complete_at, alert_seq=alert_seq,
+                         in_list=frozenset(in_list), seen=dict(seen or {}))
+    open_alerts = {a.id: a for a in alerts if a.is_open}
+    base = replace(base, alerts=open_alerts, open_keys={(a.kind, a.key): a.id for a in open_alerts.values()},
+                   alert_seq=max([alert_seq, *(_seq_of(a.id) for a in open_alerts.values())]))
+    work = _Work(base, now, config)
+    for entry in entries:
+        work.put_entry(entry)
+    result = work.freeze()
+    return result.state
+
+
+def _seq_of(alert_id: str) -> int:
+    try:
+        return int(alert_id.rsplit("-", 1)[-1])
+    except ValueError:
+        return 0
+
