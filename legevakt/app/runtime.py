@@ -1,0 +1,142 @@
+"""Composition root: wires settings, store, FHIR client, assembler and engine for one clinic.
+
+Used by the desktop service (in its worker thread) and by the headless commands alike, so both run the
+same code path.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from legevakt.app.settings import Settings
+from legevakt.app.summary import ChangeSummary, LinkMode, LinkStatus
+from legevakt.store.db import Store, open_store
+from legevakt.store.writer import DbWriter
+from legevakt.sync.assemble import SnapshotAssembler
+from legevakt.sync.engine import CycleOutcome, SyncEngine, utcnow
+from legevakt.sync.fhir import FhirClient, TokenSource
+from legevakt.worklist.census import census, shift_at
+from legevakt.worklist.models import Fate
+from legevakt.worklist.reconcile import Reconciled
+from legevakt.worklist.snapshot import WorklistState
+
+log = logging.getLogger("legevakt.app")
+
+CLINIC_TZ = ZoneInfo("Europe/Oslo")
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    store: Store
+    writer: DbWriter
+    client: FhirClient
+    engine: SyncEngine
+    demo: bool = False
+
+    @classmethod
+    def open(cls, settings: Settings, *, tokens: TokenSource | None = None, demo: bool = False) -> Runtime:
+        store = open_store(settings.data_path())
+        writer = DbWriter(store)
+        client = FhirClient(settings.platform, timeout=settings.timeout_seconds, verify=settings.verify_tls,
+                            tokens=tokens)
+        config = settings.reconcile_config()
+        assembler = SnapshotAssembler(client, settings.location, config.scale)
+        state = store.load_state(utcnow(), config)
+
+        def persist(result: Reconciled, actor: str) -> None:
+            writer.submit(lambda s: s.save(result, actor=actor)).result()
+
+        engine = SyncEngine(assembler, persist, state, config)
+        return cls(settings, store, writer, client, engine, demo)
+
+    def close(self) -> None:
+        self.client.close()
+        self.writer.close()
+        self.store.close()
+
+    # -- summaries for the UI and the headless JSON ------------------------------------------------
+    def link(self, outcome: CycleOutcome | None, mode: LinkMode = LinkMode.POLL) -> LinkStatus:
+        state = self.engine.state
+        if outcome is None:
+            return LinkStatus(LinkMode.CONNECTING, state.last_complete_at, None, None, 0, self.demo,
+                              self.settings.platform)
+        problem = None
+        if outcome.error is not None:
+            mode, problem = LinkMode.OFFLINE, outcome.error.user_message
+        elif not outcome.complete:
+            problem = "; ".join(outcome.problems) or "the last snapshot was incomplete"
+        return LinkStatus(mode, state.last_complete_at, outcome.at, problem, 0, self.demo, self.settings.platform)
+
+    def summary(self, result: Reconciled | None, link: LinkStatus, *, complete: bool, initial: bool = False,
+                problems: tuple[str, ...] = ()) -> ChangeSummary:
+        state = self.engine.state
+        now = utcnow()
+        if initial or result is None:
+            upserted = tuple(state.queue)
+            removed: tuple[str, ...] = ()
+            alerts = tuple(state.alerts.values())
+        else:
+            upserted = tuple(e for e in result.changed.values() if e.fate is not Fate.DEPARTED)
+            removed = tuple(ref for ref, e in result.changed.items() if e.fate is Fate.DEPARTED)
+            alerts = result.alerts
+        shift = shift_at(now, CLINIC_TZ, self.settings.shifts)
+        return ChangeSummary(upserted=upserted, removed=removed, alerts=alerts, link=link,
+                             census=census(state.entries.values(), shift), complete=complete, initial=initial,
+                             problems=problems)
+
+
+def state_json(state: WorklistState, settings: Settings, *, complete: bool, synced_at: datetime,
+               link: LinkStatus, problems: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The headless ``sync --json`` document (platform ids only besides the queue's own fields)."""
+    shift = shift_at(synced_at, CLINIC_TZ, settings.shifts)
+    queue = []
+    for entry in sorted(state.queue, key=lambda e: (e.fate is not Fate.DROPPED, e.arrived_at, e.ref)):
+        enc = entry.encounter
+        queue.append({
+            "encounter": enc.ref,
+            "patient": enc.patient_ref,
+            "state": enc.status.value,
+            "fate": entry.fate.value,
+            "triage": enc.triage,
+            "arrived": entry.arrived_at.isoformat(),
+            "room": enc.room,
+            "nurse": enc.nurse,
+            "doctor": enc.doctor,
+            "in_list": entry.in_list,
+        })
+    alerts = [alert_json(a) for a in sorted(state.alerts.values(), key=lambda a: a.id)]
+    c = census(state.entries.values(), None)
+    cs = census(state.entries.values(), shift)
+    return {
+        "complete": complete,
+        "synced_at": synced_at.isoformat(),
+        "last_complete_at": state.last_complete_at.isoformat() if state.last_complete_at else None,
+        "link": link.mode.value,
+        "problems": list(problems),
+        "queue": queue,
+        "alerts": alerts,
+        "census": {"arrived": c.arrived, "departed": c.departed, "present": c.present, "dropped": c.dropped,
+                   "departed_by_reason": c.departed_by_reason},
+        "census_shift": {"shift": shift.label, "arrived": cs.arrived, "departed": cs.departed,
+                         "present": cs.present, "dropped": cs.dropped,
+                         "departed_by_reason": cs.departed_by_reason},
+    }
+
+
+def alert_json(alert: Any) -> dict[str, Any]:
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat() if value is not None else None
+
+    return {
+        "id": alert.id, "kind": alert.kind.value, "severity": alert.severity.value,
+        "encounter": alert.encounter, "status": alert.status.value, "raised_at": iso(alert.raised_at),
+        "detail": alert.detail, "acknowledged_by": alert.acknowledged_by,
+        "acknowledged_at": iso(alert.acknowledged_at), "ack_comment": alert.ack_comment,
+        "resolved_by": alert.resolved_by, "resolved_at": iso(alert.resolved_at), "resolution": alert.resolution,
+        "related": list(alert.related),
+    }

@@ -1,0 +1,40 @@
+"""Logging: one named logger per area, a rotating file in the user's log directory.
+
+Log lines carry platform ids only (``Encounter/123``), never names, identifiers, note text or secrets.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+from pathlib import Path
+
+import platformdirs
+
+AREAS = ("legevakt.app", "legevakt.sync", "legevakt.store", "legevakt.ui", "legevakt.worklist",
+         "legevakt.journal", "legevakt.sim", "legevakt.cli")
+
+
+def setup(*, verbose: bool = False, to_file: bool = True, log_dir: Path | None = None) -> Path | None:
+    root = logging.getLogger("legevakt")
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s %(threadName)s: %(message)s")
+    err = logging.StreamHandler()
+    err.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    err.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root.addHandler(err)
+    if not to_file:
+        return None
+    directory = log_dir or Path(platformdirs.user_log_dir("legevakt"))
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = directory / "legevakt.log"
+        handler = logging.handlers.RotatingFileHandler(path, maxBytes=5_000_000, backupCount=5, encoding="utf-8")
+        handler.setFormatter(fmt)
+        root.addHandler(handler)
+        os.chmod(path, 0o600)
+    except OSError as exc:
+        root.warning("cannot write the log file: %s", exc.strerror)
+        return None
+    return path

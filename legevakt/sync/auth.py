@@ -1,0 +1,163 @@
+"""OAuth2 client credentials with the secret in the OS keyring.
+
+The client id and secret live only in the OS keyring (``keyring``), under the platform's base URL.
+Access tokens live only in memory. Nothing secret is written to the config file, the database or a log.
+Where no keyring backend exists, ``KeyringUnavailable`` says what to install; there is no plain-text
+fallback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+import httpx
+import keyring
+import keyring.errors
+from keyring.backend import KeyringBackend
+
+from legevakt.sync.errors import AuthenticationError, MalformedResponse, PlatformError, PlatformUnreachable
+
+log = logging.getLogger("legevakt.sync")
+
+KEYRING_SERVICE = "legevakt"
+SMART_OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
+
+NO_KEYRING_HELP = (
+    "No secure credential store (OS keyring) is available, so Legevakt will not store credentials. "
+    "On Windows and macOS the built-in store is used automatically. On Linux, install and unlock a "
+    "Secret Service provider in your desktop session (for example: apt install gnome-keyring, or KWallet), "
+    "then run 'legevakt login' again. Legevakt never falls back to a plain-text file."
+)
+
+
+class KeyringUnavailable(PlatformError):
+    user_message = NO_KEYRING_HELP
+
+
+class NotLoggedIn(AuthenticationError):
+    user_message = "No credentials stored for this platform. Run 'legevakt login --platform URL' first."
+
+
+@dataclass(frozen=True)
+class ClientCredentials:
+    client_id: str
+    client_secret: str
+
+    def __repr__(self) -> str:  # never print the secret, even in a traceback
+        return f"ClientCredentials(client_id={self.client_id!r}, client_secret=***)"
+
+
+def _backend() -> KeyringBackend:
+    backend = keyring.get_keyring()
+    # The "fail" backend (and a chainer with nothing in it) means there is no usable store.
+    if type(backend).__module__.startswith("keyring.backends.fail") or getattr(backend, "priority", 1) <= 0:
+        raise KeyringUnavailable(type(backend).__name__)
+    return backend
+
+
+def keyring_available() -> bool:
+    try:
+        _backend()
+    except KeyringUnavailable:
+        return False
+    return True
+
+
+def store_credentials(platform: str, creds: ClientCredentials) -> None:
+    backend = _backend()
+    try:
+        backend.set_password(KEYRING_SERVICE, platform,
+                             json.dumps({"client_id": creds.client_id, "client_secret": creds.client_secret}))
+    except keyring.errors.KeyringError as exc:
+        raise KeyringUnavailable(type(exc).__name__) from exc
+
+
+def load_credentials(platform: str) -> ClientCredentials | None:
+    backend = _backend()
+    try:
+        raw = backend.get_password(KEYRING_SERVICE, platform)
+    except keyring.errors.KeyringError as exc:
+        raise KeyringUnavailable(type(exc).__name__) from exc
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw)
+        return ClientCredentials(str(data["client_id"]), str(data["client_secret"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise AuthenticationError("the stored credentials are damaged; run 'legevakt login' again") from exc
+
+
+def delete_credentials(platform: str) -> None:
+    backend = _backend()
+    with contextlib.suppress(keyring.errors.PasswordDeleteError):
+        backend.delete_password(KEYRING_SERVICE, platform)
+
+
+def token_endpoint(capabilities: dict[str, object], base_url: str) -> str | None:
+    """The SMART ``oauth-uris`` token URL from a CapabilityStatement, if it declares one."""
+    for rest in capabilities.get("rest") or []:  # type: ignore[attr-defined]
+        security = (rest or {}).get("security") or {}
+        for ext in security.get("extension") or []:
+            if isinstance(ext, dict) and ext.get("url") == SMART_OAUTH_URIS:
+                for sub in ext.get("extension") or []:
+                    if isinstance(sub, dict) and sub.get("url") == "token" and isinstance(sub.get("valueUri"), str):
+                        return str(sub["valueUri"])
+    return None
+
+
+class ClientCredentialsTokens:
+    """A ``TokenSource``: fetches bearer tokens with the client credentials grant, renews before expiry."""
+
+    def __init__(self, token_url: str, creds: ClientCredentials, *, verify: bool = True, timeout: float = 10.0,
+                 transport: httpx.BaseTransport | None = None, margin_seconds: float = 30.0) -> None:
+        self.token_url = token_url
+        self._creds = creds
+        self._margin = margin_seconds
+        self._lock = threading.Lock()
+        self._token: str | None = None
+        self._expires = 0.0
+        self._http = httpx.Client(timeout=timeout, verify=verify, transport=transport)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def token(self) -> str | None:
+        with self._lock:
+            if self._token is None or time.monotonic() >= self._expires - self._margin:
+                self._fetch()
+            return self._token
+
+    def refresh(self) -> str | None:
+        with self._lock:
+            self._fetch()
+            return self._token
+
+    def _fetch(self) -> None:
+        self._token = None
+        try:
+            resp = self._http.post(self.token_url, data={
+                "grant_type": "client_credentials", "client_id": self._creds.client_id,
+                "client_secret": self._creds.client_secret})
+        except httpx.TransportError as exc:
+            raise PlatformUnreachable(f"token endpoint: {type(exc).__name__}") from exc
+        if resp.status_code in (400, 401, 403):
+            raise AuthenticationError(f"token endpoint refused the client (HTTP {resp.status_code})",
+                                      status=resp.status_code)
+        if resp.status_code != 200:
+            raise AuthenticationError(f"token endpoint answered HTTP {resp.status_code}", status=resp.status_code)
+        try:
+            body = resp.json()
+            token = body["access_token"]
+            lifetime = float(body.get("expires_in", 300))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise MalformedResponse("token endpoint answer is not an OAuth2 token") from exc
+        if not isinstance(token, str) or not token:
+            raise MalformedResponse("token endpoint gave an empty token")
+        self._token = token
+        self._expires = time.monotonic() + lifetime
+        log.info("obtained an access token valid for %.0f s", lifetime)

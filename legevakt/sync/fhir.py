@@ -1,0 +1,274 @@
+"""A small FHIR R4 JSON client over httpx: reads, searches paged by ``Bundle.link`` next, typed errors.
+
+It relies on nothing beyond the FHIR R4 specification: opaque versions, optional ``Bundle.total``,
+servers that return fewer entries than ``_count``, and no consistency between pages.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any, Protocol
+from urllib.parse import urljoin
+
+import httpx
+
+from legevakt.sync.errors import (
+    AuthenticationError,
+    Gone,
+    MalformedResponse,
+    NotFound,
+    PlatformError,
+    PlatformServerError,
+    PlatformUnreachable,
+    PreconditionFailed,
+    Refused,
+)
+
+log = logging.getLogger("legevakt.sync")
+
+FHIR_JSON = "application/fhir+json"
+Resource = dict[str, Any]
+
+
+class TokenSource(Protocol):
+    """Supplies bearer tokens; ``refresh`` is called once after a 401."""
+
+    def token(self) -> str | None: ...
+
+    def refresh(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    attempts: int = 3  # tries per request for transient faults (transport errors, 429, 502-504)
+    base_delay: float = 0.2  # seconds, doubled each try, with full jitter
+    max_delay: float = 5.0  # cap, also for Retry-After
+    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    resources: list[Resource]  # search.mode match (or no mode)
+    included: list[Resource]  # search.mode include
+    total: int | None
+    next_url: str | None
+
+
+class FhirClient:
+    """Synchronous FHIR client. One per worker thread; not thread-safe."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 10.0,
+        verify: bool = True,
+        tokens: TokenSource | None = None,
+        retry: RetryPolicy | None = None,
+        max_body_bytes: int = 50 * 1024 * 1024,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/") + "/"
+        self._tokens = tokens
+        self._retry = retry or RetryPolicy()
+        self._max_body = max_body_bytes
+        self._http = httpx.Client(
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            verify=verify,
+            headers={"Accept": FHIR_JSON, "User-Agent": "legevakt/0.1"},
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> FhirClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- requests ---------------------------------------------------------------------------------
+    def url(self, path: str) -> str:
+        return urljoin(self.base_url, path.lstrip("/"))
+
+    def request(self, method: str, url: str, *, params: Mapping[str, str] | None = None,
+                json_body: Resource | None = None, headers: Mapping[str, str] | None = None,
+                ) -> httpx.Response:
+        """Send with retries for transient faults and one re-authentication on 401."""
+        hdrs = dict(headers or {})
+        content: bytes | None = None
+        if json_body is not None:
+            content = json.dumps(json_body, ensure_ascii=False).encode()
+            hdrs["Content-Type"] = FHIR_JSON
+        reauthed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            if self._tokens is not None:
+                token = self._tokens.token()
+                if token:
+                    hdrs["Authorization"] = f"Bearer {token}"
+            try:
+                resp = self._http.request(method, url, params=params, content=content, headers=hdrs)
+            except httpx.TimeoutException as exc:
+                if attempt < self._retry.attempts:
+                    self._backoff(attempt, None)
+                    continue
+                raise PlatformUnreachable(f"timed out: {type(exc).__name__}") from exc
+            except httpx.TransportError as exc:
+                if attempt < self._retry.attempts:
+                    self._backoff(attempt, None)
+                    continue
+                raise PlatformUnreachable(type(exc).__name__) from exc
+            if resp.status_code == 401 and self._tokens is not None and not reauthed:
+                reauthed = True
+                self._tokens.refresh()
+                continue
+            if resp.status_code in (429, 502, 503, 504) and attempt < self._retry.attempts:
+                self._backoff(attempt, resp.headers.get("Retry-After"))
+                continue
+            return resp
+
+    def _backoff(self, attempt: int, retry_after: str | None) -> None:
+        delay = min(self._retry.max_delay, self._retry.base_delay * 2 ** (attempt - 1)) * random.random()
+        if retry_after:
+            delay = max(delay, min(self._retry.max_delay, _retry_after_seconds(retry_after)))
+        self._retry.sleep(delay)
+
+    def json(self, resp: httpx.Response, *, expect: str | None = None) -> Resource:
+        """Decode a FHIR JSON answer, raising a typed error for anything that is not a good one."""
+        status = resp.status_code
+        if status >= 400:
+            raise _http_error(resp)
+        raw = resp.content
+        if len(raw) > self._max_body:
+            raise MalformedResponse(f"body of {len(raw)} bytes exceeds the {self._max_body} byte limit",
+                                    status=status)
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise MalformedResponse("body is not valid JSON", status=status) from exc
+        if not isinstance(body, dict) or not isinstance(body.get("resourceType"), str):
+            raise MalformedResponse("body is not a FHIR resource", status=status)
+        if expect is not None and body["resourceType"] != expect:
+            raise MalformedResponse(f"expected {expect}, got {body['resourceType']}", status=status)
+        return body
+
+    def get(self, path_or_url: str, params: Mapping[str, str] | None = None, *, expect: str | None = None,
+            ) -> Resource:
+        url = path_or_url if path_or_url.startswith(("http://", "https://")) else self.url(path_or_url)
+        return self.json(self.request("GET", url, params=params), expect=expect)
+
+    def read(self, ref: str) -> Resource:
+        """GET [base]/Type/id; checks the resource is the one asked for."""
+        rtype, _, rid = ref.partition("/")
+        body = self.get(ref, expect=rtype)
+        if body.get("id") != rid:
+            raise MalformedResponse(f"asked for {ref}, got id {body.get('id')!r}")
+        return body
+
+    def capabilities(self) -> Resource:
+        return self.get("metadata", expect="CapabilityStatement")
+
+    # -- search -----------------------------------------------------------------------------------
+    def pages(self, rtype: str, params: Mapping[str, str]) -> Iterator[Page]:
+        """Every page of a search, by ``next`` links only. Raises on the first failed page."""
+        body = self.get(rtype, params, expect="Bundle")
+        seen_urls: set[str] = set()
+        while True:
+            page = _page(body, rtype)
+            yield page
+            if page.next_url is None:
+                return
+            if page.next_url in seen_urls:
+                raise MalformedResponse("the server's next link loops back to an earlier page")
+            seen_urls.add(page.next_url)
+            body = self.get(page.next_url, expect="Bundle")
+
+
+def _page(bundle: Resource, rtype: str) -> Page:
+    if bundle.get("type") not in ("searchset", "history"):
+        raise MalformedResponse(f"expected a searchset Bundle, got type {bundle.get('type')!r}")
+    matches: list[Resource] = []
+    included: list[Resource] = []
+    entries = bundle.get("entry") or []
+    if not isinstance(entries, list):
+        raise MalformedResponse("Bundle.entry is not a list")
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise MalformedResponse("Bundle.entry holds something that is not an object")
+        res = entry.get("resource")
+        if res is None:
+            continue
+        if not isinstance(res, dict) or not isinstance(res.get("resourceType"), str):
+            raise MalformedResponse("Bundle entry without a resource type")
+        mode = (entry.get("search") or {}).get("mode")
+        if res["resourceType"] == "OperationOutcome":
+            continue  # informational outcomes inside a searchset
+        if mode == "include" or (mode is None and res["resourceType"] != rtype):
+            included.append(res)
+        else:
+            if res["resourceType"] != rtype:
+                raise MalformedResponse(f"search for {rtype} returned a {res['resourceType']}")
+            matches.append(res)
+    total = bundle.get("total")
+    if total is not None and (not isinstance(total, int) or isinstance(total, bool) or total < 0):
+        raise MalformedResponse("Bundle.total is not a count")
+    next_url = None
+    for link in bundle.get("link") or []:
+        if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
+            next_url = link["url"]
+    return Page(matches, included, total, next_url)
+
+
+def _retry_after_seconds(value: str) -> float:
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return 1.0
+        return max(0.0, when.timestamp() - time.time())
+
+
+def outcome_text(resp: httpx.Response) -> str:
+    """The OperationOutcome's diagnostics or text, when the server gave one."""
+    try:
+        body = resp.json()
+    except ValueError:
+        return ""
+    if not isinstance(body, dict) or body.get("resourceType") != "OperationOutcome":
+        return ""
+    parts = []
+    for issue in body.get("issue") or []:
+        if isinstance(issue, dict):
+            text = issue.get("diagnostics") or (issue.get("details") or {}).get("text")
+            if isinstance(text, str) and text:
+                parts.append(text)
+    return "; ".join(parts)[:500]
+
+
+def _http_error(resp: httpx.Response) -> PlatformError:
+    status = resp.status_code
+    text = outcome_text(resp)
+    detail = f"HTTP {status}" + (f": {text}" if text else "")
+    if status == 401 or status == 403:
+        return AuthenticationError(detail, status=status)
+    if status == 404:
+        return NotFound(detail, status=status)
+    if status == 410:
+        return Gone(detail, status=status)
+    if status == 412:
+        return PreconditionFailed(detail, status=status)
+    if status >= 500 or status == 429:
+        return PlatformServerError(detail, status=status)
+    return Refused(detail, status=status)

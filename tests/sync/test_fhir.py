@@ -1,0 +1,143 @@
+"""The FHIR client: paging by next links only, typed errors, retries, Retry-After, bad bodies."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from legevakt.sync.errors import (
+    AuthenticationError,
+    MalformedResponse,
+    NotFound,
+    PlatformServerError,
+    PlatformUnreachable,
+    PreconditionFailed,
+    Refused,
+)
+from legevakt.sync.fhir import FhirClient, RetryPolicy
+
+BASE = "http://fhir.test/fhir"
+
+
+def client(handler: Callable[[httpx.Request], httpx.Response], sleeps: list[float] | None = None,
+           **kw: object) -> FhirClient:
+    slept = sleeps if sleeps is not None else []
+    return FhirClient(BASE, transport=httpx.MockTransport(handler),
+                      retry=RetryPolicy(attempts=3, base_delay=0.01, sleep=slept.append), **kw)  # type: ignore[arg-type]
+
+
+def bundle(entries: list[dict[str, object]], next_url: str | None = None, total: int | None = None) -> httpx.Response:
+    body: dict[str, object] = {"resourceType": "Bundle", "type": "searchset",
+                               "entry": [{"resource": e, "search": {"mode": "match"}} for e in entries]}
+    if next_url:
+        body["link"] = [{"relation": "next", "url": next_url}]
+    if total is not None:
+        body["total"] = total
+    return httpx.Response(200, json=body)
+
+
+def test_pages_follow_next_links_until_there_is_none() -> None:
+    def handler(req: httpx.Request) -> httpx.Response:
+        page = req.url.params.get("page", "1")
+        if page == "1":
+            return bundle([{"resourceType": "Encounter", "id": "1"}], f"{BASE}/Encounter?page=2")
+        return bundle([{"resourceType": "Encounter", "id": "2"}])
+
+    with client(handler) as c:
+        pages = list(c.pages("Encounter", {"status": "arrived"}))
+    assert [p.resources[0]["id"] for p in pages] == ["1", "2"]
+
+
+def test_a_next_link_that_loops_is_malformed() -> None:
+    def handler(req: httpx.Request) -> httpx.Response:
+        return bundle([{"resourceType": "Encounter", "id": "1"}], f"{BASE}/Encounter?page=2")
+
+    with client(handler) as c, pytest.raises(MalformedResponse):
+        list(c.pages("Encounter", {}))
+
+
+@pytest.mark.parametrize(("status", "error"), [
+    (401, AuthenticationError), (404, NotFound), (412, PreconditionFailed), (422, Refused),
+    (500, PlatformServerError),
+])
+def test_http_errors_are_typed(status: int, error: type[Exception]) -> None:
+    outcome = {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "x",
+                                                              "diagnostics": "nope"}]}
+    with client(lambda req: httpx.Response(status, json=outcome)) as c, pytest.raises(error) as info:
+        c.read("Encounter/1")
+    assert "nope" in str(info.value)
+
+
+def test_transient_faults_are_retried_with_backoff_honouring_retry_after() -> None:
+    calls = []
+    sleeps: list[float] = []
+
+    def handler(req: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        if len(calls) == 1:
+            return httpx.Response(429, headers={"Retry-After": "2"})
+        if len(calls) == 2:
+            return httpx.Response(503)
+        return httpx.Response(200, json={"resourceType": "Encounter", "id": "1"})
+
+    with client(handler, sleeps) as c:
+        assert c.read("Encounter/1")["id"] == "1"
+    assert len(calls) == 3
+    assert sleeps[0] >= 2.0
+
+
+def test_transport_failure_after_retries_is_unreachable() -> None:
+    def handler(req: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=req)
+
+    with client(handler) as c, pytest.raises(PlatformUnreachable):
+        c.read("Encounter/1")
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", json.dumps({"id": "1"}).encode()])
+def test_bodies_that_are_not_fhir_are_malformed(body: bytes) -> None:
+    with client(lambda req: httpx.Response(200, content=body)) as c, pytest.raises(MalformedResponse):
+        c.read("Encounter/1")
+
+
+def test_wrong_resource_type_or_id_is_malformed() -> None:
+    with client(lambda req: httpx.Response(200, json={"resourceType": "Patient", "id": "1"})) as c, \
+            pytest.raises(MalformedResponse):
+        c.read("Encounter/1")
+    with client(lambda req: httpx.Response(200, json={"resourceType": "Encounter", "id": "2"})) as c, \
+            pytest.raises(MalformedResponse):
+        c.read("Encounter/1")
+
+
+def test_an_oversized_body_is_refused() -> None:
+    big = json.dumps({"resourceType": "Encounter", "id": "1", "x": "y" * 2000}).encode()
+    with client(lambda req: httpx.Response(200, content=big), max_body_bytes=1000) as c, \
+            pytest.raises(MalformedResponse, match="exceeds"):
+        c.read("Encounter/1")
+
+
+def test_a_401_fetches_a_new_token_once_then_gives_up() -> None:
+    class Tokens:
+        refreshed = 0
+
+        def token(self) -> str:
+            return f"t{self.refreshed}"
+
+        def refresh(self) -> str:
+            self.refreshed += 1
+            return self.token()
+
+    seen: list[str] = []
+
+    def handler(req: httpx.Request) -> httpx.Response:
+        seen.append(req.headers["Authorization"])
+        return httpx.Response(401)
+
+    tokens = Tokens()
+    with client(handler, tokens=tokens) as c, pytest.raises(AuthenticationError):
+        c.read("Encounter/1")
+    assert seen == ["Bearer t0", "Bearer t1"]
+    assert tokens.refreshed == 1

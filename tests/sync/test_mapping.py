@@ -1,0 +1,115 @@
+"""FHIR R4 JSON -> domain: what is required is checked, what is optional is never guessed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from legevakt import codes
+from legevakt.sync.errors import MalformedResponse
+from legevakt.sync.mapping import encounter_from_fhir, list_items, patient_from_fhir, version_of
+from legevakt.worklist.models import DepartureReason, EncounterStatus
+from legevakt.worklist.triage import MTS, RETTS
+
+CLINIC = "Location/lv"
+
+
+def encounter(**over: object) -> dict[str, object]:
+    res: dict[str, object] = {
+        "resourceType": "Encounter", "id": "e1", "meta": {"versionId": "a9f", "lastUpdated": "2026-11-26T08:00:00Z"},
+        "status": "triaged", "class": {"system": codes.V3_ACT_CODE, "code": "EMER"},
+        "subject": {"reference": "Patient/p1"},
+        "period": {"start": "2026-11-26T07:30:00+01:00"},
+        "location": [{"location": {"reference": CLINIC}, "status": "active"},
+                     {"location": {"reference": "Location/room3", "display": "Rom 3"}, "status": "active"}],
+        "priority": {"coding": [{"system": codes.TRIAGE_MTS_SYSTEM, "code": "orange"},
+                                {"system": codes.V3_ACT_PRIORITY, "code": "EM"}]},
+        "participant": [
+            {"type": [{"coding": [{"system": codes.V3_PARTICIPATION_TYPE, "code": codes.PARTICIPANT_NURSE}]}],
+             "individual": {"reference": "Practitioner/n1"}},
+            {"type": [{"coding": [{"system": codes.V3_PARTICIPATION_TYPE, "code": codes.PARTICIPANT_DOCTOR}]}],
+             "individual": {"reference": "Practitioner/d1", "display": "Dr. Berg"}},
+        ],
+        "reasonCode": [{"text": "Brystsmerter"}],
+    }
+    res.update(over)
+    return res
+
+
+def test_encounter_maps_every_queue_field() -> None:
+    enc = encounter_from_fhir(encounter(), clinic_ref=CLINIC, scale=MTS, names={"Practitioner/n1": "Kari N"})
+    assert enc.ref == "Encounter/e1"
+    assert enc.version == "a9f"
+    assert enc.patient_ref == "Patient/p1"
+    assert enc.status is EncounterStatus.TRIAGED
+    assert enc.arrived_at == datetime(2026, 11, 26, 6, 30, tzinfo=UTC)
+    assert enc.triage == "orange"
+    assert (enc.room, enc.room_name) == ("Location/room3", "Rom 3")
+    assert (enc.nurse, enc.nurse_name) == ("Practitioner/n1", "Kari N")
+    assert (enc.doctor, enc.doctor_name) == ("Practitioner/d1", "Dr. Berg")
+    assert enc.complaint == "Brystsmerter"
+    assert enc.at_clinic
+
+
+def test_triage_is_read_only_from_the_configured_scale() -> None:
+    assert encounter_from_fhir(encounter(), clinic_ref=CLINIC, scale=RETTS).triage is None
+
+
+def test_versions_are_opaque_strings() -> None:
+    assert version_of({"resourceType": "X", "id": "1", "meta": {"versionId": "W/abc-1"}}) == "W/abc-1"
+    assert version_of({"resourceType": "X", "id": "1", "meta": {"versionId": 7}}) == "7"
+
+
+def test_encounter_without_a_valid_status_is_rejected() -> None:
+    with pytest.raises(MalformedResponse):
+        encounter_from_fhir(encounter(status="walking"), clinic_ref=CLINIC, scale=MTS)
+
+
+def test_encounter_without_id_or_version_is_rejected() -> None:
+    with pytest.raises(MalformedResponse):
+        encounter_from_fhir(encounter(id=None), clinic_ref=CLINIC, scale=MTS)
+    with pytest.raises(MalformedResponse):
+        encounter_from_fhir(encounter(meta={}), clinic_ref=CLINIC, scale=MTS)
+
+
+@pytest.mark.parametrize(("system", "code", "reason"), [
+    (codes.DEPARTURE_SYSTEM, "admitted", DepartureReason.ADMITTED),
+    (codes.DEPARTURE_SYSTEM, "lwbs", DepartureReason.LWBS),
+    (codes.HL7_DISCHARGE_DISPOSITION, "exp", DepartureReason.DECEASED),
+    (codes.HL7_DISCHARGE_DISPOSITION, "home", DepartureReason.HOME),
+    ("urn:other", "x", DepartureReason.OTHER),
+])
+def test_discharge_disposition_maps_to_a_departure_reason(system: str, code: str, reason: DepartureReason) -> None:
+    res = encounter(status="finished", hospitalization={"dischargeDisposition": {"coding": [
+        {"system": system, "code": code}]}})
+    assert encounter_from_fhir(res, clinic_ref=CLINIC, scale=MTS).disposition is reason
+
+
+def test_encounter_elsewhere_is_not_at_the_clinic() -> None:
+    res = encounter(location=[{"location": {"reference": "Location/other"}}])
+    assert not encounter_from_fhir(res, clinic_ref=CLINIC, scale=MTS).at_clinic
+
+
+def test_patient_maps_name_birth_date_and_person_identifier() -> None:
+    pat = patient_from_fhir({
+        "resourceType": "Patient", "id": "p1", "meta": {"versionId": "1"},
+        "identifier": [{"system": "urn:other", "value": "x"}, {"system": codes.FNR_SYSTEM, "value": "01017012345"}],
+        "name": [{"family": "Hansen", "given": ["Kari", "Anne"]}], "birthDate": "1970-01-01", "gender": "female",
+    })
+    assert pat.name == "Hansen, Kari Anne"
+    assert pat.identifier == "01017012345"
+    assert pat.identifier_system == codes.FNR_SYSTEM
+    assert pat.birth_date is not None and pat.birth_date.year == 1970
+
+
+def test_list_items_are_the_encounter_refs_not_deleted() -> None:
+    lst = {"resourceType": "List", "id": "q", "entry": [
+        {"item": {"reference": "Encounter/1"}}, {"item": {"reference": "Encounter/2"}, "deleted": True},
+        {"item": {"reference": "http://x/fhir/Encounter/3/_history/2"}}]}
+    assert list_items(lst) == ["Encounter/1", "Encounter/3"]
+
+
+def test_list_entry_without_item_is_malformed() -> None:
+    with pytest.raises(MalformedResponse):
+        list_items({"resourceType": "List", "id": "q", "entry": [{"date": "2026-01-01"}]})
