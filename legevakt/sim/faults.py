@@ -1,0 +1,140 @@
+"""Fault-injection knobs, settable from tests (Python) and over HTTP (``/_sim/faults``)."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+# Knob name -> accepted Python type(s) for HTTP updates.
+_KNOB_TYPES: dict[str, type | tuple[type, ...]] = {
+    "error_rate": (int, float),
+    "latency_ms": (int, float),
+    "drop_connection_rate": (int, float),
+    "throttle_next": int,
+    "shift_page": bool,
+    "malformed_rate": (int, float),
+    "wrong_type_next": int,
+    "omit_total": bool,
+    "short_pages": bool,
+    "token_ttl_seconds": (int, float),
+    "heartbeat_seconds": (int, float),
+    "reject_writes_next": int,
+}
+_RATES = ("error_rate", "drop_connection_rate", "malformed_rate")
+_ACTIONS = ("expire_tokens", "drop_websockets", "reset")
+
+
+@dataclass
+class Faults:
+    """The knobs. Plain attribute assignment is safe from any thread; counters are consumed under a lock."""
+
+    error_rate: float = 0.0  # share of FHIR requests answered 500/503 (not applied)
+    latency_ms: float = 0.0  # added before every FHIR request
+    drop_connection_rate: float = 0.0  # share of FHIR requests whose connection is cut mid-response
+    throttle_next: int = 0  # the next N FHIR requests get 429 with Retry-After: 1
+    shift_page: bool = False  # admit a patient sorting first between page 1 and 2 of an Encounter search
+    malformed_rate: float = 0.0  # share of FHIR responses whose body is not valid JSON
+    wrong_type_next: int = 0  # the next N reads/searches return a resource of the wrong resourceType
+    omit_total: bool = False  # leave Bundle.total out of searchset/history bundles
+    short_pages: bool = False  # return fewer than _count entries per page (still with next links)
+    token_ttl_seconds: float = 3600.0  # lifetime of newly issued access tokens
+    heartbeat_seconds: float = 10.0  # backport websocket heartbeat interval
+    reject_writes_next: int = 0  # the next N creates/updates (PUT/POST) get 422
+
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    _rng: random.Random = field(default_factory=lambda: random.Random(7), repr=False, compare=False)
+    _on_expire_tokens: list[Callable[[], None]] = field(default_factory=list, repr=False, compare=False)
+    _on_drop_websockets: list[Callable[[], None]] = field(default_factory=list, repr=False, compare=False)
+
+    def seed(self, seed: int) -> None:
+        with self._lock:
+            self._rng = random.Random(f"faults-{seed}")
+
+    # -- actions ---------------------------------------------------------------------------------------
+
+    def expire_tokens_now(self) -> None:
+        """Invalidate every access token issued so far."""
+        for cb in list(self._on_expire_tokens):
+            cb()
+
+    def drop_websockets_now(self) -> None:
+        """Close every open websocket connection from the server side."""
+        for cb in list(self._on_drop_websockets):
+            cb()
+
+    def reset(self) -> None:
+        defaults = Faults()
+        with self._lock:
+            for name in _KNOB_TYPES:
+                setattr(self, name, getattr(defaults, name))
+
+    # -- consumption (used by the server) --------------------------------------------------------------
+
+    def roll(self, knob: str) -> bool:
+        """True with probability equal to the given rate knob."""
+        rate = float(getattr(self, knob))
+        if rate <= 0:
+            return False
+        with self._lock:
+            return self._rng.random() < rate
+
+    def choice(self, options: list[Any]) -> Any:
+        with self._lock:
+            return self._rng.choice(options)
+
+    def take(self, counter: str) -> bool:
+        """Consume one unit of a ``*_next`` counter knob; True if one was available."""
+        with self._lock:
+            n = int(getattr(self, counter))
+            if n <= 0:
+                return False
+            setattr(self, counter, n - 1)
+            return True
+
+    # -- (de)serialisation -----------------------------------------------------------------------------
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in _KNOB_TYPES}
+
+    def apply(self, values: dict[str, Any]) -> None:
+        """Set knobs from a JSON object; ``expire_tokens``/``drop_websockets``/``reset`` (true) act.
+        Raises ValueError on unknown knobs or bad values (nothing is changed then)."""
+        unknown = [k for k in values if k not in _KNOB_TYPES and k not in _ACTIONS]
+        if unknown:
+            raise ValueError(f"unknown fault knob(s): {', '.join(sorted(unknown))}")
+        updates: dict[str, Any] = {}
+        for name, value in values.items():
+            if name in _ACTIONS:
+                if not isinstance(value, bool):
+                    raise ValueError(f"{name} must be a boolean")
+                continue
+            want = _KNOB_TYPES[name]
+            if want is bool:
+                if not isinstance(value, bool):
+                    raise ValueError(f"{name} must be a boolean")
+            else:
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    raise ValueError(f"{name} must be a number")
+                if want is int and not isinstance(value, int):
+                    raise ValueError(f"{name} must be an integer")
+                if value < 0:
+                    raise ValueError(f"{name} must not be negative")
+                if name in _RATES and value > 1:
+                    raise ValueError(f"{name} must be within 0..1")
+            updates[name] = value
+        if values.get("reset"):
+            self.reset()
+        with self._lock:
+            for name, value in updates.items():
+                setattr(self, name, value)
+        if values.get("expire_tokens"):
+            self.expire_tokens_now()
+        if values.get("drop_websockets"):
+            self.drop_websockets_now()
+
+
+KNOB_NAMES = tuple(_KNOB_TYPES)
+__all__ = ["KNOB_NAMES", "Faults"]
