@@ -22,13 +22,19 @@ class CliError(Exception):
     """A one-line error for stderr; exit code 1."""
 
 
-def _common(parser: argparse.ArgumentParser, *, platform: bool = True) -> None:
-    parser.add_argument("--data-dir", help="where the local store lives (default: the user's data directory)")
-    parser.add_argument("--config", help="the TOML configuration file (default: the user's config directory)")
+def _common(parser: argparse.ArgumentParser, *, platform: bool = True, nested: bool = False) -> None:
+    """Options every command takes. ``nested``: on a sub-sub-command, so they may stand on either level
+    (SUPPRESS keeps the inner parser from overwriting what the outer one parsed)."""
+    kw: dict[str, Any] = {"default": argparse.SUPPRESS} if nested else {}
+    parser.add_argument("--data-dir", help="where the local store lives (default: the user's data directory)", **kw)
+    parser.add_argument("--config", help="the TOML configuration file (default: the user's config directory)",
+                        **kw)
     if platform:
-        parser.add_argument("--platform", help="FHIR R4 base URL of the platform")
-        parser.add_argument("--location", help="the clinic, as Location/<id>")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log more to stderr")
+        parser.add_argument("--platform", help="FHIR R4 base URL of the platform", **kw)
+        parser.add_argument("--location", help="the clinic, as Location/<id>", **kw)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more to stderr", **kw)
+    if nested:
+        parser.add_argument("--json", action="store_true", help="print JSON", **kw)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,12 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     ack.add_argument("id")
     ack.add_argument("--by", required=True)
     ack.add_argument("--comment", default="")
-    _common(ack, platform=False)
+    _common(ack, platform=False, nested=True)
     res = asub.add_parser("resolve", help="resolve an alert with a reason")
     res.add_argument("id")
     res.add_argument("--by", required=True)
     res.add_argument("--reason", required=True)
-    _common(res, platform=False)
+    _common(res, platform=False, nested=True)
 
     cen = sub.add_parser("census", help="census per shift: arrived = departed + present + dropped")
     _common(cen, platform=False)

@@ -19,10 +19,14 @@ AREAS = ("legevakt.app", "legevakt.sync", "legevakt.store", "legevakt.ui", "lege
 def setup(*, verbose: bool = False, to_file: bool = True, log_dir: Path | None = None) -> Path | None:
     root = logging.getLogger("legevakt")
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    for old in [h for h in root.handlers if getattr(h, "_legevakt", False)]:
+        root.removeHandler(old)
+        old.close()
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s %(threadName)s: %(message)s")
     err = logging.StreamHandler()
     err.setLevel(logging.DEBUG if verbose else logging.WARNING)
     err.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    err._legevakt = True  # type: ignore[attr-defined]
     root.addHandler(err)
     if not to_file:
         return None
@@ -32,6 +36,7 @@ def setup(*, verbose: bool = False, to_file: bool = True, log_dir: Path | None =
         path = directory / "legevakt.log"
         handler = logging.handlers.RotatingFileHandler(path, maxBytes=5_000_000, backupCount=5, encoding="utf-8")
         handler.setFormatter(fmt)
+        handler._legevakt = True  # type: ignore[attr-defined]
         root.addHandler(handler)
         os.chmod(path, 0o600)
     except OSError as exc:

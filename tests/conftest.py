@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import keyring
 import pytest
 from keyring.backend import KeyringBackend
+
+from legevakt.sim import SimConfig, SimServer
 
 
 class MemoryKeyring(KeyringBackend):
@@ -47,3 +49,25 @@ def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     return home
+
+
+@pytest.fixture
+def make_sim() -> Iterator[Callable[..., SimServer]]:
+    """Start simulators with a given config (frozen clock by default); all are stopped at teardown."""
+    started: list[SimServer] = []
+
+    def make(**kwargs: object) -> SimServer:
+        kwargs.setdefault("speed", 0.0)
+        server = SimServer(SimConfig(**kwargs), port=0)  # type: ignore[arg-type]
+        server.start()
+        started.append(server)
+        return server
+
+    yield make
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def sim(make_sim: Callable[..., SimServer]) -> SimServer:
+    return make_sim()

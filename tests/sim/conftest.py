@@ -1,33 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from legevakt.sim import SimConfig, SimServer
-
-
-@pytest.fixture
-def make_sim() -> Iterator[Callable[..., SimServer]]:
-    """Start simulators with a given config (frozen clock by default); all are stopped at teardown."""
-    started: list[SimServer] = []
-
-    def make(**kwargs: object) -> SimServer:
-        kwargs.setdefault("speed", 0.0)
-        server = SimServer(SimConfig(**kwargs), port=0)  # type: ignore[arg-type]
-        server.start()
-        started.append(server)
-        return server
-
-    yield make
-    for server in started:
-        server.stop()
-
-
-@pytest.fixture
-def sim(make_sim: Callable[..., SimServer]) -> SimServer:
-    return make_sim()
+from legevakt.sim import SimServer
 
 
 @pytest.fixture

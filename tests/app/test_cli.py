@@ -1,0 +1,133 @@
+"""The headless commands: sync --once --json, alerts (list, ack, resolve) and census."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from legevakt.cli import main
+from legevakt.sim import SimServer
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Run:
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+    return run
+
+
+@pytest.fixture
+def sim(make_sim: Callable[..., SimServer]) -> SimServer:
+    return make_sim(seed=3, initial_patients=10)
+
+
+def sync_json(run: Run, sim: SimServer, data: Path) -> dict[str, object]:
+    code, out, err = run("sync", "--once", "--json", "--platform", sim.base_url, "--location", sim.clinic_ref,
+                         "--data-dir", str(data))
+    assert code == 0, err
+    doc: dict[str, object] = json.loads(out)
+    return doc
+
+
+def test_sync_once_prints_the_queue_alerts_and_a_balanced_census(run: Run, sim: SimServer, tmp_path: Path) -> None:
+    doc = sync_json(run, sim, tmp_path)
+    assert doc["complete"] is True
+    queue = doc["queue"]
+    assert isinstance(queue, list)
+    assert {row["encounter"] for row in queue} == set(sim.clinic.active_encounters())
+    row = queue[0]
+    assert set(row) >= {"encounter", "patient", "state", "triage"}
+    census = doc["census"]
+    assert isinstance(census, dict)
+    assert census["arrived"] == census["departed"] + census["present"] + census["dropped"]
+    assert "synced_at" in doc
+
+
+def test_two_runs_on_one_data_directory_see_a_drop_between_them(run: Run, sim: SimServer, tmp_path: Path) -> None:
+    sync_json(run, sim, tmp_path)
+    victim = sorted(sim.clinic.list_items())[2]
+    resp = httpx.post(f"{sim.base_url}/_sim/faults/drop-from-list", json={"encounter": victim})
+    assert resp.status_code == 200
+
+    doc = sync_json(run, sim, tmp_path)
+
+    alerts = [a for a in doc["alerts"] if a["kind"] == "DROPPED_FROM_QUEUE"]  # type: ignore[union-attr,index]
+    assert [(a["encounter"], a["severity"], a["status"]) for a in alerts] == [(victim, "critical", "open")]
+    dropped = [r for r in doc["queue"] if r["fate"] == "dropped"]  # type: ignore[union-attr,index]
+    assert [r["encounter"] for r in dropped] == [victim]
+    assert doc["census"]["dropped"] == 1  # type: ignore[index]
+
+
+def test_an_unreachable_platform_is_a_one_line_error(run: Run, tmp_path: Path) -> None:
+    code, out, err = run("sync", "--once", "--json", "--platform", "http://127.0.0.1:9/fhir",
+                         "--location", "Location/x", "--data-dir", str(tmp_path))
+    assert code == 1
+    assert out == ""
+    assert err.startswith("legevakt: cannot reach the platform") and err.count("\n") == 1
+
+
+def test_a_server_that_is_not_fhir_is_a_one_line_error(run: Run, sim: SimServer, tmp_path: Path) -> None:
+    sim.faults.malformed_rate = 1.0
+    code, _, err = run("sync", "--once", "--platform", sim.base_url, "--location", sim.clinic_ref,
+                       "--data-dir", str(tmp_path))
+    assert code == 1
+    assert "does not look like a FHIR R4 server" in err
+
+
+def test_missing_platform_or_location_is_a_clear_error(run: Run, tmp_path: Path) -> None:
+    code, _, err = run("sync", "--once", "--data-dir", str(tmp_path))
+    assert code == 1 and "--platform" in err
+
+
+def test_a_drop_is_acknowledged_and_resolved_from_the_command_line(run: Run, sim: SimServer, tmp_path: Path) -> None:
+    sync_json(run, sim, tmp_path)
+    victim = sorted(sim.clinic.list_items())[0]
+    sim.clinic.drop_from_list(victim)
+    sync_json(run, sim, tmp_path)
+    code, out, _ = run("alerts", "--json", "--data-dir", str(tmp_path))
+    assert code == 0
+    alert = next(a for a in json.loads(out) if a["kind"] == "DROPPED_FROM_QUEUE")
+
+    code, _, err = run("alerts", "ack", alert["id"], "--by", "sykepleier", "--data-dir", str(tmp_path))
+    assert code == 1 and "comment is required" in err and err.count("\n") == 1
+
+    code, out, _ = run("alerts", "ack", alert["id"], "--by", "sykepleier", "--comment", "ringer IT",
+                       "--json", "--data-dir", str(tmp_path))
+    assert code == 0
+    acked = json.loads(out)
+    assert (acked["status"], acked["acknowledged_by"], acked["ack_comment"]) == ("acknowledged", "sykepleier",
+                                                                               "ringer IT")
+
+    code, out, _ = run("alerts", "resolve", alert["id"], "--by", "vaktleder", "--reason", "pasienten dro hjem",
+                       "--json", "--data-dir", str(tmp_path))
+    assert code == 0
+    assert json.loads(out)["status"] == "resolved"
+
+    code, _, err = run("alerts", "ack", alert["id"], "--by", "x", "--comment", "y", "--data-dir", str(tmp_path))
+    assert code == 1 and "already resolved" in err
+
+    code, out, _ = run("census", "--json", "--data-dir", str(tmp_path))
+    census = json.loads(out)
+    assert census["balances"] is True
+
+
+def test_an_unknown_alert_id_changes_nothing(run: Run, sim: SimServer, tmp_path: Path) -> None:
+    sync_json(run, sim, tmp_path)
+    _, before, _ = run("alerts", "--json", "--status", "all", "--data-dir", str(tmp_path))
+    code, _, err = run("alerts", "resolve", "AL-999999", "--by", "x", "--reason", "y", "--data-dir", str(tmp_path))
+    assert code == 1 and "no alert with id AL-999999" in err
+    _, after, _ = run("alerts", "--json", "--status", "all", "--data-dir", str(tmp_path))
+    assert before == after
+
+
+def test_census_rejects_a_malformed_shift(run: Run, tmp_path: Path) -> None:
+    code, _, err = run("census", "--shift", "lunch@2026-01-01", "--data-dir", str(tmp_path))
+    assert code == 1 and "--shift" in err

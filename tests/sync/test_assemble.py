@@ -1,0 +1,123 @@
+"""Snapshots against the simulator on an ephemeral port: complete only when it truly is, drops confirmed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from legevakt.sim import SimServer
+from legevakt.sync.assemble import SnapshotAssembler
+from legevakt.sync.errors import PlatformError
+from legevakt.sync.fhir import FhirClient, RetryPolicy
+from legevakt.worklist.models import AlertKind, Fate
+from legevakt.worklist.reconcile import reconcile
+from legevakt.worklist.snapshot import WorklistState
+from legevakt.worklist.triage import MTS
+
+
+@pytest.fixture
+def link(make_sim: Callable[..., SimServer]) -> Iterator[tuple[SimServer, SnapshotAssembler]]:
+    sim = make_sim(seed=5, initial_patients=12)
+    client = FhirClient(sim.base_url, timeout=5, retry=RetryPolicy(attempts=1))
+    try:
+        yield sim, SnapshotAssembler(client, sim.clinic_ref, MTS, page_size=5)
+    finally:
+        client.close()
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def test_a_full_snapshot_holds_every_active_encounter_with_its_patient(
+        link: tuple[SimServer, SnapshotAssembler]) -> None:
+    sim, assembler = link
+    snap = assembler.fetch(tracked=(), now=now())
+    assert snap.complete, snap.problems
+    assert set(snap.encounters) == set(sim.clinic.active_encounters())
+    assert snap.list_items == frozenset(sim.clinic.list_items())
+    for enc in snap.encounters.values():
+        assert enc.patient_ref in snap.patients
+        assert enc.at_clinic
+
+
+def test_a_patient_removed_from_the_list_is_a_confirmed_drop(link: tuple[SimServer, SnapshotAssembler]) -> None:
+    sim, assembler = link
+    first = reconcile(WorklistState(), assembler.fetch(tracked=(), now=now()), now())
+    victim = sorted(sim.clinic.list_items())[0]
+    sim.clinic.drop_from_list(victim)
+
+    second = reconcile(first.state, assembler.fetch(tracked=first.state.live, now=now()), now())
+
+    entry = second.state.entries[victim]
+    assert entry.fate is Fate.DROPPED and entry.drop_confirmed
+    drops = [a for a in second.alerts if a.kind is AlertKind.DROPPED_FROM_QUEUE]
+    assert [a.encounter for a in drops] == [victim]
+    assert drops[0].severity.value == "critical"
+
+
+def test_a_discharged_patient_departs_with_reason_and_no_alert(link: tuple[SimServer, SnapshotAssembler]) -> None:
+    sim, assembler = link
+    first = reconcile(WorklistState(), assembler.fetch(tracked=(), now=now()), now())
+    gone = sorted(sim.clinic.list_items())[1]
+    sim.clinic.discharge(gone, "admitted")
+
+    second = reconcile(first.state, assembler.fetch(tracked=first.state.live, now=now()), now())
+
+    entry = second.state.entries[gone]
+    assert entry.fate is Fate.DEPARTED
+    assert entry.departure is not None and entry.departure.value == "admitted"
+    assert not [a for a in second.alerts if a.kind is AlertKind.DROPPED_FROM_QUEUE]
+
+
+def test_a_page_that_shifts_mid_search_makes_the_snapshot_incomplete_and_raises_no_alert(
+        link: tuple[SimServer, SnapshotAssembler]) -> None:
+    sim, assembler = link
+    first = reconcile(WorklistState(), assembler.fetch(tracked=(), now=now()), now())
+    sim.faults.shift_page = True
+
+    snap = assembler.fetch(tracked=first.state.live, now=now())
+    second = reconcile(first.state, snap, now())
+
+    assert not snap.complete
+    assert "changed while" in snap.problems[0] or "announced" in snap.problems[0]
+    assert not second.changed and not second.events
+    assert not [a for a in second.alerts if a.kind in (AlertKind.DROPPED_FROM_QUEUE, AlertKind.NOT_IN_QUEUE)]
+
+
+def test_a_malformed_answer_makes_the_snapshot_incomplete_and_changes_nothing(
+        link: tuple[SimServer, SnapshotAssembler]) -> None:
+    sim, assembler = link
+    first = reconcile(WorklistState(), assembler.fetch(tracked=(), now=now()), now())
+    for ref in sorted(sim.clinic.list_items())[:6]:
+        sim.clinic.discharge(ref)  # a real mass of departures, but we will not see it whole
+    sim.faults.malformed_rate = 1.0
+
+    snap = assembler.fetch(tracked=first.state.live, now=now())
+    second = reconcile(first.state, snap, now())
+
+    assert not snap.complete
+    assert not second.changed and not second.events
+    assert {e.fate for e in second.state.entries.values()} == {Fate.PRESENT}
+
+
+def test_a_platform_that_only_answers_errors_is_reported_not_inferred(
+        link: tuple[SimServer, SnapshotAssembler]) -> None:
+    sim, assembler = link
+    first = reconcile(WorklistState(), assembler.fetch(tracked=(), now=now()), now())
+    sim.faults.error_rate = 1.0
+    with pytest.raises(PlatformError):
+        assembler.fetch(tracked=first.state.live, now=now())
+
+
+def test_an_encounter_active_at_the_clinic_but_never_listed_is_not_in_queue(
+        link: tuple[SimServer, SnapshotAssembler]) -> None:
+    sim, assembler = link
+    ref = sim.clinic.admit()
+    sim.clinic.drop_from_list(ref)  # never seen in the List by us
+    result = reconcile(WorklistState(), assembler.fetch(tracked=(), now=now()), now())
+    kinds = {a.kind for a in result.alerts if a.encounter == ref}
+    assert AlertKind.NOT_IN_QUEUE in kinds
+    assert result.state.entries[ref].fate is Fate.PRESENT
