@@ -1,0 +1,97 @@
+"""Starting the window: the QApplication, translator, style, the main window and the service."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+
+from legevakt.app.summary import ChangeSummary
+from legevakt.ui.i18n import install_translator
+from legevakt.ui.main_window import MainWindow, UiService
+from legevakt.ui.style import apply_style
+
+log = logging.getLogger("legevakt.ui")
+
+WINDOW_SIZE = (1400, 850)
+FIRST_SYNC_TIMEOUT_S = 20.0
+PAINT_SETTLE_MS = 300
+
+
+def application() -> QApplication:
+    """The running QApplication, or a new one."""
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        return app
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("Legevakt")
+    app.setOrganizationName("Legevakt")
+    app.setApplicationDisplayName("Legevakt")
+    return app
+
+
+def run_window(service: UiService, *, screenshot: str | None = None, language: str = "nb",
+               first_sync_timeout_s: float = FIRST_SYNC_TIMEOUT_S) -> int:
+    """Show the main window for ``service`` and run until it closes; returns the exit code.
+
+    With ``screenshot``: wait for the first complete change summary (or the timeout), let the widgets
+    paint, save ``window.grab()`` to that path and return 0 (2 when no complete summary came in time).
+    ``service.stop()`` is called on the way out either way.
+    """
+    app = application()
+    install_translator(app, language)
+    apply_style(app)
+    window = MainWindow(service, language=language)
+    window.resize(*WINDOW_SIZE)
+    window.show()
+    try:
+        if screenshot is None:
+            service.start()
+            return int(app.exec())
+        return _screenshot(app, window, service, Path(screenshot), first_sync_timeout_s)
+    finally:
+        service.stop()
+        window.close()
+
+
+def _screenshot(app: QApplication, window: MainWindow, service: UiService, path: Path, timeout_s: float) -> int:
+    loop = QEventLoop()
+    seen = {"complete": False}
+
+    def on_changed(summary: ChangeSummary) -> None:
+        if summary.complete and not seen["complete"]:
+            seen["complete"] = True
+            loop.quit()
+
+    service.changed.connect(on_changed)
+    timer = QTimer()
+    timer.setSingleShot(True)
+    timer.timeout.connect(loop.quit)
+    try:
+        service.start()
+        if not seen["complete"]:
+            timer.start(int(timeout_s * 1000))
+            loop.exec()
+    finally:
+        timer.stop()
+        service.changed.disconnect(on_changed)
+    if not seen["complete"]:
+        log.warning("no complete snapshot within %.0f s; saving the screenshot anyway", timeout_s)
+    settle(app, PAINT_SETTLE_MS)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(path)):
+        log.error("could not save the screenshot to %s", path)
+        return 1
+    log.info("screenshot saved to %s", path)
+    return 0 if seen["complete"] else 2
+
+
+def settle(app: QApplication, ms: int) -> None:
+    """Process events for ``ms`` milliseconds so layouts and paints finish."""
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+    app.processEvents()

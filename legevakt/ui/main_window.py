@@ -1,0 +1,407 @@
+"""The main window: alert banner on top, the queue (left) with its filters, the selected patient (right),
+and the status bar. It renders what the service sends and sends the user's commands back; nothing else.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from PySide6.QtCore import QCoreApplication, QItemSelectionModel, QModelIndex, Qt, QTimer
+from PySide6.QtGui import QFont, QFontMetrics, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from legevakt.app.summary import ChangeSummary
+from legevakt.ui import texts
+from legevakt.ui.alert_banner import AlertBanner
+from legevakt.ui.alerts_model import AlertListModel
+from legevakt.ui.delegates import ICON_SIZE, IconDelegate, QueueDelegate, TriageDelegate
+from legevakt.ui.i18n import current_language
+from legevakt.ui.patient_panel import PatientPanel
+from legevakt.ui.queue_model import Column, QueueFilter, QueueFilterProxy, QueueModel
+from legevakt.ui.status import CRITICAL_AFTER, WARN_AFTER, SyncStatusBar
+from legevakt.worklist.models import EncounterStatus, Entry
+from legevakt.worklist.triage import MTS, TriageScale
+
+log = logging.getLogger("legevakt.ui")
+translate = QCoreApplication.translate
+
+TICK_MS = 20_000  # waiting times refresh (minutes resolution; 20 s keeps them within a third of a minute)
+
+_CELL_PAD = 2 * 6 + 2 * 4 + 2  # delegate padding and the style's text margins, both sides, plus air
+_NAME_SAMPLE = "Andersen, Kristian"  # a typical "Family, Given"; longer names elide (full in the tooltip)
+_CLINICIAN_SAMPLE = "Dahl, Kristin"
+_ROOM_SAMPLE = "Akuttrom 1"
+
+
+def column_widths(table: QTableView, model: QueueModel) -> dict[Column, int]:
+    """Widths from the table's own font metrics, so the layout holds on any platform font.
+
+    Each column fits its longest fixed text (triage names, states, headers) or a typical sample;
+    the complaint column takes what is left.
+    """
+    base = QFont(table.font())
+    bold = QFont(base)
+    bold.setBold(True)
+    fm, fmb = QFontMetrics(base), QFontMetrics(bold)
+    header_font = QFont(table.horizontalHeader().font())
+    header_font.setBold(True)
+    fmh = QFontMetrics(header_font)
+
+    def fit(*widths: int) -> int:
+        return max(widths) + _CELL_PAD
+
+    def header(col: Column) -> int:
+        return fmh.horizontalAdvance(str(model.headerData(int(col), Qt.Orientation.Horizontal)))
+
+    scale = model.scale
+    language = current_language()
+    triage_names = [texts.triage_short(scale, lvl.code, language) for lvl in scale.levels]
+    triage_names.append(texts.not_triaged())
+    states = [texts.status_label(s) for s in EncounterStatus if s.is_active]
+    widths = {
+        Column.TRIAGE: fit(header(Column.TRIAGE), *(fmb.horizontalAdvance(t) for t in triage_names)),
+        Column.WAITING: fit(header(Column.WAITING), fmb.horizontalAdvance(texts.minutes_text(888))),
+        Column.NAME: fit(header(Column.NAME), fmb.horizontalAdvance(_NAME_SAMPLE)),
+        Column.IDENT: fit(header(Column.IDENT), fm.horizontalAdvance("888888 *****")),
+        Column.AGE_SEX: fit(header(Column.AGE_SEX), fm.horizontalAdvance("188 M")),
+        Column.COMPLAINT: fit(header(Column.COMPLAINT), fm.horizontalAdvance("Brystsmerter")),
+        Column.STATE: fit(header(Column.STATE), fmb.horizontalAdvance(translate("Texts", "DROPPED")),
+                          *(fm.horizontalAdvance(t) for t in states)),
+        Column.ROOM: fit(header(Column.ROOM), fm.horizontalAdvance(_ROOM_SAMPLE)),
+        Column.NURSE: fit(header(Column.NURSE), fm.horizontalAdvance(_CLINICIAN_SAMPLE)),
+        Column.DOCTOR: fit(header(Column.DOCTOR), fm.horizontalAdvance(_CLINICIAN_SAMPLE)),
+        Column.ALERTS: fit(header(Column.ALERTS), 2 * ICON_SIZE),
+    }
+    return widths
+PANEL_WIDTH = 250
+
+
+class UiService(Protocol):
+    """The application service as the window uses it (see ``legevakt.app.service.AppService``)."""
+
+    changed: Any  # Signal(object): ChangeSummary
+    failed: Any  # Signal(str)
+    demo: bool
+    user: str
+    language: str
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def acknowledge(self, alert_id: str, by: str, comment: str) -> None: ...
+    def resolve(self, alert_id: str, by: str, reason: str) -> None: ...
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _service_scale(service: object) -> TriageScale:
+    """The clinic's triage scale: ``service.triage_scale``, else ``service.settings.scale``, else MTS."""
+    scale = getattr(service, "triage_scale", None)
+    if isinstance(scale, TriageScale):
+        return scale
+    settings = getattr(service, "settings", None)
+    scale = getattr(settings, "scale", None) if settings is not None else None
+    return scale if isinstance(scale, TriageScale) else MTS
+
+
+def _stale_thresholds(service: object) -> tuple[float, float]:
+    """Seconds to amber and red in the status bar: the same settings reconciliation uses for SYNC_STALE."""
+    settings = getattr(service, "settings", None)
+    warn = getattr(settings, "sync_stale_warning_seconds", None)
+    critical = getattr(settings, "sync_stale_critical_seconds", None)
+    return (float(warn) if isinstance(warn, int | float) else WARN_AFTER.total_seconds(),
+            float(critical) if isinstance(critical, int | float) else CRITICAL_AFTER.total_seconds())
+
+
+def _filter_titles() -> dict[QueueFilter, str]:
+    return {
+        QueueFilter.ALL: translate("MainWindow", "All"),
+        QueueFilter.WAITING: translate("MainWindow", "Waiting"),
+        QueueFilter.IN_TREATMENT: translate("MainWindow", "In treatment"),
+        QueueFilter.DROPPED: translate("MainWindow", "Dropped"),
+    }
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, service: UiService, *, language: str | None = None,
+                 clock: Callable[[], datetime] | None = None, scale: TriageScale | None = None,
+                 tick_ms: int = TICK_MS, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.service = service
+        self._language = language or current_language()
+        service_clock = getattr(service, "now", None)
+        self._clock: Callable[[], datetime] = clock or (service_clock if callable(service_clock) else _utcnow)
+        self._scale = scale or _service_scale(service)
+        self._demo = bool(getattr(service, "demo", False))
+
+        self.queue_model = QueueModel(self, scale=self._scale, clock=self._clock, language=self._language)
+        self.proxy = QueueFilterProxy(self)
+        self.proxy.setSourceModel(self.queue_model)
+        self.alerts_model = AlertListModel(self)
+
+        central = QWidget(self)
+        central.setObjectName("central")
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+
+        self.banner = AlertBanner(service, self.alerts_model, self.queue_model.entry, central)
+        outer.addWidget(self.banner)
+        outer.addWidget(self._build_header(central))
+
+        self.table = self._build_table()
+        self.panel = PatientPanel(self._scale, self._language)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, central)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.panel)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 0)
+        self.splitter.setCollapsible(0, False)
+        self.panel.setMinimumWidth(200)
+        body = QWidget(central)
+        body.setObjectName("body")
+        b = QVBoxLayout(body)
+        b.setContentsMargins(10, 6, 10, 8)
+        b.addWidget(self.splitter)
+        outer.addWidget(body, 1)
+        self.setCentralWidget(central)
+        self._size_columns()
+
+        warn_s, critical_s = _stale_thresholds(service)
+        self.status = SyncStatusBar(self, clock=self._clock, warn_after=timedelta(seconds=warn_s),
+                                    critical_after=timedelta(seconds=critical_s))
+        self.setStatusBar(self.status)
+
+        self._install_shortcuts()
+        self._update_title()
+
+        self.tick_timer = QTimer(self)
+        self.tick_timer.setInterval(tick_ms)
+        self.tick_timer.timeout.connect(self.tick)
+        self.tick_timer.start()
+
+        for signal in (self.queue_model.rowsInserted, self.queue_model.rowsRemoved):
+            signal.connect(self._queue_changed)
+        self.queue_model.dataChanged.connect(self._queue_data_changed)
+        self.alerts_model.dataChanged.connect(self._queue_changed)
+        self.alerts_model.rowsInserted.connect(self._queue_changed)
+        self.alerts_model.rowsRemoved.connect(self._queue_changed)
+        sel = self.table.selectionModel()
+        sel.currentRowChanged.connect(self._selection_changed)
+        sel.selectionChanged.connect(self._selection_changed)
+        service.changed.connect(self.apply_summary)
+        service.failed.connect(self.banner.command_failed)
+        self._update_counts()
+
+    # -- building -----------------------------------------------------------------------------
+    def _build_header(self, parent: QWidget) -> QWidget:
+        header = QFrame(parent)
+        header.setObjectName("headerBar")
+        h = QHBoxLayout(header)
+        h.setContentsMargins(12, 8, 12, 8)
+        h.setSpacing(8)
+        title = QLabel(translate("MainWindow", "Legevakt"), header)
+        title.setObjectName("appTitle")
+        h.addWidget(title)
+        subtitle = QLabel(translate("MainWindow", "Patient queue"), header)
+        subtitle.setObjectName("appSubtitle")
+        h.addWidget(subtitle)
+        h.addSpacing(18)
+        self.filter_group = QButtonGroup(self)
+        self.filter_group.setExclusive(True)
+        self.filter_buttons: dict[QueueFilter, QPushButton] = {}
+        for i, which in enumerate(QueueFilter):
+            button = QPushButton(header)
+            button.setObjectName(f"filter_{which.value}")
+            button.setProperty("filterButton", True)
+            button.setCheckable(True)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.setToolTip(translate("MainWindow", "Show {filter} (Ctrl+{n})").format(
+                filter=_filter_titles()[which].lower(), n=i + 1))
+            button.clicked.connect(lambda _checked=False, w=which: self.set_filter(w))
+            self.filter_group.addButton(button)
+            self.filter_buttons[which] = button
+            h.addWidget(button)
+        self.filter_buttons[QueueFilter.ALL].setChecked(True)
+        h.addStretch(1)
+        self.user_label = QLabel(header)
+        self.user_label.setObjectName("userLabel")
+        user = getattr(self.service, "user", "")
+        if user:
+            self.user_label.setText(translate("MainWindow", "Signed in: {user}").format(user=user))
+        h.addWidget(self.user_label)
+        self.demo_badge = QLabel(translate("MainWindow", "DEMO"), header)
+        self.demo_badge.setObjectName("demoBadge")
+        self.demo_badge.setToolTip(translate("MainWindow", "Demo platform: synthetic patients only"))
+        self.demo_badge.setVisible(self._demo)
+        h.addWidget(self.demo_badge)
+        return header
+
+    def _build_table(self) -> QTableView:
+        table = QTableView()
+        table.setObjectName("queueTable")
+        table.setModel(self.proxy)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setAlternatingRowColors(True)
+        table.setShowGrid(False)
+        table.setWordWrap(False)
+        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        table.setSortingEnabled(False)  # the proxy's clinical order; header clicks do not re-sort
+        table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        vh = table.verticalHeader()
+        vh.hide()
+        vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vh.setDefaultSectionSize(34)
+        hh = table.horizontalHeader()
+        hh.setHighlightSections(False)
+        hh.setSectionsClickable(False)
+        hh.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        hh.setMinimumSectionSize(40)
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        hh.setSectionResizeMode(int(Column.COMPLAINT), QHeaderView.ResizeMode.Stretch)
+        self._delegate = QueueDelegate(table)
+        self._triage_delegate = TriageDelegate(table)
+        self._icon_delegate = IconDelegate(table)
+        table.setItemDelegate(self._delegate)
+        table.setItemDelegateForColumn(int(Column.TRIAGE), self._triage_delegate)
+        table.setItemDelegateForColumn(int(Column.ALERTS), self._icon_delegate)
+        table.setAccessibleName(translate("MainWindow", "Patient queue"))
+        return table
+
+    def _size_columns(self) -> None:
+        self.table.ensurePolished()
+        self.table.horizontalHeader().ensurePolished()
+        for column, width in column_widths(self.table, self.queue_model).items():
+            if column is not Column.COMPLAINT:
+                self.table.setColumnWidth(int(column), width)
+
+    def _install_shortcuts(self) -> None:
+        self.shortcuts: list[QShortcut] = []
+        for i, which in enumerate(QueueFilter):
+            sc = QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self)
+            sc.activated.connect(lambda w=which: self.set_filter(w))
+            self.shortcuts.append(sc)
+        ack = QShortcut(QKeySequence("Ctrl+K"), self)
+        ack.activated.connect(self.banner.acknowledge_first)
+        self.shortcuts.append(ack)
+        resolve = QShortcut(QKeySequence("Ctrl+Shift+K"), self)
+        resolve.activated.connect(self.banner.resolve_first)
+        self.shortcuts.append(resolve)
+        focus = QShortcut(QKeySequence("Ctrl+L"), self)
+        focus.activated.connect(self.table.setFocus)
+        self.shortcuts.append(focus)
+
+    def _update_title(self) -> None:
+        title = translate("MainWindow", "Legevakt")
+        if self._demo:
+            title += " – " + translate("MainWindow", "DEMO")
+        self.setWindowTitle(title)
+        self.demo_badge.setVisible(self._demo)
+
+    # -- updates ------------------------------------------------------------------------------
+    def apply_summary(self, summary: ChangeSummary) -> None:
+        """Render one change summary (the service's ``changed`` signal)."""
+        selected = self._selected_ref()
+        self.queue_model.apply(summary)
+        self._keep_or_clear_selection(selected)
+        self.alerts_model.apply(summary.alerts, initial=summary.initial)
+        self.banner.refresh()
+        self.status.apply(summary)
+        if summary.link.demo and not self._demo:
+            self._demo = True
+            self._update_title()
+        self._update_counts()
+        self._update_panel()
+
+    def tick(self) -> None:
+        now = self._clock()
+        self.queue_model.tick(now)
+        self._update_panel()
+
+    def set_filter(self, which: QueueFilter) -> None:
+        selected = self._selected_ref()
+        self.proxy.set_queue_filter(which)
+        self._keep_or_clear_selection(selected)
+        self.filter_buttons[which].setChecked(True)
+        self._update_panel()
+
+    # -- selection ----------------------------------------------------------------------------
+    def selected_entry(self) -> Entry | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self.proxy.entry_at(rows[0].row())
+
+    def select_ref(self, ref: str) -> bool:
+        """Select the row of ``ref``; False when it is not visible."""
+        row = self.proxy.row_of(ref)
+        if row < 0:
+            return False
+        index = self.proxy.index(row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        self.table.scrollTo(index)
+        return True
+
+    def _selected_ref(self) -> str | None:
+        entry = self.selected_entry()
+        return entry.ref if entry is not None else None
+
+    def _keep_or_clear_selection(self, before: str | None) -> None:
+        """After an update: when the selected patient left the view (departed, or filtered away), Qt has
+        moved the selection to a neighbouring row, a different patient, silently. Select nothing instead."""
+        if before is None or self._selected_ref() == before:
+            return
+        self.table.selectionModel().clear()
+        self._update_panel()
+
+    def _selection_changed(self, *_args: object) -> None:
+        self._update_panel()
+
+    def _queue_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex,
+                            roles: list[int] | None = None) -> None:
+        if top_left.column() == bottom_right.column() == int(Column.WAITING):
+            return  # a clock tick: counts unchanged; tick() refreshes the panel
+        self._queue_changed()
+
+    def _queue_changed(self, *_args: object) -> None:
+        self._update_counts()
+        self._update_panel()
+
+    def _update_counts(self) -> None:
+        counts = self.proxy.counts()
+        titles = _filter_titles()
+        for which, button in self.filter_buttons.items():
+            button.setText(f"{titles[which]}  {counts[which]}")
+            button.setProperty("alarm", which is QueueFilter.DROPPED and counts[which] > 0)
+            button.style().unpolish(button)
+            button.style().polish(button)
+
+    def _update_panel(self) -> None:
+        entry = self.selected_entry()
+        if entry is None:
+            self.panel.show_entry(None, (), None)
+            return
+        self.panel.show_entry(entry, self.queue_model.alerts_for(entry.ref), self.queue_model.now)

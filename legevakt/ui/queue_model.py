@@ -1,0 +1,582 @@
+"""The queue as a Qt table model: an adapter over entries keyed by encounter ref.
+
+``QueueModel.apply(summary)`` turns a ``ChangeSummary`` into ``beginInsertRows``/``endInsertRows``,
+``dataChanged`` with explicit role lists and ``beginRemoveRows``/``endRemoveRows``; it never resets on a
+sync, so selection and scroll position survive. Rows are kept in arrival order of the *adapter* (new
+refs are appended); the visible order (dropped first, then triage urgency, then arrival) and the filters
+live in ``QueueFilterProxy``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from enum import IntEnum, StrEnum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from legevakt.app.summary import ChangeSummary
+from legevakt.ui import style, texts
+from legevakt.ui.i18n import current_language
+from legevakt.worklist.models import Alert, AlertStatus, Entry, Fate, Severity
+from legevakt.worklist.triage import MTS, TriageLevel, TriageScale
+
+log = logging.getLogger("legevakt.ui")
+translate = QCoreApplication.translate
+
+_USER = int(Qt.ItemDataRole.UserRole.value)
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_FONT = int(Qt.ItemDataRole.FontRole.value)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole.value)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole.value)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
+_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole.value)
+
+
+class QueueRole(IntEnum):
+    """Custom data roles (same value in every column)."""
+
+    ENTRY = _USER + 1  # the Entry
+    SORT_KEY = _USER + 2  # tuple: dropped first, untriaged, triage rank, arrival, ref
+    REF = _USER + 3  # encounter ref
+    TRIAGE_RANK = _USER + 4  # int; -1 untriaged
+    ARRIVED = _USER + 5  # aware datetime
+    FATE = _USER + 6  # Fate value (str)
+    WAIT_LEVEL = _USER + 7  # 0 within target, 1 past target, 2 past twice the target
+    ALERTS = _USER + 8  # tuple[Alert, ...], open alerts on this encounter
+    TRIAGE_LEVEL = _USER + 9  # TriageLevel | None
+
+
+class Column(IntEnum):
+    TRIAGE = 0
+    WAITING = 1
+    NAME = 2
+    IDENT = 3
+    AGE_SEX = 4
+    COMPLAINT = 5
+    STATE = 6
+    ROOM = 7
+    NURSE = 8
+    DOCTOR = 9
+    ALERTS = 10
+
+
+def _headers() -> dict[Column, tuple[str, str]]:
+    """(header, tooltip) per column, translated now."""
+    return {
+        Column.TRIAGE: (translate("QueueModel", "Triage"), translate("QueueModel", "Triage level")),
+        Column.WAITING: (translate("QueueModel", "Waiting"), translate("QueueModel", "Time since arrival")),
+        Column.NAME: (translate("QueueModel", "Name"), translate("QueueModel", "Patient name")),
+        Column.IDENT: (translate("QueueModel", "Born / ID"),
+                       translate("QueueModel", "Birth date and masked national identity number")),
+        Column.AGE_SEX: (translate("QueueModel", "Age"), translate("QueueModel", "Age and sex")),
+        Column.COMPLAINT: (translate("QueueModel", "Complaint"), translate("QueueModel", "Chief complaint")),
+        Column.STATE: (translate("QueueModel", "State"), translate("QueueModel", "Where the patient is in the visit")),
+        Column.ROOM: (translate("QueueModel", "Room"), translate("QueueModel", "Room")),
+        Column.NURSE: (translate("QueueModel", "Nurse"), translate("QueueModel", "Responsible nurse")),
+        Column.DOCTOR: (translate("QueueModel", "Doctor"), translate("QueueModel", "Doctor")),
+        Column.ALERTS: (translate("QueueModel", "Alerts"), translate("QueueModel", "Open alerts on this visit")),
+    }
+
+
+# Roles that change when an entry's data changes (every column).
+ROW_ROLES: tuple[int, ...] = (
+    _DISPLAY, _DECORATION, _TOOLTIP, _FONT, _BACKGROUND, _FOREGROUND, _ACCESSIBLE,
+    *(int(r) for r in QueueRole),
+)
+# Roles that change when the clock moves (waiting column only).
+TICK_ROLES: tuple[int, ...] = (
+    _DISPLAY, _TOOLTIP, _FONT, _BACKGROUND, _FOREGROUND, _ACCESSIBLE, int(QueueRole.WAIT_LEVEL),
+)
+# Roles that change when an encounter's alerts change (alerts column, plus row-wide custom roles).
+ALERT_ROLES: tuple[int, ...] = (_DISPLAY, _DECORATION, _TOOLTIP, _ACCESSIBLE, int(QueueRole.ALERTS))
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def waiting_for_doctor(entry: Entry) -> bool:
+    """Still counts against the triage target: no doctor has taken over (as reconciliation judges)."""
+    enc = entry.encounter
+    return entry.fate is not Fate.DEPARTED and enc.status.waiting_for_doctor and enc.doctor is None
+
+
+def wait_level(entry: Entry, level: TriageLevel | None, now: datetime) -> int:
+    """0 within the triage target, 1 past it, 2 past twice it (only while waiting for a doctor)."""
+    if level is None or not waiting_for_doctor(entry):
+        return 0
+    waited = (now - entry.arrived_at).total_seconds() / 60
+    if waited >= 2 * level.target_minutes:
+        return 2
+    if waited >= level.target_minutes:
+        return 1
+    return 0
+
+
+def sort_key(entry: Entry, level: TriageLevel | None) -> tuple[int, int, datetime, str]:
+    """Dropped first, then untriaged (they need triage), then triage rank, then arrival."""
+    rank = level.rank if level is not None else -1
+    return (0 if entry.fate is Fate.DROPPED else 1, rank, entry.arrived_at, entry.ref)
+
+
+class QueueModel(QAbstractTableModel):
+    """Adapter over the queue's entries; one row per encounter ref."""
+
+    def __init__(self, parent: QObject | None = None, *, scale: TriageScale = MTS,
+                 clock: Callable[[], datetime] = _utcnow, language: str | None = None) -> None:
+        super().__init__(parent)
+        self._scale = scale
+        self._clock = clock
+        self._language = language or current_language()
+        self._now = clock()
+        self._refs: list[str] = []
+        self._row: dict[str, int] = {}
+        self._entries: dict[str, Entry] = {}
+        self._alerts: dict[str, dict[str, Alert]] = {}  # encounter ref -> alert id -> open alert
+        self._alert_ref: dict[str, str] = {}  # alert id -> encounter ref
+        self._headers = _headers()
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    # -- reading ------------------------------------------------------------------------------
+    @property
+    def scale(self) -> TriageScale:
+        return self._scale
+
+    @property
+    def now(self) -> datetime:
+        return self._now
+
+    def refs(self) -> tuple[str, ...]:
+        return tuple(self._refs)
+
+    def entries(self) -> tuple[Entry, ...]:
+        return tuple(self._entries[r] for r in self._refs)
+
+    def entry(self, ref: str) -> Entry | None:
+        return self._entries.get(ref)
+
+    def entry_at(self, row: int) -> Entry:
+        return self._entries[self._refs[row]]
+
+    def row_of(self, ref: str) -> int:
+        """The row of ``ref``, or -1."""
+        return self._row.get(ref, -1)
+
+    def alerts_for(self, ref: str) -> tuple[Alert, ...]:
+        found = self._alerts.get(ref)
+        if not found:
+            return ()
+        return tuple(sorted(found.values(), key=lambda a: (a.severity is not Severity.CRITICAL, a.raised_at)))
+
+    def level_of(self, entry: Entry) -> TriageLevel | None:
+        return self._scale.level(entry.encounter.triage)
+
+    # -- Qt model interface -------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._refs)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(Column)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = _DISPLAY) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(Column):
+            return None
+        role = int(role)
+        if role == _DISPLAY:
+            return self._headers[Column(section)][0]
+        if role == _TOOLTIP:
+            return self._headers[Column(section)][1]
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
+        if not index.isValid() or index.parent().isValid():
+            return None
+        row, col = index.row(), index.column()
+        if not (0 <= row < len(self._refs) and 0 <= col < len(Column)):
+            return None
+        entry = self._entries[self._refs[row]]
+        role = int(role)
+        column = Column(col)
+        if role in (_DISPLAY, _ACCESSIBLE):
+            text = self._text(entry, column)
+            if role == _ACCESSIBLE and column is Column.TRIAGE and entry.fate is Fate.DROPPED:
+                return f"{texts.state_label(entry)}. {text}"
+            return text
+        if role == _DECORATION:
+            return self._decoration(entry, column)
+        if role == _BACKGROUND:
+            return self._background(entry, column)
+        if role == _FOREGROUND:
+            return self._foreground(entry, column)
+        if role == _FONT:
+            return self._font(entry, column)
+        if role == _TOOLTIP:
+            return self._tooltip(entry, column)
+        if role == _ALIGN:
+            if column in (Column.WAITING, Column.AGE_SEX):
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return None
+        return self._custom(entry, role)
+
+    def _custom(self, entry: Entry, role: int) -> Any:
+        if role == QueueRole.ENTRY:
+            return entry
+        if role == QueueRole.REF:
+            return entry.ref
+        level = self.level_of(entry)
+        if role == QueueRole.SORT_KEY:
+            return sort_key(entry, level)
+        if role == QueueRole.TRIAGE_RANK:
+            return level.rank if level is not None else -1
+        if role == QueueRole.ARRIVED:
+            return entry.arrived_at
+        if role == QueueRole.FATE:
+            return entry.fate.value
+        if role == QueueRole.WAIT_LEVEL:
+            return wait_level(entry, level, self._now)
+        if role == QueueRole.ALERTS:
+            return self.alerts_for(entry.ref)
+        if role == QueueRole.TRIAGE_LEVEL:
+            return level
+        return None
+
+    def _text(self, entry: Entry, column: Column) -> str:
+        enc, pat = entry.encounter, entry.patient
+        if column is Column.TRIAGE:
+            return texts.triage_short(self._scale, enc.triage, self._language)
+        if column is Column.WAITING:
+            return texts.minutes_text(int((self._now - entry.arrived_at).total_seconds() // 60))
+        if column is Column.NAME:
+            return texts.patient_name(entry)
+        if column is Column.IDENT:
+            if pat is None or not pat.identifier:
+                return texts.birth_date_text(pat.birth_date if pat else None)
+            return texts.masked_identifier(entry)
+        if column is Column.AGE_SEX:
+            return texts.age_sex(entry, self._now.astimezone().date())
+        if column is Column.COMPLAINT:
+            return enc.complaint or ""
+        if column is Column.STATE:
+            return texts.state_label(entry)
+        if column is Column.ROOM:
+            return texts.place_name(enc.room_name, enc.room)
+        if column is Column.NURSE:
+            return texts.place_name(enc.nurse_name, enc.nurse)
+        if column is Column.DOCTOR:
+            return texts.place_name(enc.doctor_name, enc.doctor)
+        alerts = self.alerts_for(entry.ref)
+        return ", ".join(dict.fromkeys(texts.alert_short(a.kind) for a in alerts))
+
+    def _decoration(self, entry: Entry, column: Column) -> Any:
+        if column is Column.TRIAGE:
+            return style.triage_colour(self.level_of(entry))
+        if column is Column.ALERTS:
+            alerts = self.alerts_for(entry.ref)
+            if alerts:
+                return style.alert_icon(any(a.severity is Severity.CRITICAL for a in alerts))
+        return None
+
+    def _background(self, entry: Entry, column: Column) -> Any:
+        if column is Column.TRIAGE:
+            return QBrush(style.triage_colour(self.level_of(entry)))
+        if entry.fate is Fate.DROPPED:
+            return QBrush(QColor(style.CRITICAL_BG))
+        if column is Column.WAITING:
+            lvl = wait_level(entry, self.level_of(entry), self._now)
+            if lvl == 2:
+                return QBrush(QColor(style.CRITICAL_SOFT_BG))
+            if lvl == 1:
+                return QBrush(QColor(style.WARNING_BG))
+        return None
+
+    def _foreground(self, entry: Entry, column: Column) -> Any:
+        if column is Column.TRIAGE:
+            return QBrush(style.triage_text_colour(self.level_of(entry)))
+        if entry.fate is Fate.DROPPED:
+            return QBrush(QColor(style.CRITICAL_FG))
+        if column is Column.WAITING:
+            lvl = wait_level(entry, self.level_of(entry), self._now)
+            if lvl == 2:
+                return QBrush(QColor(style.CRITICAL_SOFT_FG))
+            if lvl == 1:
+                return QBrush(QColor(style.WARNING_FG))
+        if column is Column.ALERTS and any(a.severity is Severity.CRITICAL for a in self.alerts_for(entry.ref)):
+            return QBrush(QColor(style.CRITICAL_SOFT_FG))
+        return None
+
+    def _font(self, entry: Entry, column: Column) -> Any:
+        if column in (Column.TRIAGE, Column.NAME):
+            return self._bold
+        if entry.fate is Fate.DROPPED and column is Column.STATE:
+            return self._bold
+        if column is Column.WAITING and wait_level(entry, self.level_of(entry), self._now) > 0:
+            return self._bold
+        return None
+
+    def _tooltip(self, entry: Entry, column: Column) -> Any:
+        if column is Column.WAITING:
+            level = self.level_of(entry)
+            arrived = translate("QueueModel", "Arrived {time}").format(time=texts.clock_text(entry.arrived_at))
+            if level is None or not waiting_for_doctor(entry):
+                return arrived
+            target = translate("QueueModel", "target {minutes} min").format(minutes=level.target_minutes)
+            return f"{arrived} · {target}"
+        if column is Column.ALERTS:
+            alerts = self.alerts_for(entry.ref)
+            return "\n".join(_alert_line(a) for a in alerts) or None
+        if column is Column.STATE and entry.fate is Fate.DROPPED:
+            return translate("QueueModel", "Dropped out of the platform's queue list while the visit is still "
+                                           "active. Last known data is shown until a person resolves it.")
+        if column is Column.TRIAGE:
+            return texts.triage_label(self._scale, entry.encounter.triage, self._language)
+        if column in (Column.NAME, Column.COMPLAINT, Column.ROOM, Column.NURSE, Column.DOCTOR):
+            return self._text(entry, column) or None
+        if column is Column.IDENT:
+            pat = entry.patient
+            born = texts.birth_date_text(pat.birth_date if pat else None)
+            return translate("QueueModel", "Born {date}").format(date=born)
+        return None
+
+    # -- updating -----------------------------------------------------------------------------
+    def apply(self, summary: ChangeSummary) -> None:
+        """Fold one change summary into the rows, incrementally (never a reset)."""
+        self._now = self._clock()
+        upserts: dict[str, Entry] = {}
+        removed: set[str] = set(summary.removed)
+        for entry in summary.upserted:
+            if entry.fate is Fate.DEPARTED:
+                removed.add(entry.ref)
+            else:
+                upserts[entry.ref] = entry
+                removed.discard(entry.ref)
+        if summary.initial:
+            # The first summary holds everything known: anything else here is stale.
+            removed |= {ref for ref in self._refs if ref not in upserts}
+            alert_ids = {a.id for a in summary.alerts}
+            stale_alerts = [aid for aid in self._alert_ref if aid not in alert_ids]
+        else:
+            stale_alerts = []
+
+        self._remove(removed)
+        alert_touched = self._update_alerts(summary.alerts, stale_alerts)
+
+        changed_rows: list[int] = []
+        new: list[Entry] = []
+        for ref, entry in upserts.items():
+            row = self._row.get(ref)
+            if row is None:
+                new.append(entry)
+            elif self._entries[ref] != entry:
+                self._entries[ref] = entry
+                changed_rows.append(row)
+        if new:
+            first = len(self._refs)
+            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+            for i, entry in enumerate(new):
+                self._refs.append(entry.ref)
+                self._row[entry.ref] = first + i
+                self._entries[entry.ref] = entry
+            self.endInsertRows()
+        self._emit_rows(changed_rows, 0, len(Column) - 1, ROW_ROLES)
+        changed = set(changed_rows)
+        alert_rows = [self._row[r] for r in alert_touched if r in self._row and self._row[r] not in changed]
+        self._emit_rows(alert_rows, 0, len(Column) - 1, ALERT_ROLES)
+
+    def tick(self, now: datetime | None = None) -> None:
+        """Advance the clock: refresh the waiting column only."""
+        self._now = now if now is not None else self._clock()
+        if self._refs:
+            col = int(Column.WAITING)
+            self.dataChanged.emit(self.index(0, col), self.index(len(self._refs) - 1, col), list(TICK_ROLES))
+
+    def set_language(self, language: str) -> None:
+        """Re-read headers and names after the translator changed (a user-chosen query change: reset ok)."""
+        self._language = language
+        self._headers = _headers()
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(Column) - 1)
+        if self._refs:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._refs) - 1, len(Column) - 1),
+                                  list(ROW_ROLES))
+
+    def _remove(self, refs: Iterable[str]) -> None:
+        rows = sorted((self._row[r] for r in refs if r in self._row), reverse=True)
+        for first, last in _runs_descending(rows):
+            self.beginRemoveRows(QModelIndex(), first, last)
+            for ref in self._refs[first:last + 1]:
+                del self._entries[ref]
+                del self._row[ref]
+            del self._refs[first:last + 1]
+            for i in range(first, len(self._refs)):
+                self._row[self._refs[i]] = i
+            self.endRemoveRows()
+
+    def _update_alerts(self, alerts: Sequence[Alert], stale: Iterable[str]) -> set[str]:
+        touched: set[str] = set()
+        for alert_id in stale:
+            ref = self._alert_ref.pop(alert_id)
+            self._alerts.get(ref, {}).pop(alert_id, None)
+            touched.add(ref)
+        for alert in alerts:
+            old_ref = self._alert_ref.pop(alert.id, None)
+            if old_ref is not None:
+                self._alerts.get(old_ref, {}).pop(alert.id, None)
+                touched.add(old_ref)
+            if alert.encounter is not None and alert.status is not AlertStatus.RESOLVED:
+                self._alerts.setdefault(alert.encounter, {})[alert.id] = alert
+                self._alert_ref[alert.id] = alert.encounter
+                touched.add(alert.encounter)
+        for ref in touched:
+            if not self._alerts.get(ref):
+                self._alerts.pop(ref, None)
+        return touched
+
+    def _emit_rows(self, rows: Iterable[int], first_col: int, last_col: int, roles: Sequence[int]) -> None:
+        ordered = sorted(set(rows))
+        for first, last in _runs_ascending(ordered):
+            self.dataChanged.emit(self.index(first, first_col), self.index(last, last_col), list(roles))
+
+
+def _runs_ascending(rows: Sequence[int]) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    for r in rows:
+        if runs and r == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], r)
+        else:
+            runs.append((r, r))
+    return runs
+
+
+def _runs_descending(rows: Sequence[int]) -> list[tuple[int, int]]:
+    """Contiguous runs from rows sorted high to low, as (first, last), highest run first."""
+    runs: list[tuple[int, int]] = []
+    for r in rows:
+        if runs and r == runs[-1][0] - 1:
+            runs[-1] = (r, runs[-1][1])
+        else:
+            runs.append((r, r))
+    return runs
+
+
+def _alert_line(alert: Alert) -> str:
+    state = (translate("QueueModel", "acknowledged") if alert.status is AlertStatus.ACKNOWLEDGED
+             else translate("QueueModel", "open"))
+    severity = (translate("QueueModel", "critical") if alert.severity is Severity.CRITICAL
+                else translate("QueueModel", "warning"))
+    return f"{texts.alert_short(alert.kind)} ({severity}, {state})"
+
+
+class QueueFilter(StrEnum):
+    ALL = "all"
+    WAITING = "waiting"
+    IN_TREATMENT = "in-treatment"
+    DROPPED = "dropped"
+
+
+def matches(entry: Entry, which: QueueFilter) -> bool:
+    """Whether ``entry`` belongs in the filter. Dropped entries show in every filter (pinned on top):
+    hiding a dropped patient behind a filter would defeat the point of flagging it.
+
+    Present entries split exactly into *waiting* (no doctor has taken over) and *in treatment* (with a
+    clinician, away for x-ray or lab, or a doctor assigned)."""
+    if entry.fate is Fate.DROPPED or which is QueueFilter.ALL:
+        return True
+    if which is QueueFilter.WAITING:
+        return waiting_for_doctor(entry)
+    if which is QueueFilter.IN_TREATMENT:
+        return not waiting_for_doctor(entry)
+    return False  # DROPPED: only dropped entries, accepted above
+
+
+class QueueFilterProxy(QSortFilterProxyModel):
+    """Visible order and filters. Dropped entries pinned on top, then untriaged, then triage and arrival."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._filter = QueueFilter.ALL
+        self.setDynamicSortFilter(True)
+        self.setSortRole(int(QueueRole.SORT_KEY))
+        self.setFilterRole(int(QueueRole.ENTRY))
+        self.sort(int(Column.TRIAGE), Qt.SortOrder.AscendingOrder)
+
+    @property
+    def queue_filter(self) -> QueueFilter:
+        return self._filter
+
+    def set_queue_filter(self, which: QueueFilter) -> None:
+        if which is self._filter:
+            return
+        if hasattr(self, "beginFilterChange"):  # Qt >= 6.9
+            self.beginFilterChange()
+            self._filter = which
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:  # pragma: no cover - older Qt
+            self._filter = which
+            self.invalidateRowsFilter()
+
+    def _source(self) -> QueueModel | None:
+        src = self.sourceModel()
+        return src if isinstance(src, QueueModel) else None
+
+    def filterAcceptsRow(self, source_row: int,
+                         source_parent: QModelIndex | QPersistentModelIndex) -> bool:
+        src = self._source()
+        if src is None or source_parent.isValid():
+            return False
+        return matches(src.entry_at(source_row), self._filter)
+
+    def lessThan(self, left: QModelIndex | QPersistentModelIndex,
+                 right: QModelIndex | QPersistentModelIndex) -> bool:
+        src = self._source()
+        if src is None:
+            return False
+        a, b = src.entry_at(left.row()), src.entry_at(right.row())
+        return sort_key(a, src.level_of(a)) < sort_key(b, src.level_of(b))
+
+    def entry_at(self, proxy_row: int) -> Entry | None:
+        src = self._source()
+        if src is None or not 0 <= proxy_row < self.rowCount():
+            return None
+        return src.entry_at(self.mapToSource(self.index(proxy_row, 0)).row())
+
+    def row_of(self, ref: str) -> int:
+        """The visible row of ``ref``, or -1."""
+        src = self._source()
+        if src is None:
+            return -1
+        row = src.row_of(ref)
+        if row < 0:
+            return -1
+        return self.mapFromSource(src.index(row, 0)).row()
+
+    def counts(self) -> dict[QueueFilter, int]:
+        """How many entries each filter shows."""
+        src = self._source()
+        entries = src.entries() if src is not None else ()
+        return {
+            QueueFilter.ALL: len(entries),
+            QueueFilter.WAITING: sum(1 for e in entries if e.fate is not Fate.DROPPED and waiting_for_doctor(e)),
+            QueueFilter.IN_TREATMENT: sum(1 for e in entries if e.fate is not Fate.DROPPED
+                                          and not waiting_for_doctor(e)),
+            QueueFilter.DROPPED: sum(1 for e in entries if e.fate is Fate.DROPPED),
+        }

@@ -1,0 +1,189 @@
+"""The status bar: is the list live, how old is it, push/poll/offline, pending writes, DEMO.
+
+It never infers. The age counts from the last *complete* snapshot (``link.last_complete_at``) and ticks
+every second; before the first complete snapshot it says so. Past 15 s, offline or after an incomplete
+snapshot it turns amber, past 60 s red, with the link's problem in plain words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QStatusBar, QWidget
+
+from legevakt.app.summary import ChangeSummary, LinkMode, LinkStatus
+from legevakt.ui import texts
+
+translate = QCoreApplication.translate
+
+WARN_AFTER = timedelta(seconds=15)
+CRITICAL_AFTER = timedelta(seconds=60)
+
+
+class Freshness(StrEnum):
+    LIVE = "live"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def mode_text(mode: LinkMode) -> str:
+    if mode is LinkMode.PUSH:
+        return translate("SyncStatusBar", "Push")
+    if mode is LinkMode.POLL:
+        return translate("SyncStatusBar", "Polling")
+    if mode is LinkMode.OFFLINE:
+        return translate("SyncStatusBar", "Offline")
+    return translate("SyncStatusBar", "Connecting…")
+
+
+def pending_text(n: int) -> str:
+    if n <= 0:
+        return translate("SyncStatusBar", "All changes saved")
+    return translate("SyncStatusBar", "%n changes waiting to be saved", None, n)
+
+
+class SyncStatusBar(QStatusBar):
+    """Always-on account of how fresh the queue is."""
+
+    def __init__(self, parent: QWidget | None = None, *, clock: Callable[[], datetime] = _utcnow,
+                 warn_after: timedelta = WARN_AFTER, critical_after: timedelta = CRITICAL_AFTER,
+                 tick_ms: int = 1000) -> None:
+        super().__init__(parent)
+        self.setObjectName("syncStatusBar")
+        self.setSizeGripEnabled(False)
+        self._clock = clock
+        self._warn_after = warn_after
+        self._critical_after = critical_after
+        self._link: LinkStatus | None = None
+        self._complete = False
+        self._problems: tuple[str, ...] = ()
+        self._waiting_since = clock()
+        self._freshness = Freshness.WARNING
+        self.setProperty("level", self._freshness.value)
+
+        box = QWidget(self)
+        box.setObjectName("syncStatusBox")
+        h = QHBoxLayout(box)
+        h.setContentsMargins(10, 2, 10, 2)
+        h.setSpacing(14)
+        self.dot = QLabel("●", box)
+        self.dot.setObjectName("statusDot")
+        self.live_label = QLabel(box)
+        self.live_label.setObjectName("statusLive")
+        self.mode_label = QLabel(box)
+        self.mode_label.setObjectName("statusMode")
+        self.pending_label = QLabel(box)
+        self.pending_label.setObjectName("statusPending")
+        self.problem_label = QLabel(box)
+        self.problem_label.setObjectName("statusProblem")
+        self.demo_label = QLabel(translate("SyncStatusBar", "DEMO"), box)
+        self.demo_label.setObjectName("demoBadge")
+        self.demo_label.setToolTip(translate("SyncStatusBar", "Connected to the built-in demo platform: "
+                                                              "synthetic patients only"))
+        self.demo_label.hide()
+        h.addWidget(self.dot)
+        h.addWidget(self.live_label)
+        h.addWidget(_separator(box))
+        h.addWidget(self.mode_label)
+        h.addWidget(_separator(box))
+        h.addWidget(self.pending_label)
+        h.addWidget(self.problem_label, 1)
+        h.addWidget(self.demo_label)
+        self.addWidget(box, 1)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(tick_ms)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+        self.refresh()
+
+    @property
+    def freshness(self) -> Freshness:
+        return self._freshness
+
+    def text(self) -> str:
+        """Everything the bar says, in reading order (for tests and accessibility)."""
+        parts = [self.live_label.text(), self.mode_label.text(), self.pending_label.text()]
+        if self.problem_label.text():
+            parts.append(self.problem_label.text())
+        if self.demo_label.isVisibleTo(self):
+            parts.append(self.demo_label.text())
+        return " · ".join(parts)
+
+    def apply(self, summary: ChangeSummary) -> None:
+        self._link = summary.link
+        self._complete = summary.complete
+        self._problems = summary.problems
+        self.refresh()
+
+    def refresh(self, now: datetime | None = None) -> None:
+        now = now if now is not None else self._clock()
+        link = self._link
+        last = link.last_complete_at if link is not None else None
+        problem = self._problem_text()
+        if last is None:
+            level = (Freshness.CRITICAL if now - self._waiting_since > self._critical_after
+                     else Freshness.WARNING)
+            live = translate("SyncStatusBar", "Waiting for the first complete synchronisation")
+        else:
+            age = now - last
+            if age > self._critical_after:
+                level = Freshness.CRITICAL
+            elif (age > self._warn_after or not self._complete
+                  or (link is not None and link.mode is LinkMode.OFFLINE)):
+                level = Freshness.WARNING
+            else:
+                level = Freshness.LIVE
+            age_words = texts.age_text(age.total_seconds())
+            if level is Freshness.LIVE:
+                live = translate("SyncStatusBar", "Updated {age} ago").format(age=age_words)
+            else:
+                live = translate("SyncStatusBar", "May be out of date · updated {age} ago").format(age=age_words)
+        self.live_label.setText(live)
+        self.mode_label.setText(mode_text(link.mode if link is not None else LinkMode.CONNECTING))
+        self.pending_label.setText(pending_text(link.pending_writes if link is not None else 0))
+        self.problem_label.setText(problem if level is not Freshness.LIVE or problem else "")
+        self.demo_label.setVisible(bool(link is not None and link.demo))
+        if link is not None and link.platform:
+            self.setToolTip(translate("SyncStatusBar", "Platform: {url}").format(url=link.platform))
+        if level is not self._freshness:
+            self._freshness = level
+            self.setProperty("level", level.value)
+            _repolish(self)
+
+    def _problem_text(self) -> str:
+        link = self._link
+        if link is None:
+            return ""
+        if link.problem:
+            return link.problem
+        if link.mode is LinkMode.OFFLINE:
+            return translate("SyncStatusBar", "No connection to the platform")
+        if not self._complete:
+            if self._problems:
+                return "; ".join(self._problems)
+            return translate("SyncStatusBar", "The last update from the platform was incomplete")
+        return ""
+
+
+def _separator(parent: QWidget) -> QLabel:
+    sep = QLabel("|", parent)
+    sep.setObjectName("statusSeparator")
+    return sep
+
+
+def _repolish(widget: QWidget) -> None:
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)
+    for child in widget.findChildren(QWidget):
+        style.unpolish(child)
+        style.polish(child)
+    widget.update()

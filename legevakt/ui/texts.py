@@ -1,0 +1,158 @@
+"""User-visible words for domain values, translated at call time (context "Texts").
+
+Source strings are English; ``resources/translations/legevakt_nb.ts`` holds the bokmål.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from PySide6.QtCore import QCoreApplication
+
+from legevakt.worklist.identifiers import mask
+from legevakt.worklist.models import AlertKind, EncounterStatus, Entry, Fate
+from legevakt.worklist.triage import TriageScale
+
+translate = QCoreApplication.translate
+
+
+def QT_TRANSLATE_NOOP(context: str, source: str) -> str:
+    """Mark ``source`` for translation in ``context``; it is translated where it is shown."""
+    return source
+
+
+_STATUS: dict[EncounterStatus, str] = {
+    EncounterStatus.PLANNED: QT_TRANSLATE_NOOP("Texts", "Planned"),
+    EncounterStatus.ARRIVED: QT_TRANSLATE_NOOP("Texts", "Registered"),
+    EncounterStatus.TRIAGED: QT_TRANSLATE_NOOP("Texts", "Waiting for doctor"),
+    EncounterStatus.IN_PROGRESS: QT_TRANSLATE_NOOP("Texts", "In treatment"),
+    EncounterStatus.ONLEAVE: QT_TRANSLATE_NOOP("Texts", "Away: x-ray, lab"),
+    EncounterStatus.FINISHED: QT_TRANSLATE_NOOP("Texts", "Finished"),
+    EncounterStatus.CANCELLED: QT_TRANSLATE_NOOP("Texts", "Cancelled"),
+    EncounterStatus.ENTERED_IN_ERROR: QT_TRANSLATE_NOOP("Texts", "Entered in error"),
+    EncounterStatus.UNKNOWN: QT_TRANSLATE_NOOP("Texts", "Unknown status"),
+}
+
+# Short labels for the queue's alert column and the banner's warning summary.
+_ALERT_SHORT: dict[AlertKind, str] = {
+    AlertKind.DROPPED_FROM_QUEUE: QT_TRANSLATE_NOOP("Texts", "Dropped"),
+    AlertKind.NOT_IN_QUEUE: QT_TRANSLATE_NOOP("Texts", "Not in queue"),
+    AlertKind.STALE_ENTRY: QT_TRANSLATE_NOOP("Texts", "Stale entry"),
+    AlertKind.DUPLICATE_PATIENT: QT_TRANSLATE_NOOP("Texts", "Duplicate"),
+    AlertKind.TRIAGE_OVERDUE: QT_TRANSLATE_NOOP("Texts", "Over time"),
+    AlertKind.NOT_TRIAGED: QT_TRANSLATE_NOOP("Texts", "Not triaged"),
+    AlertKind.SYNC_STALE: QT_TRANSLATE_NOOP("Texts", "List out of date"),
+    AlertKind.MASS_DEPARTURE: QT_TRANSLATE_NOOP("Texts", "Mass departure"),
+    AlertKind.NOTE_UNDELIVERED: QT_TRANSLATE_NOOP("Texts", "Note undelivered"),
+    AlertKind.NOTE_REJECTED: QT_TRANSLATE_NOOP("Texts", "Note rejected"),
+    AlertKind.WRITE_NOT_APPLIED: QT_TRANSLATE_NOOP("Texts", "Change not saved"),
+    AlertKind.WRITE_CONFLICT: QT_TRANSLATE_NOOP("Texts", "Change conflict"),
+}
+
+
+def status_label(status: EncounterStatus) -> str:
+    return translate("Texts", _STATUS[status])
+
+
+def state_label(entry: Entry) -> str:
+    """The queue's state column: the encounter status, or the loud dropped marker."""
+    if entry.fate is Fate.DROPPED:
+        return translate("Texts", "DROPPED")
+    if entry.fate is Fate.DEPARTED:
+        return translate("Texts", "Departed")
+    return status_label(entry.encounter.status)
+
+
+def alert_short(kind: AlertKind) -> str:
+    return translate("Texts", _ALERT_SHORT[kind])
+
+
+def not_triaged() -> str:
+    return translate("Texts", "Not triaged")
+
+
+def triage_label(scale: TriageScale, code: str | None, language: str) -> str:
+    if code is None:
+        return not_triaged()
+    level = scale.level(code)
+    if level is None:
+        return translate("Texts", "Unknown level: {code}").format(code=code)
+    return level.name(language)
+
+
+def triage_short(scale: TriageScale, code: str | None, language: str) -> str:
+    """The level's colour word only ("Oransje"), for narrow places; the full name goes in a tooltip."""
+    level = scale.level(code) if code is not None else None
+    if level is None:
+        return triage_label(scale, code, language)
+    return level.name(language).split(" – ")[0]
+
+
+def patient_name(entry: Entry | None) -> str:
+    if entry is None or entry.patient is None or not entry.patient.name:
+        return translate("Texts", "Unknown patient")
+    return entry.patient.name
+
+
+def masked_identifier(entry: Entry | None) -> str:
+    """``identifiers.mask``, with a space between the birth-date part and the hidden digits."""
+    if entry is None or entry.patient is None or not entry.patient.identifier:
+        return translate("Texts", "no ID")
+    masked = mask(entry.patient.identifier)
+    return f"{masked[:6]} {masked[6:]}" if len(masked) == 11 else masked
+
+
+def birth_date_text(born: date | None) -> str:
+    return born.strftime("%d.%m.%Y") if born is not None else "–"
+
+
+def age_years(born: date, today: date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def sex_letter(gender: str | None) -> str:
+    if gender == "female":
+        return translate("Texts", "F")
+    if gender == "male":
+        return translate("Texts", "M")
+    if gender == "other":
+        return translate("Texts", "O")
+    return "?"
+
+
+def age_sex(entry: Entry, today: date) -> str:
+    pat = entry.patient
+    if pat is None:
+        return "–"
+    age = str(age_years(pat.birth_date, today)) if pat.birth_date is not None else "?"
+    return f"{age} {sex_letter(pat.gender)}"
+
+
+def minutes_text(minutes: int) -> str:
+    """A waiting time in whole minutes ("12 min", "130 min"), as emergency boards count it."""
+    return translate("Texts", "{m} min").format(m=max(0, minutes))
+
+
+def age_text(seconds: float) -> str:
+    """An age for the status bar: "3 s", "2 min", "1 t 5 min"."""
+    s = max(0, int(seconds))
+    if s < 60:
+        return translate("Texts", "{s} s").format(s=s)
+    if s < 3600:
+        return translate("Texts", "{m} min").format(m=s // 60)
+    return translate("Texts", "{h} h {m:02d} min").format(h=s // 3600, m=(s % 3600) // 60)
+
+
+def clock_text(moment: datetime | None) -> str:
+    if moment is None:
+        return "–"
+    return moment.astimezone().strftime("%H:%M")
+
+
+def place_name(name: str | None, ref: str | None) -> str:
+    """A room or clinician: the display name, else the id of the reference, else a dash."""
+    if name:
+        return name
+    if ref:
+        return ref.rsplit("/", 1)[-1]
+    return ""

@@ -1,0 +1,595 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="nb_NO" sourcelanguage="en">
+    <context>
+        <name>AlertBanner</name>
+        <message>
+            <source>DROPPED FROM QUEUE: {patient}</source>
+            <translation>FALT UT AV KØEN: {patient}</translation>
+        </message>
+        <message>
+            <source>NOT IN QUEUE: {patient}</source>
+            <translation>IKKE I KØEN: {patient}</translation>
+        </message>
+        <message>
+            <source>Waiting past twice the triage target: {patient}</source>
+            <translation>Venter over dobbel triagetid: {patient}</translation>
+        </message>
+        <message>
+            <source>THE LIST MAY BE OUT OF DATE: no complete update from the platform</source>
+            <translation>LISTEN KAN VÆRE UTDATERT: ingen komplett oppdatering fra plattformen</translation>
+        </message>
+        <message>
+            <source>{n} patients left the queue at once – possible platform fault</source>
+            <translation>{n} pasienter forsvant fra køen samtidig – mulig plattformfeil</translation>
+        </message>
+        <message>
+            <source>Journal note not delivered: {patient}</source>
+            <translation>Journalnotat ikke levert: {patient}</translation>
+        </message>
+        <message>
+            <source>Journal note rejected by the recipient: {patient}</source>
+            <translation>Journalnotat avvist av mottaker: {patient}</translation>
+        </message>
+        <message>
+            <source>Change not saved on the platform: {patient}</source>
+            <translation>Endring ikke lagret på plattformen: {patient}</translation>
+        </message>
+        <message>
+            <source>Change conflicts with someone else's: {patient}</source>
+            <translation>Endringen kolliderer med en annens: {patient}</translation>
+        </message>
+        <message>
+            <source>raised {time}</source>
+            <translation>oppdaget {time}</translation>
+        </message>
+        <message>
+            <source>gone from the queue list, visit still active</source>
+            <translation>borte fra kølisten, besøket er fortsatt aktivt</translation>
+        </message>
+        <message>
+            <source>gone from the queue list, visit could not be read</source>
+            <translation>borte fra kølisten, besøket kunne ikke leses</translation>
+        </message>
+        <message>
+            <source>confirm each patient</source>
+            <translation>bekreft hver pasient</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n over triage target</source>
+            <translation>
+                <numerusform>%n over triagetid</numerusform>
+                <numerusform>%n over triagetid</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n not triaged</source>
+            <translation>
+                <numerusform>%n ikke triert</numerusform>
+                <numerusform>%n ikke triert</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n possible duplicates</source>
+            <translation>
+                <numerusform>%n mulig duplikat</numerusform>
+                <numerusform>%n mulige duplikater</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n stale entries</source>
+            <translation>
+                <numerusform>%n utdatert oppføring</numerusform>
+                <numerusform>%n utdaterte oppføringer</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>the list may be out of date</source>
+            <translation>listen kan være utdatert</translation>
+        </message>
+        <message>
+            <source>Warnings: {list}</source>
+            <translation>Varsler: {list}</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>Avbryt</translation>
+        </message>
+        <message>
+            <source>Ctrl+Enter</source>
+            <translation>Ctrl+Enter</translation>
+        </message>
+        <message>
+            <source>Acknowledge alert</source>
+            <translation>Kvitter varsel</translation>
+        </message>
+        <message>
+            <source>Comment (required): what have you done or decided?</source>
+            <translation>Kommentar (påkrevd): hva har du gjort eller bestemt?</translation>
+        </message>
+        <message>
+            <source>Comment (optional):</source>
+            <translation>Kommentar (valgfri):</translation>
+        </message>
+        <message>
+            <source>Acknowledge</source>
+            <translation>Kvitter</translation>
+        </message>
+        <message>
+            <source>Resolve alert</source>
+            <translation>Løs varsel</translation>
+        </message>
+        <message>
+            <source>Reason (required): where is the patient, what was done?</source>
+            <translation>Begrunnelse (påkrevd): hvor er pasienten, hva ble gjort?</translation>
+        </message>
+        <message>
+            <source>Resolve</source>
+            <translation>Løs</translation>
+        </message>
+        <message>
+            <source>Acknowledging…</source>
+            <translation>Kvitterer…</translation>
+        </message>
+        <message>
+            <source>Acknowledge…</source>
+            <translation>Kvitter…</translation>
+        </message>
+        <message numerus="yes">
+            <source>+ %n more critical alerts (Ctrl+K acknowledges the next)</source>
+            <translation>
+                <numerusform>+ %n kritisk varsel til (Ctrl+K kvitterer neste)</numerusform>
+                <numerusform>+ %n kritiske varsler til (Ctrl+K kvitterer neste)</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Acknowledged by {who} {time}, not resolved</source>
+            <translation>Kvittert av {who} {time}, ikke løst</translation>
+        </message>
+        <message>
+            <source>Resolve…</source>
+            <translation>Løs…</translation>
+        </message>
+        <message>
+            <source>Not done: {message}</source>
+            <translation>Ikke utført: {message}</translation>
+        </message>
+        <message>
+            <source>Dismiss</source>
+            <translation>Lukk</translation>
+        </message>
+        <message>
+            <source>Acknowledge this alert with a comment (Ctrl+K)</source>
+            <translation>Kvitter dette varselet med en kommentar (Ctrl+K)</translation>
+        </message>
+        <message>
+            <source>Resolve this alert with a reason (Ctrl+Shift+K)</source>
+            <translation>Løs dette varselet med en begrunnelse (Ctrl+Shift+K)</translation>
+        </message>
+    </context>
+    <context>
+        <name>AlertListModel</name>
+        <message>
+            <source>Acknowledged by {who}</source>
+            <translation>Kvittert av {who}</translation>
+        </message>
+        <message>
+            <source>Not acknowledged</source>
+            <translation>Ikke kvittert</translation>
+        </message>
+    </context>
+    <context>
+        <name>MainWindow</name>
+        <message>
+            <source>All</source>
+            <translation>Alle</translation>
+        </message>
+        <message>
+            <source>Waiting</source>
+            <translation>Venter</translation>
+        </message>
+        <message>
+            <source>In treatment</source>
+            <translation>Under behandling</translation>
+        </message>
+        <message>
+            <source>Dropped</source>
+            <translation>Falt ut</translation>
+        </message>
+        <message>
+            <source>Legevakt</source>
+            <translation>Legevakt</translation>
+        </message>
+        <message>
+            <source>Patient queue</source>
+            <translation>Pasientkø</translation>
+        </message>
+        <message>
+            <source>Show {filter} (Ctrl+{n})</source>
+            <translation>Vis {filter} (Ctrl+{n})</translation>
+        </message>
+        <message>
+            <source>Signed in: {user}</source>
+            <translation>Pålogget: {user}</translation>
+        </message>
+        <message>
+            <source>DEMO</source>
+            <translation>DEMO</translation>
+        </message>
+        <message>
+            <source>Demo platform: synthetic patients only</source>
+            <translation>Demoplattform: bare oppdiktede pasienter</translation>
+        </message>
+    </context>
+    <context>
+        <name>PatientPanel</name>
+        <message>
+            <source>Selected patient</source>
+            <translation>Valgt pasient</translation>
+        </message>
+        <message>
+            <source>Select a patient in the queue.</source>
+            <translation>Velg en pasient i køen.</translation>
+        </message>
+        <message>
+            <source>DROPPED FROM QUEUE – last known data. Find the patient and resolve the alert.</source>
+            <translation>FALT UT AV KØEN – sist kjente data. Finn pasienten og løs varselet.</translation>
+        </message>
+        <message>
+            <source>Complaint</source>
+            <translation>Henvendelsesårsak</translation>
+        </message>
+        <message>
+            <source>State</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <source>Arrived</source>
+            <translation>Ankom</translation>
+        </message>
+        <message>
+            <source>Waiting</source>
+            <translation>Ventetid</translation>
+        </message>
+        <message>
+            <source>Room</source>
+            <translation>Rom</translation>
+        </message>
+        <message>
+            <source>Nurse</source>
+            <translation>Sykepleier</translation>
+        </message>
+        <message>
+            <source>Doctor</source>
+            <translation>Lege</translation>
+        </message>
+        <message>
+            <source>Alerts</source>
+            <translation>Varsler</translation>
+        </message>
+        <message>
+            <source>Journal coming</source>
+            <translation>Journal kommer</translation>
+        </message>
+        <message>
+            <source>target {minutes} min</source>
+            <translation>mål {minutes} min</translation>
+        </message>
+        <message>
+            <source>past twice the target</source>
+            <translation>over dobbel triagetid</translation>
+        </message>
+        <message>
+            <source>past the target</source>
+            <translation>over triagetid</translation>
+        </message>
+    </context>
+    <context>
+        <name>QueueModel</name>
+        <message>
+            <source>Triage</source>
+            <translation>Triage</translation>
+        </message>
+        <message>
+            <source>Triage level</source>
+            <translation>Triagenivå</translation>
+        </message>
+        <message>
+            <source>Waiting</source>
+            <translation>Venter</translation>
+        </message>
+        <message>
+            <source>Time since arrival</source>
+            <translation>Tid siden ankomst</translation>
+        </message>
+        <message>
+            <source>Name</source>
+            <translation>Navn</translation>
+        </message>
+        <message>
+            <source>Patient name</source>
+            <translation>Pasientens navn</translation>
+        </message>
+        <message>
+            <source>Born / ID</source>
+            <translation>Født / ID</translation>
+        </message>
+        <message>
+            <source>Birth date and masked national identity number</source>
+            <translation>Fødselsdato og maskert fødselsnummer</translation>
+        </message>
+        <message>
+            <source>Age</source>
+            <translation>Alder</translation>
+        </message>
+        <message>
+            <source>Age and sex</source>
+            <translation>Alder og kjønn</translation>
+        </message>
+        <message>
+            <source>Complaint</source>
+            <translation>Årsak</translation>
+        </message>
+        <message>
+            <source>Chief complaint</source>
+            <translation>Henvendelsesårsak</translation>
+        </message>
+        <message>
+            <source>State</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <source>Where the patient is in the visit</source>
+            <translation>Hvor pasienten er i forløpet</translation>
+        </message>
+        <message>
+            <source>Room</source>
+            <translation>Rom</translation>
+        </message>
+        <message>
+            <source>Nurse</source>
+            <translation>Sykepleier</translation>
+        </message>
+        <message>
+            <source>Responsible nurse</source>
+            <translation>Ansvarlig sykepleier</translation>
+        </message>
+        <message>
+            <source>Doctor</source>
+            <translation>Lege</translation>
+        </message>
+        <message>
+            <source>Alerts</source>
+            <translation>Varsler</translation>
+        </message>
+        <message>
+            <source>Open alerts on this visit</source>
+            <translation>Åpne varsler for dette besøket</translation>
+        </message>
+        <message>
+            <source>Arrived {time}</source>
+            <translation>Ankom {time}</translation>
+        </message>
+        <message>
+            <source>target {minutes} min</source>
+            <translation>mål {minutes} min</translation>
+        </message>
+        <message>
+            <source>Dropped out of the platform's queue list while the visit is still active. Last known data is shown until a person resolves it.</source>
+            <translation>Falt ut av plattformens køliste mens besøket fortsatt er aktivt. Sist kjente data vises til noen løser varselet.</translation>
+        </message>
+        <message>
+            <source>Born {date}</source>
+            <translation>Født {date}</translation>
+        </message>
+        <message>
+            <source>acknowledged</source>
+            <translation>kvittert</translation>
+        </message>
+        <message>
+            <source>open</source>
+            <translation>åpent</translation>
+        </message>
+        <message>
+            <source>critical</source>
+            <translation>kritisk</translation>
+        </message>
+        <message>
+            <source>warning</source>
+            <translation>advarsel</translation>
+        </message>
+    </context>
+    <context>
+        <name>SyncStatusBar</name>
+        <message>
+            <source>Push</source>
+            <translation>Push</translation>
+        </message>
+        <message>
+            <source>Polling</source>
+            <translation>Polling</translation>
+        </message>
+        <message>
+            <source>Offline</source>
+            <translation>Frakoblet</translation>
+        </message>
+        <message>
+            <source>Connecting…</source>
+            <translation>Kobler til…</translation>
+        </message>
+        <message>
+            <source>All changes saved</source>
+            <translation>Alle endringer lagret</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n changes waiting to be saved</source>
+            <translation>
+                <numerusform>%n endring venter på lagring</numerusform>
+                <numerusform>%n endringer venter på lagring</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>DEMO</source>
+            <translation>DEMO</translation>
+        </message>
+        <message>
+            <source>Connected to the built-in demo platform: synthetic patients only</source>
+            <translation>Koblet til den innebygde demoplattformen: bare oppdiktede pasienter</translation>
+        </message>
+        <message>
+            <source>Waiting for the first complete synchronisation</source>
+            <translation>Venter på første komplette synkronisering</translation>
+        </message>
+        <message>
+            <source>Updated {age} ago</source>
+            <translation>Oppdatert for {age} siden</translation>
+        </message>
+        <message>
+            <source>May be out of date · updated {age} ago</source>
+            <translation>Kan være utdatert · oppdatert for {age} siden</translation>
+        </message>
+        <message>
+            <source>Platform: {url}</source>
+            <translation>Plattform: {url}</translation>
+        </message>
+        <message>
+            <source>No connection to the platform</source>
+            <translation>Ingen forbindelse med plattformen</translation>
+        </message>
+        <message>
+            <source>The last update from the platform was incomplete</source>
+            <translation>Siste oppdatering fra plattformen var ufullstendig</translation>
+        </message>
+    </context>
+    <context>
+        <name>Texts</name>
+        <message>
+            <source>Planned</source>
+            <translation>Planlagt</translation>
+        </message>
+        <message>
+            <source>Registered</source>
+            <translation>Registrert</translation>
+        </message>
+        <message>
+            <source>Waiting for doctor</source>
+            <translation>Venter på lege</translation>
+        </message>
+        <message>
+            <source>In treatment</source>
+            <translation>Under behandling</translation>
+        </message>
+        <message>
+            <source>Away: x-ray, lab</source>
+            <translation>Ute: røntgen, lab</translation>
+        </message>
+        <message>
+            <source>Finished</source>
+            <translation>Ferdig</translation>
+        </message>
+        <message>
+            <source>Cancelled</source>
+            <translation>Avlyst</translation>
+        </message>
+        <message>
+            <source>Entered in error</source>
+            <translation>Feilregistrert</translation>
+        </message>
+        <message>
+            <source>Unknown status</source>
+            <translation>Ukjent status</translation>
+        </message>
+        <message>
+            <source>Dropped</source>
+            <translation>Falt ut</translation>
+        </message>
+        <message>
+            <source>Not in queue</source>
+            <translation>Ikke i køen</translation>
+        </message>
+        <message>
+            <source>Stale entry</source>
+            <translation>Utdatert oppføring</translation>
+        </message>
+        <message>
+            <source>Duplicate</source>
+            <translation>Duplikat</translation>
+        </message>
+        <message>
+            <source>Over time</source>
+            <translation>Over tid</translation>
+        </message>
+        <message>
+            <source>Not triaged</source>
+            <translation>Ikke triert</translation>
+        </message>
+        <message>
+            <source>List out of date</source>
+            <translation>Listen utdatert</translation>
+        </message>
+        <message>
+            <source>Mass departure</source>
+            <translation>Masseutgang</translation>
+        </message>
+        <message>
+            <source>Note undelivered</source>
+            <translation>Notat ikke levert</translation>
+        </message>
+        <message>
+            <source>Note rejected</source>
+            <translation>Notat avvist</translation>
+        </message>
+        <message>
+            <source>Change not saved</source>
+            <translation>Endring ikke lagret</translation>
+        </message>
+        <message>
+            <source>Change conflict</source>
+            <translation>Endringskonflikt</translation>
+        </message>
+        <message>
+            <source>Departed</source>
+            <translation>Reist</translation>
+        </message>
+        <message>
+            <source>Unknown level: {code}</source>
+            <translation>Ukjent nivå: {code}</translation>
+        </message>
+        <message>
+            <source>Unknown patient</source>
+            <translation>Ukjent pasient</translation>
+        </message>
+        <message>
+            <source>no ID</source>
+            <translation>uten ID</translation>
+        </message>
+        <message>
+            <source>F</source>
+            <translation>K</translation>
+        </message>
+        <message>
+            <source>M</source>
+            <translation>M</translation>
+        </message>
+        <message>
+            <source>O</source>
+            <translation>A</translation>
+        </message>
+        <message>
+            <source>{m} min</source>
+            <translation>{m} min</translation>
+        </message>
+        <message>
+            <source>{h} h {m:02d} min</source>
+            <translation>{h} t {m:02d} min</translation>
+        </message>
+        <message>
+            <source>{s} s</source>
+            <translation>{s} s</translation>
+        </message>
+        <message>
+            <source>DROPPED</source>
+            <translation>FALT UT AV KØEN</translation>
+        </message>
+    </context>
+</TS>

@@ -1,0 +1,185 @@
+"""The main window: queue, filters, selected patient, banner and status bar working together."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from legevakt.ui.app import run_window
+from legevakt.ui.main_window import MainWindow
+from legevakt.ui.queue_model import Column, QueueFilter
+from legevakt.worklist.models import EncounterStatus, Fate
+from tests.ui.conftest import NOW, FakeService, bump, clinic, clock, make_entry, make_link, make_summary
+
+
+def make_window(qtbot: QtBot, service: FakeService, **kwargs: object) -> MainWindow:
+    window = MainWindow(service, clock=clock, **kwargs)  # type: ignore[arg-type]
+    qtbot.addWidget(window)
+    window.resize(1400, 850)
+    return window
+
+
+def test_title_and_badge_say_demo(qtbot: QtBot) -> None:
+    plain = make_window(qtbot, FakeService())
+    assert plain.windowTitle() == "Legevakt" and not plain.demo_badge.isVisibleTo(plain)
+    demo = make_window(qtbot, FakeService(demo=True))
+    assert demo.windowTitle() == "Legevakt – DEMO" and demo.demo_badge.isVisibleTo(demo)
+
+
+def test_demo_link_turns_on_the_badge(qtbot: QtBot, service: FakeService) -> None:
+    window = make_window(qtbot, service)
+    service.emit(make_summary(clinic()[0], link=make_link(demo=True), initial=True))
+    assert window.windowTitle() == "Legevakt – DEMO" and window.demo_badge.isVisibleTo(window)
+
+
+def test_selection_survives_every_kind_of_update(qtbot: QtBot, service: FakeService) -> None:
+    window = make_window(qtbot, service)
+    entries, alerts = clinic()
+    service.emit(make_summary(entries, alerts=alerts, initial=True))
+    window.show()
+    qtbot.waitExposed(window)
+    target = entries[6]  # Pedersen, Nora
+    assert window.select_ref(target.ref)
+    resets: list[int] = []
+    window.proxy.modelReset.connect(lambda: resets.append(1))
+
+    newcomer = make_entry(40, "Ny, Pasient", minutes_ago=1, triage="red")  # sorts above the selection
+    service.emit(make_summary([newcomer]))
+    service.emit(make_summary([bump(entries[2], status=EncounterStatus.IN_PROGRESS)]))  # re-sorts rows above
+    service.emit(make_summary(removed=[entries[1].ref, entries[10].ref]))
+    service.emit(make_summary([bump(target, room="Location/rom-4", room_name="Rom 4")]))  # the selection itself
+    window.tick()
+
+    selected = window.selected_entry()
+    assert selected is not None and selected.ref == target.ref
+    assert selected.encounter.room_name == "Rom 4"
+    assert window.panel.fields["room"].text() == "Rom 4"
+    assert resets == []
+
+
+def test_scroll_position_survives_updates(qtbot: QtBot, service: FakeService) -> None:
+    window = make_window(qtbot, service)
+    window.resize(1000, 500)
+    entries = [make_entry(i, f"Pasient, Nr {i:02d}", minutes_ago=200 - i, triage="green") for i in range(1, 61)]
+    service.emit(make_summary(entries, initial=True))
+    window.show()
+    qtbot.waitExposed(window)
+    bar = window.table.verticalScrollBar()
+    assert bar.maximum() > 0
+    bar.setValue(bar.maximum() // 2)
+    before = bar.value()
+    service.emit(make_summary([make_entry(99, "Sist, Kommet", minutes_ago=0, triage="green")]))
+    service.emit(make_summary([bump(entries[30], complaint="Endret")], removed=[entries[50].ref]))
+    service.emit(make_summary(entries[:5]))  # unchanged
+    assert bar.value() == before
+
+
+def test_filters_by_button_and_shortcut(qtbot: QtBot, service: FakeService) -> None:
+    window = make_window(qtbot, service)
+    entries, alerts = clinic()
+    service.emit(make_summary(entries, alerts=alerts, initial=True))
+    assert [b.text() for b in window.filter_buttons.values()] == [
+        "Alle  14", "Venter  9", "Under behandling  4", "Falt ut  1"]
+    assert window.filter_buttons[QueueFilter.DROPPED].property("alarm") is True
+    with qtbot.waitActive(window):
+        window.show()
+        window.activateWindow()
+    qtbot.keyClick(window.table, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert window.proxy.queue_filter is QueueFilter.WAITING
+    assert window.filter_buttons[QueueFilter.WAITING].isChecked()
+    assert window.proxy.rowCount() == 10
+    qtbot.keyClick(window.table, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    assert window.proxy.rowCount() == 1
+    qtbot.mouseClick(window.filter_buttons[QueueFilter.IN_TREATMENT], Qt.MouseButton.LeftButton)
+    assert window.proxy.queue_filter is QueueFilter.IN_TREATMENT and window.proxy.rowCount() == 5
+    qtbot.keyClick(window.table, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert window.proxy.rowCount() == 14
+
+
+def test_dropped_entry_pinned_on_top_of_the_table(qtbot: QtBot, service: FakeService) -> None:
+    window = make_window(qtbot, service)
+    entries, alerts = clinic()
+    service.emit(make_summary(entries, alerts=alerts, initial=True))
+    top = window.proxy.entry_at(0)
+    assert top is not None and top.fate is Fate.DROPPED
+    assert window.proxy.data(window.proxy.index(0, Column.STATE)) == "FALT UT AV KØEN"
+    # Another patient drops: both dropped ones on top.
+    service.emit(make_summary([replace(entries[11], fate=Fate.DROPPED, in_list=False)]))
+    assert {window.proxy.entry_at(0).ref, window.proxy.entry_at(1).ref} == {entries[0].ref, entries[11].ref}  # type: ignore[union-attr]
+
+
+def test_panel_shows_the_selected_patient(qtbot: QtBot, service: FakeService) -> None:
+    window = make_window(qtbot, service)
+    entries, alerts = clinic()
+    service.emit(make_summary(entries, alerts=alerts, initial=True))
+    assert window.panel.empty_label.isVisibleTo(window.panel)
+    window.select_ref(entries[0].ref)
+    panel = window.panel
+    assert panel.name_label.text() == "Johansen, Ole Martin"
+    assert panel.dropped_label.isVisibleTo(panel)
+    assert panel.triage_label.text() == "Gul – haster"
+    assert panel.fields["complaint"].text() == "Brystsmerter"
+    assert panel.fields["state"].text() == "FALT UT AV KØEN"
+    assert panel.fields["nurse"].text() == "Lie, Hanne"
+    assert panel.fields["waiting"].text().startswith("95 min (mål 60 min)")
+    assert panel.journal_label.text() == "Journal kommer"
+    assert entries[0].patient.identifier not in panel.ident_label.text()  # type: ignore[union-attr]
+    # The selected patient departs: the panel empties.
+    service.emit(make_summary(removed=[entries[0].ref]))
+    assert panel.entry is None and panel.empty_label.isVisibleTo(panel)
+
+
+def test_waiting_times_tick(qtbot: QtBot, service: FakeService) -> None:
+    times = iter([NOW + timedelta(minutes=m) for m in range(0, 1000)])
+    window = MainWindow(service, clock=lambda: next(times), tick_ms=20)
+    qtbot.addWidget(window)
+    service.emit(make_summary([make_entry(1, "Vent, Ende", minutes_ago=0)], initial=True))
+    index = window.proxy.index(0, Column.WAITING)
+    first = window.proxy.data(index)
+    qtbot.waitUntil(lambda: window.proxy.data(index) != first, timeout=2000)
+
+
+def test_command_failure_is_shown(qtbot: QtBot, service: FakeService) -> None:
+    window = make_window(qtbot, service)
+    service.emit(make_summary(*clinic(), initial=True))
+    service.fail("Ingen forbindelse med plattformen")
+    assert "Ikke utført: Ingen forbindelse med plattformen" in window.banner.text()
+
+
+def test_run_window_saves_a_screenshot_after_the_first_complete_sync(
+        qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEGEVAKT_CACHE_DIR", str(tmp_path / "cache"))
+    entries, alerts = clinic()
+    service = FakeService(demo=True, on_start=(
+        make_summary(entries, alerts=alerts, link=make_link(demo=True), complete=True, initial=True),))
+    path = tmp_path / "shot" / "main.png"
+    assert run_window(service, screenshot=str(path)) == 0
+    assert path.is_file() and path.stat().st_size > 10_000
+    assert service.started == 1 and service.stopped == 1
+
+
+def test_run_window_without_a_complete_sync_still_saves_and_returns_2(
+        qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEGEVAKT_CACHE_DIR", str(tmp_path / "cache"))
+    service = FakeService(on_start=(make_summary([], link=make_link(age_s=None), complete=False, initial=True),))
+    path = tmp_path / "waiting.png"
+    assert run_window(service, screenshot=str(path), first_sync_timeout_s=0.2) == 2
+    assert path.is_file()
+    assert service.stopped == 1
+
+
+def test_selection_is_cleared_not_moved_when_the_patient_is_filtered_away(qtbot: QtBot, service: FakeService) -> None:
+    window = make_window(qtbot, service)
+    entries, alerts = clinic()
+    service.emit(make_summary(entries, alerts=alerts, initial=True))
+    window.select_ref(entries[1].ref)  # Berg: in treatment
+    window.set_filter(QueueFilter.WAITING)
+    assert window.selected_entry() is None and window.panel.entry is None
+    window.select_ref(entries[4].ref)  # Larsen: waiting
+    window.set_filter(QueueFilter.ALL)
+    assert window.selected_entry() is not None and window.selected_entry().ref == entries[4].ref  # type: ignore[union-attr]

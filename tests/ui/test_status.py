@@ -1,0 +1,107 @@
+"""The status bar always says whether the list is live, how old it is, push/poll/offline, pending writes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from legevakt.app.summary import LinkMode
+from legevakt.ui.status import Freshness, SyncStatusBar
+from tests.ui.conftest import NOW, clock, make_link, make_summary
+
+
+def bar(qtbot: QtBot) -> SyncStatusBar:
+    widget = SyncStatusBar(clock=clock, tick_ms=60_000)
+    qtbot.addWidget(widget)
+    return widget
+
+
+def test_before_any_summary_it_waits_and_infers_nothing(qtbot: QtBot) -> None:
+    status = bar(qtbot)
+    assert status.live_label.text() == "Venter på første komplette synkronisering"
+    assert status.mode_label.text() == "Kobler til…"
+    assert status.freshness is Freshness.WARNING
+
+
+def test_no_complete_snapshot_yet_goes_red_after_a_minute(qtbot: QtBot) -> None:
+    status = bar(qtbot)
+    status.apply(make_summary(link=make_link(LinkMode.CONNECTING, age_s=None), complete=False, initial=True))
+    assert status.live_label.text() == "Venter på første komplette synkronisering"
+    status.refresh(NOW + timedelta(seconds=61))
+    assert status.freshness is Freshness.CRITICAL
+
+
+@pytest.mark.parametrize(("mode", "words"), [
+    (LinkMode.PUSH, "Push"), (LinkMode.POLL, "Polling"), (LinkMode.OFFLINE, "Frakoblet"),
+])
+def test_says_push_poll_or_offline(qtbot: QtBot, mode: LinkMode, words: str) -> None:
+    status = bar(qtbot)
+    status.apply(make_summary(link=make_link(mode)))
+    assert status.mode_label.text() == words
+
+
+def test_live_list_says_its_age_and_ticks(qtbot: QtBot) -> None:
+    status = bar(qtbot)
+    status.apply(make_summary(link=make_link(LinkMode.PUSH, age_s=3)))
+    assert status.live_label.text() == "Oppdatert for 3 s siden"
+    assert status.freshness is Freshness.LIVE
+    assert status.problem_label.text() == ""
+    status.refresh(NOW + timedelta(seconds=5))
+    assert status.live_label.text() == "Oppdatert for 8 s siden"
+
+
+def test_amber_past_15_seconds_red_past_60(qtbot: QtBot) -> None:
+    status = bar(qtbot)
+    status.apply(make_summary(link=make_link(LinkMode.POLL, age_s=3)))
+    status.refresh(NOW + timedelta(seconds=13))
+    assert status.freshness is Freshness.WARNING
+    assert status.live_label.text() == "Kan være utdatert · oppdatert for 16 s siden"
+    assert status.property("level") == "warning"
+    status.refresh(NOW + timedelta(seconds=58))
+    assert status.freshness is Freshness.CRITICAL
+    assert status.live_label.text() == "Kan være utdatert · oppdatert for 1 min siden"
+    assert status.property("level") == "critical"
+
+
+def test_offline_is_amber_with_the_problem_in_plain_words(qtbot: QtBot) -> None:
+    status = bar(qtbot)
+    status.apply(make_summary(link=make_link(LinkMode.OFFLINE, age_s=5, problem="Plattformen svarer ikke"),
+                              complete=False))
+    assert status.freshness is Freshness.WARNING
+    assert status.mode_label.text() == "Frakoblet"
+    assert status.problem_label.text() == "Plattformen svarer ikke"
+    status.apply(make_summary(link=make_link(LinkMode.OFFLINE, age_s=5), complete=False))
+    assert status.problem_label.text() == "Ingen forbindelse med plattformen"
+
+
+def test_incomplete_snapshot_is_amber_and_says_why(qtbot: QtBot) -> None:
+    status = bar(qtbot)
+    status.apply(make_summary(link=make_link(LinkMode.PUSH, age_s=4), complete=False,
+                              problems=("side 3 av køen manglet",)))
+    assert status.freshness is Freshness.WARNING
+    assert status.problem_label.text() == "side 3 av køen manglet"
+
+
+def test_pending_writes_and_demo(qtbot: QtBot) -> None:
+    status = bar(qtbot)
+    status.apply(make_summary(link=make_link(pending=0)))
+    assert status.pending_label.text() == "Alle endringer lagret"
+    assert not status.demo_label.isVisibleTo(status)
+    status.apply(make_summary(link=make_link(pending=1, demo=True)))
+    assert status.pending_label.text() == "1 endring venter på lagring"
+    assert status.demo_label.isVisibleTo(status)
+    status.apply(make_summary(link=make_link(pending=4, demo=True)))
+    assert status.pending_label.text() == "4 endringer venter på lagring"
+    assert status.text() == "Oppdatert for 3 s siden · Push · 4 endringer venter på lagring · DEMO"
+    assert "https://fhir.example.no/r4" in status.toolTip()
+
+
+def test_the_bar_ticks_by_itself(qtbot: QtBot) -> None:
+    times = iter([NOW + timedelta(seconds=s) for s in range(100)])
+    status = SyncStatusBar(clock=lambda: next(times), tick_ms=20)
+    qtbot.addWidget(status)
+    status.apply(make_summary(link=make_link(age_s=0)))
+    first = status.live_label.text()
+    qtbot.waitUntil(lambda: status.live_label.text() != first, timeout=2000)
