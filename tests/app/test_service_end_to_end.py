@@ -1,0 +1,103 @@
+"""The whole product in one process: simulator -> sync worker -> store -> service -> window.
+
+A patient removed from the platform's queue List shows up as a red banner naming them, stays until a
+person acknowledges it, and no sync ever resets the queue model or loses the nurse's selection.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from legevakt.app.service import AppService
+from legevakt.app.settings import Settings
+from legevakt.app.summary import ChangeSummary
+from legevakt.sim import SimServer
+from legevakt.ui.alert_banner import LineKind
+from legevakt.ui.main_window import MainWindow
+from legevakt.worklist.models import AlertKind, AlertStatus, Fate
+
+
+@pytest.fixture
+def running(make_sim: Callable[..., SimServer], tmp_path: Path, qtbot: QtBot,
+            ) -> Iterator[tuple[SimServer, AppService, MainWindow, list[ChangeSummary]]]:
+    sim = make_sim(seed=11, initial_patients=14)
+    settings = Settings(platform=sim.base_url, location=sim.clinic_ref, data_dir=str(tmp_path), poll_seconds=0.2,
+                        user="Kari Sykepleier")
+    service = AppService(settings)
+    window = MainWindow(service)
+    qtbot.addWidget(window)
+    summaries: list[ChangeSummary] = []
+    service.changed.connect(summaries.append)
+    service.start()
+    try:
+        yield sim, service, window, summaries
+    finally:
+        service.stop()
+
+
+def test_a_dropped_patient_raises_a_banner_that_stays_until_acknowledged(
+        running: tuple[SimServer, AppService, MainWindow, list[ChangeSummary]], qtbot: QtBot) -> None:
+    sim, service, window, summaries = running
+    model = window.queue_model
+    qtbot.waitUntil(lambda: model.rowCount() == len(sim.clinic.active_encounters()), timeout=10_000)
+    resets: list[int] = []
+    model.modelReset.connect(lambda: resets.append(1))
+
+    keep = sorted(sim.clinic.list_items())[-1]
+    assert window.select_ref(keep)
+    victim = sorted(sim.clinic.list_items())[0]
+    entry = model.entry(victim)
+    assert entry is not None and entry.patient is not None
+    name = entry.patient.name
+
+    sim.clinic.drop_from_list(victim)
+
+    def victim_line() -> LineKind | None:
+        return next((ln.kind for ln in window.banner.lines() if name in ln.text), None)
+
+    qtbot.waitUntil(lambda: victim_line() is LineKind.CRITICAL, timeout=10_000)
+    dropped = model.entry(victim)
+    assert dropped is not None and dropped.fate is Fate.DROPPED
+    assert model.row_of(victim) >= 0  # still on screen, with its last known data
+
+    syncs_before = len(summaries)
+    qtbot.waitUntil(lambda: len(summaries) >= syncs_before + 3, timeout=10_000)
+    assert victim_line() is LineKind.CRITICAL  # several syncs later: still there, nobody acknowledged
+    alert = next(a for s in summaries for a in s.alerts
+                 if a.kind is AlertKind.DROPPED_FROM_QUEUE and a.encounter == victim)
+
+    service.acknowledge(alert.id, service.user, "Ringt plattformstøtte")
+    qtbot.waitUntil(lambda: victim_line() is LineKind.ACKNOWLEDGED, timeout=10_000)
+    acked = next(a for s in reversed(summaries) for a in s.alerts if a.id == alert.id)
+    assert acked.status is AlertStatus.ACKNOWLEDGED and acked.acknowledged_by == "Kari Sykepleier"
+
+    assert resets == []  # every sync was applied incrementally
+    selected = window.selected_entry()
+    assert selected is not None and selected.ref == keep  # the nurse's selection survived every sync
+
+
+def test_a_critical_acknowledgement_without_a_comment_is_refused_in_plain_words(
+        running: tuple[SimServer, AppService, MainWindow, list[ChangeSummary]], qtbot: QtBot) -> None:
+    sim, service, window, summaries = running
+    victim = sorted(sim.clinic.list_items())[0]
+    qtbot.waitUntil(lambda: window.queue_model.rowCount() > 0, timeout=10_000)
+    sim.clinic.drop_from_list(victim)
+    qtbot.waitUntil(lambda: any(a.kind is AlertKind.DROPPED_FROM_QUEUE for s in summaries for a in s.alerts),
+                    timeout=10_000)
+    alert = next(a for s in summaries for a in s.alerts if a.kind is AlertKind.DROPPED_FROM_QUEUE)
+    with qtbot.waitSignal(service.failed, timeout=5_000) as failed:
+        service.acknowledge(alert.id, service.user, "")
+    assert "comment is required" in failed.args[0]
+
+
+def test_stopping_the_service_leaves_no_thread_running(
+        running: tuple[SimServer, AppService, MainWindow, list[ChangeSummary]], qtbot: QtBot) -> None:
+    _, service, _, summaries = running
+    qtbot.waitUntil(lambda: any(s.complete for s in summaries), timeout=10_000)
+    service.stop()
+    assert not [t for t in threading.enumerate() if t.name.startswith("legevakt-sync")]
