@@ -105,6 +105,7 @@ class UiService(Protocol):
     def stop(self) -> None: ...
     def acknowledge(self, alert_id: str, by: str, comment: str) -> None: ...
     def resolve(self, alert_id: str, by: str, reason: str) -> None: ...
+    def open_journal(self, encounter_ref: str, by: str) -> None: ...
 
 
 def _utcnow() -> datetime:
@@ -146,6 +147,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.service = service
+        self._journal_opened: str | None = None  # the encounter whose journal was last opened (audited)
         self._language = language or current_language()
         service_clock = getattr(service, "now", None)
         self._clock: Callable[[], datetime] = clock or (service_clock if callable(service_clock) else _utcnow)
@@ -379,6 +381,13 @@ class MainWindow(QMainWindow):
 
     def _selection_changed(self, *_args: object) -> None:
         self._update_panel()
+        ref = self._selected_ref()
+        if ref is not None and ref != self._journal_opened:
+            # Showing a patient's details opens their journal: audited (who, which encounter, when).
+            self._journal_opened = ref
+            self.service.open_journal(ref, self.service.user)
+        elif ref is None:
+            self._journal_opened = None
 
     def _queue_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex,
                             roles: list[int] | None = None) -> None:

@@ -17,6 +17,7 @@ from legevakt.app.service import AppService
 from legevakt.app.settings import Settings
 from legevakt.app.summary import ChangeSummary
 from legevakt.sim import SimServer
+from legevakt.store.db import open_store
 from legevakt.ui.alert_banner import LineKind
 from legevakt.ui.main_window import MainWindow
 from legevakt.worklist.models import AlertKind, AlertStatus, Fate
@@ -101,3 +102,22 @@ def test_stopping_the_service_leaves_no_thread_running(
     qtbot.waitUntil(lambda: any(s.complete for s in summaries), timeout=10_000)
     service.stop()
     assert not [t for t in threading.enumerate() if t.name.startswith("legevakt-sync")]
+
+
+def test_opening_a_patient_is_written_to_the_audit_log(
+        running: tuple[SimServer, AppService, MainWindow, list[ChangeSummary]], qtbot: QtBot,
+        tmp_path: Path) -> None:
+    sim, service, window, _ = running
+    qtbot.waitUntil(lambda: window.queue_model.rowCount() > 0, timeout=10_000)
+    ref = sorted(sim.clinic.list_items())[1]
+    assert window.select_ref(ref)
+    service.stop()  # drains the worker's queue: the audit row is written before it returns
+
+    store = open_store(tmp_path)
+    try:
+        rows = store.audit(limit=50, target=ref)
+    finally:
+        store.close()
+    opened = [r for r in rows if r.action == "journal.opened"]
+    assert [(r.actor, r.target) for r in opened] == [("Kari Sykepleier", ref)]
+    assert all("Sykepleier" not in r.detail for r in rows)

@@ -181,6 +181,7 @@ class FakeService(QObject):
         self.stopped = 0
         self.acknowledged: list[tuple[str, str, str]] = []
         self.resolved: list[tuple[str, str, str]] = []
+        self.journals_opened: list[tuple[str, str]] = []
 
     def start(self) -> None:
         self.started += 1
@@ -195,6 +196,9 @@ class FakeService(QObject):
 
     def resolve(self, alert_id: str, by: str, reason: str) -> None:
         self.resolved.append((alert_id, by, reason))
+
+    def open_journal(self, encounter_ref: str, by: str) -> None:
+        self.journals_opened.append((encounter_ref, by))
 
     def emit(self, summary: ChangeSummary) -> None:
         self.changed.emit(summary)

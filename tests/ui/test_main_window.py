@@ -183,3 +183,13 @@ def test_selection_is_cleared_not_moved_when_the_patient_is_filtered_away(qtbot:
     window.select_ref(entries[4].ref)  # Larsen: waiting
     window.set_filter(QueueFilter.ALL)
     assert window.selected_entry() is not None and window.selected_entry().ref == entries[4].ref  # type: ignore[union-attr]
+
+
+def test_opening_a_patient_is_audited_once_per_selection(qtbot: QtBot, service: FakeService) -> None:
+    window = make_window(qtbot, service)
+    entries, alerts = clinic()
+    service.emit(make_summary(entries, alerts=alerts, initial=True))
+    assert window.select_ref(entries[3].ref)
+    service.emit(make_summary([bump(entries[3], room="Location/rom-2", room_name="Rom 2")]))  # a sync: not a new open
+    assert window.select_ref(entries[5].ref)
+    assert service.journals_opened == [(entries[3].ref, service.user), (entries[5].ref, service.user)]
