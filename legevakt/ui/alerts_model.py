@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QCoreApplication, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from legevakt.ui import style, texts
-from legevakt.worklist.models import Alert, AlertStatus, Severity
+from legevakt.worklist.models import Alert, AlertKind, AlertStatus, Severity
 
 translate = QCoreApplication.translate
 
@@ -41,15 +41,26 @@ def needs_acknowledgement(alert: Alert) -> bool:
     return alert.severity is Severity.CRITICAL and alert.status is AlertStatus.OPEN
 
 
-def banner_order(alert: Alert) -> tuple[int, float, str]:
-    """Unacknowledged critical first, then acknowledged critical, then warnings; oldest first in each."""
+# Within a group, what this product exists to prevent comes first: a patient lost from the queue, then
+# information that did not reach its recipient, then writes not applied, then a list that may be stale.
+_KIND_RANK: dict[AlertKind, int] = {kind: rank for rank, kind in enumerate((
+    AlertKind.DROPPED_FROM_QUEUE, AlertKind.MASS_DEPARTURE, AlertKind.NOT_IN_QUEUE,
+    AlertKind.NOTE_UNDELIVERED, AlertKind.NOTE_REJECTED, AlertKind.WRITE_NOT_APPLIED, AlertKind.WRITE_CONFLICT,
+    AlertKind.SYNC_STALE, AlertKind.TRIAGE_OVERDUE, AlertKind.NOT_TRIAGED, AlertKind.DUPLICATE_PATIENT,
+    AlertKind.STALE_ENTRY,
+))}
+
+
+def banner_order(alert: Alert) -> tuple[int, int, float, str]:
+    """Unacknowledged critical first, then acknowledged critical, then warnings; within each, lost
+    patients before everything else, then oldest first."""
     if needs_acknowledgement(alert):
         group = 0
     elif alert.severity is Severity.CRITICAL:
         group = 1
     else:
         group = 2
-    return (group, alert.raised_at.timestamp(), alert.id)
+    return (group, _KIND_RANK.get(alert.kind, len(_KIND_RANK)), alert.raised_at.timestamp(), alert.id)
 
 
 class AlertListModel(QAbstractListModel):

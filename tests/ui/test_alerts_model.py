@@ -58,7 +58,7 @@ def test_alert_changes_are_incremental() -> None:
     assert resets == []
 
 
-def test_order_for_the_banner_puts_unacknowledged_critical_first() -> None:
+def test_order_for_the_banner_puts_unacknowledged_critical_first_and_lost_patients_lead() -> None:
     entries, alerts = clinic()
     older_critical = make_alert(9, AlertKind.NOT_IN_QUEUE, entries[5], minutes_ago=30)
     acked = make_alert(10, AlertKind.DROPPED_FROM_QUEUE, entries[6], status=AlertStatus.ACKNOWLEDGED,
@@ -66,9 +66,11 @@ def test_order_for_the_banner_puts_unacknowledged_critical_first() -> None:
     model = AlertListModel()
     model.apply([*alerts, acked, older_critical])
     order = [a.id for a in model.ordered()]
-    assert order[:3] == [older_critical.id, alerts[0].id, acked.id]
+    assert model.alert(alerts[0].id).kind is AlertKind.DROPPED_FROM_QUEUE  # type: ignore[union-attr]
+    # Within unacknowledged critical: a dropped patient before an older not-in-queue; acknowledged after.
+    assert order[:3] == [alerts[0].id, older_critical.id, acked.id]
     assert all(model.alert(i).severity is Severity.WARNING for i in order[3:])  # type: ignore[union-attr]
     first = model.first_needing_acknowledgement()
-    assert first is not None and first.id == older_critical.id
+    assert first is not None and first.id == alerts[0].id
     assert model.alert("nope") is None
     assert older_critical.raised_at == NOW - timedelta(minutes=30)
