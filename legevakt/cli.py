@@ -77,6 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
     cen.add_argument("--shift", default="current",
                      help="current, previous, or NAME@YYYY-MM-DD (e.g. night@2026-11-25)")
     cen.add_argument("--json", action="store_true")
+
+    from legevakt import cli_auth, cli_writes
+
+    cli_writes.add_parsers(sub)
+    cli_auth.add_parsers(sub)
     return parser
 
 
@@ -113,6 +118,14 @@ def main(argv: list[str] | None = None) -> int:
             return _alerts(args)
         if args.command == "census":
             return _census(args)
+        if args.command in ("do", "outbox"):
+            from legevakt import cli_writes
+
+            return cli_writes.run(args)
+        if args.command in ("login", "logout"):
+            from legevakt import cli_auth
+
+            return cli_auth.run(args)
         parser.error(f"unknown command {args.command}")
     except (CliError, SettingsError) as exc:
         print(f"legevakt: {exc}", file=sys.stderr)
@@ -125,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
 def _sync(args: argparse.Namespace) -> int:
     from legevakt.app.runtime import Runtime, state_json
     from legevakt.store.db import StoreError
-    from legevakt.sync.errors import MalformedResponse, PlatformError
+    from legevakt.sync.errors import MalformedResponse, NotFound, PlatformError
 
     if not args.once:
         raise CliError("only 'sync --once' is available headless; the desktop app syncs continuously")
@@ -141,13 +154,16 @@ def _sync(args: argparse.Namespace) -> int:
             runtime.client.capabilities()
         except MalformedResponse as exc:
             raise CliError(f"{settings.platform} does not look like a FHIR R4 server: {exc.detail}") from exc
+        except NotFound:
+            pass  # no CapabilityStatement: still synced, by full snapshots
         except PlatformError as exc:
             raise CliError(f"cannot reach the platform at {settings.platform}: {exc}") from exc
         outcome = runtime.engine.cycle()
         if outcome.error is not None:
             raise CliError(f"sync failed: {outcome.error}")
         doc = state_json(runtime.engine.state, settings, complete=outcome.complete, synced_at=outcome.at,
-                         link=runtime.link(outcome), problems=outcome.problems)
+                         link=runtime.link(outcome), problems=outcome.problems,
+                         pending=runtime.pending_by_encounter())
     finally:
         runtime.close()
     if args.json:

@@ -7,8 +7,9 @@ same code path.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,8 +18,12 @@ from legevakt.app.summary import ChangeSummary, LinkMode, LinkStatus
 from legevakt.store.db import Store, open_store
 from legevakt.store.writer import DbWriter
 from legevakt.sync.assemble import SnapshotAssembler
+from legevakt.sync.auth import NoCredentials, PlatformTokens, stored_tokens
 from legevakt.sync.engine import CycleOutcome, SyncEngine, utcnow
 from legevakt.sync.fhir import FhirClient, TokenSource
+from legevakt.sync.incremental import IncrementalSync
+from legevakt.sync.push import PushChannel
+from legevakt.sync.writes import OutboxReplayer, ReplayConfig
 from legevakt.worklist.census import census, shift_at
 from legevakt.worklist.models import Fate
 from legevakt.worklist.reconcile import Reconciled
@@ -37,40 +42,89 @@ class Runtime:
     client: FhirClient
     engine: SyncEngine
     demo: bool = False
+    sync: IncrementalSync | None = None  # the engine's snapshot source (full + incremental)
+    tokens: TokenSource | None = None
+    push: PushChannel | None = None  # started by ``start_push``; None: polling only
+    _own_tokens: PlatformTokens | NoCredentials | None = None
 
     @classmethod
     def open(cls, settings: Settings, *, tokens: TokenSource | None = None, demo: bool = False) -> Runtime:
+        """``tokens``: how to authenticate; by default the credentials ``legevakt login`` stored in the OS
+        keyring for this platform (none stored: requests go without, and a 401 says to log in)."""
+        own: PlatformTokens | NoCredentials | None = None
+        if tokens is None:  # the demo's simulator needs no credentials: never ask the keyring for them
+            own = NoCredentials() if demo else stored_tokens(settings.platform, verify=settings.verify_tls,
+                                                             timeout=settings.timeout_seconds)
+        tokens = tokens if tokens is not None else own
         store = open_store(settings.data_path())
         writer = DbWriter(store)
         client = FhirClient(settings.platform, timeout=settings.timeout_seconds, verify=settings.verify_tls,
                             tokens=tokens)
         config = settings.reconcile_config()
         assembler = SnapshotAssembler(client, settings.location, config.scale)
+        sync = IncrementalSync(assembler, full_every=settings.full_snapshot_every, interval=settings.poll_seconds)
         state = store.load_state(utcnow(), config)
 
         def persist(result: Reconciled, actor: str) -> None:
             writer.submit(lambda s: s.save(result, actor=actor)).result()
 
-        engine = SyncEngine(assembler, persist, state, config)
-        return cls(settings, store, writer, client, engine, demo)
+        replayer = OutboxReplayer(client, store, ReplayConfig(
+            clinic_ref=settings.location, reconcile=config,
+            pending_after=timedelta(minutes=settings.write_pending_minutes)), writer=writer)
+        engine = SyncEngine(sync, persist, state, config, replayer=replayer)
+        return cls(settings, store, writer, client, engine, demo, sync=sync, tokens=tokens, _own_tokens=own)
+
+    def start_push(self, wake: Callable[[], None]) -> PushChannel:
+        """Start websocket notifications (where the platform offers them) in their own thread.
+
+        ``wake`` is called (from that thread) when something changed, when push comes up and when it is
+        lost: it must make the sync worker run a cycle soon (``AppService.sync_now``). After a reconnect
+        the next cycle is a full snapshot. ``link()`` reports push while the channel is up.
+        """
+        if self.push is None:
+            sync = self.sync
+            self.push = PushChannel(
+                self.settings.platform, self.settings.location, wake=wake, tokens=self.tokens,
+                verify=self.settings.verify_tls, timeout=self.settings.timeout_seconds,
+                on_reconnect=(lambda: sync.request_full("push reconnected")) if sync is not None else lambda: None)
+            self.push.start()
+        return self.push
 
     def close(self) -> None:
+        if self.push is not None:
+            self.push.stop()  # deletes our Subscriptions on the platform
+            self.push = None
+        if self._own_tokens is not None:
+            self._own_tokens.close()
         self.client.close()
         self.writer.close()
         self.store.close()
 
     # -- summaries for the UI and the headless JSON ------------------------------------------------
-    def link(self, outcome: CycleOutcome | None, mode: LinkMode = LinkMode.POLL) -> LinkStatus:
+    def pending_by_encounter(self) -> dict[str, int]:
+        """Commands waiting in the outbox, per encounter (the per-row marker)."""
+        return self.store.pending_by_encounter()
+
+    def pending_writes(self) -> int:
+        return len(self.store.pending())
+
+    def link(self, outcome: CycleOutcome | None, mode: LinkMode | None = None) -> LinkStatus:
+        """The link as the status bar shows it: push while the websocket is up, poll otherwise, offline
+        when the last cycle could not reach the platform."""
+        if mode is None:
+            mode = LinkMode.PUSH if self.push is not None and self.push.up else LinkMode.POLL
         state = self.engine.state
+        pending = self.pending_writes()
         if outcome is None:
-            return LinkStatus(LinkMode.CONNECTING, state.last_complete_at, None, None, 0, self.demo,
+            return LinkStatus(LinkMode.CONNECTING, state.last_complete_at, None, None, pending, self.demo,
                               self.settings.platform)
         problem = None
         if outcome.error is not None:
             mode, problem = LinkMode.OFFLINE, outcome.error.user_message
         elif not outcome.complete:
             problem = "; ".join(outcome.problems) or "the last snapshot was incomplete"
-        return LinkStatus(mode, state.last_complete_at, outcome.at, problem, 0, self.demo, self.settings.platform)
+        return LinkStatus(mode, state.last_complete_at, outcome.at, problem, pending, self.demo,
+                          self.settings.platform)
 
     def summary(self, result: Reconciled | None, link: LinkStatus, *, complete: bool, initial: bool = False,
                 problems: tuple[str, ...] = ()) -> ChangeSummary:
@@ -91,8 +145,13 @@ class Runtime:
 
 
 def state_json(state: WorklistState, settings: Settings, *, complete: bool, synced_at: datetime,
-               link: LinkStatus, problems: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The headless ``sync --json`` document (platform ids only besides the queue's own fields)."""
+               link: LinkStatus, problems: tuple[str, ...] = (),
+               pending: Mapping[str, int] | None = None) -> dict[str, Any]:
+    """The headless ``sync --json`` document (platform ids only besides the queue's own fields).
+
+    ``pending``: commands waiting in the outbox per encounter (``Runtime.pending_by_encounter``).
+    """
+    pending = pending or {}
     shift = shift_at(synced_at, CLINIC_TZ, settings.shifts)
     queue = []
     for entry in sorted(state.queue, key=lambda e: (e.fate is not Fate.DROPPED, e.arrived_at, e.ref)):
@@ -108,6 +167,7 @@ def state_json(state: WorklistState, settings: Settings, *, complete: bool, sync
             "nurse": enc.nurse,
             "doctor": enc.doctor,
             "in_list": entry.in_list,
+            "pending": pending.get(enc.ref, 0),
         })
     alerts = [alert_json(a) for a in sorted(state.alerts.values(), key=lambda a: a.id)]
     c = census(state.entries.values(), None)
@@ -117,6 +177,7 @@ def state_json(state: WorklistState, settings: Settings, *, complete: bool, sync
         "synced_at": synced_at.isoformat(),
         "last_complete_at": state.last_complete_at.isoformat() if state.last_complete_at else None,
         "link": link.mode.value,
+        "pending_writes": link.pending_writes,
         "problems": list(problems),
         "queue": queue,
         "alerts": alerts,

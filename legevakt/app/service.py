@@ -7,6 +7,7 @@ queued signal connections, so the UI thread never blocks on the network or the d
 
 from __future__ import annotations
 
+import getpass
 import logging
 import queue
 import threading
@@ -37,6 +38,14 @@ class _Command:
 _STOP = _Command("stop", lambda rt: None)
 
 
+def _login_name() -> str:
+    """The OS login name: who acknowledges, when no user name is configured."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "ukjent bruker"
+
+
 class AppService(QObject):
     changed = Signal(object)  # ChangeSummary
     failed = Signal(str)  # plain words for the user
@@ -46,8 +55,9 @@ class AppService(QObject):
         super().__init__(parent)
         self.settings = settings
         self.demo = demo
-        self.user = settings.user or "ukjent bruker"
+        self.user = settings.user or _login_name()
         self.language = settings.language
+        self.triage_scale = settings.scale
         self._tokens = tokens
         self._on_stop = on_stop
         self._commands: queue.Queue[_Command] = queue.Queue()
@@ -102,6 +112,9 @@ class AppService(QObject):
             return
         try:
             self._emit(runtime, None, runtime.link(None), complete=False, initial=True)
+            if self.settings.push:
+                # Notifications (and push going up or down) wake this worker through the command queue.
+                runtime.start_push(self.sync_now)
             self._loop(runtime)
         finally:
             runtime.close()

@@ -40,6 +40,8 @@ class Settings:
     language: str = field(default="nb", metadata={"title": _title("Language (nb or en)")})
     poll_seconds: float = field(default=5.0, metadata={"title": _title("Seconds between polls")})
     full_snapshot_every: int = field(default=12, metadata={"title": _title("Full snapshot every N cycles")})
+    push: bool = field(default=True, metadata={"title": _title("Use push notifications where the platform "
+                                                               "offers them")})
     timeout_seconds: float = field(default=10.0, metadata={"title": _title("Request timeout (seconds)")})
     verify_tls: bool = field(default=True, metadata={"title": _title("Verify the platform's TLS certificate")})
     triage_scale: str = field(default="mts", metadata={"title": _title("Triage scale (mts, retts or local)")})
@@ -77,7 +79,8 @@ class Settings:
 
 _SIMPLE = {f.name: f for f in fields(Settings) if f.name not in ("shifts", "local_scales")}
 _TYPES: dict[str, type] = {"platform": str, "location": str, "data_dir": str, "language": str,
-                           "poll_seconds": float, "full_snapshot_every": int, "timeout_seconds": float,
+                           "poll_seconds": float, "full_snapshot_every": int, "push": bool,
+                           "timeout_seconds": float,
                            "verify_tls": bool, "triage_scale": str, "not_triaged_minutes": int,
                            "sync_stale_warning_seconds": int, "sync_stale_critical_seconds": int,
                            "mass_departure_min_entries": int, "mass_departure_share": float,
@@ -174,6 +177,8 @@ def validate(settings: Settings) -> Settings:
         raise SettingsError(f"setting 'triage_scale': no scale named {settings.triage_scale!r}")
     if settings.poll_seconds <= 0 or settings.timeout_seconds <= 0:
         raise SettingsError("poll and timeout seconds must be positive")
+    if settings.full_snapshot_every < 1:
+        raise SettingsError("setting 'full_snapshot_every' must be at least 1")
     if not 0 < settings.mass_departure_share <= 1:
         raise SettingsError("setting 'mass_departure_share' must be between 0 and 1")
     if settings.location and not settings.location.startswith("Location/"):

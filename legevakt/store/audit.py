@@ -20,6 +20,10 @@ class AuditAction(StrEnum):
     ENTRY_RETURNED = "entry.returned"
     ENTRY_CLOSED = "entry.closed"
     JOURNAL_OPENED = "journal.opened"
+    WRITE_QUEUED = "write.queued"  # a command entered the outbox (with its local effect)
+    WRITE_APPLIED = "write.applied"  # the platform confirmed it
+    WRITE_CONFLICT = "write.conflict"  # someone else changed the same field first
+    WRITE_REFUSED = "write.refused"  # the platform refused it
 
 
 @dataclass(frozen=True, slots=True)

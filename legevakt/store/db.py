@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql.expression import Executable
 
+from legevakt.store import outbox
 from legevakt.store.audit import SYSTEM, AuditAction, AuditRecord
 from legevakt.store.codec import (
     dt_from_str,
@@ -48,6 +49,7 @@ from legevakt.store.codec import (
 )
 from legevakt.store.errors import StoreError, StoreErrorKind, classify
 from legevakt.store.tables import AlertRow, AuditRow, EntryRow, SyncMetaRow
+from legevakt.worklist.commands import Command
 from legevakt.worklist.models import (
     Alert,
     AlertKind,
@@ -254,27 +256,39 @@ class Store:
         complete snapshot, and the big maps only when their content changed).
         """
         started = time.perf_counter()
+        with self._write() as session:
+            meta = self._save_in(session, result, actor=actor, snapshot_complete=snapshot_complete)
+        self._saved(meta)
+        log.debug("saved %d entries, %d alerts, %d events, %d cursors in %.1f ms", len(result.changed),
+                  len(result.alerts), len(result.events), len(meta), (time.perf_counter() - started) * 1e3)
+
+    def _save_in(self, session: Session, result: Reconciled, *, actor: str,
+                 snapshot_complete: bool) -> dict[str, object]:
+        """``save``'s writes inside the caller's transaction (so other rows can commit with them).
+
+        Returns the sync_meta values written: pass them to ``_saved`` once the transaction committed.
+        """
         state = result.state
         now = datetime.now(UTC)
         with self._meta_lock:
             meta = self._meta_changes(state, snapshot_complete)
-        with self._write() as session:
-            conn = session.connection()
-            if result.changed:
-                self._upsert(conn, _ENTRIES, [_entry_row(e) for e in result.changed.values()])
-            audit = [_event_audit(ev, actor) for ev in result.events]
-            if result.alerts:
-                audit += self._save_alerts(session, result.alerts, actor, now)
-            if audit:
-                conn.execute(_AUDIT.insert(), audit)
-            if meta:
-                self._upsert(conn, _META, [{"key": k, "value": _meta_json(k, v), "updated_at": now}
-                                           for k, v in meta.items()])
+        conn = session.connection()
+        if result.changed:
+            self._upsert(conn, _ENTRIES, [_entry_row(e) for e in result.changed.values()])
+        audit = [_event_audit(ev, actor) for ev in result.events]
+        if result.alerts:
+            audit += self._save_alerts(session, result.alerts, actor, now)
+        if audit:
+            conn.execute(_AUDIT.insert(), audit)
+        if meta:
+            self._upsert(conn, _META, [{"key": k, "value": _meta_json(k, v), "updated_at": now}
+                                       for k, v in meta.items()])
+        return meta
+
+    def _saved(self, meta: Mapping[str, object]) -> None:
         with self._meta_lock:
             self._meta_written.update(meta)
             self._meta_generation += 1
-        log.debug("saved %d entries, %d alerts, %d events, %d cursors in %.1f ms", len(result.changed),
-                  len(result.alerts), len(result.events), len(meta), (time.perf_counter() - started) * 1e3)
 
     def _meta_changes(self, state: WorklistState, snapshot_complete: bool) -> dict[str, object]:
         current: dict[str, object] = {META_ALERT_SEQ: state.alert_seq}
@@ -352,6 +366,27 @@ class Store:
             session.connection().execute(_AUDIT.insert(), [
                 {"at": datetime.now(UTC), "actor": actor, "action": str(action), "target": target,
                  "detail": detail}])
+
+    # -- the outbox (legevakt.store.outbox) --------------------------------------------------------------
+    def enqueue(self, command: Command, result: Reconciled, *, actor: str) -> int:
+        """Store a command with its local effect in one transaction; returns its place in the order."""
+        return outbox.enqueue(self, command, result, actor=actor)
+
+    def pending(self) -> list[Command]:
+        """Commands waiting for the platform, in order."""
+        return outbox.pending(self)
+
+    def pending_by_encounter(self) -> dict[str, int]:
+        return outbox.pending_by_encounter(self)
+
+    def mark(self, command_id: str, state: str, error: str | None = None, *, result: Reconciled | None = None,
+             actor: str = SYSTEM, attempt: bool = False) -> None:
+        """Record a replay outcome (and the alert changes it causes) in one transaction."""
+        outbox.mark(self, command_id, state, error, result=result, actor=actor, attempt=attempt)
+
+    def outbox(self, status: str | None = None) -> list[outbox.OutboxItem]:
+        """Outbox rows in order (only those in ``status`` when given)."""
+        return outbox.outbox(self, status)
 
 
 # -- engine setup ----------------------------------------------------------------------------------

@@ -4,17 +4,27 @@ A snapshot is complete only when the queue List was read, every page of the acti
 arrived, entries were de-duplicated by id (keeping the newest version), and, where the server gives
 ``Bundle.total``, the counts agree. Encounters that were tracked (or are listed) but that the search no
 longer returns are read one by one, so a suspected departure is confirmed before it is final.
+
+The pieces (``read_queue_list``, ``active_encounters``, ``confirm``, ``map_encounters``,
+``complete_patients``) are reused by the incremental sync (``legevakt.sync.incremental``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
 from legevakt import codes
-from legevakt.sync.errors import Gone, MalformedResponse, NotFound, PlatformError
+from legevakt.sync.errors import (
+    AuthenticationError,
+    Gone,
+    MalformedResponse,
+    NotFound,
+    PlatformError,
+    PlatformUnreachable,
+)
 from legevakt.sync.fhir import FhirClient
 from legevakt.sync.mapping import (
     display_name,
@@ -24,7 +34,7 @@ from legevakt.sync.mapping import (
     ref_of,
     version_of,
 )
-from legevakt.worklist.models import ACTIVE_STATUSES, Encounter
+from legevakt.worklist.models import ACTIVE_STATUSES, Encounter, Patient
 from legevakt.worklist.snapshot import Snapshot
 from legevakt.worklist.triage import TriageScale
 
@@ -34,8 +44,8 @@ Resource = dict[str, Any]
 ACTIVE_STATUS_PARAM = ",".join(s.value for s in ACTIVE_STATUSES)
 
 
-class _Incomplete(Exception):
-    """Internal: the snapshot cannot be complete; the message says why in plain words."""
+class Incomplete(Exception):
+    """The snapshot cannot be complete; the message says why in plain words."""
 
 
 class SnapshotAssembler:
@@ -49,31 +59,39 @@ class SnapshotAssembler:
         self.page_size = page_size
         self.id_batch = id_batch
         self.list_ref: str | None = None
+        self.list_read_date: str | None = None  # the server's HTTP Date when the List was last read
         self.names: dict[str, str] = {}
 
     # -- the queue List --------------------------------------------------------------------------
     def read_queue_list(self) -> Resource:
-        """The clinic's queue List, found by subject + status=current and then read by id."""
+        """The clinic's queue List, found by subject + status=current and then read by id.
+
+        Also notes the server's clock (HTTP ``Date``) when the List was read, in ``list_read_date``.
+        """
         if self.list_ref is not None:
             try:
                 body = self.client.read(self.list_ref)
+                self.list_read_date = self.client.last_date
                 if body.get("status") == "current":
                     return body
             except (NotFound, Gone):
                 pass
             self.list_ref = None
         candidates = []
+        date = None
         for page in self.client.pages("List", {"subject": self.clinic_ref, "status": "current"}):
+            date = date or self.client.last_date
             candidates.extend(page.resources)
+        self.list_read_date = date
         if not candidates:
-            raise _Incomplete("the platform has no current queue list for this clinic")
+            raise Incomplete("the platform has no current queue list for this clinic")
         if len(candidates) > 1:
             coded = [c for c in candidates if _has_queue_code(c)]
             working = [c for c in (coded or candidates) if c.get("mode") == "working"]
             candidates = working or coded or candidates
         if len(candidates) != 1:
-            raise _Incomplete("the platform has several current lists for this clinic; cannot tell which is "
-                              "the queue")
+            raise Incomplete("the platform has several current lists for this clinic; cannot tell which is "
+                             "the queue")
         self.list_ref = ref_of(candidates[0])
         return candidates[0]
 
@@ -86,48 +104,75 @@ class SnapshotAssembler:
         """
         try:
             return self._fetch(frozenset(tracked), now)
-        except _Incomplete as exc:
+        except Incomplete as exc:
             log.info("snapshot incomplete: %s", exc)
             return Snapshot.incomplete(now, [str(exc)])
         except MalformedResponse as exc:
             log.warning("snapshot incomplete, malformed answer: %s", exc.detail)
             return Snapshot.incomplete(now, [str(exc)])
 
+    def stored(self, snapshot: Snapshot) -> None:
+        """The cycle built on ``snapshot`` is stored. A plain assembler keeps no cursor: nothing to do."""
+
     def _fetch(self, tracked: frozenset[str], now: datetime) -> Snapshot:
-        problems: list[str] = []
         # Unreachable / refused credentials propagate: the caller reports it could not reach the platform.
         listed = list_items(self.read_queue_list())
-
-        raw_encounters, raw_patients = self._active_encounters()
-        listed_set = frozenset(listed)
-        candidates = sorted((tracked | listed_set) - raw_encounters.keys())
-        unreadable: list[str] = []
-        for ref in candidates:
-            try:
-                raw_encounters[ref] = self.client.read(ref)
-            except PlatformError as exc:
-                if ref in listed_set and ref not in tracked:
-                    raise _Incomplete("a patient in the queue list could not be read") from exc
-                log.info("confirming read of %s failed: %s", ref, type(exc).__name__)
-                unreadable.append(ref)
-
-        self._learn_names(raw_encounters.values())
-        encounters: list[Encounter] = [
-            encounter_from_fhir(res, clinic_ref=self.clinic_ref, scale=self.scale, names=self.names)
-            for res in raw_encounters.values()
-        ]
-        patients = {p.ref: p for p in (patient_from_fhir(r) for r in raw_patients.values())}
-        missing = sorted({e.patient_ref for e in encounters if e.patient_ref} - patients.keys())
-        if missing:
-            fetched = self._by_ids("Patient", missing)
-            patients.update({p.ref: p for p in (patient_from_fhir(r) for r in fetched)})
-            still = [m for m in missing if m not in patients]
-            if still:
-                problems.append(f"{len(still)} patient record(s) could not be read")
+        raw_encounters, raw_patients = self.active_encounters()
+        unreadable = self.confirm(raw_encounters, tracked, frozenset(listed))
+        encounters = self.map_encounters(list(raw_encounters.values()))
+        patients = {p.ref: p for p in map(patient_from_fhir, raw_patients.values())}
+        problems = self.complete_patients(encounters, patients)
         return Snapshot.of(now, list_items=listed, encounters=encounters, patients=patients.values(),
                            unreadable=unreadable, problems=problems)
 
-    def _active_encounters(self) -> tuple[dict[str, Resource], dict[str, Resource]]:
+    # -- the pieces (also used by the incremental sync) ------------------------------------------
+    def confirm(self, found: dict[str, Resource], tracked: frozenset[str], listed: frozenset[str],
+                candidates: Iterable[str] | None = None) -> list[str]:
+        """Confirming reads of the tracked and listed encounters missing from ``found`` (or of
+        ``candidates``), added to ``found``; returns those the platform does not have (or refuses).
+
+        Only a definite answer (404, 410, 403) makes an encounter unreadable, which reconcile may take as
+        a drop; a fault of the platform or of its answer (5xx, malformed) makes the snapshot incomplete,
+        so a transport fault never raises a drop alert. Unreachable and refused credentials propagate.
+        """
+        refs = sorted((tracked | listed) - found.keys()) if candidates is None else sorted(candidates)
+        unreadable: list[str] = []
+        for ref in refs:
+            try:
+                found[ref] = self.client.read(ref)
+            except NotFound as exc:
+                log.info("confirming read of %s: %s", ref, type(exc).__name__)
+                unreadable.append(ref)
+            except AuthenticationError as exc:
+                if exc.status != 403:
+                    raise
+                log.info("confirming read of %s: forbidden", ref)
+                unreadable.append(ref)
+            except PlatformUnreachable:
+                raise
+            except PlatformError as exc:
+                what = "a patient in the queue list" if ref in listed else "a patient who left the queue"
+                raise Incomplete(f"{what} could not be read ({exc.user_message})") from exc
+        return unreadable
+
+    def map_encounters(self, raws: Collection[Resource]) -> list[Encounter]:
+        """Map Encounters, learning the display names of rooms and practitioners first."""
+        self._learn_names(raws)
+        clinic, scale, names = self.clinic_ref, self.scale, self.names
+        return [encounter_from_fhir(res, clinic_ref=clinic, scale=scale, names=names) for res in raws]
+
+    def complete_patients(self, encounters: Iterable[Encounter], patients: dict[str, Patient]) -> list[str]:
+        """Read the patients of ``encounters`` missing from ``patients`` (added in place); the problems."""
+        missing = sorted({e.patient_ref for e in encounters if e.patient_ref} - patients.keys())
+        if not missing:
+            return []
+        fetched = self._by_ids("Patient", missing)
+        patients.update({p.ref: p for p in map(patient_from_fhir, fetched)})
+        still = [m for m in missing if m not in patients]
+        return [f"{len(still)} patient record(s) could not be read"] if still else []
+
+    def active_encounters(self) -> tuple[dict[str, Resource], dict[str, Resource]]:
+        """Every active Encounter at the clinic (by ref, newest version) and the included Patients."""
         params = {
             "location": self.clinic_ref,
             "status": ACTIVE_STATUS_PARAM,
@@ -154,11 +199,11 @@ class SnapshotAssembler:
         except MalformedResponse:
             raise
         except PlatformError as exc:
-            raise _Incomplete(f"page {pages + 1} of the encounter search could not be fetched: {exc}") from exc
+            raise Incomplete(f"page {pages + 1} of the encounter search could not be fetched: {exc}") from exc
         if len(totals) > 1:
-            raise _Incomplete("the encounter list changed while it was being fetched")
+            raise Incomplete("the encounter list changed while it was being fetched")
         if totals and totals != {len(encounters)}:
-            raise _Incomplete(f"the platform announced {totals.pop()} encounters but {len(encounters)} arrived")
+            raise Incomplete(f"the platform announced {totals.pop()} encounters but {len(encounters)} arrived")
         return encounters, patients
 
     def _by_ids(self, rtype: str, refs: list[str]) -> list[Resource]:

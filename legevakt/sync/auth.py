@@ -20,7 +20,13 @@ import keyring
 import keyring.errors
 from keyring.backend import KeyringBackend
 
-from legevakt.sync.errors import AuthenticationError, MalformedResponse, PlatformError, PlatformUnreachable
+from legevakt.sync.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    MalformedResponse,
+    PlatformError,
+    PlatformUnreachable,
+)
 
 log = logging.getLogger("legevakt.sync")
 
@@ -161,3 +167,97 @@ class ClientCredentialsTokens:
         self._token = token
         self._expires = time.monotonic() + lifetime
         log.info("obtained an access token valid for %.0f s", lifetime)
+
+
+def discover_token_url(platform: str, *, verify: bool = True, timeout: float = 10.0,
+                       transport: httpx.BaseTransport | None = None) -> str:
+    """The platform's OAuth2 token endpoint: SMART ``oauth-uris`` in its CapabilityStatement, else
+    ``.well-known/smart-configuration``. Raises ``ConfigurationError`` when it declares neither."""
+    base = platform.rstrip("/")
+    with httpx.Client(timeout=timeout, verify=verify, transport=transport,
+                      headers={"Accept": "application/fhir+json"}) as http:
+        try:
+            resp = http.get(f"{base}/metadata")
+            if resp.status_code == 200:
+                with contextlib.suppress(ValueError):
+                    body = resp.json()
+                    if isinstance(body, dict):
+                        url = token_endpoint(body, base)
+                        if url:
+                            return url
+            resp = http.get(f"{base}/.well-known/smart-configuration", headers={"Accept": "application/json"})
+            if resp.status_code == 200:
+                with contextlib.suppress(ValueError):
+                    body = resp.json()
+                    if isinstance(body, dict) and isinstance(body.get("token_endpoint"), str):
+                        return str(body["token_endpoint"])
+        except httpx.TransportError as exc:
+            raise PlatformUnreachable(type(exc).__name__) from exc
+    raise ConfigurationError("the platform does not say where to get access tokens (no SMART oauth-uris in its "
+                             "CapabilityStatement, no .well-known/smart-configuration)")
+
+
+class NoCredentials:
+    """The ``TokenSource`` when nothing is stored: requests go without a token, and a 401 tells the user to
+    run ``legevakt login`` (``NotLoggedIn``) instead of a bare refusal."""
+
+    def token(self) -> str | None:
+        return None
+
+    def refresh(self) -> str | None:
+        raise NotLoggedIn()
+
+    def close(self) -> None:
+        pass
+
+
+class PlatformTokens:
+    """``ClientCredentialsTokens`` for a platform whose token endpoint is discovered on first use (so
+    opening the app does no network I/O); thread-safe like the tokens it wraps."""
+
+    def __init__(self, platform: str, creds: ClientCredentials, *, verify: bool = True, timeout: float = 10.0,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        self.platform = platform
+        self._creds = creds
+        self._verify = verify
+        self._timeout = timeout
+        self._transport = transport
+        self._lock = threading.Lock()
+        self._inner: ClientCredentialsTokens | None = None
+
+    def _tokens(self) -> ClientCredentialsTokens:
+        with self._lock:
+            if self._inner is None:
+                url = discover_token_url(self.platform, verify=self._verify, timeout=self._timeout,
+                                         transport=self._transport)
+                self._inner = ClientCredentialsTokens(url, self._creds, verify=self._verify, timeout=self._timeout,
+                                                      transport=self._transport)
+            return self._inner
+
+    def token(self) -> str | None:
+        return self._tokens().token()
+
+    def refresh(self) -> str | None:
+        return self._tokens().refresh()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._inner is not None:
+                self._inner.close()
+                self._inner = None
+
+
+def stored_tokens(platform: str, *, verify: bool = True, timeout: float = 10.0) -> PlatformTokens | NoCredentials:
+    """The token source for a platform: its stored credentials, or ``NoCredentials`` when none are stored
+    (or no keyring exists: the platform may not need any; a 401 then says to log in)."""
+    try:
+        creds = load_credentials(platform)
+    except KeyringUnavailable:
+        log.info("no OS keyring: connecting without stored credentials")
+        creds = None
+    except AuthenticationError:
+        log.warning("the stored credentials are damaged; connecting without (log in again)")
+        creds = None
+    if creds is None:
+        return NoCredentials()
+    return PlatformTokens(platform, creds, verify=verify, timeout=timeout)

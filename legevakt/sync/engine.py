@@ -7,12 +7,14 @@ call it directly. ``persist`` hands each result to the single database writer an
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
-from legevakt.sync.assemble import SnapshotAssembler
 from legevakt.sync.errors import PlatformError
+from legevakt.sync.writes import OutboxReplayer, ReplayReport
+from legevakt.worklist.commands import Command
 from legevakt.worklist.reconcile import (
     ReconcileConfig,
     Reconciled,
@@ -22,6 +24,7 @@ from legevakt.worklist.reconcile import (
     tick,
 )
 from legevakt.worklist.snapshot import Snapshot, WorklistState
+from legevakt.worklist.writes import apply_command, merge
 
 log = logging.getLogger("legevakt.sync")
 
@@ -30,6 +33,15 @@ Persist = Callable[[Reconciled, str], None]  # (result, actor) -> stored, or rai
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class SnapshotSource(Protocol):
+    """Where cycles get snapshots: ``SnapshotAssembler`` (full each time) or ``IncrementalSync``."""
+
+    def fetch(self, *, tracked: Iterable[str], now: datetime) -> Snapshot: ...
+
+    def stored(self, snapshot: Snapshot) -> None:
+        """The cycle built on ``snapshot`` is stored (cursors may advance now, not before)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,25 +63,30 @@ class CycleOutcome:
 
 
 class SyncEngine:
-    def __init__(self, assembler: SnapshotAssembler, persist: Persist, state: WorklistState,
-                 config: ReconcileConfig, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, assembler: SnapshotSource, persist: Persist, state: WorklistState,
+                 config: ReconcileConfig, clock: Callable[[], datetime] = utcnow, *,
+                 replayer: OutboxReplayer | None = None) -> None:
         self.assembler = assembler
         self.persist = persist
         self.state = state
         self.config = config
         self.clock = clock
         self.last_attempt_at: datetime | None = None
+        self.replayer = replayer  # writes through the outbox; None: read-only
+        self.last_replay: ReplayReport | None = None
 
     def cycle(self) -> CycleOutcome:
         now = self.clock()
         self.last_attempt_at = now
+        replayed = self.replay(now)  # the outbox first, so the snapshot already shows our writes
         try:
             snapshot = self.assembler.fetch(tracked=self.state.live, now=now)
         except PlatformError as exc:
             log.warning("sync failed: %s", type(exc).__name__)
-            return CycleOutcome(now, self._commit(tick(self.state, now, self.config)), None, exc)
-        result = reconcile(self.state, snapshot, now, self.config)
-        return CycleOutcome(now, self._commit(result), snapshot)
+            return CycleOutcome(now, _after(replayed, self._commit(tick(self.state, now, self.config))), None, exc)
+        result = self._commit(reconcile(self.state, snapshot, now, self.config))
+        self.assembler.stored(snapshot)  # only now, after the result is stored, may its cursor advance
+        return CycleOutcome(now, _after(replayed, result), snapshot)
 
     def tick(self) -> Reconciled:
         return self._commit(tick(self.state, self.clock(), self.config))
@@ -81,7 +98,39 @@ class SyncEngine:
         return self._commit(resolve(self.state, alert_id, by, reason, self.clock(), self.config), actor=by)
 
     def _commit(self, result: Reconciled, actor: str = "system") -> Reconciled:
-        if result.changed or result.alerts or result.events or result.state.seen is not self.state.seen:
+        if (result.changed or result.alerts or result.events or result.state.seen is not self.state.seen
+                or result.state.last_complete_at != self.state.last_complete_at):
             self.persist(result, actor)
         self.state = result.state
         return result
+
+    # -- writes through the outbox (legevakt.sync.writes) --------------------------------------------
+    def submit(self, command: Command) -> Reconciled:
+        """Check the command, apply it locally and store it in the outbox with that effect (one transaction).
+
+        Raises ``CommandError`` (nothing stored) when it cannot apply. The platform gets it at the next replay.
+        """
+        if self.replayer is None:
+            raise RuntimeError("this sync engine has no outbox to write through")
+        result = apply_command(self.state, command, self.clock(), self.config)
+        self.replayer.enqueue(command, result)
+        self.state = result.state
+        return result
+
+    def replay(self, now: datetime | None = None) -> ReplayReport | None:
+        """Send the outbox's pending commands (transport trouble leaves them pending); None without an outbox."""
+        if self.replayer is None:
+            return None
+        try:
+            report = self.replayer.replay(now if now is not None else self.clock(), self.state)
+        finally:  # a replay cut short (e.g. a full disk) still stored its steps up to there
+            self.state = self.replayer.stored_state or self.state
+        self.last_replay = report
+        return report
+
+
+def _after(replayed: ReplayReport | None, result: Reconciled) -> Reconciled:
+    """The cycle's step with the replay's alert changes before it (so the UI sees both)."""
+    if replayed is None or replayed.reconciled is None:
+        return result
+    return merge(replayed.reconciled, result)

@@ -54,10 +54,11 @@ class RetryPolicy:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    resources: list[Resource]  # search.mode match (or no mode)
+    resources: list[Resource]  # search.mode match (or no mode); in a history page, every version present
     included: list[Resource]  # search.mode include
     total: int | None
     next_url: str | None
+    deleted: list[tuple[str, str | None]] = field(default_factory=list)  # history: (Type/id, lastModified)
 
 
 class FhirClient:
@@ -75,6 +76,10 @@ class FhirClient:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/") + "/"
+        self.timeout = timeout
+        self.verify = verify
+        #: The HTTP ``Date`` of the last answer (the server's clock, to the second), when it sent one.
+        self.last_date: str | None = None
         self._tokens = tokens
         self._retry = retry or RetryPolicy()
         self._max_body = max_body_bytes
@@ -117,7 +122,7 @@ class FhirClient:
                 if token:
                     hdrs["Authorization"] = f"Bearer {token}"
             try:
-                resp = self._http.request(method, url, params=params, content=content, headers=hdrs)
+                resp = self._send(method, url, params, content, hdrs)
             except httpx.TimeoutException as exc:
                 if attempt < self._retry.attempts:
                     self._backoff(attempt, None)
@@ -137,6 +142,34 @@ class FhirClient:
                 continue
             return resp
 
+    def _send(self, method: str, url: str, params: Mapping[str, str] | None, content: bytes | None,
+              headers: Mapping[str, str]) -> httpx.Response:
+        """One exchange, reading at most ``max_body_bytes`` of the (decoded) body: a body that is too big
+        is refused while it streams in, never held whole in memory."""
+        req = self._http.build_request(method, url, params=params, content=content, headers=headers)
+        resp = self._http.send(req, stream=True)
+        try:
+            self.last_date = resp.headers.get("date")
+            declared = resp.headers.get("content-length")
+            if declared is not None and declared.isdigit() and int(declared) > self._max_body \
+                    and "content-encoding" not in resp.headers:
+                raise MalformedResponse(f"body of {declared} bytes exceeds the {self._max_body} byte limit",
+                                        status=resp.status_code)
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in resp.iter_bytes():
+                size += len(chunk)
+                if size > self._max_body:
+                    raise MalformedResponse(f"body of more than {size} bytes exceeds the {self._max_body} "
+                                            "byte limit", status=resp.status_code)
+                chunks.append(chunk)
+        finally:
+            resp.close()
+        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        kept = [(k, v) for k, v in resp.headers.multi_items()
+                if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+        return httpx.Response(resp.status_code, headers=kept, content=body, request=req)
+
     def _backoff(self, attempt: int, retry_after: str | None) -> None:
         delay = min(self._retry.max_delay, self._retry.base_delay * 2 ** (attempt - 1)) * random.random()
         if retry_after:
@@ -152,6 +185,8 @@ class FhirClient:
         if len(raw) > self._max_body:
             raise MalformedResponse(f"body of {len(raw)} bytes exceeds the {self._max_body} byte limit",
                                     status=status)
+        if status != 200 and status != 201 and not raw:
+            raise MalformedResponse(f"HTTP {status} without a body where a resource was expected", status=status)
         try:
             body = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
@@ -181,10 +216,21 @@ class FhirClient:
     # -- search -----------------------------------------------------------------------------------
     def pages(self, rtype: str, params: Mapping[str, str]) -> Iterator[Page]:
         """Every page of a search, by ``next`` links only. Raises on the first failed page."""
-        body = self.get(rtype, params, expect="Bundle")
+        return self._pages(rtype, rtype, params, history=False)
+
+    def history_pages(self, rtype: str, params: Mapping[str, str]) -> Iterator[Page]:
+        """Every page of the type-level history ``[base]/Type/_history`` (e.g. with ``_since``).
+
+        Each page's ``resources`` are the versions present (oldest or newest first, as the server likes);
+        ``deleted`` the deletions. Raises on the first failed page.
+        """
+        return self._pages(f"{rtype}/_history", rtype, params, history=True)
+
+    def _pages(self, path: str, rtype: str, params: Mapping[str, str], *, history: bool) -> Iterator[Page]:
+        body = self.get(path, params, expect="Bundle")
         seen_urls: set[str] = set()
         while True:
-            page = _page(body, rtype)
+            page = _history_page(body, rtype) if history else _page(body, rtype)
             yield page
             if page.next_url is None:
                 return
@@ -227,6 +273,52 @@ def _page(bundle: Resource, rtype: str) -> Page:
         if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
             next_url = link["url"]
     return Page(matches, included, total, next_url)
+
+
+def _history_page(bundle: Resource, rtype: str) -> Page:
+    if bundle.get("type") != "history":
+        raise MalformedResponse(f"expected a history Bundle, got type {bundle.get('type')!r}")
+    entries = bundle.get("entry") or []
+    if not isinstance(entries, list):
+        raise MalformedResponse("Bundle.entry is not a list")
+    present: list[Resource] = []
+    deleted: list[tuple[str, str | None]] = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise MalformedResponse("Bundle.entry holds something that is not an object")
+        res = entry.get("resource")
+        request = entry.get("request")
+        request = request if isinstance(request, dict) else {}
+        if res is None:
+            if request.get("method") != "DELETE":
+                raise MalformedResponse("a history entry has no resource and is not a deletion")
+            ref = _history_ref(request.get("url"), entry.get("fullUrl"), rtype)
+            response = entry.get("response")
+            modified = response.get("lastModified") if isinstance(response, dict) else None
+            deleted.append((ref, modified if isinstance(modified, str) else None))
+            continue
+        if not isinstance(res, dict) or res.get("resourceType") != rtype:
+            raise MalformedResponse(f"the history of {rtype} holds something else")
+        present.append(res)
+    total = bundle.get("total")
+    if total is not None and (not isinstance(total, int) or isinstance(total, bool) or total < 0):
+        raise MalformedResponse("Bundle.total is not a count")
+    next_url = None
+    for link in bundle.get("link") or []:
+        if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
+            next_url = link["url"]
+    return Page(present, [], total, next_url, deleted)
+
+
+def _history_ref(url: object, full_url: object, rtype: str) -> str:
+    """``Type/id`` of a deleted version, from ``request.url`` (or ``fullUrl``)."""
+    for candidate in (url, full_url):
+        if isinstance(candidate, str) and candidate:
+            path = candidate.split("?", 1)[0].split("/_history/", 1)[0].rstrip("/")
+            parts = path.split("/")
+            if len(parts) >= 2 and parts[-2] == rtype and parts[-1]:
+                return f"{rtype}/{parts[-1]}"
+    raise MalformedResponse("a deletion in the history does not say what was deleted")
 
 
 def _retry_after_seconds(value: str) -> float:

@@ -32,6 +32,9 @@ _HL7_TO_DEPARTURE: dict[str, DepartureReason] = {
 }
 
 
+_STATUS: dict[str, EncounterStatus] = {s.value: s for s in EncounterStatus}
+
+
 def ref_of(resource: Resource) -> str:
     rtype, rid = resource.get("resourceType"), resource.get("id")
     if not isinstance(rtype, str) or not isinstance(rid, str) or not rid:
@@ -83,6 +86,8 @@ def _reference(obj: object) -> tuple[str | None, str | None]:
 
 def _relative(ref: str) -> str:
     """Absolute references to the same server become relative ``Type/id`` (history suffix dropped)."""
+    if ref.count("/") == 1 and not ref.endswith("/"):
+        return ref  # already ``Type/id``: the usual case, kept cheap (it runs for every reference)
     if "/_history/" in ref:
         ref = ref.split("/_history/", 1)[0]
     parts = ref.rstrip("/").split("/")
@@ -138,10 +143,10 @@ def encounter_from_fhir(resource: Resource, *, clinic_ref: str, scale: TriageSca
     if resource.get("resourceType") != "Encounter":
         raise MalformedResponse("expected an Encounter")
     ref = ref_of(resource)
-    try:
-        status = EncounterStatus(str(resource.get("status")))
-    except ValueError as exc:
-        raise MalformedResponse(f"{ref} has no valid status") from exc
+    code = resource.get("status")
+    status = _STATUS.get(code) if isinstance(code, str) else None
+    if status is None:
+        raise MalformedResponse(f"{ref} has no valid status")
     names = names or {}
     subject, _ = _reference(resource.get("subject"))
     period = resource.get("period") or {}

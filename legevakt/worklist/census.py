@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from itertools import pairwise
+from zoneinfo import ZoneInfo
 
 from legevakt.worklist.models import Entry, Fate
 
@@ -16,6 +17,9 @@ class ShiftDef:
     name: str  # "day", "evening", "night"
     start: time  # local wall time
 
+
+#: The clinic's time zone unless configured otherwise.
+OSLO: tzinfo = ZoneInfo("Europe/Oslo")
 
 DEFAULT_SHIFTS: tuple[ShiftDef, ...] = (
     ShiftDef("day", time(7, 0)),
@@ -31,7 +35,13 @@ class Shift:
     end: datetime  # aware, exclusive
 
     def contains(self, moment: datetime) -> bool:
-        return self.start <= moment < self.end
+        # As instants: two datetimes in the same zone would otherwise compare by wall time (wrong in a DST fold).
+        return self.start.astimezone(UTC) <= moment.astimezone(UTC) < self.end.astimezone(UTC)
+
+    @property
+    def duration(self) -> timedelta:
+        """Real elapsed time (``end - start`` on two Oslo datetimes would give wall time: 8 h on a DST night)."""
+        return self.end.astimezone(UTC) - self.start.astimezone(UTC)
 
     @property
     def label(self) -> str:
@@ -53,24 +63,34 @@ def parse_shifts(spec: Iterable[tuple[str, str]]) -> tuple[ShiftDef, ...]:
     return tuple(sorted(shifts, key=lambda s: s.start))
 
 
-def shift_at(moment: datetime, tz: tzinfo, shifts: tuple[ShiftDef, ...] = DEFAULT_SHIFTS) -> Shift:
-    """The shift that contains ``moment`` (local times in ``tz``)."""
+def shift_at(moment: datetime, tz: tzinfo = OSLO, shifts: tuple[ShiftDef, ...] = DEFAULT_SHIFTS) -> Shift:
+    """The shift that contains ``moment`` (an aware datetime; shift starts are wall times in ``tz``).
+
+    Compared as absolute instants: Python compares two datetimes with the same tzinfo by wall time,
+    which is wrong across a daylight-saving change.
+    """
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("shift_at needs an aware datetime")
+    instant = moment.astimezone(UTC)
     local = moment.astimezone(tz)
-    ordered = sorted(shifts, key=lambda s: s.start)
-    candidates: list[tuple[datetime, str]] = []
-    for day_offset in (-1, 0, 1):
+    candidates: list[tuple[datetime, datetime, str]] = []
+    for day_offset in (-2, -1, 0, 1):
         day = local.date() + timedelta(days=day_offset)
-        for s in ordered:
-            candidates.append((datetime.combine(day, s.start, tzinfo=tz), s.name))
+        for s in shifts:
+            start = datetime.combine(day, s.start, tzinfo=tz)
+            candidates.append((start.astimezone(UTC), start, s.name))
     candidates.sort()
-    for (start, name), (nxt, _) in pairwise(candidates):
-        if start <= local < nxt:
+    # A start inside the spring gap can fall on the same instant as the next one: keep the later shift.
+    candidates = [c for c, n in pairwise(candidates) if c[0] != n[0]] + candidates[-1:]
+    for (start_utc, start, name), (next_utc, nxt, _) in pairwise(candidates):
+        if start_utc <= instant < next_utc:
             return Shift(name, start, nxt)
-    raise AssertionError("unreachable: three days of shifts always cover the moment")
+    raise AssertionError("unreachable: four days of shifts always cover the moment")
 
 
-def previous_shift(shift: Shift, tz: tzinfo, shifts: tuple[ShiftDef, ...] = DEFAULT_SHIFTS) -> Shift:
-    return shift_at(shift.start - timedelta(seconds=1), tz, shifts)
+def previous_shift(shift: Shift, tz: tzinfo = OSLO, shifts: tuple[ShiftDef, ...] = DEFAULT_SHIFTS) -> Shift:
+    # In UTC: wall-clock arithmetic on a zoned datetime can land in the spring gap and map forward.
+    return shift_at(shift.start.astimezone(UTC) - timedelta(seconds=1), tz, shifts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,16 +37,7 @@ def _century(individual: int, yy: int) -> int | None:
 def birth_date_of(number: str) -> date:
     """The birth date encoded in a fødselsnummer or D-nummer (validated first)."""
     validate_person_number(number)
-    day = int(number[0:2])
-    if day > 40:  # D-nummer: 4 added to the first digit
-        day -= 40
-    month = int(number[2:4])
-    if month > 40:  # synthetic test numbers (Skatteetaten/NHN) add 40 (or 80) to the month
-        month -= 40
-    yy = int(number[4:6])
-    century = _century(int(number[6:9]), yy)
-    assert century is not None  # validate_person_number checked it
-    return date(century + yy, month, day)
+    return _birth_date(number)
 
 
 def is_d_number(number: str) -> bool:
@@ -55,7 +46,7 @@ def is_d_number(number: str) -> bool:
 
 def validate_person_number(number: str) -> None:
     """Raise InvalidIdentifier unless ``number`` is a valid fødselsnummer or D-nummer (both mod-11 digits)."""
-    if len(number) != 11 or not number.isdigit():
+    if len(number) != 11 or not (number.isascii() and number.isdigit()):
         raise InvalidIdentifier("must be 11 digits")
     digits = [int(c) for c in number]
     k1 = _control(digits[:9], _K1)
@@ -64,18 +55,24 @@ def validate_person_number(number: str) -> None:
     k2 = _control(digits[:10], _K2)
     if k2 is None or k2 != digits[10]:
         raise InvalidIdentifier("second control digit is wrong")
+    _birth_date(number)
+
+
+def _birth_date(number: str) -> date:
     day = int(number[0:2])
-    if day > 40:
+    if day > 40:  # D-nummer: 4 added to the first digit
         day -= 40
     month = int(number[2:4])
-    if month > 40:
+    if month > 80:  # synthetic test numbers (Skatteetaten's Tenor) add 80 to the month ...
+        month -= 80
+    elif month > 40:  # ... and NHN/NAV's synthetic numbers (and H-numbers) add 40
         month -= 40
     yy = int(number[4:6])
     century = _century(int(number[6:9]), yy)
     if century is None:
         raise InvalidIdentifier("individual number does not fit the birth year")
     try:
-        date(century + yy, month, day)
+        return date(century + yy, month, day)
     except ValueError as exc:
         raise InvalidIdentifier("not a real birth date") from exc
 

@@ -35,9 +35,13 @@ class EncounterStatus(StrEnum):
 
     @property
     def waiting_for_doctor(self) -> bool:
-        """Still counts against the triage target (no doctor has taken over)."""
+        """Still counts against the triage target (no doctor has taken over).
+
+        ``onleave`` counts: a patient sent to x-ray or the lab from triage has still not seen a doctor
+        (when a doctor has, ``Encounter.doctor`` is set and the clock stops anyway).
+        """
         return self in (EncounterStatus.ARRIVED, EncounterStatus.TRIAGED, EncounterStatus.PLANNED,
-                        EncounterStatus.UNKNOWN)
+                        EncounterStatus.ONLEAVE, EncounterStatus.UNKNOWN)
 
 
 _TERMINAL = frozenset({EncounterStatus.FINISHED, EncounterStatus.CANCELLED, EncounterStatus.ENTERED_IN_ERROR})

@@ -12,6 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from itertools import compress
+from operator import ne
+from sys import intern
 
 from legevakt.worklist.models import (
     Alert,
@@ -75,11 +78,14 @@ class _Work:
         self.config = config
         self.state = state
         self.entries = dict(state.entries)
-        self.live = set(state.live)
+        # ``live`` as the previous frozenset plus this step's changes: one copy at the end, not two.
+        self.live_base = state.live
+        self.live_delta: dict[str, bool] = {}
         self.alerts = dict(state.alerts)
         self.open_keys = dict(state.open_keys)
         self.by_identity = dict(state.by_identity)
         self.deadlines = list(state.deadlines)
+        self.suppressed = dict(state.suppressed)
         self.seq = state.alert_seq
         self.changed: dict[str, Entry] = {}
         self.events: list[Event] = []
@@ -87,9 +93,17 @@ class _Work:
 
     # -- alerts -------------------------------------------------------------------------------
     def raise_alert(self, kind: AlertKind, severity: Severity, key: str, encounter: str | None,
-                    detail: str, related: tuple[str, ...] = ()) -> Alert:
-        """Open an alert for the condition, or escalate the open one. Never two open for one condition."""
+                    detail: str, related: tuple[str, ...] = ()) -> Alert | None:
+        """Open an alert for the condition, or escalate the open one. Never two open for one condition.
+
+        A condition that a person resolved while it still held stays quiet (None) until it clears, unless
+        it escalates from the warning the person resolved to critical.
+        """
         alert_id = self.open_keys.get((kind, key))
+        if alert_id is None and (kind, key) in self.suppressed:
+            if not (severity is Severity.CRITICAL and self.suppressed[(kind, key)] is Severity.WARNING):
+                return None
+            del self.suppressed[(kind, key)]
         if alert_id is not None:
             alert = self.alerts[alert_id]
             if severity is Severity.CRITICAL and alert.severity is Severity.WARNING:
@@ -109,6 +123,9 @@ class _Work:
         return alert
 
     def clear_alert(self, kind: AlertKind, key: str, evidence: str) -> None:
+        """The condition no longer holds: resolve its alert with the evidence, and forget any suppression."""
+        if self.suppressed:
+            self.suppressed.pop((kind, key), None)
         alert_id = self.open_keys.pop((kind, key), None)
         if alert_id is None:
             return
@@ -123,17 +140,19 @@ class _Work:
     def has_alert(self, kind: AlertKind, key: str) -> bool:
         return (kind, key) in self.open_keys
 
+    def open_alert(self, kind: AlertKind, key: str) -> Alert | None:
+        alert_id = self.open_keys.get((kind, key))
+        return None if alert_id is None else self.alerts[alert_id]
+
     # -- entries ------------------------------------------------------------------------------
     def put_entry(self, entry: Entry) -> None:
-        old = self.entries.get(entry.ref)
+        ref = intern(entry.ref)  # the same object as the snapshots' keys: cheap set and dict passes
+        old = self.entries.get(ref)
         if old == entry:
             return
-        self.entries[entry.ref] = entry
-        self.changed[entry.ref] = entry
-        if entry.fate is Fate.DEPARTED:
-            self.live.discard(entry.ref)
-        else:
-            self.live.add(entry.ref)
+        self.entries[ref] = entry
+        self.changed[ref] = entry
+        self.live_delta[ref] = entry.fate is not Fate.DEPARTED
         self._reindex_identity(old, entry)
         self.time_alerts(entry)
 
@@ -141,8 +160,8 @@ class _Work:
         old_id = _identity(old) if old is not None and _counts_as_duplicate(old) else None
         new_id = _identity(new) if _counts_as_duplicate(new) else None
         if old_id == new_id:
-            if new_id is not None:
-                self._check_duplicates(new_id)
+            if new_id is not None and (old is None or old.arrived_at != new.arrived_at):
+                self._check_duplicates(new_id)  # the order of arrival within the group may have changed
             return
         if old_id is not None:
             refs = self.by_identity.get(old_id, frozenset()) - {new.ref}
@@ -181,7 +200,7 @@ class _Work:
                 self.raise_alert(AlertKind.TRIAGE_OVERDUE, Severity.CRITICAL, ref, ref,
                                  detail.replace("past", "past twice"))
             elif now >= t1:
-                alert = self.state.open_alert(AlertKind.TRIAGE_OVERDUE, ref)
+                alert = self.open_alert(AlertKind.TRIAGE_OVERDUE, ref)
                 if alert is not None and alert.severity is Severity.CRITICAL:
                     self.clear_alert(AlertKind.TRIAGE_OVERDUE, ref, "triage target changed")
                 self.raise_alert(AlertKind.TRIAGE_OVERDUE, Severity.WARNING, ref, ref, detail)
@@ -192,14 +211,16 @@ class _Work:
         else:
             reason = "a doctor has taken over" if entry.fate is not Fate.DEPARTED else "departed"
             self.clear_alert(AlertKind.TRIAGE_OVERDUE, ref, reason)
-        untriaged = (entry.fate is not Fate.DEPARTED and enc.status is EncounterStatus.ARRIVED
-                     and enc.triage is None)
+        # Not triaged: no level this scale knows (none given, or a code from another scale), while waiting.
+        untriaged = waiting and level is None and enc.status is not EncounterStatus.PLANNED
         if untriaged:
             due = entry.arrived_at + self.config.not_triaged_after
             if now >= due:
                 minutes = int(self.config.not_triaged_after.total_seconds() // 60)
-                self.raise_alert(AlertKind.NOT_TRIAGED, Severity.WARNING, ref, ref,
-                                 f"arrived and not triaged after {minutes} min")
+                detail = (f"arrived and not triaged after {minutes} min" if enc.triage is None else
+                          f"triage level {enc.triage!r} is not in the {self.config.scale.key} scale "
+                          f"after {minutes} min")
+                self.raise_alert(AlertKind.NOT_TRIAGED, Severity.WARNING, ref, ref, detail)
             else:
                 heapq.heappush(self.deadlines, (due, ref, AlertKind.NOT_TRIAGED.value, enc.version))
         else:
@@ -211,32 +232,62 @@ class _Work:
         while heap and heap[0][0] <= now:
             _, ref, _, version = heapq.heappop(heap)
             entry = self.entries.get(ref)
-            if entry is not None and entry.encounter.version == version and ref in self.live:
+            if entry is not None and entry.encounter.version == version and self.is_live(ref):
                 self.time_alerts(entry)
+
+    def is_live(self, ref: str) -> bool:
+        live = self.live_delta.get(ref)
+        return ref in self.live_base if live is None else live
+
+    def frozen_live(self) -> frozenset[str]:
+        base = self.live_base
+        added = [ref for ref, live in self.live_delta.items() if live and ref not in base]
+        removed = [ref for ref, live in self.live_delta.items() if not live and ref in base]
+        if not removed:
+            return base.union(added) if added else base
+        if not added:
+            return base.difference(removed)
+        # small ^ base: CPython copies ``base`` in one straight table copy, then toggles the few changes.
+        # (``base ^ small`` would insert every element one by one; ``(base - r) | a`` copies twice.)
+        return frozenset(added + removed).symmetric_difference(base)
 
     def sync_freshness(self, last_complete: datetime | None) -> None:
         since = last_complete if last_complete is not None else self.state.started_at
         if since is None:
             return
         age = self.now - since
+        # The detail names the threshold, not the running age: an alert that changed its text on every
+        # tick would be a change (and an audit record) every second while the platform is away.
         if age >= self.config.sync_stale_critical:
             self.raise_alert(AlertKind.SYNC_STALE, Severity.CRITICAL, SYNC_KEY, None,
-                             f"no complete snapshot for {int(age.total_seconds())} s")
+                             f"no complete snapshot for {_seconds(self.config.sync_stale_critical)} s or more")
         elif age >= self.config.sync_stale_warning:
             self.raise_alert(AlertKind.SYNC_STALE, Severity.WARNING, SYNC_KEY, None,
-                             f"no complete snapshot for {int(age.total_seconds())} s")
+                             f"no complete snapshot for {_seconds(self.config.sync_stale_warning)} s or more")
         else:
             self.clear_alert(AlertKind.SYNC_STALE, SYNC_KEY, "a complete snapshot arrived")
 
     def freeze(self, **changes: object) -> Reconciled:
         fields: dict[str, object] = dict(
-            entries=self.entries, live=frozenset(self.live), alerts=self.alerts, open_keys=self.open_keys,
+            entries=self.entries, live=self.frozen_live(), alerts=self.alerts, open_keys=self.open_keys,
             by_identity=self.by_identity, deadlines=tuple(self.deadlines), alert_seq=self.seq,
+            suppressed=self.suppressed,
         )
+        if self.state.started_at is None:
+            fields["started_at"] = self.now  # the sync's age counts from the first step when nothing else
         fields.update(changes)
         state = replace(self.state, **fields)  # type: ignore[arg-type]
         return Reconciled(state=state, changed=self.changed, events=tuple(self.events),
                           alerts=tuple(self.alert_changes.values()))
+
+
+def _seconds(span: timedelta) -> int:
+    return int(span.total_seconds())
+
+
+def _aware(now: datetime) -> None:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("the clock must be timezone-aware (every platform time is)")
 
 
 def _identity(entry: Entry) -> str | None:
@@ -252,6 +303,7 @@ def _counts_as_duplicate(entry: Entry) -> bool:
 
 def tick(state: WorklistState, now: datetime, config: ReconcileConfig = ReconcileConfig()) -> Reconciled:
     """Advance the clock with no new data: deadlines that fell due and sync freshness."""
+    _aware(now)
     work = _Work(state, now, config)
     work.run_deadlines()
     work.sync_freshness(state.last_complete_at)
@@ -261,58 +313,95 @@ def tick(state: WorklistState, now: datetime, config: ReconcileConfig = Reconcil
 def reconcile(state: WorklistState, snapshot: Snapshot, now: datetime,
               config: ReconcileConfig = ReconcileConfig()) -> Reconciled:
     """Fold one snapshot into the state. An incomplete snapshot changes no entry: it only ages the data."""
+    _aware(now)
     if not snapshot.complete:
         return tick(state, now, config)
 
-    work = _Work(state, now, config)
     list_now = snapshot.list_items
     encounters = snapshot.encounters
 
-    touched: set[str] = {ref for ref, _ in snapshot.versions.items() - state.seen.items()}
-    touched |= list_now ^ state.in_list
-    touched |= state.live - encounters.keys()
-    for pref, _ in snapshot.patient_versions.items() - state.seen_patients.items():
-        touched.update(snapshot.encounters_by_patient.get(pref, ()))
+    # What changed: C-level passes over ids and versions; Python work only for what they find.
+    list_moved = list_now ^ state.in_list
+    if (snapshot.revisions or not snapshot.versions) and (state.seen_revisions or not state.seen):
+        # Encounter and patient versions in one pass (Snapshot.of combines them per encounter).
+        touched: set[str] = set(_changed(snapshot.revisions, state.seen_revisions))
+    else:  # a snapshot assembled by hand, or a state restored without the combined index
+        touched = set(_changed(snapshot.versions, state.seen))
+        for pref in _changed(snapshot.patient_versions, state.seen_patients):
+            touched.update(snapshot.encounters_by_patient.get(pref, ()))
+    touched |= list_moved
+    # Entries that neither the search nor a confirming read returned (unreadable, or missed by the sync).
+    touched |= state.live & snapshot.unreadable
 
-    left_list = state.in_list - list_now
-    mass = (len(left_list) > config.mass_departure_min_entries
-            and len(left_list) > config.mass_departure_share * len(state.in_list))
-    held: list[str] = []
+    # Entries of the queue (live, in the List last time) that are gone from the List now.
+    leaving = [ref for ref in list_moved if ref in state.in_list and ref in state.live]
+    mass = (len(leaving) > config.mass_departure_min_entries
+            and len(leaving) > config.mass_departure_share * len(state.in_list & state.live))
+    held = frozenset(leaving) if mass else frozenset()
 
+    work = _Work(state, now, config)
     for ref in sorted(touched):
         prev = state.entries.get(ref)
         enc = encounters.get(ref)
-        in_list = ref in list_now
-        if mass and ref in left_list and prev is not None and prev.fate is not Fate.DEPARTED:
-            held.append(ref)
+        if ref in held and prev is not None:
             _hold_for_mass_departure(work, prev, enc, snapshot)
             continue
-        _classify(work, ref, prev, enc, in_list, snapshot)
+        _classify(work, ref, prev, enc, ref in list_now, snapshot)
 
     if mass:
+        previous = work.open_alert(AlertKind.MASS_DEPARTURE, MASS_KEY)
+        members = held | frozenset(previous.related if previous is not None else ())
         work.raise_alert(AlertKind.MASS_DEPARTURE, Severity.CRITICAL, MASS_KEY, None,
-                         f"{len(left_list)} of {len(state.in_list)} entries left the queue in one cycle; "
-                         "suspected platform fault: confirm each one", related=tuple(sorted(held)))
+                         f"{len(leaving)} of {len(state.in_list & state.live)} entries left the queue in one "
+                         "cycle; suspected platform fault: confirm each one", related=tuple(sorted(members)))
     _settle_mass_departure(work)
 
     work.run_deadlines()
     work.sync_freshness(now)
-    return work.freeze(seen=snapshot.versions, seen_patients=snapshot.patient_versions, in_list=list_now,
-                       last_complete_at=now)
+    return work.freeze(seen=snapshot.versions, seen_patients=snapshot.patient_versions,
+                       seen_revisions=snapshot.revisions, in_list=list_now, last_complete_at=now)
+
+
+def _changed(new: Mapping[str, str], old: Mapping[str, str]) -> list[str]:
+    """Keys of ``new`` whose value is not the one in ``old`` (or that ``old`` lacks).
+
+    Same result as ``{k for k, _ in new.items() - old.items()}`` without building a tuple per key.
+    """
+    return list(compress(new, map(ne, new.values(), map(old.get, new))))
+
+
+def _next(prev: Entry, enc: Encounter | None, patient: Patient | None, fate: Fate, *, in_list: bool,
+          left_at: datetime | None, departure: DepartureReason | None = None, drop_confirmed: bool = False,
+          mass_departure: bool = False) -> Entry:
+    """``prev`` with its new fate, and the platform's latest data when this cycle read it (``enc``).
+
+    ``arrived_at`` follows period.start when the platform gives one. One constructor call: this runs for
+    every changed entry and ``dataclasses.replace`` costs twice as much.
+    """
+    if enc is None:
+        enc, patient, arrived = prev.encounter, prev.patient, prev.arrived_at
+    else:
+        arrived = enc.arrived_at if enc.arrived_at is not None else prev.arrived_at
+    return Entry(enc, patient, fate, in_list, prev.ever_in_list or in_list, prev.first_seen, arrived, left_at,
+                 departure, drop_confirmed, mass_departure)
 
 
 def _classify(work: _Work, ref: str, prev: Entry | None, enc: Encounter | None, in_list: bool,
               snapshot: Snapshot) -> None:
     now = work.now
     if enc is None:
-        if prev is None or prev.fate is Fate.DEPARTED:
-            return  # nothing known, or already gone: not our concern
         if in_list:
-            # Listed but unreadable: keep the last known data, it is still in the queue.
-            if not prev.in_list:
-                work.put_entry(replace(prev, in_list=True, ever_in_list=True))
+            _listed_unreadable(work, ref, prev)
             return
-        _drop(work, prev, confirmed=False, in_list=False)
+        if prev is None:
+            return  # nothing known: not our concern
+        if prev.fate is Fate.DEPARTED:
+            # Not read because it had departed; if it was a stale List item, it has now left the List.
+            if prev.in_list:
+                work.put_entry(replace(prev, in_list=False))
+            work.clear_alert(AlertKind.STALE_ENTRY, ref, "removed from the queue list")
+            return
+        _drop(work, prev, None, None, confirmed=False)
         return
 
     patient = snapshot.patients.get(enc.patient_ref) if enc.patient_ref else None
@@ -322,12 +411,22 @@ def _classify(work: _Work, ref: str, prev: Entry | None, enc: Encounter | None, 
     if enc.status.is_terminal:
         if prev is None and not in_list:
             return  # a confirming read of something we never tracked
-        base = prev or _new_entry(enc, patient, in_list, now)
+        if prev is not None and prev.fate is Fate.DROPPED and prev.mass_departure and not in_list:
+            # Held in a mass departure: a terminal status does not release it, a person confirms it.
+            work.put_entry(_next(prev, enc, patient, Fate.DROPPED, in_list=False, left_at=prev.left_at,
+                                 mass_departure=True))
+            work.raise_alert(AlertKind.DROPPED_FROM_QUEUE, Severity.CRITICAL, ref, ref,
+                             f"left the queue in a mass departure (encounter {enc.status.value}); "
+                             "confirm before closing")
+            return
         reason = departure_reason(enc.status, enc.disposition)
-        entry = replace(base, encounter=enc, patient=patient, fate=Fate.DEPARTED, in_list=in_list,
-                        ever_in_list=base.ever_in_list or in_list,
-                        left_at=base.left_at if base.fate is Fate.DEPARTED else now, departure=reason)
-        if base.fate is not Fate.DEPARTED or prev is None:
+        if prev is None:
+            entry = replace(_new_entry(enc, patient, in_list, now), fate=Fate.DEPARTED, left_at=now,
+                            departure=reason)
+        else:
+            entry = _next(prev, enc, patient, Fate.DEPARTED, in_list=in_list, departure=reason,
+                          left_at=prev.left_at if prev.fate is Fate.DEPARTED else now)
+        if prev is None or prev.fate is not Fate.DEPARTED:
             work.events.append(Event(EventKind.DEPARTED, ref, now, reason.value))
         work.put_entry(entry)
         work.clear_alert(AlertKind.DROPPED_FROM_QUEUE, ref, f"encounter is {enc.status.value}")
@@ -347,45 +446,77 @@ def _classify(work: _Work, ref: str, prev: Entry | None, enc: Encounter | None, 
         else:
             if prev.fate is not Fate.PRESENT:
                 work.events.append(Event(EventKind.RETURNED, ref, now))
-            entry = replace(prev, encounter=enc, patient=patient, fate=Fate.PRESENT, in_list=True,
-                            ever_in_list=True, left_at=None, departure=None, drop_confirmed=False,
-                            mass_departure=False)
+            entry = _next(prev, enc, patient, Fate.PRESENT, in_list=True, left_at=None)
         work.put_entry(entry)
         work.clear_alert(AlertKind.DROPPED_FROM_QUEUE, ref, "back in the queue list")
         work.clear_alert(AlertKind.NOT_IN_QUEUE, ref, "added to the queue list")
         return
 
     # Active, but not in the List.
-    if prev is not None and prev.fate is Fate.DEPARTED:
-        # A person closed this one; it only comes back by re-entering the List.
-        if prev.encounter != enc:
-            work.entries[ref] = replace(prev, encounter=enc, patient=patient)
-        return
-    if prev is not None and prev.ever_in_list:
-        _drop(work, replace(prev, encounter=enc, patient=patient), confirmed=True, in_list=False)
-        return
-    if not enc.at_clinic:
-        return  # never ours
-    entry = prev or _new_entry(enc, patient, False, now)
     if prev is None:
+        if not enc.at_clinic:
+            return  # never ours
         work.events.append(Event(EventKind.ARRIVED, ref, now))
-    work.put_entry(replace(entry, encounter=enc, patient=patient, fate=Fate.PRESENT, in_list=False))
+        work.put_entry(_new_entry(enc, patient, False, now))
+        work.raise_alert(AlertKind.NOT_IN_QUEUE, Severity.CRITICAL, ref, ref,
+                         "active at the clinic but not in the queue list")
+        return
+    if prev.fate is Fate.DEPARTED and (prev.departure is DepartureReason.CLOSED_BY_USER
+                                       or not (prev.in_list or enc.at_clinic)):
+        # A person closed this one (or it is no longer ours): it only comes back by re-entering the List.
+        if prev.encounter != enc:
+            work.entries[ref] = _next(prev, enc, patient, prev.fate, in_list=prev.in_list, left_at=prev.left_at,
+                                      departure=prev.departure, drop_confirmed=prev.drop_confirmed,
+                                      mass_departure=prev.mass_departure)
+        return
+    if prev.in_list or prev.fate is Fate.DROPPED:
+        # It was in the List at the last snapshot (even as a stale entry, now active again), or it is
+        # already a tombstone: dropped, confirmed by this read.
+        _drop(work, prev, enc, patient, confirmed=True)
+        return
+    # Never in the List since it was last seen active here (or it came back from a terminal status).
+    if prev.fate is not Fate.PRESENT:
+        work.events.append(Event(EventKind.RETURNED, ref, now))
+    work.put_entry(_next(prev, enc, patient, Fate.PRESENT, in_list=False, left_at=None))
     work.raise_alert(AlertKind.NOT_IN_QUEUE, Severity.CRITICAL, ref, ref,
-                     "active at the clinic but never in the queue list")
+                     "active at the clinic but not in the queue list")
 
 
-def _drop(work: _Work, prev: Entry, *, confirmed: bool, in_list: bool) -> None:
+def _listed_unreadable(work: _Work, ref: str, prev: Entry | None) -> None:
+    """In the List, but its Encounter could not be read: it is in the queue, shown with what is known."""
+    now = work.now
+    if prev is None:
+        # Never read: a placeholder row, so a patient in the platform's queue is never invisible here.
+        placeholder = Encounter(ref=ref, version="", patient_ref=None, status=EncounterStatus.UNKNOWN)
+        work.events.append(Event(EventKind.ARRIVED, ref, now, "unreadable"))
+        work.put_entry(_new_entry(placeholder, None, True, now))
+        return
+    if prev.fate is not Fate.PRESENT:
+        work.events.append(Event(EventKind.RETURNED, ref, now, "unreadable"))
+    work.put_entry(_next(prev, None, None, Fate.PRESENT, in_list=True, left_at=None))
+    work.clear_alert(AlertKind.DROPPED_FROM_QUEUE, ref, "back in the queue list")
+    work.clear_alert(AlertKind.NOT_IN_QUEUE, ref, "added to the queue list")
+
+
+def _drop(work: _Work, prev: Entry, enc: Encounter | None, patient: Patient | None, *, confirmed: bool) -> None:
+    """Gone from the List while active (``enc``, read this cycle) or unreadable (``enc`` None)."""
     ref = prev.ref
     first = prev.fate is not Fate.DROPPED
-    entry = replace(prev, fate=Fate.DROPPED, in_list=in_list,
-                    left_at=work.now if first else prev.left_at,
-                    drop_confirmed=confirmed or (prev.drop_confirmed and not first))
+    entry = _next(prev, enc, patient, Fate.DROPPED, in_list=False, left_at=work.now if first else prev.left_at,
+                  drop_confirmed=confirmed or (prev.drop_confirmed and not first),
+                  mass_departure=prev.mass_departure)
     if first:
         work.events.append(Event(EventKind.DROPPED, ref, work.now, "confirmed" if confirmed else "unconfirmed"))
     work.put_entry(entry)
     detail = ("left the queue list while the encounter is still active" if entry.drop_confirmed
               else "left the queue list and the encounter could not be read (unconfirmed)")
+    if entry.mass_departure:
+        seen_as = entry.encounter.status.value if confirmed else "unreadable"
+        detail = f"left the queue in a mass departure (encounter {seen_as}); confirm before closing"
     work.raise_alert(AlertKind.DROPPED_FROM_QUEUE, Severity.CRITICAL, ref, ref, detail)
+    # A patient shown as missing from the queue who now cannot be seen at all: the drop takes over
+    # (otherwise that alert would outlive the entry once a person closes the drop).
+    work.clear_alert(AlertKind.NOT_IN_QUEUE, ref, "superseded by a drop alert: the encounter can no longer be seen")
 
 
 def _new_entry(enc: Encounter, patient: Patient | None, in_list: bool, now: datetime) -> Entry:
@@ -396,13 +527,12 @@ def _new_entry(enc: Encounter, patient: Patient | None, in_list: bool, now: date
 
 def _hold_for_mass_departure(work: _Work, prev: Entry, enc: Encounter | None, snapshot: Snapshot) -> None:
     """Many left at once: keep each as a dropped tombstone until a person confirms it."""
+    patient = None
     if enc is not None:
-        patient = snapshot.patients.get(enc.patient_ref) if enc.patient_ref else None
-        prev = replace(prev, encounter=enc, patient=patient or prev.patient)
+        patient = (snapshot.patients.get(enc.patient_ref) if enc.patient_ref else None) or prev.patient
     first = prev.fate is not Fate.DROPPED
-    entry = replace(prev, fate=Fate.DROPPED, in_list=False, mass_departure=True,
-                    left_at=work.now if first else prev.left_at,
-                    drop_confirmed=enc is not None and enc.status.is_active)
+    entry = _next(prev, enc, patient, Fate.DROPPED, in_list=False, left_at=work.now if first else prev.left_at,
+                  drop_confirmed=enc is not None and enc.status.is_active, mass_departure=True)
     if first:
         work.events.append(Event(EventKind.DROPPED, prev.ref, work.now, "mass departure"))
     work.put_entry(entry)
@@ -412,12 +542,13 @@ def _hold_for_mass_departure(work: _Work, prev: Entry, enc: Encounter | None, sn
 
 
 def _settle_mass_departure(work: _Work) -> None:
-    alert_id = work.open_keys.get((AlertKind.MASS_DEPARTURE, MASS_KEY))
-    if alert_id is None:
+    alert = work.open_alert(AlertKind.MASS_DEPARTURE, MASS_KEY)
+    if alert is None:
         return
-    members = work.alerts[alert_id].related
+    members = alert.related
     if all(not work.has_alert(AlertKind.DROPPED_FROM_QUEUE, ref) for ref in members):
-        work.clear_alert(AlertKind.MASS_DEPARTURE, MASS_KEY, f"all {len(members)} entries confirmed")
+        work.clear_alert(AlertKind.MASS_DEPARTURE, MASS_KEY,
+                         f"all {len(members)} entries confirmed or back in the queue")
 
 
 # -- people act on alerts ----------------------------------------------------------------------
@@ -456,6 +587,10 @@ def resolve(state: WorklistState, alert_id: str, by: str, reason: str, now: date
     del work.alerts[alert.id]
     work.alert_changes[alert.id] = replace(alert, status=AlertStatus.RESOLVED, resolved_by=by, resolved_at=now,
                                            resolution=reason)
+    if alert.kind is not AlertKind.MASS_DEPARTURE:
+        # The person has seen this condition: it stays quiet until it clears (or escalates), instead of
+        # opening again at the next change of the encounter.
+        work.suppressed[(alert.kind, alert.key)] = alert.severity
     if alert.kind is AlertKind.DROPPED_FROM_QUEUE and alert.encounter is not None:
         entry = state.entries.get(alert.encounter)
         if entry is not None and entry.fate is Fate.DROPPED:
@@ -479,10 +614,17 @@ def _find_open(state: WorklistState, alert_id: str) -> Alert:
 
 def restore(entries: Iterable[Entry], alerts: Iterable[Alert], *, seen: Mapping[str, str] | None = None,
             in_list: Iterable[str] = (), last_complete_at: datetime | None = None, alert_seq: int = 0,
-            now: datetime, config: ReconcileConfig = ReconcileConfig()) -> WorklistState:
-    """Rebuild a state from what the store kept, so a restart compares against what was last seen."""
+            now: datetime, config: ReconcileConfig = ReconcileConfig(),
+            suppressed: Mapping[tuple[AlertKind, str], Severity] | None = None,
+            seen_patients: Mapping[str, str] | None = None) -> WorklistState:
+    """Rebuild a state from what the store kept, so a restart compares against what was last seen.
+
+    ``suppressed`` is ``WorklistState.suppressed`` as it was kept; without it, conditions a person
+    resolved while they still held raise a fresh alert after the restart (noisy, never silent).
+    """
     base = WorklistState(started_at=now, last_complete_at=last_complete_at, alert_seq=alert_seq,
-                         in_list=frozenset(in_list), seen=dict(seen or {}))
+                         in_list=frozenset(map(intern, in_list)), seen=_interned(seen),
+                         seen_patients=_interned(seen_patients), suppressed=dict(suppressed or {}))
     open_alerts = {a.id: a for a in alerts if a.is_open}
     base = replace(base, alerts=open_alerts, open_keys={(a.kind, a.key): a.id for a in open_alerts.values()},
                    alert_seq=max([alert_seq, *(_seq_of(a.id) for a in open_alerts.values())]))
@@ -491,6 +633,11 @@ def restore(entries: Iterable[Entry], alerts: Iterable[Alert], *, seen: Mapping[
         work.put_entry(entry)
     result = work.freeze()
     return result.state
+
+
+def _interned(versions: Mapping[str, str] | None) -> dict[str, str]:
+    # Interned like Snapshot.of's keys, so the first cycle after a restart compares pointers too.
+    return {intern(ref): intern(version) for ref, version in (versions or {}).items()}
 
 
 def _seq_of(alert_id: str) -> int:

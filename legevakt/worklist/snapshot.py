@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import MappingProxyType
+from sys import intern
 
-from legevakt.worklist.models import Alert, AlertKind, Encounter, Entry, Patient
-
-_EMPTY: Mapping[str, str] = MappingProxyType({})
+from legevakt.worklist.models import Alert, AlertKind, Encounter, Entry, Patient, Severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +30,12 @@ class Snapshot:
     unreadable: frozenset[str] = frozenset()
     problems: tuple[str, ...] = ()
     # Derived indexes, built once by ``Snapshot.of`` while assembling (so reconcile stays cheap).
-    versions: Mapping[str, str] = field(default=_EMPTY)
-    patient_versions: Mapping[str, str] = field(default=_EMPTY)
+    versions: Mapping[str, str] = field(default_factory=dict)
+    patient_versions: Mapping[str, str] = field(default_factory=dict)
     encounters_by_patient: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Per encounter, its version and its patient's version in one interned string: one pass over these
+    #: finds every encounter whose own data or whose patient's data changed.
+    revisions: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -48,30 +49,45 @@ class Snapshot:
         unreadable: Iterable[str] = (),
         problems: Iterable[str] = (),
     ) -> Snapshot:
-        """Build a snapshot, de-duplicating by id and keeping the newest version seen of each."""
+        """Build a snapshot, de-duplicating by id and keeping the newest version seen of each.
+
+        Which copy of a duplicated encounter wins does not depend on the order they came in: the newest
+        ``last_updated``, then the highest version.
+
+        Ids and versions used as keys are interned, so the state (built from earlier snapshots) and this
+        snapshot share string objects and reconcile's set and dict passes compare pointers, not text.
+        """
         encs: dict[str, Encounter] = {}
         for enc in encounters:
-            old = encs.get(enc.ref)
-            if old is None or _newer(enc.last_updated, old.last_updated):
-                encs[enc.ref] = enc
+            ref = intern(enc.ref)
+            old = encs.get(ref)
+            if old is None or _newer(enc, old):
+                encs[ref] = enc
         pats: dict[str, Patient] = {}
         for pat in patients:
-            pats[pat.ref] = pat
+            pats[intern(pat.ref)] = pat
         by_patient: dict[str, list[str]] = {}
-        for enc in encs.values():
-            if enc.patient_ref is not None:
-                by_patient.setdefault(enc.patient_ref, []).append(enc.ref)
+        revisions: dict[str, str] = {}
+        for ref, enc in encs.items():
+            pref = enc.patient_ref
+            if pref is not None:
+                by_patient.setdefault(intern(pref), []).append(ref)
+                owner = pats.get(pref)
+                revisions[ref] = intern(f"{enc.version}/{owner.version if owner is not None else '-'}")
+            else:
+                revisions[ref] = intern(f"{enc.version}/-")
         return cls(
             taken_at=taken_at,
             complete=complete,
-            list_items=frozenset(list_items),
+            list_items=frozenset(map(intern, list_items)),
             encounters=encs,
             patients=pats,
-            unreadable=frozenset(unreadable) - encs.keys(),
+            unreadable=frozenset(map(intern, unreadable)) - encs.keys(),
             problems=tuple(problems),
-            versions={ref: e.version for ref, e in encs.items()},
-            patient_versions={ref: p.version for ref, p in pats.items()},
+            versions={ref: intern(e.version) for ref, e in encs.items()},
+            patient_versions={ref: intern(p.version) for ref, p in pats.items()},
             encounters_by_patient={k: tuple(v) for k, v in by_patient.items()},
+            revisions=revisions,
         )
 
     @classmethod
@@ -80,10 +96,18 @@ class Snapshot:
                    problems=tuple(problems))
 
 
-def _newer(a: datetime | None, b: datetime | None) -> bool:
-    if a is None:
-        return False
-    return b is None or a >= b
+def _newer(a: Encounter, b: Encounter) -> bool:
+    """Whether ``a`` should replace ``b`` (a strict order, so the choice is independent of input order)."""
+    if a.last_updated != b.last_updated:
+        if a.last_updated is None:
+            return False
+        return b.last_updated is None or a.last_updated > b.last_updated
+    return _version_key(a.version) > _version_key(b.version)
+
+
+def _version_key(version: str) -> tuple[int, int, str]:
+    # FHIR versionIds are opaque, but in practice increasing integers: compare those as numbers.
+    return (1, int(version), version) if version.isascii() and version.isdecimal() else (0, 0, version)
 
 
 #: A pending time check: (due, ref, kind, encounter version). Kept as a binary heap.
@@ -97,6 +121,7 @@ class WorklistState:
     entries: Mapping[str, Entry] = field(default_factory=dict)
     seen: Mapping[str, str] = field(default_factory=dict)  # encounter versions at the last complete snapshot
     seen_patients: Mapping[str, str] = field(default_factory=dict)
+    seen_revisions: Mapping[str, str] = field(default_factory=dict)  # Snapshot.revisions last time
     in_list: frozenset[str] = frozenset()
     live: frozenset[str] = frozenset()  # entries whose fate is not departed
     alerts: Mapping[str, Alert] = field(default_factory=dict)  # alerts not yet resolved, by id
@@ -106,6 +131,9 @@ class WorklistState:
     last_complete_at: datetime | None = None
     started_at: datetime | None = None
     alert_seq: int = 0
+    #: Conditions a person resolved while they still held, with the severity they resolved: no new alert
+    #: opens for them until the condition clears (or escalates past that severity).
+    suppressed: Mapping[tuple[AlertKind, str], Severity] = field(default_factory=dict)
 
     def open_alert(self, kind: AlertKind, key: str) -> Alert | None:
         alert_id = self.open_keys.get((kind, key))

@@ -141,3 +141,34 @@ def test_a_401_fetches_a_new_token_once_then_gives_up() -> None:
         c.read("Encounter/1")
     assert seen == ["Bearer t0", "Bearer t1"]
     assert tokens.refreshed == 1
+
+
+def test_history_pages_hold_versions_and_deletions() -> None:
+    body = {"resourceType": "Bundle", "type": "history", "total": 2, "entry": [
+        {"resource": {"resourceType": "Encounter", "id": "1", "meta": {"versionId": "2"}},
+         "request": {"method": "PUT", "url": "Encounter/1"}},
+        {"request": {"method": "DELETE", "url": "Encounter/2/_history/5"},
+         "response": {"status": "204", "lastModified": "2026-01-01T10:00:00Z"}}]}
+    with client(lambda req: httpx.Response(200, json=body)) as c:
+        pages = list(c.history_pages("Encounter", {"_since": "2026-01-01T09:00:00Z"}))
+    assert [r["id"] for r in pages[0].resources] == ["1"]
+    assert pages[0].deleted == [("Encounter/2", "2026-01-01T10:00:00Z")]
+    assert pages[0].total == 2
+
+
+@pytest.mark.parametrize("entry", [{"request": {"method": "PUT", "url": "Encounter/1"}},
+                                   {"resource": {"resourceType": "Patient", "id": "1"}}])
+def test_a_history_entry_that_is_neither_a_version_nor_a_deletion_is_malformed(entry: dict[str, object]) -> None:
+    body = {"resourceType": "Bundle", "type": "history", "entry": [entry]}
+    with client(lambda req: httpx.Response(200, json=body)) as c, pytest.raises(MalformedResponse):
+        list(c.history_pages("Encounter", {}))
+
+
+def test_an_oversized_body_is_refused_while_it_streams_in() -> None:
+    def chunks() -> object:
+        for _ in range(100):
+            yield b"x" * 1000
+
+    with client(lambda req: httpx.Response(200, content=chunks()), max_body_bytes=5000) as c, \
+            pytest.raises(MalformedResponse, match="exceeds"):
+        c.read("Encounter/1")

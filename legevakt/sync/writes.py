@@ -1,0 +1,464 @@
+"""Writes to the platform through the outbox: FHIR edits per command, and the in-order, idempotent replay.
+
+Plain FHIR R4, nothing server-specific:
+
+- An update reads the Encounter first. If the field already has our value, the command is confirmed
+  without writing (a crash after the server applied it but before we marked it never writes twice). If the
+  field still has the value it had when the command was made (its *base*), our edit is applied to the
+  fresh resource and sent with ``If-Match: W/"<versionId>"``; a 412 (or 409) means someone wrote in between:
+  read again and decide again. If the field holds a third value, someone else changed the same field:
+  a conflict, shown with both values; nothing is written.
+- A create carries a client-made identifier (``codes.CLIENT_REQUEST_SYSTEM`` | command id): it is searched
+  for first, then sent with ``If-None-Exist`` on it, so a replayed create never duplicates.
+- A refusal (4xx) is final: ``WRITE_NOT_APPLIED`` with the server's OperationOutcome text. Transport errors,
+  server faults (5xx, 429) and malformed answers leave the command pending; it is retried next cycle and
+  its attempts are counted. A command pending longer than ``pending_after`` raises ``WRITE_NOT_APPLIED`` too
+  (and keeps being retried; it resolves when the platform confirms it).
+
+Each outcome is stored in its own transaction right after the answer, with the alert changes it causes.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol, TypeVar
+from urllib.parse import urlencode
+
+from legevakt import codes
+from legevakt.store.writer import DbWriter
+from legevakt.sync.errors import (
+    AuthenticationError,
+    MalformedResponse,
+    NotFound,
+    PlatformError,
+    PlatformUnreachable,
+    Refused,
+)
+from legevakt.sync.fhir import FhirClient
+from legevakt.sync.mapping import encounter_from_fhir, ref_of
+from legevakt.worklist.commands import Command, CommandKind, field_value
+from legevakt.worklist.models import AlertKind, DepartureReason, EncounterStatus
+from legevakt.worklist.reconcile import ReconcileConfig, Reconciled
+from legevakt.worklist.snapshot import WorklistState
+from legevakt.worklist.triage import TriageScale
+from legevakt.worklist.writes import merge, write_applied, write_conflict, write_not_applied
+
+log = logging.getLogger("legevakt.sync")
+
+Resource = dict[str, Any]
+T = TypeVar("T")
+
+#: ActPriority codes from most to least urgent, for scales whose codes are not the usual colours.
+_ACT_BY_RANK = ("S", "EM", "UR", "R", "EL")
+_ROOM_TYPE = {"coding": [{"system": codes.LOCATION_PHYSICAL_TYPE, "code": "ro", "display": "Room"}]}
+_PARTICIPANT_CODE = {CommandKind.ASSIGN_NURSE: codes.PARTICIPANT_NURSE,
+                     CommandKind.ASSIGN_DOCTOR: codes.PARTICIPANT_DOCTOR}
+
+
+# -- FHIR edits ---------------------------------------------------------------------------------------
+
+def fhir_instant(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def edit_encounter(resource: Resource, command: Command, *, scale: TriageScale, clinic_ref: str,
+                   now: datetime) -> Resource:
+    """A copy of the Encounter JSON with the command's change made (everything else kept as it was)."""
+    res = copy.deepcopy(resource)
+    target = command.target or ""
+    kind = command.kind
+    if kind is CommandKind.SET_TRIAGE:
+        _set_priority(res, target, command.system or scale.system, scale)
+    elif kind is CommandKind.ASSIGN_ROOM:
+        _set_room(res, target, command.display, clinic_ref, fhir_instant(now))
+    elif kind in _PARTICIPANT_CODE:
+        _set_participant(res, _PARTICIPANT_CODE[kind], target, command.display)
+    elif kind is CommandKind.SET_STATE:
+        _set_status(res, EncounterStatus(target), command.disposition, fhir_instant(now))
+    else:
+        raise ValueError(f"a {kind.value} command does not edit an Encounter")
+    return res
+
+
+def _set_priority(res: Resource, code: str, system: str, scale: TriageScale) -> None:
+    """``Encounter.priority``: the scale's coding, and the nearest v3 ActPriority beside it."""
+    ours: Resource = {"system": system, "code": code}
+    level = scale.level(code) if system == scale.system else None
+    if level is not None:
+        ours["display"] = level.name_nb
+    act = codes.TRIAGE_TO_ACT_PRIORITY.get(code)
+    if act is None and level is not None:
+        act = _ACT_BY_RANK[min(level.rank, len(_ACT_BY_RANK) - 1)]
+    coding = [ours]
+    if act is not None:
+        coding.append({"system": codes.V3_ACT_PRIORITY, "code": act})
+    old = res.get("priority") if isinstance(res.get("priority"), dict) else {}
+    others = [c for c in (old or {}).get("coding") or []
+              if isinstance(c, dict) and c.get("system") not in (system, codes.V3_ACT_PRIORITY)]
+    res["priority"] = {"coding": coding + others}
+
+
+def _set_room(res: Resource, room: str, display: str | None, clinic_ref: str, now: str) -> None:
+    """``Encounter.location``: the clinic entry kept; earlier rooms completed; the new room active."""
+    locations: list[Any] = []
+    for loc in res.get("location") or []:
+        ref = _ref(loc.get("location")) if isinstance(loc, dict) else None
+        if ref is None or ref == clinic_ref or loc.get("status") not in (None, "active", "planned"):
+            locations.append(loc)
+            continue
+        done = dict(loc)
+        done["status"] = "completed"
+        done["period"] = {**(loc.get("period") if isinstance(loc.get("period"), dict) else {}), "end": now}
+        locations.append(done)
+    reference: Resource = {"reference": room}
+    if display:
+        reference["display"] = display
+    locations.append({"location": reference, "status": "active", "physicalType": _ROOM_TYPE,
+                      "period": {"start": now}})
+    res["location"] = locations
+
+
+def _set_participant(res: Resource, type_code: str, who: str, display: str | None) -> None:
+    """``Encounter.participant``: the one participant of this type is ``who``."""
+    parts = [p for p in res.get("participant") or []
+             if not (isinstance(p, dict) and type_code in _participant_codes(p))]
+    individual: Resource = {"reference": who}
+    if display:
+        individual["display"] = display
+    parts.append({"type": [{"coding": [{"system": codes.V3_PARTICIPATION_TYPE, "code": type_code}]}],
+                  "individual": individual})
+    res["participant"] = parts
+
+
+def _set_status(res: Resource, status: EncounterStatus, disposition: DepartureReason | None, now: str) -> None:
+    """``Encounter.status`` with its ``statusHistory``; ending: ``period.end``, locations completed and, when
+    finished, ``hospitalization.dischargeDisposition`` (our code system and HL7's)."""
+    history = res.get("statusHistory")
+    if not isinstance(history, list):
+        history = []
+    if history and isinstance(history[-1], dict):
+        period = history[-1].get("period")
+        if isinstance(period, dict) and "end" not in period:
+            history[-1] = {**history[-1], "period": {**period, "end": now}}
+    entry: Resource = {"status": status.value, "period": {"start": now}}
+    if status.is_terminal:
+        entry["period"]["end"] = now
+    history.append(entry)
+    res["statusHistory"] = history
+    res["status"] = status.value
+    if not status.is_terminal:
+        return
+    period = res.get("period") if isinstance(res.get("period"), dict) else {}
+    res["period"] = {**(period or {}), "end": now}
+    locations = []
+    for loc in res.get("location") or []:
+        if isinstance(loc, dict) and loc.get("status") != "completed":
+            loc = {**loc, "status": "completed"}
+        locations.append(loc)
+    if locations:
+        res["location"] = locations
+    if disposition is not None:
+        hosp = res.get("hospitalization") if isinstance(res.get("hospitalization"), dict) else {}
+        coding = [{"system": codes.DEPARTURE_SYSTEM, "code": disposition.value}]
+        hl7 = codes.DEPARTURE_TO_HL7.get(disposition.value)
+        if hl7 is not None:
+            coding.append({"system": codes.HL7_DISCHARGE_DISPOSITION, "code": hl7})
+        res["hospitalization"] = {**(hosp or {}), "dischargeDisposition": {"coding": coding}}
+
+
+def _participant_codes(part: Resource) -> set[str]:
+    return {str(c.get("code")) for t in part.get("type") or [] if isinstance(t, dict)
+            for c in t.get("coding") or [] if isinstance(c, dict)}
+
+
+def _ref(obj: object) -> str | None:
+    if not isinstance(obj, dict) or not isinstance(obj.get("reference"), str):
+        return None
+    ref = str(obj["reference"]).split("/_history/", 1)[0]
+    parts = ref.rstrip("/").split("/")
+    return "/".join(parts[-2:]) if len(parts) >= 2 else ref
+
+
+def with_client_identifier(resource: Resource, command_id: str) -> Resource:
+    """A copy of ``resource`` carrying the command's client-made identifier."""
+    res = copy.deepcopy(resource)
+    idents = [i for i in res.get("identifier") or [] if isinstance(i, dict)]
+    if not any(i.get("system") == codes.CLIENT_REQUEST_SYSTEM and i.get("value") == command_id for i in idents):
+        idents.append({"system": codes.CLIENT_REQUEST_SYSTEM, "value": command_id})
+    res["identifier"] = idents
+    return res
+
+
+# -- the replay ---------------------------------------------------------------------------------------
+
+class ReplayOutcome(StrEnum):
+    APPLIED = "applied"
+    PENDING = "pending"
+    CONFLICT = "conflict"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayItem:
+    command: Command
+    outcome: ReplayOutcome
+    detail: str  # English, codes and platform ids only (plus the server's refusal text)
+    wrote: bool = False  # this replay sent the change (False: found already applied, or not sent)
+    ours: str | None = None  # conflict / refusal: our value and the platform's
+    theirs: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayReport:
+    items: tuple[ReplayItem, ...]
+    state: WorklistState  # the worklist after the replay's alert changes
+    reconciled: Reconciled | None  # those changes as one step (None when nothing changed)
+    error: PlatformError | None = None  # the transport problem that stopped the replay, if any
+
+    def _with(self, outcome: ReplayOutcome) -> list[ReplayItem]:
+        return [i for i in self.items if i.outcome is outcome]
+
+    @property
+    def applied(self) -> list[ReplayItem]:
+        return self._with(ReplayOutcome.APPLIED)
+
+    @property
+    def pending(self) -> list[ReplayItem]:
+        return self._with(ReplayOutcome.PENDING)
+
+    @property
+    def conflict(self) -> list[ReplayItem]:
+        return self._with(ReplayOutcome.CONFLICT)
+
+    @property
+    def refused(self) -> list[ReplayItem]:
+        return self._with(ReplayOutcome.REFUSED)
+
+    @property
+    def all_applied(self) -> bool:
+        return all(i.outcome is ReplayOutcome.APPLIED for i in self.items)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayConfig:
+    clinic_ref: str
+    reconcile: ReconcileConfig = field(default_factory=ReconcileConfig)
+    pending_after: timedelta = timedelta(minutes=2)  # then WRITE_NOT_APPLIED (Settings.write_pending_minutes)
+    max_rereads: int = 3  # reads-and-writes per command and replay when others keep writing in between
+
+
+class Outbox(Protocol):
+    """Where commands wait (``legevakt.store.db.Store`` is one)."""
+
+    def enqueue(self, command: Command, result: Reconciled, *, actor: str) -> int: ...
+
+    def pending(self) -> list[Command]: ...
+
+    def pending_by_encounter(self) -> dict[str, int]: ...
+
+    def mark(self, command_id: str, state: str, error: str | None = None, *, result: Reconciled | None = None,
+             actor: str = ..., attempt: bool = False) -> None: ...
+
+
+class OutboxReplayer:
+    """Sends the outbox's pending commands in order and records each outcome. Not thread-safe: one worker."""
+
+    def __init__(self, client: FhirClient, outbox: Outbox, config: ReplayConfig, *,
+                 writer: DbWriter | None = None) -> None:
+        self.client = client
+        self.outbox = outbox
+        self.config = config
+        self.writer = writer
+        #: The worklist as the store holds it after the last replay's stored steps, even when that replay
+        #: was cut short by an exception (the caller must carry on from here, not from what it passed in).
+        self.stored_state: WorklistState | None = None
+
+    # -- the outbox ------------------------------------------------------------------------------------
+    def enqueue(self, command: Command, result: Reconciled) -> None:
+        """Store the command with its local effect (one transaction, through the writer when there is one)."""
+        self._write(lambda box: box.enqueue(command, result, actor=command.created_by))
+
+    def pending_by_encounter(self) -> dict[str, int]:
+        return self.outbox.pending_by_encounter()
+
+    def _write(self, fn: Callable[[Outbox], T]) -> T:
+        if self.writer is None:
+            return fn(self.outbox)
+        return self.writer.submit(fn).result()
+
+    def _mark(self, item: ReplayItem, result: Reconciled | None, *, attempt: bool = False) -> None:
+        error = None if item.outcome is ReplayOutcome.APPLIED and not attempt else item.detail
+        self._write(lambda box: box.mark(item.command.command_id, item.outcome.value, error, result=result,
+                                         attempt=attempt))
+
+    # -- replay ----------------------------------------------------------------------------------------
+    def replay(self, now: datetime, state: WorklistState) -> ReplayReport:
+        """Send every pending command once, in order; store each outcome as soon as it is known.
+
+        A command waits while an earlier one for the same encounter is still pending. When the platform
+        cannot be reached (or refuses our credentials) the replay stops: the rest stay pending.
+        """
+        rc = self.config.reconcile
+        items: list[ReplayItem] = []
+        combined: Reconciled | None = None
+        blocked: set[str] = set()
+        stop: PlatformError | None = None
+        self.stored_state = state
+
+        def step(result: Reconciled) -> None:  # ``result`` is stored: carry on from it
+            nonlocal state, combined
+            state = self.stored_state = result.state
+            combined = result if combined is None else merge(combined, result)
+
+        for command in self.outbox.pending():
+            if stop is not None:
+                items.append(ReplayItem(command, ReplayOutcome.PENDING, f"not sent: {stop}"))
+                continue
+            if command.key in blocked:
+                items.append(ReplayItem(command, ReplayOutcome.PENDING,
+                                        "waiting for an earlier change to the same encounter"))
+                continue
+            try:
+                item = self._send(command, now)
+            except (PlatformUnreachable, AuthenticationError) as exc:
+                stop = exc
+                item = ReplayItem(command, ReplayOutcome.PENDING, str(exc))
+            except PlatformError as exc:  # server faults, throttling, malformed answers: try again later
+                item = ReplayItem(command, ReplayOutcome.PENDING, str(exc))
+            log.info("write %s (%s): %s", command.command_id, command.kind.value, item.outcome.value)
+            items.append(item)
+            if item.outcome is ReplayOutcome.APPLIED:
+                result = write_applied(state, command, now, rc)
+                self._mark(item, result)
+            elif item.outcome is ReplayOutcome.CONFLICT:
+                result = write_conflict(state, command, item.ours, item.theirs, now, rc)
+                self._mark(item, result)
+            elif item.outcome is ReplayOutcome.REFUSED:
+                result = write_not_applied(state, command, item.detail, now, rc, refused=True,
+                                           platform_value=item.theirs)
+                self._mark(item, result)
+            else:
+                blocked.add(command.key)
+                self._mark(item, None, attempt=True)
+                continue
+            step(result)
+
+        for item in items:
+            if item.outcome is ReplayOutcome.PENDING:
+                overdue = self._overdue(item, state, now)
+                if overdue is not None:
+                    self._mark(item, overdue)
+                    step(overdue)
+        return ReplayReport(items=tuple(items), state=state, reconciled=combined, error=stop)
+
+    def _overdue(self, item: ReplayItem, state: WorklistState, now: datetime) -> Reconciled | None:
+        """``WRITE_NOT_APPLIED`` for a command pending too long (once: a person may dismiss it)."""
+        command = item.command
+        waited = now - command.created_at
+        key = (AlertKind.WRITE_NOT_APPLIED, command.command_id)
+        if waited < self.config.pending_after or key in state.open_keys or key in state.suppressed:
+            return None
+        minutes = max(1, int(waited.total_seconds() // 60))
+        result = write_not_applied(state, command, f"waiting {minutes} min: {item.detail}", now,
+                                   self.config.reconcile)
+        return result if result.alerts else None
+
+    # -- one command -----------------------------------------------------------------------------------
+    def _send(self, command: Command, now: datetime) -> ReplayItem:
+        try:
+            if command.kind is CommandKind.CREATE:
+                return self._create(command)
+            return self._update(command, now)
+        except (NotFound, Refused) as exc:
+            return ReplayItem(command, ReplayOutcome.REFUSED, exc.detail or str(exc),
+                              ours=command.target_value)
+
+    def _update(self, command: Command, now: datetime) -> ReplayItem:
+        ref = command.encounter
+        if ref is None:
+            raise ValueError("an update command without an encounter")
+        ours = command.target_value
+        scale = self.config.reconcile.scale
+        for attempt in range(self.config.max_rereads):
+            resource, etag = self._read(ref)
+            current = field_value(encounter_from_fhir(resource, clinic_ref=self.config.clinic_ref, scale=scale),
+                                  command.kind)
+            if current == ours:
+                return ReplayItem(command, ReplayOutcome.APPLIED,
+                                  "already on the platform: confirmed without writing")
+            if current != command.base:
+                return ReplayItem(command, ReplayOutcome.CONFLICT,
+                                  f"someone else changed the {command.kind.field}: ours {ours}, theirs {current}",
+                                  ours=ours, theirs=current)
+            body = edit_encounter(resource, command, scale=scale, clinic_ref=self.config.clinic_ref, now=now)
+            resp = self.client.request("PUT", self.client.url(ref), json_body=body, headers={"If-Match": etag})
+            if resp.status_code in (409, 412):
+                log.info("write %s: %s changed in between (HTTP %d), reading again", command.command_id, ref,
+                         resp.status_code)
+                continue
+            if 200 <= resp.status_code < 300:
+                detail = "applied" if attempt == 0 else "applied after reading again (someone wrote in between)"
+                return ReplayItem(command, ReplayOutcome.APPLIED, detail, wrote=True)
+            try:
+                self.client.json(resp)  # raises the typed error of a 4xx/5xx
+            except (NotFound, Refused) as exc:
+                return ReplayItem(command, ReplayOutcome.REFUSED, exc.detail or str(exc), ours=ours, theirs=current)
+            raise MalformedResponse(f"unexpected HTTP {resp.status_code} to an update", status=resp.status_code)
+        return ReplayItem(command, ReplayOutcome.PENDING,
+                          f"{ref} kept changing on the platform ({self.config.max_rereads} tries); will try again")
+
+    def _read(self, ref: str) -> tuple[Resource, str]:
+        """The current resource and the ``If-Match`` value for it (its ETag, else ``W/"<versionId>"``)."""
+        rtype, _, rid = ref.partition("/")
+        resp = self.client.request("GET", self.client.url(ref))
+        body = self.client.json(resp, expect=rtype)
+        if body.get("id") != rid:
+            raise MalformedResponse(f"asked for {ref}, got id {body.get('id')!r}")
+        etag = resp.headers.get("ETag")
+        if not etag:
+            vid = (body.get("meta") or {}).get("versionId")
+            if not isinstance(vid, str | int) or isinstance(vid, bool) or str(vid) == "":
+                raise MalformedResponse(f"{ref} came without a version to update against")
+            etag = f'W/"{vid}"'
+        return body, etag
+
+    def _create(self, command: Command) -> ReplayItem:
+        rtype = command.resource_type or ""
+        ident = f"{codes.CLIENT_REQUEST_SYSTEM}|{command.command_id}"
+        try:
+            found = self.client.get(rtype, {"identifier": ident}, expect="Bundle")
+        except Refused:
+            found = {}  # the server cannot search by identifier here: If-None-Exist still guards the create
+        matches: list[Resource] = [e["resource"] for e in found.get("entry") or []
+                                   if isinstance(e, dict) and isinstance(e.get("resource"), dict)
+                                   and e["resource"].get("resourceType") == rtype]
+        if matches:
+            return ReplayItem(command, ReplayOutcome.APPLIED,
+                              f"already on the platform as {ref_of(matches[0])}: confirmed without writing")
+        body = with_client_identifier(command.resource(), command.command_id)
+        resp = self.client.request("POST", self.client.url(rtype), json_body=body,
+                                   headers={"If-None-Exist": urlencode({"identifier": ident})})
+        if resp.status_code in (200, 201):
+            where = resp.headers.get("Location", "")
+            detail = "created" if resp.status_code == 201 else "already on the platform: not created again"
+            return ReplayItem(command, ReplayOutcome.APPLIED, f"{detail} {_short_location(where)}".strip(),
+                              wrote=resp.status_code == 201)
+        if resp.status_code == 412:
+            return ReplayItem(command, ReplayOutcome.CONFLICT,
+                              "the platform holds more than one resource with this command's identifier",
+                              theirs="several matches")
+        if 200 <= resp.status_code < 300:
+            return ReplayItem(command, ReplayOutcome.APPLIED, f"created (HTTP {resp.status_code})", wrote=True)
+        self.client.json(resp)  # raises the typed error
+        raise MalformedResponse(f"unexpected HTTP {resp.status_code} to a create", status=resp.status_code)
+
+
+def _short_location(url: str) -> str:
+    """``Type/id`` out of a Location header (``[base]/Type/id/_history/vid``)."""
+    path = url.split("/_history/", 1)[0].rstrip("/").split("/")
+    return "/".join(path[-2:]) if len(path) >= 2 else ""
