@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -40,3 +41,4 @@ class ChangeSummary:
     complete: bool  # this step came from a complete snapshot
     initial: bool = False  # the first summary after start: everything known so far
     problems: tuple[str, ...] = field(default=())  # why a snapshot was incomplete, in plain words
+    pending: Mapping[str, int] | None = None  # commands waiting in the outbox per encounter; None: unchanged

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from PySide6.QtCore import QCoreApplication, QItemSelectionModel, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer
 from PySide6.QtGui import QFont, QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMainWindow,
+    QMenu,
     QPushButton,
     QSplitter,
     QTableView,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from legevakt.app.summary import ChangeSummary
 from legevakt.ui import texts
+from legevakt.ui.actions import patient_menu
 from legevakt.ui.alert_banner import AlertBanner
 from legevakt.ui.alerts_model import AlertListModel
 from legevakt.ui.delegates import ICON_SIZE, IconDelegate, QueueDelegate, TriageDelegate
@@ -35,6 +37,7 @@ from legevakt.ui.i18n import current_language
 from legevakt.ui.patient_panel import PatientPanel
 from legevakt.ui.queue_model import Column, QueueFilter, QueueFilterProxy, QueueModel
 from legevakt.ui.status import CRITICAL_AFTER, WARN_AFTER, SyncStatusBar
+from legevakt.worklist.commands import CommandKind
 from legevakt.worklist.models import EncounterStatus, Entry
 from legevakt.worklist.triage import MTS, TriageScale
 
@@ -106,6 +109,8 @@ class UiService(Protocol):
     def acknowledge(self, alert_id: str, by: str, comment: str) -> None: ...
     def resolve(self, alert_id: str, by: str, reason: str) -> None: ...
     def open_journal(self, encounter_ref: str, by: str) -> None: ...
+    def submit(self, encounter_ref: str, kind: CommandKind, target: str, *,
+               disposition: str | None = None) -> None: ...
 
 
 def _utcnow() -> datetime:
@@ -264,6 +269,9 @@ class MainWindow(QMainWindow):
         table.setModel(self.proxy)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Right-click, the Menu key and Shift+F10 all open the patient's actions (Ctrl+T too).
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(self.open_patient_menu)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setAlternatingRowColors(True)
         table.setShowGrid(False)
@@ -314,6 +322,30 @@ class MainWindow(QMainWindow):
         focus = QShortcut(QKeySequence("Ctrl+L"), self)
         focus.activated.connect(self.table.setFocus)
         self.shortcuts.append(focus)
+        act = QShortcut(QKeySequence("Ctrl+T"), self)
+        act.activated.connect(self.open_patient_menu)
+        self.shortcuts.append(act)
+
+    # -- actions on the selected patient ---------------------------------------------------------
+    def patient_menu(self) -> QMenu | None:
+        """The menu of commands for the selected patient (None when nobody is selected)."""
+        entry = self.selected_entry()
+        if entry is None:
+            return None
+        return patient_menu(self, entry, self._scale, self._language, self._submit)
+
+    def open_patient_menu(self, pos: QPoint | None = None) -> None:
+        menu = self.patient_menu()
+        if menu is None:
+            return
+        if pos is None:
+            index = self.table.currentIndex()
+            rect = self.table.visualRect(index) if index.isValid() else self.table.rect()
+            pos = rect.bottomLeft()
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    def _submit(self, ref: str, kind: CommandKind, target: str, disposition: str | None) -> None:
+        self.service.submit(ref, kind, target, disposition=disposition)
 
     def _update_title(self) -> None:
         title = translate("MainWindow", "Legevakt")

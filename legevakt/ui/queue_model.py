@@ -148,6 +148,7 @@ class QueueModel(QAbstractTableModel):
         self._entries: dict[str, Entry] = {}
         self._alerts: dict[str, dict[str, Alert]] = {}  # encounter ref -> alert id -> open alert
         self._alert_ref: dict[str, str] = {}  # alert id -> encounter ref
+        self._pending: dict[str, int] = {}  # encounter ref -> commands waiting in the outbox
         self._headers = _headers()
         self._bold = QFont()
         self._bold.setBold(True)
@@ -176,6 +177,10 @@ class QueueModel(QAbstractTableModel):
     def row_of(self, ref: str) -> int:
         """The row of ``ref``, or -1."""
         return self._row.get(ref, -1)
+
+    def pending_for(self, ref: str) -> int:
+        """Commands for this encounter still waiting in the outbox."""
+        return self._pending.get(ref, 0)
 
     def alerts_for(self, ref: str) -> tuple[Alert, ...]:
         found = self._alerts.get(ref)
@@ -278,6 +283,8 @@ class QueueModel(QAbstractTableModel):
         if column is Column.COMPLAINT:
             return enc.complaint or ""
         if column is Column.STATE:
+            if self._pending.get(entry.ref):
+                return translate("QueueModel", "{state} · saving…").format(state=texts.state_label(entry))
             return texts.state_label(entry)
         if column is Column.ROOM:
             return texts.place_name(enc.room_name, enc.room)
@@ -345,6 +352,9 @@ class QueueModel(QAbstractTableModel):
         if column is Column.ALERTS:
             alerts = self.alerts_for(entry.ref)
             return "\n".join(_alert_line(a) for a in alerts) or None
+        if column is Column.STATE and self._pending.get(entry.ref):
+            return translate("QueueModel", "{count} change(s) not yet confirmed by the platform").format(
+                count=self._pending[entry.ref])
         if column is Column.STATE and entry.fate is Fate.DROPPED:
             return translate("QueueModel", "Dropped out of the platform's queue list while the visit is still "
                                            "active. Last known data is shown until a person resolves it.")
@@ -380,6 +390,10 @@ class QueueModel(QAbstractTableModel):
 
         self._remove(removed)
         alert_touched = self._update_alerts(summary.alerts, stale_alerts)
+        if summary.pending is not None:
+            before, self._pending = self._pending, dict(summary.pending)
+            alert_touched = set(alert_touched) | {ref for ref in before.keys() | self._pending.keys()
+                                                  if before.get(ref) != self._pending.get(ref)}
 
         changed_rows: list[int] = []
         new: list[Entry] = []

@@ -67,6 +67,13 @@ def triage_text_colour(level: TriageLevel | None) -> QColor:
     return QColor(_LIGHT_TEXT if contrast_white >= 4.0 else _DARK_TEXT)
 
 
+def triage_swatch(level: TriageLevel | None, size: int = 14) -> QIcon:
+    """A small square in the level's colour, for menus (the level's name always stands beside it)."""
+    pix = QPixmap(size, size)
+    pix.fill(triage_colour(level))
+    return QIcon(pix)
+
+
 @cache
 def alert_icon(critical: bool, size: int = 16) -> QIcon:
     """A filled circle with an exclamation mark: red for critical, amber for warnings."""

@@ -2,6 +2,25 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="nb_NO" sourcelanguage="en">
     <context>
+        <name>Actions</name>
+        <message>
+            <source>Set triage</source>
+            <translation>Sett triage</translation>
+        </message>
+        <message>
+            <source>Change state</source>
+            <translation>Endre status</translation>
+        </message>
+        <message>
+            <source>Finish visit</source>
+            <translation>Avslutt besøket</translation>
+        </message>
+        <message>
+            <source>Dropped from the queue: resolve the alert first</source>
+            <translation>Falt ut av køen: løs varselet først</translation>
+        </message>
+    </context>
+    <context>
         <name>AlertBanner</name>
         <message>
             <source>DROPPED FROM QUEUE: {patient}</source>
@@ -286,6 +305,14 @@
     </context>
     <context>
         <name>QueueModel</name>
+        <message>
+            <source>{state} · saving…</source>
+            <translation>{state} · lagres…</translation>
+        </message>
+        <message>
+            <source>{count} change(s) not yet confirmed by the platform</source>
+            <translation>{count} endring(er) ikke bekreftet av plattformen ennå</translation>
+        </message>
         <message>
             <source>Triage</source>
             <translation>Triage</translation>

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,9 @@ from legevakt.sim import SimServer
 from legevakt.store.db import open_store
 from legevakt.ui.alert_banner import LineKind
 from legevakt.ui.main_window import MainWindow
+from legevakt.worklist.commands import CommandKind
 from legevakt.worklist.models import AlertKind, AlertStatus, Fate
+from legevakt.worklist.triage import MTS
 
 
 @pytest.fixture
@@ -121,3 +124,29 @@ def test_opening_a_patient_is_written_to_the_audit_log(
     opened = [r for r in rows if r.action == "journal.opened"]
     assert [(r.actor, r.target) for r in opened] == [("Kari Sykepleier", ref)]
     assert all("Sykepleier" not in r.detail for r in rows)
+
+
+def test_a_triage_set_in_the_window_reaches_the_platform_once(
+        running: tuple[SimServer, AppService, MainWindow, list[ChangeSummary]], qtbot: QtBot) -> None:
+    sim, _, window, _ = running
+    model = window.queue_model
+    qtbot.waitUntil(lambda: model.rowCount() == len(sim.clinic.active_encounters()), timeout=10_000)
+    target = next(ref for ref in sorted(sim.clinic.list_items())
+                  if (e := model.entry(ref)) is not None and e.encounter.triage == "green")
+    window.select_ref(target)
+    window._submit(target, CommandKind.SET_TRIAGE, "yellow", None)
+
+    def platform_triage() -> str | None:
+        res = sim.clinic.read(target) or {}
+        codings = (res.get("priority") or {}).get("coding") or []
+        return next((c["code"] for c in codings if c.get("system") == MTS.system), None)
+
+    qtbot.waitUntil(lambda: platform_triage() == "yellow", timeout=10_000)
+    qtbot.waitUntil(lambda: (e := model.entry(target)) is not None and e.encounter.triage == "yellow"
+                    and model.pending_for(target) == 0, timeout=10_000)
+    # Exactly one change to yellow on the platform for one command: no duplicate write.
+    codes = [next((c["code"] for c in (v.resource.get("priority") or {}).get("coding", [])
+                   if c.get("system") == MTS.system), None)
+             for v in sim.store.history("Encounter", target.split("/")[1]) if v.resource is not None]
+    changes_to_yellow = sum(1 for a, b in pairwise(codes) if a != "yellow" and b == "yellow")
+    assert changes_to_yellow == 1

@@ -182,6 +182,7 @@ class FakeService(QObject):
         self.acknowledged: list[tuple[str, str, str]] = []
         self.resolved: list[tuple[str, str, str]] = []
         self.journals_opened: list[tuple[str, str]] = []
+        self.submitted: list[tuple[str, str, str, str | None]] = []
 
     def start(self) -> None:
         self.started += 1
@@ -196,6 +197,9 @@ class FakeService(QObject):
 
     def resolve(self, alert_id: str, by: str, reason: str) -> None:
         self.resolved.append((alert_id, by, reason))
+
+    def submit(self, encounter_ref: str, kind: object, target: str, *, disposition: str | None = None) -> None:
+        self.submitted.append((encounter_ref, str(kind), target, disposition))
 
     def open_journal(self, encounter_ref: str, by: str) -> None:
         self.journals_opened.append((encounter_ref, by))

@@ -1,0 +1,88 @@
+"""Actions on the selected patient become commands to the service; pending writes show per row."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu
+from pytestqt.qtbot import QtBot
+
+from legevakt.ui.main_window import MainWindow
+from legevakt.ui.queue_model import Column
+from legevakt.worklist.models import EncounterStatus
+from tests.ui.conftest import FakeService, clinic, clock, make_summary
+
+
+def window_with_clinic(qtbot: QtBot, service: FakeService) -> tuple[MainWindow, list]:  # type: ignore[type-arg]
+    window = MainWindow(service, clock=clock)
+    qtbot.addWidget(window)
+    entries, alerts = clinic()
+    service.emit(make_summary(entries, alerts=alerts, initial=True))
+    return window, entries
+
+
+def submenu(menu: QMenu, name: str) -> QMenu:
+    found = menu.findChild(QMenu, name)
+    assert found is not None
+    return found
+
+
+def action(menu: QMenu, data: str) -> QAction:
+    return next(a for a in menu.actions() if a.data() == data)
+
+
+def test_setting_triage_from_the_menu_sends_one_command(qtbot: QtBot, service: FakeService) -> None:
+    window, entries = window_with_clinic(qtbot, service)
+    target = next(e for e in entries if e.encounter.triage == "green")
+    assert window.select_ref(target.ref)
+    menu = window.patient_menu()
+    assert menu is not None
+    triage = submenu(menu, "triageMenu")
+    assert not action(triage, "green").isEnabled()  # the value it already has
+    action(triage, "orange").trigger()
+    assert service.submitted == [(target.ref, "set-triage", "orange", None)]
+
+
+def test_finishing_a_visit_asks_why_it_ended(qtbot: QtBot, service: FakeService) -> None:
+    window, entries = window_with_clinic(qtbot, service)
+    target = next(e for e in entries if e.encounter.status is EncounterStatus.IN_PROGRESS)
+    assert window.select_ref(target.ref)
+    menu = window.patient_menu()
+    assert menu is not None
+    action(submenu(menu, "finishMenu"), "admitted").trigger()
+    assert service.submitted == [(target.ref, "set-state", "finished", "admitted")]
+
+
+def test_only_allowed_state_changes_are_offered(qtbot: QtBot, service: FakeService) -> None:
+    window, entries = window_with_clinic(qtbot, service)
+    target = next(e for e in entries if e.encounter.status is EncounterStatus.IN_PROGRESS)
+    assert window.select_ref(target.ref)
+    menu = window.patient_menu()
+    assert menu is not None
+    offered = {a.data() for a in submenu(menu, "stateMenu").actions()}
+    assert offered == {"onleave", "entered-in-error"}
+
+
+def test_nothing_selected_means_no_menu(qtbot: QtBot, service: FakeService) -> None:
+    window, _ = window_with_clinic(qtbot, service)
+    window.table.selectionModel().clear()
+    assert window.patient_menu() is None
+
+
+def test_a_pending_write_is_marked_on_its_row_until_confirmed(qtbot: QtBot, service: FakeService) -> None:
+    window, entries = window_with_clinic(qtbot, service)
+    model = window.queue_model
+    ref = entries[4].ref
+    changed: list[int] = []
+    model.dataChanged.connect(lambda tl, br, roles: changed.append(tl.row()))
+
+    service.emit(replace(make_summary(), pending={ref: 1}))
+    row = model.row_of(ref)
+    text = model.index(row, int(Column.STATE)).data()
+    assert text.endswith("· lagres…")
+    assert "1 endring(er) ikke bekreftet" in model.index(row, int(Column.STATE)).data(3)  # tooltip
+    assert changed == [row]  # only that row was refreshed
+
+    service.emit(replace(make_summary(), pending={}))
+    assert not model.index(row, int(Column.STATE)).data().endswith("lagres…")
