@@ -141,7 +141,7 @@ class Runtime:
         shift = shift_at(now, CLINIC_TZ, self.settings.shifts)
         return ChangeSummary(upserted=upserted, removed=removed, alerts=alerts, link=link,
                              census=census(state.entries.values(), shift), complete=complete, initial=initial,
-                             problems=problems)
+                             problems=problems, pending=self.pending_by_encounter())
 
 
 def state_json(state: WorklistState, settings: Settings, *, complete: bool, synced_at: datetime,

@@ -24,7 +24,9 @@ from legevakt.store.db import StoreError
 from legevakt.sync.engine import CycleOutcome
 from legevakt.sync.errors import PlatformError
 from legevakt.sync.fhir import TokenSource
+from legevakt.worklist.commands import CommandError, CommandKind, make_command
 from legevakt.worklist.reconcile import AlertActionError, Reconciled
+from legevakt.worklist.writes import merge
 
 log = logging.getLogger("legevakt.app")
 
@@ -88,6 +90,28 @@ class AppService(QObject):
 
     def resolve(self, alert_id: str, by: str, reason: str) -> None:
         self._commands.put(_Command("resolve", lambda rt: rt.engine.resolve(alert_id, by, reason)))
+
+    def submit(self, encounter_ref: str, kind: CommandKind, target: str, *,
+               disposition: str | None = None, display: str | None = None) -> None:
+        """Change one field of an encounter: validated, applied locally and stored in the outbox in one
+        transaction, then sent at once. The outcome arrives as a summary (pending marker, then the
+        platform's version) or, when it cannot apply, on ``failed`` in plain words."""
+        def run(rt: Runtime) -> Reconciled:
+            entry = rt.engine.state.entries.get(encounter_ref)
+            if entry is None:
+                raise CommandError(f"{encounter_ref} is not in the queue")
+            command = make_command(entry, kind, target, by=self.user, now=rt.engine.clock(),
+                                   scale=self.triage_scale, disposition=disposition, display=display)
+            queued = rt.engine.submit(command)
+            try:
+                report = rt.engine.replay()
+            except PlatformError as exc:  # stored in the outbox: it stays pending and goes out later
+                log.info("write queued, platform not reached: %s", type(exc).__name__)
+                return queued
+            if report is not None and report.reconciled is not None:
+                return merge(queued, report.reconciled)
+            return queued
+        self._commands.put(_Command("submit", run))
 
     def open_journal(self, encounter_ref: str, by: str) -> None:
         """Audit that a person opened a patient's journal (platform id only)."""
@@ -154,7 +178,7 @@ class AppService(QObject):
     def _command(self, runtime: Runtime, command: _Command) -> None:
         try:
             result = command.run(runtime)
-        except AlertActionError as exc:
+        except (AlertActionError, CommandError) as exc:
             self.failed.emit(str(exc))
             return
         except StoreError as exc:
