@@ -8,12 +8,26 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+import sys
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
 AREAS = ("legevakt.app", "legevakt.sync", "legevakt.store", "legevakt.ui", "legevakt.worklist",
          "legevakt.journal", "legevakt.sim", "legevakt.cli")
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the moment (it may be swapped after set-up)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
 
 
 def setup(*, verbose: bool = False, to_file: bool = True, log_dir: Path | None = None) -> Path | None:
@@ -23,7 +37,7 @@ def setup(*, verbose: bool = False, to_file: bool = True, log_dir: Path | None =
         root.removeHandler(old)
         old.close()
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s %(threadName)s: %(message)s")
-    err = logging.StreamHandler()
+    err = _StderrHandler()
     err.setLevel(logging.DEBUG if verbose else logging.WARNING)
     err.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     err._legevakt = True  # type: ignore[attr-defined]
