@@ -307,7 +307,7 @@ class AlertBanner(QFrame):
     def command_failed(self, message: str) -> None:
         """The service refused or failed a command: show it, and re-enable the buttons."""
         self._pending.clear()
-        self.show_notice(message)
+        self.show_notice(texts.platform_message(message))
 
     def show_notice(self, message: str | None) -> None:
         self._notice = message

@@ -163,12 +163,12 @@ class SyncStatusBar(QStatusBar):
         if link is None:
             return ""
         if link.problem:
-            return link.problem
+            return texts.platform_message(link.problem)
         if link.mode is LinkMode.OFFLINE:
             return translate("SyncStatusBar", "No connection to the platform")
         if not self._complete:
             if self._problems:
-                return "; ".join(self._problems)
+                return texts.platform_message("; ".join(self._problems))
             return translate("SyncStatusBar", "The last update from the platform was incomplete")
         return ""
 

@@ -619,4 +619,75 @@
             <translation>FALT UT AV KØEN</translation>
         </message>
     </context>
+    <context>
+        <name>Platform</name>
+        <message>
+            <source>The platform answered with an error.</source>
+            <translation>Plattformen svarte med en feil.</translation>
+        </message>
+        <message>
+            <source>Cannot reach the platform (network down, server not answering, or timed out).</source>
+            <translation>Får ikke kontakt med plattformen (nettet er nede, serveren svarer ikke, eller tidsavbrudd).</translation>
+        </message>
+        <message>
+            <source>The platform reported a fault.</source>
+            <translation>Plattformen meldte en feil.</translation>
+        </message>
+        <message>
+            <source>The platform refused our credentials. Sign in again with &apos;legevakt login&apos;.</source>
+            <translation>Plattformen avviste påloggingen. Logg inn på nytt med «legevakt login».</translation>
+        </message>
+        <message>
+            <source>The platform sent something we could not understand; nothing was changed.</source>
+            <translation>Plattformen sendte noe vi ikke forstod; ingenting ble endret.</translation>
+        </message>
+        <message>
+            <source>The platform is not set up the way Legevakt expects.</source>
+            <translation>Plattformen er ikke satt opp slik Legevakt forventer.</translation>
+        </message>
+        <message>
+            <source>No credentials stored for this platform. Run &apos;legevakt login --platform URL&apos; first.</source>
+            <translation>Ingen pålogging lagret for denne plattformen. Kjør «legevakt login --platform URL» først.</translation>
+        </message>
+        <message>
+            <source>the list changed on the platform while it was being fetched</source>
+            <translation>listen endret seg på plattformen mens den ble hentet</translation>
+        </message>
+        <message>
+            <source>the platform has no current queue list for this clinic</source>
+            <translation>plattformen har ingen gjeldende køliste for denne legevakten</translation>
+        </message>
+        <message>
+            <source>a patient in the queue list could not be read</source>
+            <translation>en pasient i kølisten kunne ikke leses</translation>
+        </message>
+        <message>
+            <source>the last update from the platform was incomplete</source>
+            <translation>siste oppdatering fra plattformen var ufullstendig</translation>
+        </message>
+        <message>
+            <source>a reason is required to resolve an alert</source>
+            <translation>en begrunnelse må oppgis for å løse et varsel</translation>
+        </message>
+        <message>
+            <source>Alert {id} is critical: write a comment to acknowledge it</source>
+            <translation>Varsel {id} er kritisk: skriv en kommentar for å kvittere</translation>
+        </message>
+        <message>
+            <source>Alert {id} is already acknowledged</source>
+            <translation>Varsel {id} er allerede kvittert</translation>
+        </message>
+        <message>
+            <source>Alert {id} is no longer open (already resolved)</source>
+            <translation>Varsel {id} er ikke lenger åpent (allerede løst)</translation>
+        </message>
+        <message>
+            <source>the platform announced {said} patients but {got} arrived</source>
+            <translation>plattformen varslet {said} pasienter, men {got} kom fram</translation>
+        </message>
+        <message>
+            <source>page {page} of the patient list could not be fetched</source>
+            <translation>side {page} av pasientlisten kunne ikke hentes</translation>
+        </message>
+    </context>
 </TS>
