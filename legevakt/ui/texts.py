@@ -218,5 +218,5 @@ def _one_message(message: str) -> str:
     for pattern, source in _PATTERNS:
         match = pattern.match(message)
         if match:
-            return translate("Platform", source).format(**match.groupdict())
+            return translate("Platform", source).format(**match.groupdict()) + message[match.end():]
     return message
