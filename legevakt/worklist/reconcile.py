@@ -330,7 +330,9 @@ def reconcile(state: WorklistState, snapshot: Snapshot, now: datetime,
         for pref in _changed(snapshot.patient_versions, state.seen_patients):
             touched.update(snapshot.encounters_by_patient.get(pref, ()))
     touched |= list_moved
-    # Entries that neither the search nor a confirming read returned (unreadable, or missed by the sync).
+    # Live entries whose confirming read failed. The sync reads every ref in (state.live | List items) that
+    # the search did not return (see Snapshot), so a live ref absent from ``encounters`` is in
+    # ``unreadable``; relying on that keeps this O(unreadable) instead of another pass over every entry.
     touched |= state.live & snapshot.unreadable
 
     # Entries of the queue (live, in the List last time) that are gone from the List now.
@@ -558,6 +560,7 @@ class AlertActionError(ValueError):
 
 
 def acknowledge(state: WorklistState, alert_id: str, by: str, comment: str | None, now: datetime) -> Reconciled:
+    _aware(now)
     alert = _find_open(state, alert_id)
     by = by.strip()
     if not by:
@@ -576,6 +579,7 @@ def acknowledge(state: WorklistState, alert_id: str, by: str, comment: str | Non
 def resolve(state: WorklistState, alert_id: str, by: str, reason: str, now: datetime,
             config: ReconcileConfig = ReconcileConfig()) -> Reconciled:
     """A person resolves an alert with a reason. Resolving a drop takes the tombstone off the queue."""
+    _aware(now)
     alert = _find_open(state, alert_id)
     by, reason = by.strip(), reason.strip()
     if not by:

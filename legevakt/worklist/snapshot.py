@@ -20,6 +20,9 @@ class Snapshot:
     ``encounters`` holds every encounter the cycle saw: the active ones at the clinic, plus the
     confirming reads of List items and of previously known encounters that the search no longer
     returned. ``unreadable`` names the confirming reads that failed (or found nothing).
+
+    The contract reconcile relies on: every ref in ``state.live | list_items`` is either in
+    ``encounters`` or in ``unreadable``. A live ref in neither is taken as unchanged.
     """
 
     taken_at: datetime
