@@ -61,6 +61,9 @@ class SnapshotAssembler:
         self.list_ref: str | None = None
         self.list_read_date: str | None = None  # the server's HTTP Date when the List was last read
         self.names: dict[str, str] = {}
+        # Consecutive cycles in which the confirming read of an encounter failed (see ``confirm``).
+        self.read_failures: dict[str, int] = {}
+        self.unconfirmed_after = 2
 
     # -- the queue List --------------------------------------------------------------------------
     def read_queue_list(self) -> Resource:
@@ -129,17 +132,24 @@ class SnapshotAssembler:
     def confirm(self, found: dict[str, Resource], tracked: frozenset[str], listed: frozenset[str],
                 candidates: Iterable[str] | None = None) -> list[str]:
         """Confirming reads of the tracked and listed encounters missing from ``found`` (or of
-        ``candidates``), added to ``found``; returns those the platform does not have (or refuses).
+        ``candidates``), added to ``found``; returns those that could not be read.
 
-        Only a definite answer (404, 410, 403) makes an encounter unreadable, which reconcile may take as
-        a drop; a fault of the platform or of its answer (5xx, malformed) makes the snapshot incomplete,
-        so a transport fault never raises a drop alert. Unreachable and refused credentials propagate.
+        A read that fails (after the client's retries) makes this cycle incomplete the first time, so a
+        passing fault infers nothing; when the same read fails again the next cycle, the encounter is
+        unreadable and reconcile shows a patient who left the List that way as a critical drop marked
+        *unconfirmed* (issue 3). So one bad record delays the queue by one cycle at most, never freezes
+        it, and a persistent failure names the patient. A definite answer (404, 410, 403) is unreadable at
+        once. A malformed answer makes the snapshot incomplete; unreachable and refused credentials
+        propagate.
         """
         refs = sorted((tracked | listed) - found.keys()) if candidates is None else sorted(candidates)
         unreadable: list[str] = []
         for ref in refs:
             try:
                 found[ref] = self.client.read(ref)
+                self.read_failures.pop(ref, None)
+            except (PlatformUnreachable, MalformedResponse):
+                raise
             except NotFound as exc:
                 log.info("confirming read of %s: %s", ref, type(exc).__name__)
                 unreadable.append(ref)
@@ -148,11 +158,14 @@ class SnapshotAssembler:
                     raise
                 log.info("confirming read of %s: forbidden", ref)
                 unreadable.append(ref)
-            except PlatformUnreachable:
-                raise
             except PlatformError as exc:
-                what = "a patient in the queue list" if ref in listed else "a patient who left the queue"
-                raise Incomplete(f"{what} could not be read ({exc.user_message})") from exc
+                failures = self.read_failures.get(ref, 0) + 1
+                self.read_failures[ref] = failures
+                log.info("confirming read of %s failed (%d in a row): %s", ref, failures, type(exc).__name__)
+                if failures < self.unconfirmed_after:
+                    what = "a patient in the queue list" if ref in listed else "a patient who left the queue"
+                    raise Incomplete(f"{what} could not be read ({exc.user_message})") from exc
+                unreadable.append(ref)
         return unreadable
 
     def map_encounters(self, raws: Collection[Resource]) -> list[Encounter]:

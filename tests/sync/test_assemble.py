@@ -9,7 +9,7 @@ import pytest
 
 from legevakt.sim import SimServer
 from legevakt.sync.assemble import SnapshotAssembler
-from legevakt.sync.errors import PlatformError
+from legevakt.sync.errors import PlatformError, PlatformServerError
 from legevakt.sync.fhir import FhirClient, RetryPolicy
 from legevakt.worklist.models import AlertKind, Fate
 from legevakt.worklist.reconcile import reconcile
@@ -121,3 +121,37 @@ def test_an_encounter_active_at_the_clinic_but_never_listed_is_not_in_queue(
     kinds = {a.kind for a in result.alerts if a.encounter == ref}
     assert AlertKind.NOT_IN_QUEUE in kinds
     assert result.state.entries[ref].fate is Fate.PRESENT
+
+
+def test_a_confirming_read_that_keeps_failing_becomes_an_unconfirmed_drop_then_clears(
+        link: tuple[SimServer, SnapshotAssembler], monkeypatch: pytest.MonkeyPatch) -> None:
+    sim, assembler = link
+    first = reconcile(WorklistState(), assembler.fetch(tracked=(), now=now()), now())
+    gone = sorted(sim.clinic.list_items())[3]
+    sim.clinic.discharge(gone, "home")  # leaves the List and the active search: we must read it
+    real_read = assembler.client.read
+
+    def failing_read(ref: str) -> dict[str, object]:
+        if ref == gone:
+            raise PlatformServerError("HTTP 503", status=503)
+        return real_read(ref)
+
+    monkeypatch.setattr(assembler.client, "read", failing_read)
+    once = assembler.fetch(tracked=first.state.live, now=now())
+    assert not once.complete  # the first failure infers nothing
+    assert reconcile(first.state, once, now()).changed == {}
+
+    twice = assembler.fetch(tracked=first.state.live, now=now())
+    assert twice.complete and gone in twice.unreadable
+    second = reconcile(first.state, twice, now())
+    entry = second.state.entries[gone]
+    assert entry.fate is Fate.DROPPED and not entry.drop_confirmed
+    alert = next(a for a in second.alerts if a.encounter == gone)
+    assert (alert.kind, alert.severity.value) == (AlertKind.DROPPED_FROM_QUEUE, "critical")
+    assert "unconfirmed" in alert.detail
+
+    monkeypatch.setattr(assembler.client, "read", real_read)  # the platform answers again
+    third = reconcile(second.state, assembler.fetch(tracked=second.state.live, now=now()), now())
+    assert third.state.entries[gone].fate is Fate.DEPARTED
+    resolved = next(a for a in third.alerts if a.id == alert.id)
+    assert resolved.status.value == "resolved" and resolved.resolved_by is None and resolved.resolution
