@@ -135,20 +135,27 @@ def main(argv: list[str] | None = None) -> int:
 
 # -- sync ------------------------------------------------------------------------------------------
 
-def _sync(args: argparse.Namespace) -> int:
-    from legevakt.app.runtime import Runtime, state_json
+def open_platform_runtime(settings: Settings) -> Any:
+    """The runtime for a headless command that talks to the platform; a one-line error when it cannot."""
+    from legevakt.app.runtime import Runtime
     from legevakt.store.db import StoreError
+
+    if not settings.platform or not settings.location:
+        raise CliError("give --platform URL and --location Location/<id> (or set them in the config file)")
+    try:
+        return Runtime.open(settings)
+    except StoreError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from legevakt.app.runtime import state_json
     from legevakt.sync.errors import MalformedResponse, NotFound, PlatformError
 
     if not args.once:
         raise CliError("only 'sync --once' is available headless; the desktop app syncs continuously")
     settings = _settings(args)
-    if not settings.platform or not settings.location:
-        raise CliError("give --platform URL and --location Location/<id> (or set them in the config file)")
-    try:
-        runtime = Runtime.open(settings)
-    except StoreError as exc:
-        raise CliError(str(exc)) from exc
+    runtime = open_platform_runtime(settings)
     try:
         try:
             runtime.client.capabilities()

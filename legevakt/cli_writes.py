@@ -14,7 +14,7 @@ import sys
 from datetime import datetime
 from typing import Any
 
-from legevakt.cli import CliError, _common, _settings
+from legevakt.cli import CliError, _common, _settings, open_platform_runtime
 
 COMMANDS = ("do", "outbox")
 EXIT_NOT_APPLIED = 3
@@ -61,7 +61,6 @@ def run(args: argparse.Namespace) -> int:
 # -- do ----------------------------------------------------------------------------------------------
 
 def _do(args: argparse.Namespace) -> int:
-    from legevakt.app.runtime import Runtime
     from legevakt.store.db import StoreError
     from legevakt.sync.engine import utcnow
     from legevakt.worklist.commands import CommandError, CommandKind, apply_local, check_reference, make_command
@@ -82,12 +81,7 @@ def _do(args: argparse.Namespace) -> int:
     except CommandError as exc:
         raise CliError(f"{exc}; nothing queued") from exc
     settings = _settings(args)
-    if not settings.platform or not settings.location:
-        raise CliError("give --platform URL and --location Location/<id> (or set them in the config file)")
-    try:
-        runtime = Runtime.open(settings)
-    except StoreError as exc:
-        raise CliError(str(exc)) from exc
+    runtime = open_platform_runtime(settings)
     try:
         engine = runtime.engine
         entry = engine.state.entries.get(ref)

@@ -265,6 +265,12 @@ def _page(bundle: Resource, rtype: str) -> Page:
             if res["resourceType"] != rtype:
                 raise MalformedResponse(f"search for {rtype} returned a {res['resourceType']}")
             matches.append(res)
+    total, next_url = _total_and_next(bundle)
+    return Page(matches, included, total, next_url)
+
+
+def _total_and_next(bundle: Resource) -> tuple[int | None, str | None]:
+    """``Bundle.total`` (optional, but a count when given) and the ``next`` link, if any."""
     total = bundle.get("total")
     if total is not None and (not isinstance(total, int) or isinstance(total, bool) or total < 0):
         raise MalformedResponse("Bundle.total is not a count")
@@ -272,7 +278,7 @@ def _page(bundle: Resource, rtype: str) -> Page:
     for link in bundle.get("link") or []:
         if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
             next_url = link["url"]
-    return Page(matches, included, total, next_url)
+    return total, next_url
 
 
 def _history_page(bundle: Resource, rtype: str) -> Page:
@@ -300,13 +306,7 @@ def _history_page(bundle: Resource, rtype: str) -> Page:
         if not isinstance(res, dict) or res.get("resourceType") != rtype:
             raise MalformedResponse(f"the history of {rtype} holds something else")
         present.append(res)
-    total = bundle.get("total")
-    if total is not None and (not isinstance(total, int) or isinstance(total, bool) or total < 0):
-        raise MalformedResponse("Bundle.total is not a count")
-    next_url = None
-    for link in bundle.get("link") or []:
-        if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
-            next_url = link["url"]
+    total, next_url = _total_and_next(bundle)
     return Page(present, [], total, next_url, deleted)
 
 

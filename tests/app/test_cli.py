@@ -9,19 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from legevakt.cli import main
 from legevakt.sim import SimServer
-
-Run = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Run:
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-    return run
+from tests.app.conftest import Run
 
 
 @pytest.fixture

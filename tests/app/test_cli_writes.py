@@ -11,23 +11,13 @@ import pytest
 
 from legevakt.app.runtime import Runtime, state_json
 from legevakt.app.settings import load
-from legevakt.cli import main
 from legevakt.sim import SimServer
 from legevakt.sync.mapping import encounter_from_fhir
 from legevakt.worklist.commands import CommandKind, make_command
 from legevakt.worklist.triage import MTS
+from tests.app.conftest import Run
 
-Run = Callable[..., tuple[int, str, str]]
 DEAD = "http://127.0.0.1:9/fhir"
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Run:
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-    return run
 
 
 @pytest.fixture
