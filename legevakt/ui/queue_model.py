@@ -395,15 +395,23 @@ class QueueModel(QAbstractTableModel):
             alert_touched = set(alert_touched) | {ref for ref in before.keys() | self._pending.keys()
                                                   if before.get(ref) != self._pending.get(ref)}
 
-        changed_rows: list[int] = []
+        # Write and announce one changed row at a time. A sorting proxy keeps a changed row in place when
+        # it is in order with its neighbours; if several rows changed before any was announced, stale
+        # neighbours fool that check and rows end up mis-sorted (found by fuzzing, seen in the window).
+        # Changes go before insertions, which the proxy places by binary search over its current order.
+        changed: set[int] = set()
         new: list[Entry] = []
+        last_col = len(Column) - 1
         for ref, entry in upserts.items():
             row = self._row.get(ref)
             if row is None:
                 new.append(entry)
             elif self._entries[ref] != entry:
                 self._entries[ref] = entry
-                changed_rows.append(row)
+                changed.add(row)
+                self.dataChanged.emit(self.index(row, 0), self.index(row, last_col), list(ROW_ROLES))
+        alert_rows = [self._row[r] for r in alert_touched if r in self._row and self._row[r] not in changed]
+        self._emit_rows(alert_rows, 0, last_col, ALERT_ROLES)
         if new:
             first = len(self._refs)
             self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
@@ -412,10 +420,6 @@ class QueueModel(QAbstractTableModel):
                 self._row[entry.ref] = first + i
                 self._entries[entry.ref] = entry
             self.endInsertRows()
-        self._emit_rows(changed_rows, 0, len(Column) - 1, ROW_ROLES)
-        changed = set(changed_rows)
-        alert_rows = [self._row[r] for r in alert_touched if r in self._row and self._row[r] not in changed]
-        self._emit_rows(alert_rows, 0, len(Column) - 1, ALERT_ROLES)
 
     def tick(self, now: datetime | None = None) -> None:
         """Advance the clock: refresh the waiting column only."""

@@ -1,0 +1,49 @@
+"""Property: after any sequence of incremental syncs, the queue shows exactly the live entries, in the
+clinical order (dropped first, untriaged, triage urgency, arrival), and never through a reset."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from legevakt.ui.queue_model import QueueFilterProxy, QueueModel, sort_key
+from legevakt.worklist.models import Entry, Fate
+from tests.ui.conftest import bump, clock, make_entry, make_summary
+
+TRIAGES = st.sampled_from([None, "red", "orange", "yellow", "green", "blue"])
+FATES = st.sampled_from([Fate.PRESENT, Fate.PRESENT, Fate.PRESENT, Fate.DROPPED, Fate.DEPARTED])
+# One sync: a list of (patient number, new triage, new fate); new numbers are arrivals.
+SYNC = st.lists(st.tuples(st.integers(1, 14), TRIAGES, FATES), min_size=1, max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(first=st.lists(st.tuples(st.integers(1, 14), TRIAGES, st.integers(1, 300)), min_size=1, max_size=10),
+       syncs=st.lists(SYNC, max_size=8))
+def test_the_queue_stays_in_clinical_order_through_any_sequence_of_syncs(
+        first: list[tuple[int, str | None, int]], syncs: list[list[tuple[int, str | None, Fate]]]) -> None:
+    model = QueueModel(clock=clock)
+    proxy = QueueFilterProxy()
+    proxy.setSourceModel(model)
+    resets: list[int] = []
+    proxy.modelReset.connect(lambda: resets.append(1))
+    known: dict[int, Entry] = {}
+    for n, triage, minutes in first:
+        known[n] = make_entry(n, f"Pasient, {n}", minutes_ago=minutes, triage=triage)
+    model.apply(make_summary(list(known.values()), initial=True))
+    for sync in syncs:
+        upserted: dict[int, Entry] = {}
+        for n, triage, fate in sync:
+            base = known.get(n) or make_entry(n, f"Pasient, {n}", minutes_ago=n * 7, triage=None)
+            upserted[n] = replace(bump(base, triage=triage), fate=fate)
+        known.update(upserted)
+        model.apply(make_summary(list(upserted.values())))
+
+        shown = [proxy.entry_at(r) for r in range(proxy.rowCount())]
+        assert all(e is not None for e in shown)
+        keys = [sort_key(e, model.level_of(e)) for e in shown if e is not None]
+        assert keys == sorted(keys)
+        live = {e.ref for e in known.values() if e.fate is not Fate.DEPARTED}
+        assert {e.ref for e in shown if e is not None} == live
+    assert resets == []
