@@ -7,7 +7,7 @@ Shift+F10 or Ctrl+T.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QAction
@@ -20,8 +20,8 @@ from legevakt.worklist.triage import TriageScale
 
 translate = QCoreApplication.translate
 
-#: Submit(encounter ref, kind, target, disposition)
-Submit = Callable[[str, CommandKind, str, str | None], None]
+#: Submit(encounter ref, kind, target, disposition, display name of the target)
+Submit = Callable[[str, CommandKind, str, str | None, str | None], None]
 
 DISPOSITIONS: tuple[DepartureReason, ...] = (
     DepartureReason.HOME, DepartureReason.ADMITTED, DepartureReason.TRANSFERRED, DepartureReason.LWBS,
@@ -29,7 +29,9 @@ DISPOSITIONS: tuple[DepartureReason, ...] = (
 )
 
 
-def patient_menu(parent: QWidget, entry: Entry, scale: TriageScale, language: str, submit: Submit) -> QMenu:
+def patient_menu(parent: QWidget, entry: Entry, scale: TriageScale, language: str, submit: Submit,
+                 directory: Mapping[str, Mapping[str, str]] | None = None) -> QMenu:
+    """``directory``: rooms, nurses and doctors to offer ("room"/"nurse"/"doctor" -> ref -> name)."""
     menu = QMenu(parent)
     menu.setObjectName("patientMenu")
     enc = entry.encounter
@@ -43,7 +45,7 @@ def patient_menu(parent: QWidget, entry: Entry, scale: TriageScale, language: st
         action.setChecked(enc.triage == level.code)
         action.setEnabled(writable and enc.triage != level.code)
         action.setData(level.code)
-        action.triggered.connect(lambda _=False, c=level.code: submit(entry.ref, CommandKind.SET_TRIAGE, c, None))
+        action.triggered.connect(lambda _=False, c=level.code: submit(entry.ref, CommandKind.SET_TRIAGE, c, None, None))
         triage.addAction(action)
 
     state = menu.addMenu(translate("Actions", "Change state"))
@@ -55,7 +57,8 @@ def patient_menu(parent: QWidget, entry: Entry, scale: TriageScale, language: st
             action = state.addAction(texts.status_label(status))
             action.setData(status.value)
             action.setEnabled(writable)
-            action.triggered.connect(lambda _=False, s=status.value: submit(entry.ref, CommandKind.SET_STATE, s, None))
+            action.triggered.connect(
+                lambda _=False, s=status.value: submit(entry.ref, CommandKind.SET_STATE, s, None, None))
     state.setEnabled(writable and bool(allowed))
 
     finish = menu.addMenu(translate("Actions", "Finish visit"))
@@ -64,8 +67,27 @@ def patient_menu(parent: QWidget, entry: Entry, scale: TriageScale, language: st
         action = finish.addAction(reason.label(language))
         action.setData(reason.value)
         action.triggered.connect(
-            lambda _=False, r=reason.value: submit(entry.ref, CommandKind.SET_STATE, "finished", r))
+            lambda _=False, r=reason.value: submit(entry.ref, CommandKind.SET_STATE, "finished", r, None))
     finish.setEnabled(writable and EncounterStatus.FINISHED in allowed)
+
+    directory = directory or {}
+    current = {"room": enc.room, "nurse": enc.nurse, "doctor": enc.doctor}
+    titles = {"room": translate("Actions", "Assign room"), "nurse": translate("Actions", "Assign nurse"),
+              "doctor": translate("Actions", "Assign doctor")}
+    kinds = {"room": CommandKind.ASSIGN_ROOM, "nurse": CommandKind.ASSIGN_NURSE, "doctor": CommandKind.ASSIGN_DOCTOR}
+    menu.addSeparator()
+    for what in ("room", "nurse", "doctor"):
+        sub = menu.addMenu(titles[what])
+        sub.setObjectName(f"{what}Menu")
+        for ref, name in directory.get(what, {}).items():
+            action = sub.addAction(name)
+            action.setData(ref)
+            action.setCheckable(True)
+            action.setChecked(ref == current[what])
+            action.setEnabled(writable and ref != current[what])
+            action.triggered.connect(
+                lambda _=False, r=ref, n=name, k=kinds[what]: submit(entry.ref, k, r, None, n))
+        sub.setEnabled(writable and bool(directory.get(what)))
 
     if entry.fate is Fate.DROPPED:
         menu.addSeparator()

@@ -110,7 +110,7 @@ class UiService(Protocol):
     def resolve(self, alert_id: str, by: str, reason: str) -> None: ...
     def open_journal(self, encounter_ref: str, by: str) -> None: ...
     def submit(self, encounter_ref: str, kind: CommandKind, target: str, *,
-               disposition: str | None = None) -> None: ...
+               disposition: str | None = None, display: str | None = None) -> None: ...
 
 
 def _utcnow() -> datetime:
@@ -332,7 +332,7 @@ class MainWindow(QMainWindow):
         entry = self.selected_entry()
         if entry is None:
             return None
-        return patient_menu(self, entry, self._scale, self._language, self._submit)
+        return patient_menu(self, entry, self._scale, self._language, self._submit, self.queue_model.directory())
 
     def open_patient_menu(self, pos: QPoint | None = None) -> None:
         menu = self.patient_menu()
@@ -344,8 +344,9 @@ class MainWindow(QMainWindow):
             pos = rect.bottomLeft()
         menu.popup(self.table.viewport().mapToGlobal(pos))
 
-    def _submit(self, ref: str, kind: CommandKind, target: str, disposition: str | None) -> None:
-        self.service.submit(ref, kind, target, disposition=disposition)
+    def _submit(self, ref: str, kind: CommandKind, target: str, disposition: str | None,
+                display: str | None = None) -> None:
+        self.service.submit(ref, kind, target, disposition=disposition, display=display)
 
     def _update_title(self) -> None:
         title = translate("MainWindow", "Legevakt")

@@ -178,6 +178,17 @@ class QueueModel(QAbstractTableModel):
         """The row of ``ref``, or -1."""
         return self._row.get(ref, -1)
 
+    def directory(self) -> dict[str, dict[str, str]]:
+        """Rooms, nurses and doctors seen in the queue (ref -> name), for assigning from the window."""
+        found: dict[str, dict[str, str]] = {"room": {}, "nurse": {}, "doctor": {}}
+        for entry in self._entries.values():
+            enc = entry.encounter
+            for kind, ref, name in (("room", enc.room, enc.room_name), ("nurse", enc.nurse, enc.nurse_name),
+                                    ("doctor", enc.doctor, enc.doctor_name)):
+                if ref is not None:
+                    found[kind][ref] = name or found[kind].get(ref) or ref
+        return {kind: dict(sorted(names.items(), key=lambda kv: kv[1])) for kind, names in found.items()}
+
     def pending_for(self, ref: str) -> int:
         """Commands for this encounter still waiting in the outbox."""
         return self._pending.get(ref, 0)

@@ -4,6 +4,18 @@
     <context>
         <name>Actions</name>
         <message>
+            <source>Assign room</source>
+            <translation>Tildel rom</translation>
+        </message>
+        <message>
+            <source>Assign nurse</source>
+            <translation>Tildel sykepleier</translation>
+        </message>
+        <message>
+            <source>Assign doctor</source>
+            <translation>Tildel lege</translation>
+        </message>
+        <message>
             <source>Set triage</source>
             <translation>Sett triage</translation>
         </message>

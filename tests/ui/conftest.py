@@ -183,6 +183,7 @@ class FakeService(QObject):
         self.resolved: list[tuple[str, str, str]] = []
         self.journals_opened: list[tuple[str, str]] = []
         self.submitted: list[tuple[str, str, str, str | None]] = []
+        self.displays: list[str | None] = []
 
     def start(self) -> None:
         self.started += 1
@@ -198,8 +199,10 @@ class FakeService(QObject):
     def resolve(self, alert_id: str, by: str, reason: str) -> None:
         self.resolved.append((alert_id, by, reason))
 
-    def submit(self, encounter_ref: str, kind: object, target: str, *, disposition: str | None = None) -> None:
+    def submit(self, encounter_ref: str, kind: object, target: str, *, disposition: str | None = None,
+               display: str | None = None) -> None:
         self.submitted.append((encounter_ref, str(kind), target, disposition))
+        self.displays.append(display)
 
     def open_journal(self, encounter_ref: str, by: str) -> None:
         self.journals_opened.append((encounter_ref, by))

@@ -86,3 +86,21 @@ def test_a_pending_write_is_marked_on_its_row_until_confirmed(qtbot: QtBot, serv
 
     service.emit(replace(make_summary(), pending={}))
     assert not model.index(row, int(Column.STATE)).data().endswith("lagres…")
+
+
+def test_rooms_and_clinicians_seen_in_the_queue_can_be_assigned(qtbot: QtBot, service: FakeService) -> None:
+    window, entries = window_with_clinic(qtbot, service)
+    target = next(e for e in entries if e.encounter.doctor is None and e.encounter.room is None
+                  and e.encounter.status is EncounterStatus.TRIAGED)
+    assert window.select_ref(target.ref)
+    menu = window.patient_menu()
+    assert menu is not None
+    rooms = submenu(menu, "roomMenu")
+    doctors = submenu(menu, "doctorMenu")
+    assert rooms.actions() and doctors.actions()
+    room = rooms.actions()[0]
+    room.trigger()
+    assert service.submitted[-1] == (target.ref, "assign-room", room.data(), None)
+    assert service.displays[-1] == room.text()  # the local effect shows the room's name at once
+    doctors.actions()[0].trigger()
+    assert service.submitted[-1][1] == "assign-doctor"
