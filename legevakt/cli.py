@@ -304,6 +304,10 @@ def _census(args: argparse.Namespace) -> int:
 def _run_app(args: argparse.Namespace) -> int:
     if args.screenshot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    elif (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
+          and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")):
+        raise CliError("no display to open the window on. Start it from a desktop session, or render the "
+                       "window to a picture with --screenshot FILE")
     settings = _settings(args)
     sim = None
     demo = not settings.platform

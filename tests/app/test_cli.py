@@ -120,3 +120,10 @@ def test_an_unknown_alert_id_changes_nothing(run: Run, sim: SimServer, tmp_path:
 def test_census_rejects_a_malformed_shift(run: Run, tmp_path: Path) -> None:
     code, _, err = run("census", "--shift", "lunch@2026-01-01", "--data-dir", str(tmp_path))
     assert code == 1 and "--shift" in err
+
+
+def test_without_a_display_the_app_says_what_to_do(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    code, _, err = run()
+    assert code == 1 and "no display" in err and "--screenshot" in err
