@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QStatusBar, QWidget
 
 from legevakt.app.summary import ChangeSummary, LinkMode, LinkStatus
 from legevakt.ui import texts
+from legevakt.worklist.census import Census
 
 translate = QCoreApplication.translate
 
@@ -83,6 +84,8 @@ class SyncStatusBar(QStatusBar):
         self.pending_label.setObjectName("statusPending")
         self.problem_label = QLabel(box)
         self.problem_label.setObjectName("statusProblem")
+        self.census_label = QLabel(box)
+        self.census_label.setObjectName("statusCensus")
         self.demo_label = QLabel(translate("SyncStatusBar", "DEMO"), box)
         self.demo_label.setObjectName("demoBadge")
         self.demo_label.setToolTip(translate("SyncStatusBar", "Connected to the built-in demo platform: "
@@ -95,6 +98,7 @@ class SyncStatusBar(QStatusBar):
         h.addWidget(_separator(box))
         h.addWidget(self.pending_label)
         h.addWidget(self.problem_label, 1)
+        h.addWidget(self.census_label)
         h.addWidget(self.demo_label)
         self.addWidget(box, 1)
 
@@ -121,7 +125,18 @@ class SyncStatusBar(QStatusBar):
         self._link = summary.link
         self._complete = summary.complete
         self._problems = summary.problems
+        self._show_census(summary.census)
         self.refresh()
+
+    def _show_census(self, census: Census) -> None:
+        """The shift's census, so the shift lead sees it balance: arrived = left + here + dropped."""
+        shift = texts.shift_name(census.shift.name) if census.shift is not None else ""
+        self.census_label.setText(translate(
+            "SyncStatusBar", "Shift {shift}: {arrived} arrived = {departed} left + {present} here + {dropped} dropped",
+        ).format(shift=shift, arrived=census.arrived, departed=census.departed, present=census.present,
+                 dropped=census.dropped))
+        reasons = "\n".join(f"{texts.departure_label(code)}: {n}" for code, n in census.departed_by_reason.items())
+        self.census_label.setToolTip(reasons or translate("SyncStatusBar", "Nobody has left this shift yet"))
 
     def refresh(self, now: datetime | None = None) -> None:
         now = now if now is not None else self._clock()

@@ -10,8 +10,9 @@ from datetime import date, datetime
 
 from PySide6.QtCore import QCoreApplication
 
+from legevakt.ui.i18n import current_language
 from legevakt.worklist.identifiers import mask
-from legevakt.worklist.models import AlertKind, EncounterStatus, Entry, Fate
+from legevakt.worklist.models import AlertKind, DepartureReason, EncounterStatus, Entry, Fate
 from legevakt.worklist.triage import TriageScale
 
 translate = QCoreApplication.translate
@@ -220,3 +221,21 @@ def _one_message(message: str) -> str:
         if match:
             return translate("Platform", source).format(**match.groupdict()) + message[match.end():]
     return message
+
+
+def shift_name(name: str) -> str:
+    """Built-in shift names in the user's language; a locally configured name as it is."""
+    return {
+        "day": translate("Census", "day"),
+        "evening": translate("Census", "evening"),
+        "night": translate("Census", "night"),
+    }.get(name, name)
+
+
+def departure_label(code: str) -> str:
+    """A departure reason's label (nb/en from the domain), or the code when it is not one we know."""
+    try:
+        reason = DepartureReason(code)
+    except ValueError:
+        return code
+    return reason.label(current_language())

@@ -441,6 +441,14 @@
     <context>
         <name>SyncStatusBar</name>
         <message>
+            <source>Shift {shift}: {arrived} arrived = {departed} left + {present} here + {dropped} dropped</source>
+            <translation>Vakt {shift}: {arrived} ankommet = {departed} dratt + {present} her + {dropped} falt ut</translation>
+        </message>
+        <message>
+            <source>Nobody has left this shift yet</source>
+            <translation>Ingen har dratt denne vakten ennå</translation>
+        </message>
+        <message>
             <source>Push</source>
             <translation>Push</translation>
         </message>
@@ -700,6 +708,21 @@
         <message>
             <source>page {page} of the patient list could not be fetched</source>
             <translation>side {page} av pasientlisten kunne ikke hentes</translation>
+        </message>
+    </context>
+    <context>
+        <name>Census</name>
+        <message>
+            <source>day</source>
+            <translation>dag</translation>
+        </message>
+        <message>
+            <source>evening</source>
+            <translation>kveld</translation>
+        </message>
+        <message>
+            <source>night</source>
+            <translation>natt</translation>
         </message>
     </context>
 </TS>

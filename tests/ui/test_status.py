@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from legevakt.app.summary import LinkMode
 from legevakt.ui.status import Freshness, SyncStatusBar
+from legevakt.worklist.census import Census, Shift
 from tests.ui.conftest import NOW, clock, make_link, make_summary
 
 
@@ -105,3 +107,14 @@ def test_the_bar_ticks_by_itself(qtbot: QtBot) -> None:
     status.apply(make_summary(link=make_link(age_s=0)))
     first = status.live_label.text()
     qtbot.waitUntil(lambda: status.live_label.text() != first, timeout=2000)
+
+
+def test_the_shift_census_is_shown_and_balances(qtbot: QtBot) -> None:
+    bar = SyncStatusBar(clock=clock)
+    qtbot.addWidget(bar)
+    shift = Shift("evening", NOW - timedelta(hours=2), NOW + timedelta(hours=6))
+    census = Census(shift, arrived=23, departed=15, present=7, dropped=1,
+                    departed_by_reason={"home": 12, "admitted": 3})
+    bar.apply(replace(make_summary(), census=census))
+    assert bar.census_label.text() == "Vakt kveld: 23 ankommet = 15 dratt + 7 her + 1 falt ut"
+    assert bar.census_label.toolTip() == "Hjem: 12\nInnlagt: 3"
