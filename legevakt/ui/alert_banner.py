@@ -304,6 +304,12 @@ class AlertBanner(QFrame):
                 return alert.id
         return None
 
+    def close_dialogs(self) -> None:
+        """Close an open acknowledge/resolve dialog (it names a patient): used when the screen locks."""
+        if self.dialog is not None:
+            self.dialog.reject()
+            self.dialog = None
+
     def command_failed(self, message: str) -> None:
         """The service refused or failed a command: show it, and re-enable the buttons."""
         self._pending.clear()

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from PySide6.QtCore import QCoreApplication, QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer
-from PySide6.QtGui import QFont, QFontMetrics, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QFont, QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -31,9 +32,10 @@ from legevakt.app.summary import ChangeSummary
 from legevakt.ui import texts
 from legevakt.ui.actions import patient_menu
 from legevakt.ui.alert_banner import AlertBanner
-from legevakt.ui.alerts_model import AlertListModel
+from legevakt.ui.alerts_model import AlertListModel, needs_acknowledgement
 from legevakt.ui.delegates import ICON_SIZE, IconDelegate, QueueDelegate, TriageDelegate
 from legevakt.ui.i18n import current_language
+from legevakt.ui.lock import IdleLock, LockPage
 from legevakt.ui.patient_panel import PatientPanel
 from legevakt.ui.queue_model import Column, QueueFilter, QueueFilterProxy, QueueModel
 from legevakt.ui.status import CRITICAL_AFTER, WARN_AFTER, SyncStatusBar
@@ -148,7 +150,8 @@ def _filter_titles() -> dict[QueueFilter, str]:
 class MainWindow(QMainWindow):
     def __init__(self, service: UiService, *, language: str | None = None,
                  clock: Callable[[], datetime] | None = None, scale: TriageScale | None = None,
-                 tick_ms: int = TICK_MS, parent: QWidget | None = None) -> None:
+                 tick_ms: int = TICK_MS, idle_lock_ms: int | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.service = service
@@ -190,7 +193,13 @@ class MainWindow(QMainWindow):
         b.setContentsMargins(10, 6, 10, 8)
         b.addWidget(self.splitter)
         outer.addWidget(body, 1)
-        self.setCentralWidget(central)
+        # The queue, or the lock page that hides every patient detail after idle time.
+        self.pages = QStackedWidget(self)
+        self.pages.setObjectName("pages")
+        self.pages.addWidget(central)
+        self.lock_page = LockPage(self.pages)
+        self.pages.addWidget(self.lock_page)
+        self.setCentralWidget(self.pages)
         self._size_columns()
 
         warn_s, critical_s = _stale_thresholds(service)
@@ -200,6 +209,14 @@ class MainWindow(QMainWindow):
 
         self._install_shortcuts()
         self._update_title()
+
+        if idle_lock_ms is None:
+            minutes = getattr(getattr(service, "settings", None), "idle_lock_minutes", 10)
+            idle_lock_ms = int(minutes) * 60_000 if isinstance(minutes, int | float) else 600_000
+        self._idle_minutes = max(1, round(idle_lock_ms / 60_000))
+        self.idle_lock = IdleLock(idle_lock_ms, self)
+        self.idle_lock.locked.connect(self._lock)
+        self.idle_lock.unlocked.connect(self._unlock)
 
         self.tick_timer = QTimer(self)
         self.tick_timer.setInterval(tick_ms)
@@ -218,6 +235,28 @@ class MainWindow(QMainWindow):
         service.changed.connect(self.apply_summary)
         service.failed.connect(self.banner.command_failed)
         self._update_counts()
+
+    # -- the idle lock --------------------------------------------------------------------------
+    @property
+    def locked(self) -> bool:
+        return self.pages.currentWidget() is self.lock_page
+
+    def _lock(self) -> None:
+        critical = sum(1 for a in self.alerts_model.ordered() if needs_acknowledgement(a))
+        self.lock_page.show_state(self._idle_minutes, critical)
+        self.pages.setCurrentWidget(self.lock_page)
+        self.banner.close_dialogs()
+        for shortcut in self.shortcuts:  # nothing acts behind the lock
+            shortcut.setEnabled(False)
+
+    def _unlock(self) -> None:
+        for shortcut in self.shortcuts:
+            shortcut.setEnabled(True)
+        self.pages.setCurrentIndex(0)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.idle_lock.stop()
+        super().closeEvent(event)
 
     # -- building -----------------------------------------------------------------------------
     def _build_header(self, parent: QWidget) -> QWidget:

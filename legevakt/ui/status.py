@@ -130,11 +130,16 @@ class SyncStatusBar(QStatusBar):
 
     def _show_census(self, census: Census) -> None:
         """The shift's census, so the shift lead sees it balance: arrived = left + here + dropped."""
-        shift = texts.shift_name(census.shift.name) if census.shift is not None else ""
-        self.census_label.setText(translate(
-            "SyncStatusBar", "Shift {shift}: {arrived} arrived = {departed} left + {present} here + {dropped} dropped",
-        ).format(shift=shift, arrived=census.arrived, departed=census.departed, present=census.present,
-                 dropped=census.dropped))
+        counts = {"arrived": census.arrived, "departed": census.departed, "present": census.present,
+                  "dropped": census.dropped}
+        if census.shift is None:
+            text = translate("SyncStatusBar", "In all: {arrived} arrived = {departed} left + {present} here + "
+                                              "{dropped} dropped").format(**counts)
+        else:
+            text = translate("SyncStatusBar", "Shift {shift}: {arrived} arrived = {departed} left + {present} here "
+                                              "+ {dropped} dropped").format(shift=texts.shift_name(census.shift.name),
+                                                                            **counts)
+        self.census_label.setText(text)
         reasons = "\n".join(f"{texts.departure_label(code)}: {n}" for code, n in census.departed_by_reason.items())
         self.census_label.setToolTip(reasons or translate("SyncStatusBar", "Nobody has left this shift yet"))
 

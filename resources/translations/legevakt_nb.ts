@@ -441,6 +441,10 @@
     <context>
         <name>SyncStatusBar</name>
         <message>
+            <source>In all: {arrived} arrived = {departed} left + {present} here + {dropped} dropped</source>
+            <translation>I alt: {arrived} ankommet = {departed} dratt + {present} her + {dropped} falt ut</translation>
+        </message>
+        <message>
             <source>Shift {shift}: {arrived} arrived = {departed} left + {present} here + {dropped} dropped</source>
             <translation>Vakt {shift}: {arrived} ankommet = {departed} dratt + {present} her + {dropped} falt ut</translation>
         </message>
@@ -723,6 +727,25 @@
         <message>
             <source>night</source>
             <translation>natt</translation>
+        </message>
+    </context>
+    <context>
+        <name>LockPage</name>
+        <message>
+            <source>Legevakt is locked</source>
+            <translation>Legevakt er låst</translation>
+        </message>
+        <message>
+            <source>Patient data is hidden because the screen was idle for {minutes} min. Press a key or click to continue.</source>
+            <translation>Pasientdata er skjult fordi skjermen har stått ubrukt i {minutes} min. Trykk en tast eller klikk for å fortsette.</translation>
+        </message>
+        <message>
+            <source>1 critical alert waiting</source>
+            <translation>1 kritisk varsel venter</translation>
+        </message>
+        <message>
+            <source>{count} critical alerts waiting</source>
+            <translation>{count} kritiske varsler venter</translation>
         </message>
     </context>
 </TS>

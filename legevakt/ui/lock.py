@@ -1,0 +1,104 @@
+"""The screen locks after idle time and hides patient data (DESIGN.md section 6).
+
+After ``idle`` without a key press or mouse use, the window shows a lock page instead of the queue: no
+names, no identifiers, no banner text, only how many critical alerts are waiting (a count never
+identifies anyone), so a passer-by learns nothing and a nurse still sees that something needs her. Any key
+or click brings the queue back. (Re-authentication on unlock belongs with the platform login; until
+then this is a privacy screen, not an access control.)
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
+
+translate = QCoreApplication.translate
+
+_ACTIVITY = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel,
+             QEvent.Type.TouchBegin}
+_UNLOCK = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin}
+
+
+class LockPage(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("lockPage")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)  # the style sheet's dark background
+        v = QVBoxLayout(self)
+        v.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        v.setSpacing(14)
+        self.title = QLabel(translate("LockPage", "Legevakt is locked"), self)
+        self.title.setObjectName("lockTitle")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text = QLabel(self)
+        self.text.setObjectName("lockText")
+        self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text.setWordWrap(True)
+        self.text.setMinimumWidth(460)
+        self.text.setMaximumWidth(620)
+        self.alerts = QLabel(self)
+        self.alerts.setObjectName("lockAlerts")
+        self.alerts.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        for w in (self.title, self.text, self.alerts):
+            v.addWidget(w, 0, Qt.AlignmentFlag.AlignHCenter)
+
+    def show_state(self, idle_minutes: int, critical: int) -> None:
+        self.text.setText(translate(
+            "LockPage", "Patient data is hidden because the screen was idle for {minutes} min. "
+                        "Press a key or click to continue.").format(minutes=idle_minutes))
+        if critical == 1:
+            self.alerts.setText(translate("LockPage", "1 critical alert waiting"))
+        else:
+            self.alerts.setText(translate("LockPage", "{count} critical alerts waiting").format(count=critical))
+        self.alerts.setVisible(critical > 0)
+
+
+class IdleLock(QObject):
+    """Watches the application's input; emits ``locked``/``unlocked``."""
+
+    locked = Signal()
+    unlocked = Signal()
+
+    def __init__(self, idle_ms: int, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.is_locked = False
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(idle_ms)
+        self.timer.timeout.connect(self.lock)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+        if idle_ms > 0:
+            self.timer.start()
+
+    def lock(self) -> None:
+        if not self.is_locked:
+            self.is_locked = True
+            self.locked.emit()
+
+    def unlock(self) -> None:
+        if self.is_locked:
+            self.is_locked = False
+            self.unlocked.emit()
+        if self.timer.interval() > 0:
+            self.timer.start()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if self.is_locked:
+            if kind in _UNLOCK:
+                # Unlock once this event (and any shortcut Qt derives from it) is fully handled, so the key
+                # or click that unlocks does nothing else.
+                event.accept()
+                QTimer.singleShot(0, self.unlock)
+                return True
+        elif kind in _ACTIVITY and self.timer.interval() > 0:
+            self.timer.start()
+        return False
+
+    def stop(self) -> None:
+        self.timer.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
