@@ -106,7 +106,7 @@ class Runtime:
         return self.store.pending_by_encounter()
 
     def pending_writes(self) -> int:
-        return len(self.store.pending())
+        return self.store.pending_count()
 
     def link(self, outcome: CycleOutcome | None, mode: LinkMode | None = None) -> LinkStatus:
         """The link as the status bar shows it: push while the websocket is up, poll otherwise, offline

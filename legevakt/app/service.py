@@ -178,10 +178,7 @@ class AppService(QObject):
     def _command(self, runtime: Runtime, command: _Command) -> None:
         try:
             result = command.run(runtime)
-        except (AlertActionError, CommandError) as exc:
-            self.failed.emit(str(exc))
-            return
-        except StoreError as exc:
+        except (AlertActionError, CommandError, StoreError) as exc:
             self.failed.emit(str(exc))
             return
         except Exception:
@@ -189,8 +186,8 @@ class AppService(QObject):
             self.failed.emit("En programfeil stoppet handlingen (se loggen).")
             return
         if result is not None:
-            link = runtime.link(self._last) if self._last is not None else runtime.link(None)
-            self._emit(runtime, result, link, complete=self._last is not None and self._last.complete)
+            complete = self._last is not None and self._last.complete
+            self._emit(runtime, result, runtime.link(self._last), complete=complete)
 
     def _emit(self, runtime: Runtime, result: Reconciled | None, link: Any, *, complete: bool,
               initial: bool = False, problems: tuple[str, ...] = ()) -> None:

@@ -376,6 +376,9 @@ class Store:
         """Commands waiting for the platform, in order."""
         return outbox.pending(self)
 
+    def pending_count(self) -> int:
+        return outbox.pending_count(self)
+
     def pending_by_encounter(self) -> dict[str, int]:
         return outbox.pending_by_encounter(self)
 

@@ -129,6 +129,13 @@ def pending(store: Store) -> list[Command]:
         return [command_from_row(row) for row in session.scalars(stmt)]
 
 
+def pending_count(store: Store) -> int:
+    """How many commands wait for the platform (without decoding them)."""
+    stmt = select(func.count()).select_from(OutboxRow).where(OutboxRow.state == OutboxState.PENDING.value)
+    with store._read() as session:
+        return int(session.scalar(stmt) or 0)
+
+
 def pending_by_encounter(store: Store) -> dict[str, int]:
     """How many commands wait for each encounter (for the per-row marker)."""
     stmt = (select(OutboxRow.encounter, func.count()).where(OutboxRow.state == OutboxState.PENDING.value)

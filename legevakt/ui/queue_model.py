@@ -127,6 +127,13 @@ def wait_level(entry: Entry, level: TriageLevel | None, now: datetime) -> int:
     return 0
 
 
+#: Waiting past the target (1) and past twice it (2): (background, text) colours.
+_WAIT_COLOURS: dict[int, tuple[str, str]] = {
+    1: (style.WARNING_BG, style.WARNING_FG),
+    2: (style.CRITICAL_SOFT_BG, style.CRITICAL_SOFT_FG),
+}
+
+
 def sort_key(entry: Entry, level: TriageLevel | None) -> tuple[int, int, datetime, str]:
     """Dropped first, then untriaged (they need triage), then triage rank, then arrival."""
     rank = level.rank if level is not None else -1
@@ -321,11 +328,9 @@ class QueueModel(QAbstractTableModel):
         if entry.fate is Fate.DROPPED:
             return QBrush(QColor(style.CRITICAL_BG))
         if column is Column.WAITING:
-            lvl = wait_level(entry, self.level_of(entry), self._now)
-            if lvl == 2:
-                return QBrush(QColor(style.CRITICAL_SOFT_BG))
-            if lvl == 1:
-                return QBrush(QColor(style.WARNING_BG))
+            colours = _WAIT_COLOURS.get(wait_level(entry, self.level_of(entry), self._now))
+            if colours is not None:
+                return QBrush(QColor(colours[0]))
         return None
 
     def _foreground(self, entry: Entry, column: Column) -> Any:
@@ -334,11 +339,9 @@ class QueueModel(QAbstractTableModel):
         if entry.fate is Fate.DROPPED:
             return QBrush(QColor(style.CRITICAL_FG))
         if column is Column.WAITING:
-            lvl = wait_level(entry, self.level_of(entry), self._now)
-            if lvl == 2:
-                return QBrush(QColor(style.CRITICAL_SOFT_FG))
-            if lvl == 1:
-                return QBrush(QColor(style.WARNING_FG))
+            colours = _WAIT_COLOURS.get(wait_level(entry, self.level_of(entry), self._now))
+            if colours is not None:
+                return QBrush(QColor(colours[1]))
         if column is Column.ALERTS and any(a.severity is Severity.CRITICAL for a in self.alerts_for(entry.ref)):
             return QBrush(QColor(style.CRITICAL_SOFT_FG))
         return None
