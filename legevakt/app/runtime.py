@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
+
 from legevakt.app.settings import Settings
 from legevakt.app.summary import ChangeSummary, LinkMode, LinkStatus
 from legevakt.store.db import Store, open_store
@@ -20,7 +22,7 @@ from legevakt.store.writer import DbWriter
 from legevakt.sync.assemble import SnapshotAssembler
 from legevakt.sync.auth import NoCredentials, PlatformTokens, stored_tokens
 from legevakt.sync.engine import CycleOutcome, SyncEngine, utcnow
-from legevakt.sync.fhir import FhirClient, TokenSource
+from legevakt.sync.fhir import FhirClient, RetryPolicy, TokenSource
 from legevakt.sync.incremental import IncrementalSync
 from legevakt.sync.push import PushChannel
 from legevakt.sync.writes import OutboxReplayer, ReplayConfig
@@ -48,9 +50,11 @@ class Runtime:
     _own_tokens: PlatformTokens | NoCredentials | None = None
 
     @classmethod
-    def open(cls, settings: Settings, *, tokens: TokenSource | None = None, demo: bool = False) -> Runtime:
+    def open(cls, settings: Settings, *, tokens: TokenSource | None = None, demo: bool = False,
+             transport: httpx.BaseTransport | None = None, retry: RetryPolicy | None = None) -> Runtime:
         """``tokens``: how to authenticate; by default the credentials ``legevakt login`` stored in the OS
-        keyring for this platform (none stored: requests go without, and a 401 says to log in)."""
+        keyring for this platform (none stored: requests go without, and a 401 says to log in).
+        ``transport`` / ``retry``: for the FHIR client (tests and benchmarks; default: httpx's, the standard)."""
         own: PlatformTokens | NoCredentials | None = None
         if tokens is None:  # the demo's simulator needs no credentials: never ask the keyring for them
             own = NoCredentials() if demo else stored_tokens(settings.platform, verify=settings.verify_tls,
@@ -59,7 +63,7 @@ class Runtime:
         store = open_store(settings.data_path())
         writer = DbWriter(store)
         client = FhirClient(settings.platform, timeout=settings.timeout_seconds, verify=settings.verify_tls,
-                            tokens=tokens)
+                            tokens=tokens, retry=retry, transport=transport)
         config = settings.reconcile_config()
         assembler = SnapshotAssembler(client, settings.location, config.scale)
         sync = IncrementalSync(assembler, full_every=settings.full_snapshot_every, interval=settings.poll_seconds)
@@ -89,6 +93,10 @@ class Runtime:
                 on_reconnect=(lambda: sync.request_full("push reconnected")) if sync is not None else lambda: None)
             self.push.start()
         return self.push
+
+    def audit(self, by: str, action: str, target: str) -> None:
+        """Append one audit row through the writer and wait for it (platform ids only)."""
+        self.writer.submit(lambda s: s.append_audit(by, action, target)).result()
 
     def close(self) -> None:
         if self.push is not None:

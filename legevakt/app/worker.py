@@ -1,0 +1,414 @@
+"""The one sync worker, without Qt: a command queue, wake-ups, and the loop over a ``Runtime``.
+
+``SyncWorker`` owns the loop the desktop service, the headless commands, the tests and the benchmarks
+all run: a cycle at start, then one after every batch of commands (a wake-up from push or "sync now" is
+a command that does nothing) or after ``interval`` seconds of quiet. It reports by plain callbacks,
+``on_changed(ChangeSummary)`` and ``on_failed(Problem)``, called in the worker's thread; ``AppService``
+turns them into queued Qt signals.
+
+Where the loop runs is up to the executor: ``ThreadExecutor`` (the default) gives it its own daemon
+thread, ``InlineExecutor`` runs it in the caller's thread (Picard's ``FakeThreadPool`` idea), and
+``step()`` / ``run_pending()`` / ``sync_once()`` drive it one turn at a time without any thread at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+from legevakt.app.summary import ChangeSummary, LinkMode, LinkStatus
+from legevakt.problems import Problem, ProblemError, ProblemKind
+from legevakt.store.errors import StoreError, StoreErrorKind
+from legevakt.sync import errors as perr
+from legevakt.sync.engine import CycleOutcome, SyncEngine
+from legevakt.worklist.commands import CommandError, CommandKind, make_command
+from legevakt.worklist.reconcile import AlertActionError, Reconciled
+from legevakt.worklist.writes import merge
+
+log = logging.getLogger("legevakt.app")
+
+
+class WorkerRuntime(Protocol):
+    """What the loop needs of a runtime (``legevakt.app.runtime.Runtime`` is the real one)."""
+
+    @property
+    def engine(self) -> SyncEngine: ...
+
+    def link(self, outcome: CycleOutcome | None, mode: LinkMode | None = None) -> LinkStatus: ...
+
+    def summary(self, result: Reconciled | None, link: LinkStatus, *, complete: bool, initial: bool = False,
+                problems: tuple[str, ...] = ()) -> ChangeSummary: ...
+
+    def start_push(self, wake: Callable[[], None]) -> Any: ...
+
+    def audit(self, by: str, action: str, target: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class Executor(Protocol):
+    def submit(self, fn: Callable[[], None]) -> Future[None]: ...
+
+
+def _run_into(fn: Callable[[], None], future: Future[None]) -> None:
+    try:
+        fn()
+    except BaseException as exc:  # noqa: BLE001 - handed on through the future
+        future.set_exception(exc)
+    else:
+        future.set_result(None)
+
+
+class ThreadExecutor:
+    """Runs each submitted job on a daemon thread of its own, named ``name``."""
+
+    def __init__(self, name: str = "legevakt-sync") -> None:
+        self.name = name
+
+    def submit(self, fn: Callable[[], None]) -> Future[None]:
+        future: Future[None] = Future()
+        threading.Thread(target=_run_into, args=(fn, future), name=self.name, daemon=True).start()
+        return future
+
+
+class InlineExecutor:
+    """Runs a submitted job at once in the caller's thread (tests, one-shot commands)."""
+
+    def submit(self, fn: Callable[[], None]) -> Future[None]:
+        future: Future[None] = Future()
+        _run_into(fn, future)
+        return future
+
+
+class CycleReason(StrEnum):
+    START = "start"  # the first cycle after the worker started
+    WAKE = "wake"  # after a batch of commands (push, "sync now", a person's command)
+    POLL = "poll"  # ``interval`` seconds passed without a command
+    ONCE = "once"  # ``sync_once``
+
+
+@dataclass(frozen=True)
+class _Command:
+    name: str
+    run: Callable[[WorkerRuntime], Reconciled | None]
+
+
+_STOP = _Command("stop", lambda rt: None)
+_WAKE = "sync"
+
+_PLATFORM_KINDS: tuple[tuple[type[perr.PlatformError], ProblemKind], ...] = (
+    (perr.PlatformUnreachable, ProblemKind.PLATFORM_UNREACHABLE),
+    (perr.PlatformServerError, ProblemKind.PLATFORM_SERVER_ERROR),
+    (perr.AuthenticationError, ProblemKind.PLATFORM_AUTH),
+    (perr.Gone, ProblemKind.PLATFORM_GONE),
+    (perr.NotFound, ProblemKind.PLATFORM_NOT_FOUND),
+    (perr.PreconditionFailed, ProblemKind.PLATFORM_PRECONDITION_FAILED),
+    (perr.Refused, ProblemKind.PLATFORM_REFUSED),
+    (perr.MalformedResponse, ProblemKind.PLATFORM_MALFORMED),
+    (perr.ConfigurationError, ProblemKind.PLATFORM_CONFIGURATION),
+)
+_STORE_KINDS: dict[StoreErrorKind, ProblemKind] = {
+    StoreErrorKind.DISK_FULL: ProblemKind.STORE_DISK_FULL,
+    StoreErrorKind.READ_ONLY: ProblemKind.STORE_READ_ONLY,
+    StoreErrorKind.LOCKED: ProblemKind.STORE_LOCKED,
+    StoreErrorKind.CORRUPT: ProblemKind.STORE_CORRUPT,
+    StoreErrorKind.UNAVAILABLE: ProblemKind.STORE_UNAVAILABLE,
+    StoreErrorKind.NEWER_VERSION: ProblemKind.STORE_NEWER_VERSION,
+}
+# Alert actions still refuse with a sentence: the nearest kind by the sentence (until they carry a Problem).
+_ALERT_KINDS: tuple[tuple[str, ProblemKind], ...] = (
+    ("comment is required", ProblemKind.ALERT_COMMENT_REQUIRED),
+    ("already acknowledged", ProblemKind.ALERT_ALREADY_ACKNOWLEDGED),
+    ("reason is required", ProblemKind.ALERT_REASON_REQUIRED),
+    ("no open alert", ProblemKind.ALERT_NOT_OPEN),
+    ("must be given", ProblemKind.ALERT_WHO_MISSING),
+)
+
+
+def problem_of(exc: BaseException) -> Problem | None:
+    """The problem an exception stands for, or None when it is a bug.
+
+    An exception carrying a ``Problem`` (``ProblemError``, or any with a ``problem`` attribute) gives it;
+    store and platform errors map by their type. Errors that carry only their own (English, patient-free)
+    sentence so far map to the nearest kind and keep the sentence as ``message`` for the UI's present
+    translation by text; that parameter goes once they carry a Problem.
+    """
+    carried = getattr(exc, "problem", None)
+    if isinstance(carried, Problem):
+        return carried
+    if isinstance(exc, StoreError):
+        return Problem.of(_STORE_KINDS.get(exc.kind, ProblemKind.STORE_UNAVAILABLE), message=str(exc))
+    if isinstance(exc, perr.PlatformError):
+        kind = next((k for cls, k in _PLATFORM_KINDS if isinstance(exc, cls)), ProblemKind.PLATFORM_ERROR)
+        params: dict[str, Any] = {"message": exc.user_message}  # the fixed text, never the server's
+        if exc.status is not None:
+            params["status"] = exc.status
+        return Problem(kind, params)
+    if isinstance(exc, AlertActionError):
+        text = str(exc)
+        kind = next((k for part, k in _ALERT_KINDS if part in text), ProblemKind.ALERT_NOT_OPEN)
+        return Problem.of(kind, message=text)
+    if isinstance(exc, CommandError):
+        return Problem.of(ProblemKind.COMMAND_INVALID, message=str(exc))
+    if isinstance(exc, OSError):
+        return Problem.of(ProblemKind.STORE_UNAVAILABLE)
+    return None
+
+
+Changed = Callable[[ChangeSummary], None]
+Failed = Callable[[Problem], None]
+Cycled = Callable[[CycleOutcome, CycleReason], None]
+
+
+class SyncWorker:
+    """The sync loop over one runtime. Thread-safe to give commands to; runs them in its own turn.
+
+    Give ``runtime`` (the caller owns and closes it) or ``open_runtime`` (called in the worker's thread
+    when it starts; the worker closes what it opened). ``interval``: seconds of quiet before the next
+    poll (None: no polling, only wake-ups). ``push``: start the runtime's push channel, which wakes the
+    worker. ``on_cycle`` sees every cycle's outcome and why it ran (tests, benchmarks).
+    """
+
+    def __init__(self, runtime: WorkerRuntime | None = None, *,
+                 open_runtime: Callable[[], WorkerRuntime] | None = None, interval: float | None = None,
+                 push: bool = False, on_changed: Changed | None = None, on_failed: Failed | None = None,
+                 on_cycle: Cycled | None = None, executor: Executor | None = None) -> None:
+        if (runtime is None) == (open_runtime is None):
+            raise ValueError("give exactly one of runtime and open_runtime")
+        self._runtime = runtime
+        self._open_runtime = open_runtime
+        self.interval = interval
+        self.push = push
+        self.on_changed = on_changed
+        self.on_failed = on_failed
+        self.on_cycle = on_cycle
+        self.executor: Executor = executor if executor is not None else ThreadExecutor()
+        self._commands: queue.Queue[_Command] = queue.Queue()
+        self._future: Future[None] | None = None
+        self._loop_thread: int | None = None
+        self._stopped = False
+        self._start_failed = False
+        self._reason = CycleReason.START
+        self.last: CycleOutcome | None = None
+        self.cycles = 0
+
+    @property
+    def runtime(self) -> WorkerRuntime | None:
+        return self._runtime
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    def start(self) -> Future[None]:
+        """Run the loop on the executor until ``stop()``: open, the initial summary, push, cycles."""
+        if self._future is None:
+            self._future = self.executor.submit(self.run)
+        return self._future
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """End the loop after the commands queued before this; wait up to ``timeout`` for it."""
+        self._commands.put(_STOP)
+        if self._loop_thread == threading.get_ident():
+            return  # called from the loop itself (a callback): it stops after this turn
+        future = self._future
+        if future is None:  # never started: driven by step()/sync_once() in this thread
+            if self._runtime is not None and not self._stopped:
+                self.run_pending()
+            self._stopped = True
+            self.close()
+            return
+        try:
+            future.result(timeout)
+        except FutureTimeout:
+            log.error("sync worker did not stop within %.0f s", timeout)
+
+    def close(self) -> None:
+        """Close the runtime if the worker opened it. Idempotent."""
+        runtime, owned = self._runtime, self._open_runtime is not None
+        if owned and runtime is not None:
+            self._runtime = None
+            runtime.close()
+
+    def run(self) -> None:
+        """The whole loop, in the calling thread (what ``start`` hands the executor)."""
+        self._loop_thread = threading.get_ident()
+        try:
+            runtime = self._ensure_open()
+            if runtime is None:
+                return
+            self._report(runtime, None, runtime.link(None), complete=False, initial=True)
+            if self.push:
+                runtime.start_push(self.wake)  # notifications wake this loop through the command queue
+            while self.step(block=True):
+                pass
+        finally:
+            self._stopped = True
+            self.close()
+            self._loop_thread = None
+
+    # -- commands (any thread) ---------------------------------------------------------------------
+    def command(self, name: str, run: Callable[[WorkerRuntime], Reconciled | None]) -> None:
+        """Queue ``run(runtime)`` for the worker's next turn; a result is reported as a summary."""
+        self._commands.put(_Command(name, run))
+
+    def wake(self) -> None:
+        """Run a cycle soon (push noticed a change, or a person asked for it)."""
+        self.command(_WAKE, lambda rt: None)
+
+    def acknowledge(self, alert_id: str, by: str, comment: str) -> None:
+        self.command("acknowledge", lambda rt: rt.engine.acknowledge(alert_id, by, comment))
+
+    def resolve(self, alert_id: str, by: str, reason: str) -> None:
+        self.command("resolve", lambda rt: rt.engine.resolve(alert_id, by, reason))
+
+    def submit(self, encounter_ref: str, kind: CommandKind, target: str, *, by: str,
+               disposition: str | None = None, display: str | None = None) -> None:
+        """Change one field of an encounter: validated, applied locally and stored in the outbox in one
+        transaction, then sent at once (the platform out of reach: it stays pending and goes later)."""
+        def run(rt: WorkerRuntime) -> Reconciled:
+            engine = rt.engine
+            entry = engine.state.entries.get(encounter_ref)
+            if entry is None:
+                raise ProblemError(Problem.of(ProblemKind.COMMAND_NOT_IN_QUEUE, encounter=encounter_ref))
+            command = make_command(entry, kind, target, by=by, now=engine.clock(), scale=engine.config.scale,
+                                   disposition=disposition, display=display)
+            queued = engine.submit(command)
+            try:
+                report = engine.replay()
+            except perr.PlatformError as exc:
+                log.info("write queued, platform not reached: %s", type(exc).__name__)
+                return queued
+            if report is not None and report.reconciled is not None:
+                return merge(queued, report.reconciled)
+            return queued
+        self.command("submit", run)
+
+    def open_journal(self, encounter_ref: str, by: str) -> None:
+        """Audit that a person opened a patient's journal (platform id only)."""
+        def run(rt: WorkerRuntime) -> None:
+            rt.audit(by, "journal.opened", encounter_ref)
+        self.command("audit", run)
+
+    # -- one turn at a time (the loop's thread, or a test's / the CLI's) --------------------------
+    def step(self, *, block: bool = False) -> bool:
+        """One turn: a cycle, then every queued command (waiting up to ``interval`` for the first one
+        when ``block``). False once the worker stopped or could not start."""
+        if self._stopped:
+            return False
+        runtime = self._ensure_open()
+        if runtime is None:
+            return False
+        self._cycle(runtime, self._reason)
+        return self._drain(runtime, block=block)
+
+    def run_pending(self) -> int:
+        """Run the commands queued so far, without a cycle; how many ran."""
+        runtime = self._ensure_open()
+        if runtime is None:
+            return 0
+        before = self._commands.qsize()
+        self._drain(runtime, block=False)
+        return before
+
+    def sync_once(self) -> CycleOutcome | None:
+        """Run the queued commands, then one cycle; its outcome (None: it failed, reported to on_failed)."""
+        runtime = self._ensure_open()
+        if runtime is None:
+            return None
+        self._drain(runtime, block=False)
+        return self._cycle(runtime, CycleReason.ONCE)
+
+    # -- inside ------------------------------------------------------------------------------------
+    def _ensure_open(self) -> WorkerRuntime | None:
+        if self._runtime is not None:
+            return self._runtime
+        if self._start_failed or self._open_runtime is None:
+            return None
+        try:
+            self._runtime = self._open_runtime()
+        except Exception as exc:
+            self._start_failed = self._stopped = True
+            cause = problem_of(exc)
+            if cause is None:
+                log.exception("bug while starting the sync worker")
+                self._fail(Problem.of(ProblemKind.BUG, where="start"))
+            else:
+                log.error("cannot start: %s", type(exc).__name__)
+                self._fail(Problem.of(ProblemKind.START_FAILED, cause=cause.kind.value, **{
+                    k: v for k, v in cause.params.items() if k == "message"}))
+            return None
+        return self._runtime
+
+    def _drain(self, runtime: WorkerRuntime, *, block: bool) -> bool:
+        try:
+            command = self._commands.get(timeout=self.interval) if block else self._commands.get_nowait()
+        except queue.Empty:
+            self._reason = CycleReason.POLL
+            return True
+        while True:
+            if command is _STOP:
+                self._stopped = True
+                return False
+            self._command(runtime, command)
+            try:
+                command = self._commands.get_nowait()
+            except queue.Empty:
+                break
+        self._reason = CycleReason.WAKE
+        return True
+
+    def _cycle(self, runtime: WorkerRuntime, reason: CycleReason) -> CycleOutcome | None:
+        try:
+            outcome = runtime.engine.cycle()
+        except Exception as exc:
+            problem = problem_of(exc) if isinstance(exc, StoreError | ProblemError) else None
+            if problem is None:
+                log.exception("bug in the sync cycle")
+                problem = Problem.of(ProblemKind.BUG, where="sync")
+            else:
+                log.error("store failed during sync: %s", type(exc).__name__)
+            self._fail(problem)
+            return None
+        self.last = outcome
+        self.cycles += 1
+        if self.on_cycle is not None:
+            self.on_cycle(outcome, reason)
+        self._report(runtime, outcome.reconciled, runtime.link(outcome), complete=outcome.complete,
+                     problems=outcome.problems)
+        return outcome
+
+    def _command(self, runtime: WorkerRuntime, command: _Command) -> None:
+        try:
+            result = command.run(runtime)
+        except Exception as exc:
+            problem = problem_of(exc) if not isinstance(exc, perr.PlatformError) else None
+            if problem is None:
+                log.exception("bug in command %s", command.name)
+                problem = Problem.of(ProblemKind.BUG, where="command")
+            self._fail(problem)
+            return
+        if result is not None:
+            complete = self.last is not None and self.last.complete
+            self._report(runtime, result, runtime.link(self.last), complete=complete)
+
+    def _report(self, runtime: WorkerRuntime, result: Reconciled | None, link: LinkStatus, *, complete: bool,
+                initial: bool = False, problems: tuple[str, ...] = ()) -> None:
+        if self.on_changed is not None:
+            self.on_changed(runtime.summary(result, link, complete=complete, initial=initial, problems=problems))
+
+    def _fail(self, problem: Problem) -> None:
+        if self.on_failed is not None:
+            self.on_failed(problem)
+
+
+__all__ = ["CycleReason", "Executor", "InlineExecutor", "SyncWorker", "ThreadExecutor", "WorkerRuntime",
+           "problem_of"]
