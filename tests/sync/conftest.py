@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import queue
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -12,6 +10,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from legevakt.app.summary import ChangeSummary, LinkMode, LinkStatus
+from legevakt.app.worker import CycleReason, SyncWorker, ThreadExecutor
+from legevakt.problems import Problem
 from legevakt.sim import SimServer
 from legevakt.sync.assemble import SnapshotAssembler
 from legevakt.sync.engine import CycleOutcome, SyncEngine
@@ -147,57 +148,68 @@ def make_link(make_sim: Callable[..., SimServer]) -> Iterator[MakeLink]:
         link.client.close()
 
 
+class LinkRuntime:
+    """A ``Link`` as the ``SyncWorker`` sees a runtime (no store: summaries are left to the app tests)."""
+
+    def __init__(self, link: Link) -> None:
+        self.link_ = link
+
+    @property
+    def engine(self) -> SyncEngine:
+        return self.link_.engine
+
+    def link(self, outcome: CycleOutcome | None, mode: LinkMode | None = None) -> LinkStatus:
+        return LinkStatus(mode or LinkMode.POLL, self.engine.state.last_complete_at, None)
+
+    def summary(self, result: Reconciled | None, link: LinkStatus, *, complete: bool, initial: bool = False,
+                problems: tuple[str, ...] = ()) -> ChangeSummary:
+        raise AssertionError("the sync tests give no on_changed")
+
+    def start_push(self, wake: Callable[[], None]) -> None:
+        raise AssertionError("the sync tests start their own channel (make_channel)")
+
+    def audit(self, by: str, action: str, target: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 class Worker:
-    """The sync worker's loop as ``AppService`` runs it, without Qt: a cycle at start, then one per wake-up
-    (commands drained first) or per ``interval`` of quiet. Every outcome is kept with its finish time."""
+    """The app's one ``SyncWorker`` on its own thread over a ``Link``: a cycle at start, then one per
+    wake-up (commands drained first) or per ``interval`` of quiet. Every outcome is kept with why it ran."""
 
     def __init__(self, link: Link, interval: float) -> None:
         self.link = link
-        self.interval = interval
-        self.wakes: queue.Queue[bool] = queue.Queue()
-        self.outcomes: list[tuple[float, CycleOutcome]] = []
-        self.errors: list[BaseException] = []
-        self._thread = threading.Thread(target=self._run, name="test-sync-worker", daemon=True)
+        self.outcomes: list[tuple[CycleReason, CycleOutcome]] = []
+        self.errors: list[Problem] = []
+        self.worker = SyncWorker(LinkRuntime(link), interval=interval, on_failed=self.errors.append,
+                                 on_cycle=lambda outcome, reason: self.outcomes.append((reason, outcome)),
+                                 executor=ThreadExecutor("test-sync-worker"))
 
     def __enter__(self) -> Worker:
-        self._thread.start()
+        self.worker.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.wakes.put(False)
-        self._thread.join(10)
-        assert not self._thread.is_alive()
+        self.worker.stop(timeout=10)
+        assert self.worker.stopped
 
     def wake(self) -> None:
-        self.wakes.put(True)
+        self.worker.wake()
 
-    def _run(self) -> None:
-        while True:
-            try:
-                self.outcomes.append((time.perf_counter(), self.link.cycle()))
-            except Exception as exc:  # noqa: BLE001 - reported by the test
-                self.errors.append(exc)
-            try:
-                more = self.wakes.get(timeout=self.interval)
-            except queue.Empty:
-                continue
-            while more:
-                try:
-                    more = self.wakes.get_nowait()
-                except queue.Empty:
-                    break
-            if not more:
-                return
-
-    def wait(self, predicate: Callable[[], bool], timeout: float = 5.0) -> float:
-        """Seconds until ``predicate`` held (checked every millisecond); fails after ``timeout``."""
-        start = time.perf_counter()
+    def wait(self, predicate: Callable[[], bool], timeout: float = 20.0) -> None:
+        """Until ``predicate`` holds (checked every millisecond); fails after ``timeout``."""
+        deadline = time.monotonic() + timeout
         while not predicate():
             assert not self.errors, self.errors
-            if time.perf_counter() - start > timeout:
+            if time.monotonic() > deadline:
                 raise AssertionError(f"not within {timeout} s")
             time.sleep(0.001)
-        return time.perf_counter() - start
+
+    def reasons_raising(self, predicate: Callable[[Reconciled], bool]) -> list[CycleReason]:
+        """Why each cycle ran whose result satisfies ``predicate`` (e.g. raised an alert)."""
+        return [reason for reason, outcome in self.outcomes if predicate(outcome.reconciled)]
 
 
 FAST = dict(backoff_base=0.05, backoff_max=0.2, heartbeat_seconds=0.2, poll=0.05)
