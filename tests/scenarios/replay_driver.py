@@ -1,4 +1,5 @@
-"""A small process for the kill test: queue the next scripted command (if any is left), then replay the outbox.
+"""A small process for the kill test: the app's runtime and worker queue the next scripted command (if any is
+left), send the outbox, and run one sync cycle.
 
     python -m tests.scenarios.replay_driver DATA_DIR BASE_URL CLINIC_REF SCRIPT_JSON HOLD_SECONDS [all]
 
@@ -14,19 +15,16 @@ from __future__ import annotations
 import json
 import sys
 import time
-from datetime import timedelta
-from pathlib import Path
 
 import httpx
 
-from legevakt.store import open_store
-from legevakt.sync.engine import utcnow
-from legevakt.sync.fhir import FhirClient, RetryPolicy
-from legevakt.sync.writes import OutboxReplayer, ReplayConfig
-from legevakt.worklist.commands import CommandKind, make_command
-from legevakt.worklist.reconcile import ReconcileConfig
-from legevakt.worklist.triage import MTS
-from legevakt.worklist.writes import apply_command
+from legevakt.app.runtime import Runtime
+from legevakt.app.settings import Settings
+from legevakt.app.worker import InlineExecutor, SyncWorker
+from legevakt.problems import Problem
+from legevakt.sync.auth import NoCredentials
+from legevakt.sync.fhir import RetryPolicy
+from legevakt.worklist.commands import CommandKind
 
 
 class HoldAfterWrite(httpx.HTTPTransport):
@@ -43,31 +41,29 @@ class HoldAfterWrite(httpx.HTTPTransport):
 
 
 def main(argv: list[str]) -> int:
+    """The real runtime (store, DbWriter, engine, outbox replayer) driven by the app's one SyncWorker."""
     data_dir, base_url, clinic_ref, script_json, hold, *rest = argv
     every = rest == ["all"]
     script = json.loads(script_json)
-    config = ReconcileConfig()
-    store = open_store(Path(data_dir))
-    client = FhirClient(base_url, retry=RetryPolicy(attempts=1), transport=HoldAfterWrite(float(hold)))
+    settings = Settings(platform=base_url, location=clinic_ref, data_dir=data_dir, write_pending_minutes=60)
+    runtime = Runtime.open(settings, tokens=NoCredentials(), transport=HoldAfterWrite(float(hold)),
+                           retry=RetryPolicy(attempts=1))
+    problems: list[Problem] = []
+    worker = SyncWorker(runtime, executor=InlineExecutor(), on_failed=problems.append)
     try:
         print("ready", flush=True)
-        now = utcnow()
-        state = store.load_state(now, config)
-        replayer = OutboxReplayer(client, store, ReplayConfig(clinic_ref=clinic_ref, reconcile=config,
-                                                              pending_after=timedelta(hours=1)))
-        queued = len(store.outbox())
+        queued = len(runtime.store.outbox())
         for ref, kind, target, disposition in script[queued:queued + (len(script) if every else 1)]:
-            command = make_command(state.entries[ref], CommandKind(kind), target, by="kill-test", now=now,
-                                   scale=MTS, disposition=disposition)
-            result = apply_command(state, command, now, config)
-            replayer.enqueue(command, result)
-            state = result.state
-        replayer.replay(now, state)
+            worker.submit(ref, CommandKind(kind), target, by="kill-test", disposition=disposition)
+        worker.sync_once()  # the commands (each queued, then sent), then one cycle: as the window does
+        if problems:
+            print(f"problems: {problems}", file=sys.stderr, flush=True)
+            return 1
         print("done", flush=True)
         return 0
     finally:
-        client.close()
-        store.close()
+        worker.stop()
+        runtime.close()
 
 
 if __name__ == "__main__":
