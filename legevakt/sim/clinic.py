@@ -22,7 +22,7 @@ from legevakt.sim.config import SimConfig
 from legevakt.sim.fhirtime import instant, utcnow
 from legevakt.sim.identity import Person, make_hpr, make_name, make_person, person_from_nin
 from legevakt.sim.search import norm_ref
-from legevakt.sim.store import Resource, ResourceStore, Version
+from legevakt.sim.resources import Resource, ResourceStore, Version
 
 log = logging.getLogger("legevakt.sim")
 

@@ -19,7 +19,7 @@ from legevakt.sim.clinic import Clinic
 from legevakt.sim.config import SimConfig
 from legevakt.sim.faults import Faults
 from legevakt.sim.fhir_app import DROP_FILTER, FhirApi, build_app
-from legevakt.sim.store import ResourceStore
+from legevakt.sim.resources import ResourceStore
 from legevakt.sim.ws import SubscriptionHub
 
 log = logging.getLogger("legevakt.sim")
