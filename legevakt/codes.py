@@ -67,3 +67,45 @@ PARTICIPANT_DOCTOR: Final = "PPRF"  # primary performer: the doctor
 
 # Location.physicalType for treatment rooms.
 LOCATION_PHYSICAL_TYPE: Final = "http://terminology.hl7.org/CodeSystem/location-physical-type"
+
+# -- The journal (issue 8): notes, sending and application receipts ---------------------------------
+LOINC_SYSTEM: Final = "http://loinc.org"
+LOINC_ED_NOTE: Final = "34111-5"  # Emergency department Note (DocumentReference.type)
+LOINC_ED_NOTE_DISPLAY: Final = "Emergency department Note"
+NOTE_KIND_SYSTEM: Final = "urn:legevakt:codesystem:note-kind"  # our own kind code beside LOINC
+
+# Communication.category: what a message is.
+MESSAGE_KIND_SYSTEM: Final = "urn:legevakt:codesystem:message-kind"
+MESSAGE_KIND_NOTE: Final = "note"
+MESSAGE_KIND_APPREC: Final = "apprec"
+
+# Kodeverk 8258: status of an application receipt (applikasjonskvittering, HIS 80415).
+APPREC_STATUS_SYSTEM: Final = "urn:oid:2.16.578.1.12.4.1.1.8258"
+APPREC_STATUS_TEXTS: Final = {
+    "1": "OK",
+    "2": "Avvist",
+    "3": "OK, feil i delmelding",
+}
+
+# Kodeverk 8221: errors in an application receipt, with the code list's bokmål display names.
+APPREC_ERROR_SYSTEM: Final = "urn:oid:2.16.578.1.12.4.1.1.8221"
+APPREC_ERROR_TEXTS: Final = {
+    "E10": "Ugyldig meldingsidentifikator",
+    "E20": "Lege finnes ikke",
+    "E21": "Mottaker finnes ikke",
+    "E30": "Pasientens fødselsnummer mangler",
+    "E31": "Pasientens fødselsnummer er feil",
+    "E32": "Pasientens navn mangler",
+    "E35": "Pasienten finnes ikke i mottakersystemet",
+    "E36": "Pasientopplysninger er utilstrekkelige",
+    "E53": "Pasientens fødselsnummer eller D-nummer finnes ikke registrert i Folkeregisteret",
+    "E54": "Pasientens fødselsnummer er ikke registrert i mottakersystemet",
+    "S01": "Feil på signatur",
+    "S02": "Ugyldig sertifikat",
+    "S03": "Tilbaketrukket sertifikat",
+    "T01": "Ikke XML / ikke 'well formed' / uleselig",
+    "T02": "XML validerer ikke",
+    "T10": "Støtter ikke meldingsformatet",
+    "T99": "Annen feil på format",
+    "X99": "Annen feil",
+}

@@ -68,6 +68,14 @@ class ProblemKind(StrEnum):
     COMMAND_WHO_MISSING = "command-who-missing"
     COMMAND_INVALID = "command-invalid"  # a malformed command (a bug or tampered outbox row); params: what
     # -- the application ----------------------------------------------------------------------------
+    # -- the journal (legevakt.journal) ---------------------------------------------------------------
+    NOTE_EMPTY = "note-empty"
+    NOTE_ALREADY_SIGNED = "note-already-signed"  # params: note?
+    NOTE_NOT_SIGNED = "note-not-signed"  # params: note?
+    NOTE_NO_RECIPIENT = "note-no-recipient"  # no --to and the patient has no GP
+    NOTE_BAD_RECIPIENT = "note-bad-recipient"  # params: ref
+    NOTE_BAD_DEADLINE = "note-bad-deadline"  # params: kind?
+    RECEIPT_MALFORMED = "receipt-malformed"  # params: what
     START_FAILED = "start-failed"  # params: cause (another ProblemKind value)
     BUG = "bug"  # params: where ("sync", "command", "start"); the trace is in the log
 

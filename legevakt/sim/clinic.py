@@ -21,8 +21,9 @@ from legevakt import codes
 from legevakt.sim.config import SimConfig
 from legevakt.sim.fhirtime import instant, utcnow
 from legevakt.sim.identity import Person, make_hpr, make_name, make_person, person_from_nin
+from legevakt.sim.recipients import gp_for
+from legevakt.sim.resources import Resource, ResourceStore, Version
 from legevakt.sim.search import norm_ref
-from legevakt.sim.store import Resource, ResourceStore, Version
 
 log = logging.getLogger("legevakt.sim")
 
@@ -421,6 +422,7 @@ class Clinic:
                 ],
                 "gender": "male" if person.male else "female",
                 "birthDate": person.birth_date.isoformat(),
+                "generalPractitioner": gp_for(person.nin),  # the journal's default recipient
             }
         )
         return v.ref

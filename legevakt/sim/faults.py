@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from legevakt import codes
+
 # Knob name -> accepted Python type(s) for HTTP updates.
 _KNOB_TYPES: dict[str, type | tuple[type, ...]] = {
     "error_rate": (int, float),
@@ -22,6 +24,19 @@ _KNOB_TYPES: dict[str, type | tuple[type, ...]] = {
     "token_ttl_seconds": (int, float),
     "heartbeat_seconds": (int, float),
     "reject_writes_next": int,
+    # the journal's recipients (legevakt.sim.recipients)
+    "transport_delay_seconds": (int, float),
+    "transport_never_acks": bool,
+    "receipt_delay_seconds": (int, float),
+    "receipt_mode": str,
+    "receipt_error_code": str,
+    "late_receipts_next": int,
+    "late_receipt_seconds": (int, float),
+}
+# String knobs and their allowed values.
+_CHOICES: dict[str, frozenset[str]] = {
+    "receipt_mode": frozenset({"ok", "none", "reject", "errors"}),
+    "receipt_error_code": frozenset(codes.APPREC_ERROR_TEXTS),
 }
 _RATES = ("error_rate", "drop_connection_rate", "malformed_rate")
 _ACTIONS = ("expire_tokens", "drop_websockets", "reset")
@@ -43,6 +58,13 @@ class Faults:
     token_ttl_seconds: float = 3600.0  # lifetime of newly issued access tokens
     heartbeat_seconds: float = 10.0  # backport websocket heartbeat interval
     reject_writes_next: int = 0  # the next N creates/updates (PUT/POST) get 422
+    transport_delay_seconds: float = 0.5  # until the platform sets `received` on a sent note
+    transport_never_acks: bool = False  # the platform never acknowledges transport (so nothing is receipted)
+    receipt_delay_seconds: float = 3.0  # mean delay from transport to the application receipt
+    receipt_mode: str = "ok"  # ok | none (never receipt) | reject | errors (OK with errors)
+    receipt_error_code: str = "E35"  # the 8221 code used by reject / errors
+    late_receipts_next: int = 0  # the next N receipts come after late_receipt_seconds
+    late_receipt_seconds: float = 3600.0
 
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
     _rng: random.Random = field(default_factory=lambda: random.Random(7), repr=False, compare=False)
@@ -112,7 +134,10 @@ class Faults:
                     raise ValueError(f"{name} must be a boolean")
                 continue
             want = _KNOB_TYPES[name]
-            if want is bool:
+            if want is str:
+                if not isinstance(value, str) or value not in _CHOICES[name]:
+                    raise ValueError(f"{name} must be one of {', '.join(sorted(_CHOICES[name]))}")
+            elif want is bool:
                 if not isinstance(value, bool):
                     raise ValueError(f"{name} must be a boolean")
             else:

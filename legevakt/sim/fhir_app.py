@@ -22,8 +22,8 @@ from legevakt.sim.clinic import Clinic
 from legevakt.sim.config import SimConfig
 from legevakt.sim.faults import Faults
 from legevakt.sim.fhirtime import http_date, instant, parse_instant, utcnow
+from legevakt.sim.resources import PreconditionFailed, Resource, ResourceStore, Version
 from legevakt.sim.search import RESOURCE_TYPES, SearchError, include_refs, matches, parse_query
-from legevakt.sim.store import PreconditionFailed, Resource, ResourceStore, Version
 from legevakt.sim.ws import SubscriptionHub, subscription_problem
 
 log = logging.getLogger("legevakt.sim")

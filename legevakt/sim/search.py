@@ -108,6 +108,11 @@ PARAMS: dict[str, dict[str, ParamDef]] = {
         "birthdate": ("token", lambda r: _code(r.get("birthDate"))),
     },
     "Practitioner": {**_COMMON_ID, "name": ("string", _names)},
+    "Organization": {
+        **_COMMON_ID,
+        "name": ("string", lambda r: [r["name"]] if isinstance(r.get("name"), str) else []),
+        "active": ("token", lambda r: _code(str(r["active"]).lower()) if isinstance(r.get("active"), bool) else []),
+    },
     "Location": {
         **_COMMON_ID,
         "name": ("string", _names),
@@ -142,6 +147,7 @@ PARAMS: dict[str, dict[str, ParamDef]] = {
         "recipient": ("reference", lambda r: _refs(r.get("recipient"))),
         "sender": ("reference", lambda r: _refs(r.get("sender"))),
         "part-of": ("reference", lambda r: _refs(r.get("partOf"))),
+        "based-on": ("reference", lambda r: _refs(r.get("basedOn"))),
     },
 }
 

@@ -19,7 +19,8 @@ from legevakt.sim.clinic import Clinic
 from legevakt.sim.config import SimConfig
 from legevakt.sim.faults import Faults
 from legevakt.sim.fhir_app import DROP_FILTER, FhirApi, build_app
-from legevakt.sim.store import ResourceStore
+from legevakt.sim.recipients import Recipients
+from legevakt.sim.resources import ResourceStore
 from legevakt.sim.ws import SubscriptionHub
 
 log = logging.getLogger("legevakt.sim")
@@ -38,6 +39,7 @@ class SimServer:
         self.faults = Faults()
         self.faults.seed(self.config.seed)
         self.store = ResourceStore(self.config.seed)
+        self.recipients = Recipients(self.store, self.faults, self.config.seed)  # GPs exist before patients
         self.clinic = Clinic(self.store, self.config)
         self.clinic_ref = self.clinic.clinic_ref
         self.tokens = TokenIssuer(
@@ -151,6 +153,10 @@ class SimServer:
             await asyncio.sleep(TICK_SECONDS)
             now = time.monotonic()
             elapsed, last = now - last, now
+            try:
+                self.recipients.pump()  # wall-clock delays: runs even with the clinic's clock frozen
+            except Exception:
+                log.exception("recipients tick failed")
             speed = float(self.config.speed)
             if speed <= 0:
                 continue

@@ -25,8 +25,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from legevakt.sim.auth import TokenIssuer, bearer_token
 from legevakt.sim.faults import Faults
 from legevakt.sim.fhirtime import instant, utcnow
+from legevakt.sim.resources import Resource, ResourceStore, Version
 from legevakt.sim.search import Query, SearchError, matches, parse_criteria
-from legevakt.sim.store import Resource, ResourceStore, Version
 
 log = logging.getLogger("legevakt.sim")
 

@@ -12,7 +12,7 @@ from legevakt import codes
 from legevakt.sim import SimConfig, SimServer
 from legevakt.sim.clinic import Clinic
 from legevakt.sim.fhirtime import parse_instant
-from legevakt.sim.store import ResourceStore
+from legevakt.sim.resources import ResourceStore
 
 MTS_TARGET_MIN = {"red": 0, "orange": 10, "yellow": 60, "green": 120, "blue": 240}
 
