@@ -28,6 +28,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from filelock import FileLock, Timeout
 from sqlalchemy import Connection, Engine, Table, create_engine, event, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -66,7 +67,9 @@ log = logging.getLogger("legevakt.store")
 
 FILE_NAME = "legevakt.sqlite3"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+LOCK_NAME = "legevakt.lock"  # the data directory's one-writer lock (an OS file lock, beside the database)
 BUSY_TIMEOUT_MS = 5000
+LOCK_TIMEOUT_S = 10.0  # how long a write waits for another process's write before STORE_BUSY_ELSEWHERE
 _CHUNK = 500  # ids per IN (...) list
 
 # sync_meta keys
@@ -76,6 +79,7 @@ META_SEEN_PATIENTS = "seen_patients"
 META_IN_LIST = "in_list"
 META_ALERT_SEQ = "alert_seq"
 META_SUPPRESSED = "suppressed"  # conditions a person resolved while they held: (kind, key) -> severity
+META_WRITE_GENERATION = "write_generation"  # bumped by every write transaction, from any process
 _SNAPSHOT_KEYS = (META_SEEN, META_SEEN_PATIENTS, META_IN_LIST, META_LAST_COMPLETE)
 
 RESTORE_RESOLUTION = "the condition no longer held when the worklist was restored"
@@ -93,7 +97,7 @@ def _raise_store_error(exc: BaseException) -> NoReturn:
     raise StoreError(kind) from exc
 
 
-def open_store(data_dir: Path) -> Store:
+def open_store(data_dir: Path, *, lock_timeout_s: float = LOCK_TIMEOUT_S) -> Store:
     """Open (creating and migrating as needed) the store in ``data_dir``, readable by the user alone."""
     path = Path(data_dir) / FILE_NAME
     try:
@@ -110,14 +114,20 @@ def open_store(data_dir: Path) -> Store:
                     os.chmod(side, 0o600)
     except OSError as exc:
         _raise_store_error(exc)
-    return Store(URL.create("sqlite", database=str(path)))
+    return Store(URL.create("sqlite", database=str(path)), lock_path=path.with_name(LOCK_NAME),
+                 lock_timeout_s=lock_timeout_s)
 
 
 class Store:
     """The local replica. Writes are single transactions; reads return domain objects."""
 
-    def __init__(self, url: str | URL, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+    def __init__(self, url: str | URL, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, lock_path: Path | None = None,
+                 lock_timeout_s: float = LOCK_TIMEOUT_S) -> None:
         self.url = make_url(url)
+        # One writer per data directory: every write transaction holds this OS lock, so a second process
+        # (the window and ``legevakt alerts ack``) waits its turn instead of racing the first one.
+        self._file_lock = None if lock_path is None else FileLock(lock_path, timeout=lock_timeout_s)
+        self._db_generation: int | None = None  # the write generation _meta_written reflects (None: unknown)
         self.dialect = self.url.get_backend_name()
         self._closed = False
         self._meta_lock = threading.Lock()
@@ -152,11 +162,47 @@ class Store:
     @contextmanager
     def _write(self) -> Iterator[Session]:
         self._check_open()
+        with self._process_lock():
+            committed: int | None = None
+            try:
+                with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
+                    committed = self._begin_generation(session)
+                    yield session
+                    if not session.info.pop(_GENERATION_WRITTEN, False):
+                        self._upsert(session.connection(), _META, [_generation_row(committed)])
+            except (SQLAlchemyError, sqlite3.Error) as exc:
+                _raise_store_error(exc)
+            with self._meta_lock:
+                self._db_generation = committed
+
+    @contextmanager
+    def _process_lock(self) -> Iterator[None]:
+        if self._file_lock is None:
+            yield
+            return
         try:
-            with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
-                yield session
-        except (SQLAlchemyError, sqlite3.Error) as exc:
+            self._file_lock.acquire()
+        except Timeout:
+            log.warning("store busy: another process holds the data directory's write lock")
+            raise StoreError(StoreErrorKind.BUSY_ELSEWHERE) from None
+        except OSError as exc:
             _raise_store_error(exc)
+        try:
+            yield
+        finally:
+            self._file_lock.release()
+
+    def _begin_generation(self, session: Session) -> int:
+        """Bump the write generation inside the write transaction; forget the cache of what sync_meta
+        holds when someone else (another process) wrote since this process last did. Returns the new one."""
+        found = session.scalar(select(SyncMetaRow.value).where(SyncMetaRow.key == META_WRITE_GENERATION))
+        current = int(found or 0)
+        with self._meta_lock:
+            if self._db_generation != current:
+                self._meta_written.clear()
+                self._meta_generation += 1  # a load racing this write must not seed the cache either
+        session.info[_GENERATION] = current + 1
+        return current + 1
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
@@ -245,6 +291,7 @@ class Store:
                     META_LAST_COMPLETE: last_complete, META_ALERT_SEQ: meta.get(META_ALERT_SEQ),
                     META_SUPPRESSED: suppressed,
                 }
+                self._db_generation = int(meta.get(META_WRITE_GENERATION) or 0)
         log.info("state restored: %d entries, %d open alerts", len(entries), len(state.alerts))
         return Reconciled(state=state, changed={}, events=(), alerts=tuple(changes))
 
@@ -281,8 +328,11 @@ class Store:
         if audit:
             conn.execute(_AUDIT.insert(), audit)
         if meta:
-            self._upsert(conn, _META, [{"key": k, "value": _meta_json(k, v), "updated_at": now}
-                                       for k, v in meta.items()])
+            rows = [{"key": k, "value": _meta_json(k, v), "updated_at": now} for k, v in meta.items()]
+            if _GENERATION in session.info:  # the generation rides along in the same statement
+                rows.append(_generation_row(session.info[_GENERATION], now))
+                session.info[_GENERATION_WRITTEN] = True
+            self._upsert(conn, _META, rows)
         return meta
 
     def _saved(self, meta: Mapping[str, object]) -> None:
@@ -526,6 +576,14 @@ def _alert_from_row(row: AlertRow) -> Alert:
         resolution=row.resolution,
         related=tuple(row.related or ()),
     )
+
+
+_GENERATION = "legevakt_generation"  # session.info: the write generation this transaction commits
+_GENERATION_WRITTEN = "legevakt_generation_written"
+
+
+def _generation_row(generation: int, now: datetime | None = None) -> dict[str, Any]:
+    return {"key": META_WRITE_GENERATION, "value": generation, "updated_at": now or datetime.now(UTC)}
 
 
 def _seq_of(alert_id: str | None) -> int:
