@@ -61,6 +61,7 @@ from legevakt.worklist.models import (
     Severity,
 )
 from legevakt.worklist.reconcile import Event, ReconcileConfig, Reconciled, restore
+from legevakt.worklist.restore import restore_changes, seq_of
 from legevakt.worklist.snapshot import WorklistState
 
 log = logging.getLogger("legevakt.store")
@@ -82,7 +83,6 @@ META_SUPPRESSED = "suppressed"  # conditions a person resolved while they held: 
 META_WRITE_GENERATION = "write_generation"  # bumped by every write transaction, from any process
 _SNAPSHOT_KEYS = (META_SEEN, META_SEEN_PATIENTS, META_IN_LIST, META_LAST_COMPLETE)
 
-RESTORE_RESOLUTION = "the condition no longer held when the worklist was restored"
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -274,16 +274,12 @@ class Store:
         in_list = frozenset(meta.get(META_IN_LIST) or ())
         last_complete = dt_from_str(meta.get(META_LAST_COMPLETE))
         suppressed = _suppressed_from_json(meta.get(META_SUPPRESSED))
-        seq = max(int(meta.get(META_ALERT_SEQ) or 0), _seq_of(top))
+        seq = max(int(meta.get(META_ALERT_SEQ) or 0), seq_of(top))
         state = restore(entries, stored, seen=seen, in_list=in_list, last_complete_at=last_complete,
                         alert_seq=seq, suppressed=suppressed, now=now, config=config)
         state = replace(state, seen_patients=seen_patients)  # restore() does not take it (yet)
 
-        by_id = {a.id: a for a in stored}
-        changes = [a for a in state.alerts.values() if by_id.get(a.id) != a]
-        changes += [replace(a, status=AlertStatus.RESOLVED, resolved_by=None, resolved_at=now,
-                            resolution=RESTORE_RESOLUTION)
-                    for a in stored if a.id not in state.alerts]
+        changes = restore_changes(stored, state.alerts, now)
         with self._meta_lock:
             if generation == self._meta_generation:  # no save since we read: this is what the table holds
                 self._meta_written = {
@@ -584,15 +580,6 @@ _GENERATION_WRITTEN = "legevakt_generation_written"
 
 def _generation_row(generation: int, now: datetime | None = None) -> dict[str, Any]:
     return {"key": META_WRITE_GENERATION, "value": generation, "updated_at": now or datetime.now(UTC)}
-
-
-def _seq_of(alert_id: str | None) -> int:
-    if not alert_id:
-        return 0
-    try:
-        return int(alert_id.rsplit("-", 1)[-1])
-    except ValueError:
-        return 0
 
 
 def _meta_json(key: str, value: object) -> object:
