@@ -28,6 +28,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from filelock import FileLock, Timeout
 from sqlalchemy import Connection, Engine, Table, create_engine, event, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -60,13 +61,16 @@ from legevakt.worklist.models import (
     Severity,
 )
 from legevakt.worklist.reconcile import Event, ReconcileConfig, Reconciled, restore
+from legevakt.worklist.restore import restore_changes, seq_of
 from legevakt.worklist.snapshot import WorklistState
 
 log = logging.getLogger("legevakt.store")
 
 FILE_NAME = "legevakt.sqlite3"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+LOCK_NAME = "legevakt.lock"  # the data directory's one-writer lock (an OS file lock, beside the database)
 BUSY_TIMEOUT_MS = 5000
+LOCK_TIMEOUT_S = 10.0  # how long a write waits for another process's write before STORE_BUSY_ELSEWHERE
 _CHUNK = 500  # ids per IN (...) list
 
 # sync_meta keys
@@ -76,9 +80,9 @@ META_SEEN_PATIENTS = "seen_patients"
 META_IN_LIST = "in_list"
 META_ALERT_SEQ = "alert_seq"
 META_SUPPRESSED = "suppressed"  # conditions a person resolved while they held: (kind, key) -> severity
+META_WRITE_GENERATION = "write_generation"  # bumped by every write transaction, from any process
 _SNAPSHOT_KEYS = (META_SEEN, META_SEEN_PATIENTS, META_IN_LIST, META_LAST_COMPLETE)
 
-RESTORE_RESOLUTION = "the condition no longer held when the worklist was restored"
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -93,7 +97,7 @@ def _raise_store_error(exc: BaseException) -> NoReturn:
     raise StoreError(kind) from exc
 
 
-def open_store(data_dir: Path) -> Store:
+def open_store(data_dir: Path, *, lock_timeout_s: float = LOCK_TIMEOUT_S) -> Store:
     """Open (creating and migrating as needed) the store in ``data_dir``, readable by the user alone."""
     path = Path(data_dir) / FILE_NAME
     try:
@@ -110,14 +114,20 @@ def open_store(data_dir: Path) -> Store:
                     os.chmod(side, 0o600)
     except OSError as exc:
         _raise_store_error(exc)
-    return Store(URL.create("sqlite", database=str(path)))
+    return Store(URL.create("sqlite", database=str(path)), lock_path=path.with_name(LOCK_NAME),
+                 lock_timeout_s=lock_timeout_s)
 
 
 class Store:
     """The local replica. Writes are single transactions; reads return domain objects."""
 
-    def __init__(self, url: str | URL, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+    def __init__(self, url: str | URL, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, lock_path: Path | None = None,
+                 lock_timeout_s: float = LOCK_TIMEOUT_S) -> None:
         self.url = make_url(url)
+        # One writer per data directory: every write transaction holds this OS lock, so a second process
+        # (the window and ``legevakt alerts ack``) waits its turn instead of racing the first one.
+        self._file_lock = None if lock_path is None else FileLock(lock_path, timeout=lock_timeout_s)
+        self._db_generation: int | None = None  # the write generation _meta_written reflects (None: unknown)
         self.dialect = self.url.get_backend_name()
         self._closed = False
         self._meta_lock = threading.Lock()
@@ -152,11 +162,47 @@ class Store:
     @contextmanager
     def _write(self) -> Iterator[Session]:
         self._check_open()
+        with self._process_lock():
+            committed: int | None = None
+            try:
+                with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
+                    committed = self._begin_generation(session)
+                    yield session
+                    if not session.info.pop(_GENERATION_WRITTEN, False):
+                        self._upsert(session.connection(), _META, [_generation_row(committed)])
+            except (SQLAlchemyError, sqlite3.Error) as exc:
+                _raise_store_error(exc)
+            with self._meta_lock:
+                self._db_generation = committed
+
+    @contextmanager
+    def _process_lock(self) -> Iterator[None]:
+        if self._file_lock is None:
+            yield
+            return
         try:
-            with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
-                yield session
-        except (SQLAlchemyError, sqlite3.Error) as exc:
+            self._file_lock.acquire()
+        except Timeout:
+            log.warning("store busy: another process holds the data directory's write lock")
+            raise StoreError(StoreErrorKind.BUSY_ELSEWHERE) from None
+        except OSError as exc:
             _raise_store_error(exc)
+        try:
+            yield
+        finally:
+            self._file_lock.release()
+
+    def _begin_generation(self, session: Session) -> int:
+        """Bump the write generation inside the write transaction; forget the cache of what sync_meta
+        holds when someone else (another process) wrote since this process last did. Returns the new one."""
+        found = session.scalar(select(SyncMetaRow.value).where(SyncMetaRow.key == META_WRITE_GENERATION))
+        current = int(found or 0)
+        with self._meta_lock:
+            if self._db_generation != current:
+                self._meta_written.clear()
+                self._meta_generation += 1  # a load racing this write must not seed the cache either
+        session.info[_GENERATION] = current + 1
+        return current + 1
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
@@ -228,16 +274,12 @@ class Store:
         in_list = frozenset(meta.get(META_IN_LIST) or ())
         last_complete = dt_from_str(meta.get(META_LAST_COMPLETE))
         suppressed = _suppressed_from_json(meta.get(META_SUPPRESSED))
-        seq = max(int(meta.get(META_ALERT_SEQ) or 0), _seq_of(top))
+        seq = max(int(meta.get(META_ALERT_SEQ) or 0), seq_of(top))
         state = restore(entries, stored, seen=seen, in_list=in_list, last_complete_at=last_complete,
                         alert_seq=seq, suppressed=suppressed, now=now, config=config)
         state = replace(state, seen_patients=seen_patients)  # restore() does not take it (yet)
 
-        by_id = {a.id: a for a in stored}
-        changes = [a for a in state.alerts.values() if by_id.get(a.id) != a]
-        changes += [replace(a, status=AlertStatus.RESOLVED, resolved_by=None, resolved_at=now,
-                            resolution=RESTORE_RESOLUTION)
-                    for a in stored if a.id not in state.alerts]
+        changes = restore_changes(stored, state.alerts, now)
         with self._meta_lock:
             if generation == self._meta_generation:  # no save since we read: this is what the table holds
                 self._meta_written = {
@@ -245,6 +287,7 @@ class Store:
                     META_LAST_COMPLETE: last_complete, META_ALERT_SEQ: meta.get(META_ALERT_SEQ),
                     META_SUPPRESSED: suppressed,
                 }
+                self._db_generation = int(meta.get(META_WRITE_GENERATION) or 0)
         log.info("state restored: %d entries, %d open alerts", len(entries), len(state.alerts))
         return Reconciled(state=state, changed={}, events=(), alerts=tuple(changes))
 
@@ -281,8 +324,11 @@ class Store:
         if audit:
             conn.execute(_AUDIT.insert(), audit)
         if meta:
-            self._upsert(conn, _META, [{"key": k, "value": _meta_json(k, v), "updated_at": now}
-                                       for k, v in meta.items()])
+            rows = [{"key": k, "value": _meta_json(k, v), "updated_at": now} for k, v in meta.items()]
+            if _GENERATION in session.info:  # the generation rides along in the same statement
+                rows.append(_generation_row(session.info[_GENERATION], now))
+                session.info[_GENERATION_WRITTEN] = True
+            self._upsert(conn, _META, rows)
         return meta
 
     def _saved(self, meta: Mapping[str, object]) -> None:
@@ -528,13 +574,12 @@ def _alert_from_row(row: AlertRow) -> Alert:
     )
 
 
-def _seq_of(alert_id: str | None) -> int:
-    if not alert_id:
-        return 0
-    try:
-        return int(alert_id.rsplit("-", 1)[-1])
-    except ValueError:
-        return 0
+_GENERATION = "legevakt_generation"  # session.info: the write generation this transaction commits
+_GENERATION_WRITTEN = "legevakt_generation_written"
+
+
+def _generation_row(generation: int, now: datetime | None = None) -> dict[str, Any]:
+    return {"key": META_WRITE_GENERATION, "value": generation, "updated_at": now or datetime.now(UTC)}
 
 
 def _meta_json(key: str, value: object) -> object:

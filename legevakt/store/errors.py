@@ -12,6 +12,8 @@ from enum import StrEnum
 
 from sqlalchemy import exc as sa_exc
 
+from legevakt.problems import ProblemKind
+
 
 class StoreErrorKind(StrEnum):
     DISK_FULL = "disk-full"
@@ -20,6 +22,7 @@ class StoreErrorKind(StrEnum):
     CORRUPT = "corrupt"
     UNAVAILABLE = "unavailable"  # cannot open the file / connect to the server / I/O error
     NEWER_VERSION = "newer-version"  # the schema is from a newer release of the program
+    BUSY_ELSEWHERE = "busy-elsewhere"  # another process held the data directory's write lock too long
 
 
 _PLAIN: dict[StoreErrorKind, str] = {
@@ -30,6 +33,8 @@ _PLAIN: dict[StoreErrorKind, str] = {
     StoreErrorKind.UNAVAILABLE: "The local database cannot be opened or read.",
     StoreErrorKind.NEWER_VERSION: "The local database was made by a newer version of this program: "
                                   "update the program to open it.",
+    StoreErrorKind.BUSY_ELSEWHERE: "Another Legevakt process (a window or a terminal command) is writing to "
+                                   "this data directory: try again in a moment.",
 }
 
 # SQLite primary result codes (sqlite3 extended code & 0xff).
@@ -77,6 +82,11 @@ class StoreError(Exception):
     def __init__(self, kind: StoreErrorKind, message: str | None = None) -> None:
         self.kind = kind
         super().__init__(message or _PLAIN[kind])
+
+    @property
+    def problem_kind(self) -> ProblemKind:
+        """The typed problem for the UI and the CLI (``legevakt.problems``)."""
+        return ProblemKind(f"store-{self.kind.value}")
 
 
 def classify(error: BaseException) -> StoreErrorKind | None:

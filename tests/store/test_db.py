@@ -274,7 +274,8 @@ def test_a_quiet_cycle_writes_only_the_snapshot_time(store: Store) -> None:
     assert len(writes) == 1
     statement, params = writes[0]
     assert "sync_meta" in statement
-    assert [p[0] for p in params] == ["last_complete_at"]
+    # the snapshot time, and the write generation other processes use to see that this one wrote
+    assert [p[0] for p in params] == ["last_complete_at", "write_generation"]
 
 
 def test_changed_versions_rewrite_the_seen_map(store: Store) -> None:
@@ -288,7 +289,7 @@ def test_changed_versions_rewrite_the_seen_map(store: Store) -> None:
     assert [e.ref for e in r2.changed.values()] == [e1.ref]
     tables = [s.split()[2] for s, _ in writes]
     assert tables == ["entries", "sync_meta"]
-    assert sorted(p[0] for p in writes[1][1]) == ["last_complete_at", "seen"]
+    assert sorted(p[0] for p in writes[1][1]) == ["last_complete_at", "seen", "write_generation"]
     assert store.meta("seen")[e1.ref] == "2"
 
 
