@@ -30,6 +30,7 @@ from itertools import compress
 from operator import ne
 
 from legevakt.codes import FNR_SYSTEM
+from legevakt.nin import control_digits
 from legevakt.worklist.models import DepartureReason, Encounter, EncounterStatus, Patient
 from legevakt.worklist.reconcile import ReconcileConfig, reconcile
 from legevakt.worklist.snapshot import Snapshot, WorklistState
@@ -38,22 +39,16 @@ SIZES = (1_000, 10_000, 100_000)
 CHURN = 0.01
 T0 = datetime(2025, 3, 3, 18, 0, tzinfo=UTC)
 STEP = timedelta(seconds=5)
-_K1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
-_K2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 
 
 def _fnr(rng: random.Random) -> str:
     """A valid-looking fødselsnummer (both control digits right), born 1940-1999."""
     while True:
         born = date(1940, 1, 1) + timedelta(days=rng.randrange(60 * 365))
-        digits = [int(c) for c in f"{born:%d%m%y}{rng.randrange(500):03d}"]
-        k1 = (11 - sum(d * w for d, w in zip(digits, _K1, strict=True)) % 11) % 11
-        if k1 == 10:
-            continue
-        k2 = (11 - sum(d * w for d, w in zip([*digits, k1], _K2, strict=True)) % 11) % 11
-        if k2 == 10:
-            continue
-        return "".join(map(str, digits)) + f"{k1}{k2}"
+        first9 = f"{born:%d%m%y}{rng.randrange(500):03d}"
+        control = control_digits(first9)
+        if control is not None:
+            return first9 + control
 
 
 _TRIAGE = ("red", "orange", "yellow", "yellow", "green", "green", "green", "blue", None)

@@ -9,8 +9,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
-K1_WEIGHTS = (3, 7, 6, 1, 8, 9, 4, 5, 2)
-K2_WEIGHTS = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+from legevakt.nin import control_digits
 
 # Real Norwegian given names; family names are Norwegian-sounding but plainly invented ("Testesen").
 MALE_GIVEN = (
@@ -49,28 +48,11 @@ class Person:
     male: bool
 
 
-def _control_digits(first9: str) -> str | None:
-    """The two mod-11 control digits for the first nine digits, or None if the number is impossible."""
-    digits = [int(c) for c in first9]
-    k1 = 11 - sum(w * d for w, d in zip(K1_WEIGHTS, digits, strict=True)) % 11
-    if k1 == 11:
-        k1 = 0
-    if k1 == 10:
-        return None
-    digits.append(k1)
-    k2 = 11 - sum(w * d for w, d in zip(K2_WEIGHTS, digits, strict=True)) % 11
-    if k2 == 11:
-        k2 = 0
-    if k2 == 10:
-        return None
-    return f"{k1}{k2}"
-
-
 def is_valid_nin(nin: str) -> bool:
     """True if ``nin`` is 11 digits with correct mod-11 control digits and a plausible date."""
     if len(nin) != 11 or not nin.isdigit():
         return False
-    if _control_digits(nin[:9]) != nin[9:]:
+    if control_digits(nin[:9]) != nin[9:]:
         return False
     return birth_date_of(nin) is not None
 
@@ -127,7 +109,7 @@ def make_nin(rng: random.Random, birth: dt.date, male: bool, d_number: bool = Fa
             individual = individual + 1 if individual < hi else individual - 1
         day = birth.day + (40 if d_number else 0)
         first9 = f"{day:02d}{birth.month:02d}{birth.year % 100:02d}{individual:03d}"
-        control = _control_digits(first9)
+        control = control_digits(first9)
         if control is not None:
             return first9 + control
 

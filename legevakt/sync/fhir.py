@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from urllib.parse import urljoin
 
 import httpx
 
+from legevakt.sync.backoff import full_jitter
 from legevakt.sync.errors import (
     AuthenticationError,
     Gone,
@@ -171,7 +171,7 @@ class FhirClient:
         return httpx.Response(resp.status_code, headers=kept, content=body, request=req)
 
     def _backoff(self, attempt: int, retry_after: str | None) -> None:
-        delay = min(self._retry.max_delay, self._retry.base_delay * 2 ** (attempt - 1)) * random.random()
+        delay = full_jitter(attempt, base=self._retry.base_delay, cap=self._retry.max_delay)
         if retry_after:
             delay = max(delay, min(self._retry.max_delay, _retry_after_seconds(retry_after)))
         self._retry.sleep(delay)

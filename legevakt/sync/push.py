@@ -24,7 +24,6 @@ import contextlib
 import inspect
 import json
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -37,6 +36,7 @@ from typing import Any
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 from websockets.sync.client import ClientConnection, connect
 
+from legevakt.sync.backoff import full_jitter
 from legevakt.sync.capabilities import ServerFeatures, discover
 from legevakt.sync.errors import (
     AuthenticationError,
@@ -216,7 +216,7 @@ class PushChannel:
                 if self._set_state(PushState.DOWN, f"push down ({why}); polling meanwhile"):
                     log.warning("push down (%s); polling, reconnecting", why)
                     self.wake()  # the link shows poll now
-                delay = random.uniform(0, min(self.config.backoff_max, self.config.backoff_base * 2 ** failures))
+                delay = full_jitter(failures + 1, base=self.config.backoff_base, cap=self.config.backoff_max)
                 self._stop.wait(delay)
         finally:
             self._ws = None

@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -30,7 +31,6 @@ from typing import Any, Protocol, TypeVar
 from urllib.parse import urlencode
 
 from legevakt import codes
-from legevakt.store.writer import DbWriter
 from legevakt.sync.errors import (
     AuthenticationError,
     MalformedResponse,
@@ -265,11 +265,17 @@ class Outbox(Protocol):
              actor: str = ..., attempt: bool = False) -> None: ...
 
 
+class SerialWriter(Protocol):
+    """The store's one writer (``legevakt.store.writer.DbWriter``), seen from sync without importing store."""
+
+    def submit(self, fn: Callable[[Any], T]) -> Future[T]: ...
+
+
 class OutboxReplayer:
     """Sends the outbox's pending commands in order and records each outcome. Not thread-safe: one worker."""
 
     def __init__(self, client: FhirClient, outbox: Outbox, config: ReplayConfig, *,
-                 writer: DbWriter | None = None) -> None:
+                 writer: SerialWriter | None = None) -> None:
         self.client = client
         self.outbox = outbox
         self.config = config

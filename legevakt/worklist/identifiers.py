@@ -4,21 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-_K1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
-_K2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+from legevakt.nin import control_digits
 
 
 class InvalidIdentifier(ValueError):
     """The identifier is not a valid fødselsnummer or D-nummer; the message says why."""
-
-
-def _control(digits: list[int], weights: tuple[int, ...]) -> int | None:
-    rest = 11 - sum(d * w for d, w in zip(digits, weights, strict=False)) % 11
-    if rest == 11:
-        return 0
-    if rest == 10:
-        return None
-    return rest
 
 
 def _century(individual: int, yy: int) -> int | None:
@@ -48,12 +38,10 @@ def validate_person_number(number: str) -> None:
     """Raise InvalidIdentifier unless ``number`` is a valid fødselsnummer or D-nummer (both mod-11 digits)."""
     if len(number) != 11 or not (number.isascii() and number.isdigit()):
         raise InvalidIdentifier("must be 11 digits")
-    digits = [int(c) for c in number]
-    k1 = _control(digits[:9], _K1)
-    if k1 is None or k1 != digits[9]:
+    control = control_digits(number[:9])
+    if control is None or control[0] != number[9]:
         raise InvalidIdentifier("first control digit is wrong")
-    k2 = _control(digits[:10], _K2)
-    if k2 is None or k2 != digits[10]:
+    if control[1] != number[10]:
         raise InvalidIdentifier("second control digit is wrong")
     _birth_date(number)
 

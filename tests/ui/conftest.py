@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 from legevakt.app.summary import ChangeSummary, LinkMode, LinkStatus
 from legevakt.codes import DNR_SYSTEM, FNR_SYSTEM
+from legevakt.nin import control_digits
 from legevakt.ui.i18n import current_language, install_translator
 from legevakt.ui.style import apply_style
 from legevakt.worklist.census import census
@@ -36,8 +37,6 @@ def clock() -> datetime:
 
 
 # -- identifiers --------------------------------------------------------------------------------
-_K1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
-_K2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 
 
 def person_number(born: date, individual: int, *, d_number: bool = False) -> str:
@@ -46,17 +45,9 @@ def person_number(born: date, individual: int, *, d_number: bool = False) -> str
     for ind in range(individual, individual + 50):
         day = born.day + (40 if d_number else 0)
         base = f"{day:02d}{born.month:02d}{born.year % 100:02d}{ind:03d}"
-        digits = [int(c) for c in base]
-        k1 = 11 - sum(d * w for d, w in zip(digits, _K1, strict=True)) % 11
-        k1 = 0 if k1 == 11 else k1
-        if k1 == 10:
-            continue
-        digits.append(k1)
-        k2 = 11 - sum(d * w for d, w in zip(digits, _K2, strict=True)) % 11
-        k2 = 0 if k2 == 11 else k2
-        if k2 == 10:
-            continue
-        return base + str(k1) + str(k2)
+        control = control_digits(base)
+        if control is not None:
+            return base + control
     raise AssertionError("no valid number found")
 
 
