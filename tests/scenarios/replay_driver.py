@@ -22,7 +22,7 @@ import httpx
 from legevakt.store import open_store
 from legevakt.sync.engine import utcnow
 from legevakt.sync.fhir import FhirClient, RetryPolicy
-from legevakt.sync.writes import OutboxReplayer, ReplayConfig
+from legevakt.sync.outbox_replay import OutboxReplayer, ReplayConfig
 from legevakt.worklist.commands import CommandKind, make_command
 from legevakt.worklist.reconcile import ReconcileConfig
 from legevakt.worklist.triage import MTS
