@@ -24,8 +24,8 @@ from legevakt.sync.auth import NoCredentials, PlatformTokens, stored_tokens
 from legevakt.sync.engine import CycleOutcome, SyncEngine, utcnow
 from legevakt.sync.fhir import FhirClient, RetryPolicy, TokenSource
 from legevakt.sync.incremental import IncrementalSync
+from legevakt.sync.outbox_replay import OutboxReplayer, ReplayConfig
 from legevakt.sync.push import PushChannel
-from legevakt.sync.writes import OutboxReplayer, ReplayConfig
 from legevakt.worklist.census import census, shift_at
 from legevakt.worklist.models import Fate
 from legevakt.worklist.reconcile import Reconciled

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from legevakt.sync.errors import PlatformError
-from legevakt.sync.writes import OutboxReplayer, ReplayReport
+from legevakt.sync.outbox_replay import OutboxReplayer, ReplayReport
 from legevakt.worklist.commands import Command
 from legevakt.worklist.reconcile import (
     ReconcileConfig,
@@ -104,7 +104,7 @@ class SyncEngine:
         self.state = result.state
         return result
 
-    # -- writes through the outbox (legevakt.sync.writes) --------------------------------------------
+    # -- writes through the outbox (legevakt.sync.outbox_replay) --------------------------------------------
     def submit(self, command: Command) -> Reconciled:
         """Check the command, apply it locally and store it in the outbox with that effect (one transaction).
 

@@ -16,6 +16,7 @@ from itertools import compress
 from operator import ne
 from sys import intern
 
+from legevakt.problems import Problem, ProblemError, ProblemKind
 from legevakt.worklist.models import (
     Alert,
     AlertKind,
@@ -555,8 +556,27 @@ def _settle_mass_departure(work: _Work) -> None:
 
 # -- people act on alerts ----------------------------------------------------------------------
 
-class AlertActionError(ValueError):
-    """A person's action on an alert is not allowed; the message says why (no patient data)."""
+class AlertActionError(ProblemError, ValueError):
+    """A person's action on an alert is not allowed: an ``ALERT_*`` problem (alert ids only, no patient data).
+
+    ``str()`` still gives the former English sentence, for the CLI and ``ui/texts.py`` until they translate
+    ``problem`` (then drop ``__str__`` and ``_LEGACY_TEXT``).
+    """
+
+    def __init__(self, kind: ProblemKind, **params: str) -> None:
+        super().__init__(Problem.of(kind, **params))
+
+    def __str__(self) -> str:
+        return _LEGACY_TEXT[self.problem.kind].format(**self.problem.params)
+
+
+_LEGACY_TEXT = {
+    ProblemKind.ALERT_WHO_MISSING: "who {action} must be given",
+    ProblemKind.ALERT_COMMENT_REQUIRED: "alert {alert} is critical: a comment is required to acknowledge it",
+    ProblemKind.ALERT_ALREADY_ACKNOWLEDGED: "alert {alert} is already acknowledged",
+    ProblemKind.ALERT_REASON_REQUIRED: "a reason is required to resolve an alert",
+    ProblemKind.ALERT_NOT_OPEN: "no open alert with id {alert} (unknown, or already resolved)",
+}
 
 
 def acknowledge(state: WorklistState, alert_id: str, by: str, comment: str | None, now: datetime) -> Reconciled:
@@ -564,12 +584,12 @@ def acknowledge(state: WorklistState, alert_id: str, by: str, comment: str | Non
     alert = _find_open(state, alert_id)
     by = by.strip()
     if not by:
-        raise AlertActionError("who acknowledges must be given")
+        raise AlertActionError(ProblemKind.ALERT_WHO_MISSING, alert=alert_id, action="acknowledges")
     text = (comment or "").strip()
     if alert.severity is Severity.CRITICAL and not text:
-        raise AlertActionError(f"alert {alert_id} is critical: a comment is required to acknowledge it")
+        raise AlertActionError(ProblemKind.ALERT_COMMENT_REQUIRED, alert=alert_id)
     if alert.status is AlertStatus.ACKNOWLEDGED:
-        raise AlertActionError(f"alert {alert_id} is already acknowledged")
+        raise AlertActionError(ProblemKind.ALERT_ALREADY_ACKNOWLEDGED, alert=alert_id)
     work = _Work(state, now, ReconcileConfig())
     work._put(replace(alert, status=AlertStatus.ACKNOWLEDGED, acknowledged_by=by, acknowledged_at=now,
                       ack_comment=text or None))
@@ -583,9 +603,9 @@ def resolve(state: WorklistState, alert_id: str, by: str, reason: str, now: date
     alert = _find_open(state, alert_id)
     by, reason = by.strip(), reason.strip()
     if not by:
-        raise AlertActionError("who resolves must be given")
+        raise AlertActionError(ProblemKind.ALERT_WHO_MISSING, alert=alert_id, action="resolves")
     if not reason:
-        raise AlertActionError("a reason is required to resolve an alert")
+        raise AlertActionError(ProblemKind.ALERT_REASON_REQUIRED, alert=alert_id)
     work = _Work(state, now, config)
     work.open_keys.pop((alert.kind, alert.key), None)
     del work.alerts[alert.id]
@@ -612,7 +632,7 @@ def resolve(state: WorklistState, alert_id: str, by: str, reason: str, now: date
 def _find_open(state: WorklistState, alert_id: str) -> Alert:
     alert = state.alerts.get(alert_id)
     if alert is None:
-        raise AlertActionError(f"no open alert with id {alert_id} (unknown, or already resolved)")
+        raise AlertActionError(ProblemKind.ALERT_NOT_OPEN, alert=alert_id)
     return alert
 
 

@@ -22,7 +22,7 @@ from legevakt.sync.assemble import SnapshotAssembler
 from legevakt.sync.engine import SyncEngine, utcnow
 from legevakt.sync.fhir import FhirClient, RetryPolicy
 from legevakt.sync.mapping import encounter_from_fhir
-from legevakt.sync.writes import OutboxReplayer, ReplayConfig, ReplayOutcome, ReplayReport
+from legevakt.sync.outbox_replay import OutboxReplayer, ReplayConfig, ReplayOutcome, ReplayReport
 from legevakt.worklist.commands import (
     Command,
     CommandError,
