@@ -19,7 +19,7 @@ import pytest
 from legevakt.app.runtime import Runtime
 from legevakt.app.settings import load
 from legevakt.sim import SimServer
-from legevakt.store.db import Store
+from legevakt.store.db import Store, open_store
 from legevakt.sync.auth import NoCredentials
 from tests.cli.conftest import Run
 
@@ -45,8 +45,6 @@ def synced_with_a_drop(run: Run, sim: SimServer, data: Path) -> str:
 
 def trail(data: Path, alert_id: str) -> tuple[dict[str, Any], list[tuple[str, str, str, str]]]:
     """The stored alert (without its timestamps of the action) and the whole audit trail (without times)."""
-    from legevakt.store.db import open_store
-
     store = open_store(data)
     try:
         alert = store.alert(alert_id)
