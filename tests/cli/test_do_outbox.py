@@ -15,7 +15,7 @@ from legevakt.sim import SimServer
 from legevakt.sync.mapping import encounter_from_fhir
 from legevakt.worklist.commands import CommandKind, make_command
 from legevakt.worklist.triage import MTS
-from tests.app.conftest import Run
+from tests.cli.conftest import Run
 
 DEAD = "http://127.0.0.1:9/fhir"
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from legevakt.sim import SimServer
-from tests.app.conftest import Run
+from tests.cli.conftest import Run
 
 
 @pytest.fixture
@@ -48,9 +48,9 @@ def test_two_runs_on_one_data_directory_see_a_drop_between_them(run: Run, sim: S
 
     doc = sync_json(run, sim, tmp_path)
 
-    alerts = [a for a in doc["alerts"] if a["kind"] == "DROPPED_FROM_QUEUE"]  # type: ignore[union-attr,index]
+    alerts = [a for a in doc["alerts"] if a["kind"] == "DROPPED_FROM_QUEUE"]  # type: ignore[attr-defined]
     assert [(a["encounter"], a["severity"], a["status"]) for a in alerts] == [(victim, "critical", "open")]
-    dropped = [r for r in doc["queue"] if r["fate"] == "dropped"]  # type: ignore[union-attr,index]
+    dropped = [r for r in doc["queue"] if r["fate"] == "dropped"]  # type: ignore[attr-defined]
     assert [r["encounter"] for r in dropped] == [victim]
     assert doc["census"]["dropped"] == 1  # type: ignore[index]
 

@@ -1,0 +1,276 @@
+"""The application layer of the headless commands (``legevakt sync``, ``alerts``, ``census``, ``do``, ``outbox``,
+``login``, ``logout``).
+
+The CLI parses arguments and prints; everything that reads or changes the clinic goes through here, on the
+same ``Runtime`` (store, ``DbWriter``, engine) the window's ``AppService`` uses. Errors come out as
+``HeadlessError`` with a one-line message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from legevakt.app.runtime import CLINIC_TZ, Runtime, alert_json, state_json
+from legevakt.app.settings import Settings
+from legevakt.store.db import StoreError, open_store
+from legevakt.sync.auth import KeyringUnavailable, NoCredentials
+from legevakt.sync.engine import utcnow
+from legevakt.sync.errors import AuthenticationError, MalformedResponse, NotFound, PlatformError
+from legevakt.worklist.census import Census, Shift, census, previous_shift, shift_at
+from legevakt.worklist.commands import CommandError, CommandKind, apply_local, check_reference, make_command
+from legevakt.worklist.reconcile import AlertActionError
+
+__all__ = [
+    "CLINIC_TZ",
+    "HeadlessError",
+    "KeyringUnavailable",
+    "alert_action",
+    "alert_json",
+    "census_of",
+    "do_changes",
+    "list_alerts",
+    "login",
+    "logout",
+    "open_local_runtime",
+    "open_platform_runtime",
+    "outbox_rows",
+    "resolve_shift",
+    "sync_once",
+]
+
+
+class HeadlessError(Exception):
+    """A one-line error for the user; the command exits 1."""
+
+
+def open_platform_runtime(settings: Settings) -> Runtime:
+    """The runtime for a command that talks to the platform."""
+    if not settings.platform or not settings.location:
+        raise HeadlessError("give --platform URL and --location Location/<id> (or set them in the config file)")
+    try:
+        return Runtime.open(settings)
+    except StoreError as exc:
+        raise HeadlessError(str(exc)) from exc
+
+
+def open_local_runtime(settings: Settings) -> Runtime:
+    """The runtime for a command that only works on the local store (never contacts the platform nor
+    asks the keyring): the same store, writer and engine as the window."""
+    try:
+        return Runtime.open(settings, tokens=NoCredentials())
+    except StoreError as exc:
+        raise HeadlessError(str(exc)) from exc
+
+
+# -- sync ------------------------------------------------------------------------------------------
+
+def sync_once(settings: Settings) -> dict[str, Any]:
+    """One sync cycle; the ``sync --json`` document. The one place to switch to the shared worker."""
+    runtime = open_platform_runtime(settings)
+    try:
+        try:
+            runtime.client.capabilities()
+        except MalformedResponse as exc:
+            raise HeadlessError(f"{settings.platform} does not look like a FHIR R4 server: {exc.detail}") from exc
+        except NotFound:
+            pass  # no CapabilityStatement: still synced, by full snapshots
+        except PlatformError as exc:
+            raise HeadlessError(f"cannot reach the platform at {settings.platform}: {exc}") from exc
+        outcome = runtime.engine.cycle()
+        if outcome.error is not None:
+            raise HeadlessError(f"sync failed: {outcome.error}")
+        return state_json(runtime.engine.state, settings, complete=outcome.complete, synced_at=outcome.at,
+                          link=runtime.link(outcome), problems=outcome.problems,
+                          pending=runtime.pending_by_encounter())
+    finally:
+        runtime.close()
+
+
+# -- alerts ----------------------------------------------------------------------------------------
+
+def list_alerts(settings: Settings, status: str | None) -> list[Any]:
+    """``status``: open, acknowledged, resolved, all, or None (not resolved)."""
+    runtime = open_local_runtime(settings)
+    try:
+        alerts = runtime.store.alerts(None if status in (None, "all") else status)
+    finally:
+        runtime.close()
+    if status is None:
+        alerts = [a for a in alerts if a.is_open]
+    return alerts
+
+
+def alert_action(settings: Settings, action: str, alert_id: str, by: str, text: str) -> Any:
+    """Acknowledge (``text``: the comment) or resolve (``text``: the reason) an alert through the engine
+    and the writer, exactly as the window does (``AppService.acknowledge``/``resolve``). The changed alert."""
+    runtime = open_local_runtime(settings)
+    try:
+        stored = runtime.store.alert(alert_id)
+        if stored is None:
+            raise HeadlessError(f"no alert with id {alert_id}")
+        if not stored.is_open:
+            raise HeadlessError(f"alert {alert_id} is already resolved; nothing changed")
+        act: Callable[[str, str, str], Any] = (runtime.engine.acknowledge if action == "ack"
+                                               else runtime.engine.resolve)
+        try:
+            result = act(alert_id, by, text)
+        except AlertActionError as exc:
+            raise HeadlessError(f"{exc}; nothing changed") from exc
+        except StoreError as exc:
+            raise HeadlessError(str(exc)) from exc
+    finally:
+        runtime.close()
+    return next(a for a in result.alerts if a.id == alert_id)
+
+
+# -- census ----------------------------------------------------------------------------------------
+
+def resolve_shift(settings: Settings, spec: str) -> Shift:
+    """``spec``: current, previous or NAME@YYYY-MM-DD."""
+    current = shift_at(utcnow(), CLINIC_TZ, settings.shifts)
+    if spec == "current":
+        return current
+    if spec == "previous":
+        return previous_shift(current, CLINIC_TZ, settings.shifts)
+    name, _, day = spec.partition("@")
+    names = {s.name: s for s in settings.shifts}
+    if name not in names or not day:
+        raise HeadlessError(f"--shift must be current, previous or NAME@YYYY-MM-DD with NAME one of "
+                            f"{', '.join(names)}")
+    try:
+        start_day = datetime.strptime(day, "%Y-%m-%d").date()
+    except ValueError as exc:
+        raise HeadlessError(f"--shift date {day!r} is not YYYY-MM-DD") from exc
+    start = datetime.combine(start_day, names[name].start, tzinfo=CLINIC_TZ)
+    return shift_at(start + timedelta(seconds=1), CLINIC_TZ, settings.shifts)
+
+
+def census_of(settings: Settings, shift: Shift) -> Census:
+    try:
+        store = open_store(settings.data_path())
+    except StoreError as exc:
+        raise HeadlessError(str(exc)) from exc
+    try:
+        return census(store.entries(), shift)
+    finally:
+        store.close()
+
+
+# -- outbox and do ---------------------------------------------------------------------------------
+
+def outbox_rows(settings: Settings, *, everything: bool) -> list[Any]:
+    try:
+        store = open_store(settings.data_path())
+    except StoreError as exc:
+        raise HeadlessError(str(exc)) from exc
+    try:
+        return list(store.outbox(None if everything else "pending"))
+    except StoreError as exc:
+        raise HeadlessError(str(exc)) from exc
+    finally:
+        store.close()
+
+
+@dataclass(frozen=True)
+class DoOutcome:
+    queued: list[Any]  # the commands queued here
+    report: Any  # the replay report
+    pending_after: int
+
+
+_ORDER = ("triage", "room", "nurse", "doctor", "state")
+_KINDS = {"triage": CommandKind.SET_TRIAGE, "room": CommandKind.ASSIGN_ROOM, "nurse": CommandKind.ASSIGN_NURSE,
+          "doctor": CommandKind.ASSIGN_DOCTOR, "state": CommandKind.SET_STATE}
+
+
+def do_changes(settings: Settings, ref: str, by: str, changes: dict[str, str | None],
+               disposition: str | None) -> DoOutcome:
+    """Queue one command per given field (triage, room, nurse, doctor, state, in that order) and replay
+    everything pending. Bad input queues nothing (``HeadlessError``)."""
+    wanted = [(_KINDS[f], changes[f]) for f in _ORDER if changes.get(f) is not None]
+    try:
+        check_reference(ref, "Encounter", "the encounter")
+    except CommandError as exc:
+        raise HeadlessError(f"{exc}; nothing queued") from exc
+    runtime = open_platform_runtime(settings)
+    try:
+        engine = runtime.engine
+        entry = engine.state.entries.get(ref)
+        if entry is None:  # not known here yet: sync first
+            outcome = engine.cycle()
+            if outcome.error is not None:
+                raise HeadlessError(f"{ref} is not known here and the sync failed: {outcome.error}; "
+                                    "nothing queued")
+            entry = engine.state.entries.get(ref)
+            if entry is None:
+                raise HeadlessError(f"{ref} is not in this clinic's worklist; nothing queued")
+        # Every command is made and checked before any is queued: bad input queues nothing.
+        now = utcnow()
+        commands = []
+        try:
+            current = entry
+            for kind, value in wanted:
+                assert value is not None
+                command = make_command(current, kind, value, by=by, now=now, scale=engine.config.scale,
+                                       disposition=disposition if kind is CommandKind.SET_STATE else None)
+                commands.append(command)
+                current = apply_local(current, command)
+        except CommandError as exc:
+            raise HeadlessError(f"{exc}; nothing queued") from exc
+        for command in commands:
+            engine.submit(command)
+        report = engine.replay()
+        pending_after = runtime.pending_writes()
+    except StoreError as exc:
+        raise HeadlessError(str(exc)) from exc
+    finally:
+        runtime.close()
+    assert report is not None
+    return DoOutcome(commands, report, pending_after)
+
+
+# -- login / logout --------------------------------------------------------------------------------
+
+def login(platform: str, client_id: Callable[[], str], secret: Callable[[], str], *, verify: bool,
+          timeout: float) -> str:
+    """Check the credentials against the platform's token endpoint, then store them in the OS keyring.
+    ``client_id``/``secret`` are asked for only once a keyring is known to exist. The client id."""
+    from legevakt.sync.auth import (
+        ClientCredentials,
+        ClientCredentialsTokens,
+        discover_token_url,
+        keyring_available,
+        store_credentials,
+    )
+
+    if not keyring_available():
+        raise KeyringUnavailable()
+    cid = client_id()
+    sec = secret()
+    if not cid or not sec:
+        raise HeadlessError("both a client id and a secret are needed; nothing was stored")
+    try:
+        token_url = discover_token_url(platform, verify=verify, timeout=timeout)
+    except PlatformError as exc:
+        raise HeadlessError(f"cannot find the platform's token endpoint: {exc}; nothing was stored") from exc
+    creds = ClientCredentials(cid, sec)
+    tokens = ClientCredentialsTokens(token_url, creds, verify=verify, timeout=timeout)
+    try:
+        tokens.refresh()
+    except AuthenticationError as exc:
+        raise HeadlessError(f"the platform refused these credentials ({exc.detail}); nothing was stored") from exc
+    except PlatformError as exc:
+        raise HeadlessError(f"could not check the credentials: {exc}; nothing was stored") from exc
+    finally:
+        tokens.close()
+    store_credentials(platform, creds)
+    return cid
+
+
+def logout(platform: str) -> None:
+    from legevakt.sync.auth import delete_credentials
+
+    delete_credentials(platform)

@@ -1,0 +1,53 @@
+"""``legevakt``: the desktop app (no sub-command) and the headless commands for operators and scripts.
+
+One module per command group; all of them go through the application layer (``legevakt.app``), never
+straight to the store or the sync package.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from legevakt.app.settings import SettingsError
+from legevakt.cli import alerts, auth, census, do, gui, outbox, sim, sync
+from legevakt.cli.options import CliError, common
+
+log = logging.getLogger("legevakt.cli")
+
+__all__ = ["CliError", "build_parser", "main"]
+
+_RUN = {"sync": sync.run, "alerts": alerts.run, "census": census.run, "do": do.run, "outbox": outbox.run,
+        "login": auth.run, "logout": auth.run}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="legevakt", description="Legevakt: the emergency clinic worklist.")
+    common(parser)
+    gui.add_arguments(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for group in (sim, sync, alerts, census, do, outbox, auth):
+        group.add_parsers(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["sim"]:
+        return sim.run(argv[1:])
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from legevakt import logs
+
+    logs.setup(verbose=args.verbose, to_file=args.command is None)
+    try:
+        if args.command is None:
+            return gui.run(args)
+        run = _RUN.get(args.command)
+        if run is None:
+            parser.error(f"unknown command {args.command}")
+        return run(args)
+    except (CliError, SettingsError) as exc:
+        print(f"legevakt: {exc}", file=sys.stderr)
+        return 1

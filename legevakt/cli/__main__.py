@@ -1,0 +1,5 @@
+import sys
+
+from legevakt.cli import main
+
+sys.exit(main())
