@@ -66,6 +66,9 @@ class ProblemKind(StrEnum):
     COMMAND_DISPOSITION_NOT_ALLOWED = "command-disposition-not-allowed"
     COMMAND_TRANSITION_NOT_ALLOWED = "command-transition-not-allowed"  # params: from, to
     COMMAND_WHO_MISSING = "command-who-missing"
+    COMMAND_NO_TARGET = "command-no-target"  # params: field
+    COMMAND_BAD_REFERENCE = "command-bad-reference"  # params: field, type
+    COMMAND_UNKNOWN_DISPOSITION = "command-unknown-disposition"  # params: disposition?
     COMMAND_INVALID = "command-invalid"  # a malformed command (a bug or tampered outbox row); params: what
     # -- the application ----------------------------------------------------------------------------
     START_FAILED = "start-failed"  # params: cause (another ProblemKind value)
