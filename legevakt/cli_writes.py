@@ -61,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
 # -- do ----------------------------------------------------------------------------------------------
 
 def _do(args: argparse.Namespace) -> int:
+    from legevakt.app.problem_words import words
     from legevakt.store.db import StoreError
     from legevakt.sync.engine import utcnow
     from legevakt.worklist.commands import CommandError, CommandKind, apply_local, check_reference, make_command
@@ -77,9 +78,9 @@ def _do(args: argparse.Namespace) -> int:
         raise CliError("--by must name who makes the change; nothing queued")
     ref = args.encounter.strip()
     try:
-        check_reference(ref, "Encounter", "the encounter")
+        check_reference(ref, "Encounter", "encounter")
     except CommandError as exc:
-        raise CliError(f"{exc}; nothing queued") from exc
+        raise CliError(f"{words(exc.problem)}; nothing queued") from exc
     settings = _settings(args)
     runtime = open_platform_runtime(settings)
     try:
@@ -103,7 +104,7 @@ def _do(args: argparse.Namespace) -> int:
                 commands.append(command)
                 current = apply_local(current, command)
         except CommandError as exc:
-            raise CliError(f"{exc}; nothing queued") from exc
+            raise CliError(f"{words(exc.problem)}; nothing queued") from exc
         for command in commands:
             engine.submit(command)
         report = engine.replay()

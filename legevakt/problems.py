@@ -35,6 +35,8 @@ class ProblemKind(StrEnum):
     SNAPSHOT_LIST_CHANGED = "snapshot-list-changed"
     SNAPSHOT_NO_QUEUE_LIST = "snapshot-no-queue-list"
     SNAPSHOT_PATIENT_UNREADABLE = "snapshot-patient-unreadable"  # params: ref?
+    SNAPSHOT_PATIENTS_UNREAD = "snapshot-patients-unread"  # params: count
+    SNAPSHOT_SEVERAL_QUEUE_LISTS = "snapshot-several-queue-lists"  # params: count
     SNAPSHOT_TOTAL_MISMATCH = "snapshot-total-mismatch"  # params: said, got
     SNAPSHOT_PAGE_FAILED = "snapshot-page-failed"  # params: page
     SNAPSHOT_CHANGES_FAILED = "snapshot-changes-failed"

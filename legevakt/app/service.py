@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, Signal
 from legevakt.app.runtime import Runtime
 from legevakt.app.settings import Settings
 from legevakt.app.summary import ChangeSummary, LinkMode
+from legevakt.problems import Problem, ProblemError, ProblemKind
 from legevakt.store.db import StoreError
 from legevakt.sync.engine import CycleOutcome
 from legevakt.sync.errors import PlatformError
@@ -29,6 +30,18 @@ from legevakt.worklist.reconcile import AlertActionError, Reconciled
 from legevakt.worklist.writes import merge
 
 log = logging.getLogger("legevakt.app")
+
+
+def _problem_of(exc: BaseException) -> Problem | str:
+    """The typed problem an exception carries; an error not yet typed keeps its words (shown as they are)."""
+    if isinstance(exc, ProblemError):
+        return exc.problem
+    problem = getattr(exc, "problem", None)
+    if isinstance(problem, Problem):
+        return problem
+    if isinstance(exc, OSError):
+        return Problem.of(ProblemKind.STORE_UNAVAILABLE)
+    return str(exc)
 
 
 @dataclass(frozen=True)
@@ -50,7 +63,7 @@ def _login_name() -> str:
 
 class AppService(QObject):
     changed = Signal(object)  # ChangeSummary
-    failed = Signal(str)  # plain words for the user
+    failed = Signal(object)  # a Problem (translated by the UI)
 
     def __init__(self, settings: Settings, *, demo: bool = False, tokens: TokenSource | None = None,
                  on_stop: Callable[[], None] | None = None, parent: QObject | None = None) -> None:
@@ -99,7 +112,7 @@ class AppService(QObject):
         def run(rt: Runtime) -> Reconciled:
             entry = rt.engine.state.entries.get(encounter_ref)
             if entry is None:
-                raise CommandError(f"{encounter_ref} is not in the queue")
+                raise CommandError(ProblemKind.COMMAND_NOT_IN_QUEUE, encounter=encounter_ref)
             command = make_command(entry, kind, target, by=self.user, now=rt.engine.clock(),
                                    scale=self.triage_scale, disposition=disposition, display=display)
             queued = rt.engine.submit(command)
@@ -128,11 +141,13 @@ class AppService(QObject):
             runtime = Runtime.open(self.settings, tokens=self._tokens, demo=self.demo)
         except (StoreError, PlatformError, OSError) as exc:
             log.error("cannot start: %s", type(exc).__name__)
-            self.failed.emit(f"Legevakt kunne ikke starte: {exc}")
+            cause = _problem_of(exc)
+            self.failed.emit(Problem.of(ProblemKind.START_FAILED, cause=cause.kind.value)
+                             if isinstance(cause, Problem) else cause)
             return
         except Exception:
             log.exception("bug while starting the sync worker")
-            self.failed.emit("Legevakt kunne ikke starte på grunn av en programfeil (se loggen).")
+            self.failed.emit(Problem.of(ProblemKind.BUG, where="start"))
             return
         try:
             self._emit(runtime, None, runtime.link(None), complete=False, initial=True)
@@ -165,11 +180,11 @@ class AppService(QObject):
             outcome = runtime.engine.cycle()
         except StoreError as exc:
             log.error("store failed during sync: %s", type(exc).__name__)
-            self.failed.emit(str(exc))
+            self.failed.emit(_problem_of(exc))
             return
         except Exception:
             log.exception("bug in the sync cycle")
-            self.failed.emit("En programfeil stoppet synkroniseringen (se loggen).")
+            self.failed.emit(Problem.of(ProblemKind.BUG, where="sync"))
             return
         self._last = outcome
         self._emit(runtime, outcome.reconciled, runtime.link(outcome), complete=outcome.complete,
@@ -179,18 +194,18 @@ class AppService(QObject):
         try:
             result = command.run(runtime)
         except (AlertActionError, CommandError, StoreError) as exc:
-            self.failed.emit(str(exc))
+            self.failed.emit(_problem_of(exc))
             return
         except Exception:
             log.exception("bug in command %s", command.name)
-            self.failed.emit("En programfeil stoppet handlingen (se loggen).")
+            self.failed.emit(Problem.of(ProblemKind.BUG, where="command"))
             return
         if result is not None:
             complete = self._last is not None and self._last.complete
             self._emit(runtime, result, runtime.link(self._last), complete=complete)
 
     def _emit(self, runtime: Runtime, result: Reconciled | None, link: Any, *, complete: bool,
-              initial: bool = False, problems: tuple[str, ...] = ()) -> None:
+              initial: bool = False, problems: tuple[Problem, ...] = ()) -> None:
         summary: ChangeSummary = runtime.summary(result, link, complete=complete, initial=initial,
                                                  problems=problems)
         self.changed.emit(summary)

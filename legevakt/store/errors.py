@@ -12,6 +12,8 @@ from enum import StrEnum
 
 from sqlalchemy import exc as sa_exc
 
+from legevakt.problems import Problem, ProblemKind
+
 
 class StoreErrorKind(StrEnum):
     DISK_FULL = "disk-full"
@@ -77,6 +79,11 @@ class StoreError(Exception):
     def __init__(self, kind: StoreErrorKind, message: str | None = None) -> None:
         self.kind = kind
         super().__init__(message or _PLAIN[kind])
+
+    @property
+    def problem(self) -> Problem:
+        """The typed problem for the UI (``STORE_<kind>``)."""
+        return Problem(ProblemKind(f"store-{self.kind.value}"))
 
 
 def classify(error: BaseException) -> StoreErrorKind | None:

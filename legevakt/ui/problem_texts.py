@@ -47,6 +47,9 @@ _TEXTS: dict[ProblemKind, str] = {
         "Problems", "The platform has no current queue list for this clinic."),
     K.SNAPSHOT_PATIENT_UNREADABLE: QT_TRANSLATE_NOOP(
         "Problems", "A patient in the queue list could not be read ({ref})."),
+    K.SNAPSHOT_PATIENTS_UNREAD: QT_TRANSLATE_NOOP("Problems", "Patient records that could not be read: {count}."),
+    K.SNAPSHOT_SEVERAL_QUEUE_LISTS: QT_TRANSLATE_NOOP(
+        "Problems", "The platform has {count} current lists for this clinic; which one is the queue is unclear."),
     K.SNAPSHOT_TOTAL_MISMATCH: QT_TRANSLATE_NOOP(
         "Problems", "The platform announced {said} patients but {got} arrived."),
     K.SNAPSHOT_PAGE_FAILED: QT_TRANSLATE_NOOP("Problems", "Page {page} of the patient list could not be fetched."),

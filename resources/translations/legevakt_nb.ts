@@ -807,6 +807,14 @@
             <translation>En pasient i kølisten kunne ikke leses ({ref}).</translation>
         </message>
         <message>
+            <source>Patient records that could not be read: {count}.</source>
+            <translation>Pasientjournaler som ikke kunne leses: {count}.</translation>
+        </message>
+        <message>
+            <source>The platform has {count} current lists for this clinic; which one is the queue is unclear.</source>
+            <translation>Plattformen har {count} gjeldende lister for denne legevakten; det er uklart hvilken som er køen.</translation>
+        </message>
+        <message>
             <source>The platform announced {said} patients but {got} arrived.</source>
             <translation>Plattformen varslet {said} pasienter, men {got} kom fram.</translation>
         </message>

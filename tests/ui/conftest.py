@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 from legevakt.app.summary import ChangeSummary, LinkMode, LinkStatus
 from legevakt.codes import DNR_SYSTEM, FNR_SYSTEM
+from legevakt.problems import Problem
 from legevakt.ui.i18n import current_language, install_translator
 from legevakt.ui.style import apply_style
 from legevakt.worklist.census import census
@@ -102,7 +103,7 @@ def make_alert(n: int, kind: AlertKind, entry: Entry | None, *, severity: Severi
 
 
 def make_link(mode: LinkMode = LinkMode.PUSH, *, age_s: float | None = 3, pending: int = 0, demo: bool = False,
-              problem: str | None = None) -> LinkStatus:
+              problem: Problem | None = None) -> LinkStatus:
     last = NOW - timedelta(seconds=age_s) if age_s is not None else None
     return LinkStatus(mode=mode, last_complete_at=last, last_attempt_at=NOW - timedelta(seconds=1),
                       problem=problem, pending_writes=pending, demo=demo, platform="https://fhir.example.no/r4")

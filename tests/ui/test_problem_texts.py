@@ -20,7 +20,7 @@ SAMPLE: dict[str, object] = {
     "page": 3, "alert": "AL-000012", "field": "room", "value": "Location/room-3", "code": "RED",
     "scale": "rets", "system": "urn:oid:2.16.578.1.12.4.1.1.8433", "state": "in-progress", "from": "arrived",
     "to": "planned", "what": "naive-time", "type": "Location", "disposition": "home",
-    "cause": ProblemKind.STORE_LOCKED.value, "where": "sync",
+    "cause": ProblemKind.STORE_LOCKED.value, "where": "sync", "count": 2,
 }
 
 ENGLISH_WORDS = {"the", "has", "cannot", "queue", "left", "error", "failed", "not", "could", "is", "was",
