@@ -71,31 +71,31 @@ _TEXTS: dict[ProblemKind, str] = {
     K.ALERT_REASON_REQUIRED: QT_TRANSLATE_NOOP("Problems", "Give a reason to resolve alert {alert}."),
     K.ALERT_NOT_OPEN: QT_TRANSLATE_NOOP("Problems", "Alert {alert} is no longer open (already resolved)."),
     K.COMMAND_NOT_IN_QUEUE: QT_TRANSLATE_NOOP(
-        "Problems", "Not done: {encounter} is not in the worklist (update first)."),
+        "Problems", "{encounter} is not in the worklist (update first)."),
     K.COMMAND_LEFT_QUEUE: QT_TRANSLATE_NOOP(
-        "Problems", "Not done: {encounter} has left the queue; it cannot be changed here."),
+        "Problems", "{encounter} has left the queue; it cannot be changed here."),
     K.COMMAND_ENDED: QT_TRANSLATE_NOOP(
-        "Problems", "Not done: the visit {encounter} has ended ({status}); it cannot be changed here."),
+        "Problems", "The visit {encounter} has ended ({status}); it cannot be changed here."),
     K.COMMAND_NOTHING_TO_CHANGE: QT_TRANSLATE_NOOP("Problems", "Nothing to change: {field} is already {value}."),
     K.COMMAND_CHANGED_SINCE: QT_TRANSLATE_NOOP(
-        "Problems", "Not done: {field} of {encounter} changed since you looked; look again and retry."),
+        "Problems", "{field} of {encounter} changed since you looked; look again and retry."),
     K.COMMAND_UNKNOWN_TRIAGE: QT_TRANSLATE_NOOP(
-        "Problems", "Not done: {code} is not a level of the {scale} triage scale."),
+        "Problems", "{code} is not a level of the {scale} triage scale."),
     K.COMMAND_WRONG_TRIAGE_SYSTEM: QT_TRANSLATE_NOOP(
-        "Problems", "Not done: the triage code belongs to {system}, not to the {scale} scale."),
-    K.COMMAND_UNKNOWN_STATE: QT_TRANSLATE_NOOP("Problems", "Not done: unknown state {state}."),
+        "Problems", "The triage code belongs to {system}, not to the {scale} scale."),
+    K.COMMAND_UNKNOWN_STATE: QT_TRANSLATE_NOOP("Problems", "Unknown state {state}."),
     K.COMMAND_DISPOSITION_REQUIRED: QT_TRANSLATE_NOOP(
-        "Problems", "Not done: choose where the patient goes to finish the visit."),
+        "Problems", "Choose where the patient goes to finish the visit."),
     K.COMMAND_DISPOSITION_NOT_ALLOWED: QT_TRANSLATE_NOOP(
-        "Problems", "Not done: where the patient goes is chosen only when finishing."),
+        "Problems", "Where the patient goes is chosen only when finishing."),
     K.COMMAND_TRANSITION_NOT_ALLOWED: QT_TRANSLATE_NOOP(
-        "Problems", "Not done: the state cannot change from {from} to {to}."),
-    K.COMMAND_WHO_MISSING: QT_TRANSLATE_NOOP("Problems", "Not done: say who gives the command."),
-    K.COMMAND_NO_TARGET: QT_TRANSLATE_NOOP("Problems", "Not done: no new {field} given."),
-    K.COMMAND_BAD_REFERENCE: QT_TRANSLATE_NOOP("Problems", "Not done: {field} must be a {type} reference."),
+        "Problems", "The state cannot change from {from} to {to}."),
+    K.COMMAND_WHO_MISSING: QT_TRANSLATE_NOOP("Problems", "Say who gives the command."),
+    K.COMMAND_NO_TARGET: QT_TRANSLATE_NOOP("Problems", "No new {field} given."),
+    K.COMMAND_BAD_REFERENCE: QT_TRANSLATE_NOOP("Problems", "{field} must be a {type} reference."),
     K.COMMAND_UNKNOWN_DISPOSITION: QT_TRANSLATE_NOOP(
-        "Problems", "Not done: this is not a choice for where the patient goes ({disposition})."),
-    K.COMMAND_INVALID: QT_TRANSLATE_NOOP("Problems", "Not done: the command is malformed ({what})."),
+        "Problems", "This is not a choice for where the patient goes ({disposition})."),
+    K.COMMAND_INVALID: QT_TRANSLATE_NOOP("Problems", "The command is malformed ({what})."),
     K.START_FAILED: QT_TRANSLATE_NOOP("Problems", "Legevakt could not start: {cause}"),
     K.BUG: QT_TRANSLATE_NOOP("Problems", "Something went wrong inside Legevakt ({where}); the details are in the log."),
 }

@@ -879,52 +879,52 @@
             <translation>Varsel {alert} er ikke lenger åpent (allerede løst).</translation>
         </message>
         <message>
-            <source>Not done: {encounter} is not in the worklist (update first).</source>
-            <translation>Ikke utført: {encounter} er ikke i arbeidslisten (oppdater først).</translation>
+            <source>{encounter} is not in the worklist (update first).</source>
+            <translation>{encounter} er ikke i arbeidslisten (oppdater først).</translation>
         </message>
         <message>
-            <source>Not done: {encounter} has left the queue; it cannot be changed here.</source>
-            <translation>Ikke utført: {encounter} har forlatt køen og kan ikke endres her.</translation>
+            <source>{encounter} has left the queue; it cannot be changed here.</source>
+            <translation>{encounter} har forlatt køen og kan ikke endres her.</translation>
         </message>
         <message>
-            <source>Not done: the visit {encounter} has ended ({status}); it cannot be changed here.</source>
-            <translation>Ikke utført: besøket {encounter} er avsluttet ({status}) og kan ikke endres her.</translation>
+            <source>The visit {encounter} has ended ({status}); it cannot be changed here.</source>
+            <translation>Besøket {encounter} er avsluttet ({status}) og kan ikke endres her.</translation>
         </message>
         <message>
             <source>Nothing to change: {field} is already {value}.</source>
             <translation>Ingenting å endre: {field} er allerede {value}.</translation>
         </message>
         <message>
-            <source>Not done: {field} of {encounter} changed since you looked; look again and retry.</source>
-            <translation>Ikke utført: {field} for {encounter} er endret siden du så på den; se igjen og prøv på nytt.</translation>
+            <source>{field} of {encounter} changed since you looked; look again and retry.</source>
+            <translation>{field} for {encounter} er endret siden du så på den; se igjen og prøv på nytt.</translation>
         </message>
         <message>
-            <source>Not done: {code} is not a level of the {scale} triage scale.</source>
-            <translation>Ikke utført: {code} er ikke et nivå i triageskalaen {scale}.</translation>
+            <source>{code} is not a level of the {scale} triage scale.</source>
+            <translation>{code} er ikke et nivå i triageskalaen {scale}.</translation>
         </message>
         <message>
-            <source>Not done: the triage code belongs to {system}, not to the {scale} scale.</source>
-            <translation>Ikke utført: triagekoden tilhører {system}, ikke skalaen {scale}.</translation>
+            <source>The triage code belongs to {system}, not to the {scale} scale.</source>
+            <translation>Triagekoden tilhører {system}, ikke skalaen {scale}.</translation>
         </message>
         <message>
-            <source>Not done: unknown state {state}.</source>
-            <translation>Ikke utført: ukjent status {state}.</translation>
+            <source>Unknown state {state}.</source>
+            <translation>Ukjent status {state}.</translation>
         </message>
         <message>
-            <source>Not done: choose where the patient goes to finish the visit.</source>
-            <translation>Ikke utført: velg hvor pasienten skal videre for å avslutte besøket.</translation>
+            <source>Choose where the patient goes to finish the visit.</source>
+            <translation>Velg hvor pasienten skal videre for å avslutte besøket.</translation>
         </message>
         <message>
-            <source>Not done: where the patient goes is chosen only when finishing.</source>
-            <translation>Ikke utført: hvor pasienten skal videre velges bare ved avslutning.</translation>
+            <source>Where the patient goes is chosen only when finishing.</source>
+            <translation>Hvor pasienten skal videre velges bare ved avslutning.</translation>
         </message>
         <message>
-            <source>Not done: the state cannot change from {from} to {to}.</source>
-            <translation>Ikke utført: statusen kan ikke endres fra {from} til {to}.</translation>
+            <source>The state cannot change from {from} to {to}.</source>
+            <translation>Statusen kan ikke endres fra {from} til {to}.</translation>
         </message>
         <message>
-            <source>Not done: say who gives the command.</source>
-            <translation>Ikke utført: si hvem som gir kommandoen.</translation>
+            <source>Say who gives the command.</source>
+            <translation>Si hvem som gir kommandoen.</translation>
         </message>
         <message>
             <source>triage</source>
@@ -955,20 +955,20 @@
             <translation>ressurs</translation>
         </message>
         <message>
-            <source>Not done: no new {field} given.</source>
-            <translation>Ikke utført: ingen ny verdi for {field} er gitt.</translation>
+            <source>No new {field} given.</source>
+            <translation>Ingen ny verdi for {field} er gitt.</translation>
         </message>
         <message>
-            <source>Not done: {field} must be a {type} reference.</source>
-            <translation>Ikke utført: {field} må være en {type}-referanse.</translation>
+            <source>{field} must be a {type} reference.</source>
+            <translation>{field} må være en {type}-referanse.</translation>
         </message>
         <message>
-            <source>Not done: this is not a choice for where the patient goes ({disposition}).</source>
-            <translation>Ikke utført: dette er ikke et valg for hvor pasienten skal videre ({disposition}).</translation>
+            <source>This is not a choice for where the patient goes ({disposition}).</source>
+            <translation>Dette er ikke et valg for hvor pasienten skal videre ({disposition}).</translation>
         </message>
         <message>
-            <source>Not done: the command is malformed ({what}).</source>
-            <translation>Ikke utført: kommandoen er ugyldig ({what}).</translation>
+            <source>The command is malformed ({what}).</source>
+            <translation>Kommandoen er ugyldig ({what}).</translation>
         </message>
         <message>
             <source>Legevakt could not start: {cause}</source>

@@ -169,7 +169,7 @@ class FakeService(QObject):
     """Stands in for ``legevakt.app.service.AppService``: records commands, emits what a test gives it."""
 
     changed = Signal(object)
-    failed = Signal(str)
+    failed = Signal(object)  # a Problem (or, from an untyped error, words)
 
     def __init__(self, *, demo: bool = False, user: str = "Hanne Lie", language: str = "nb",
                  on_start: tuple[ChangeSummary, ...] = ()) -> None:
@@ -211,7 +211,7 @@ class FakeService(QObject):
     def emit(self, summary: ChangeSummary) -> None:
         self.changed.emit(summary)
 
-    def fail(self, message: str) -> None:
+    def fail(self, message: object) -> None:
         self.failed.emit(message)
 
 

@@ -69,12 +69,12 @@ def test_a_command_on_an_encounter_that_left_the_queue_is_refused_in_bokmal() ->
     # Before: "Ikke utført: Encounter/enc-17 has left the queue; it cannot be changed here".
     refusal = CommandError(ProblemKind.COMMAND_LEFT_QUEUE, encounter="Encounter/enc-17")
     text = problem_text(refusal.problem)
-    assert text == "Ikke utført: Encounter/enc-17 har forlatt køen og kan ikke endres her."
+    assert text == "Encounter/enc-17 har forlatt køen og kan ikke endres her."
 
 
 def test_our_own_words_in_parameters_are_translated_too() -> None:
     problem = Problem.of(ProblemKind.COMMAND_TRANSITION_NOT_ALLOWED, **{"from": "finished", "to": "arrived"})
-    assert problem_text(problem) == "Ikke utført: statusen kan ikke endres fra Ferdig til Registrert."
+    assert problem_text(problem) == "Statusen kan ikke endres fra Ferdig til Registrert."
 
 
 def test_a_missing_parameter_shows_a_dash_not_a_gap() -> None:
