@@ -35,6 +35,8 @@ class ProblemKind(StrEnum):
     SNAPSHOT_LIST_CHANGED = "snapshot-list-changed"
     SNAPSHOT_NO_QUEUE_LIST = "snapshot-no-queue-list"
     SNAPSHOT_PATIENT_UNREADABLE = "snapshot-patient-unreadable"  # params: ref?
+    SNAPSHOT_PATIENTS_UNREAD = "snapshot-patients-unread"  # params: count
+    SNAPSHOT_SEVERAL_QUEUE_LISTS = "snapshot-several-queue-lists"  # params: count
     SNAPSHOT_TOTAL_MISMATCH = "snapshot-total-mismatch"  # params: said, got
     SNAPSHOT_PAGE_FAILED = "snapshot-page-failed"  # params: page
     SNAPSHOT_CHANGES_FAILED = "snapshot-changes-failed"
@@ -66,6 +68,9 @@ class ProblemKind(StrEnum):
     COMMAND_DISPOSITION_NOT_ALLOWED = "command-disposition-not-allowed"
     COMMAND_TRANSITION_NOT_ALLOWED = "command-transition-not-allowed"  # params: from, to
     COMMAND_WHO_MISSING = "command-who-missing"
+    COMMAND_NO_TARGET = "command-no-target"  # params: field
+    COMMAND_BAD_REFERENCE = "command-bad-reference"  # params: field, type
+    COMMAND_UNKNOWN_DISPOSITION = "command-unknown-disposition"  # params: disposition?
     COMMAND_INVALID = "command-invalid"  # a malformed command (a bug or tampered outbox row); params: what
     # -- the application ----------------------------------------------------------------------------
     # -- the journal (legevakt.journal) ---------------------------------------------------------------

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from legevakt.app.problem_words import words
 from legevakt.app.runtime import CLINIC_TZ, Runtime, alert_json, state_json
 from legevakt.app.settings import Settings
 from legevakt.store.db import StoreError, open_store
@@ -118,7 +119,7 @@ def alert_action(settings: Settings, action: str, alert_id: str, by: str, text: 
         try:
             result = act(alert_id, by, text)
         except AlertActionError as exc:
-            raise HeadlessError(f"{exc}; nothing changed") from exc
+            raise HeadlessError(f"{words(exc.problem)}; nothing changed") from exc
         except StoreError as exc:
             raise HeadlessError(str(exc)) from exc
     finally:
@@ -192,9 +193,9 @@ def do_changes(settings: Settings, ref: str, by: str, changes: dict[str, str | N
     everything pending. Bad input queues nothing (``HeadlessError``)."""
     wanted = [(_KINDS[f], changes[f]) for f in _ORDER if changes.get(f) is not None]
     try:
-        check_reference(ref, "Encounter", "the encounter")
+        check_reference(ref, "Encounter", "encounter")
     except CommandError as exc:
-        raise HeadlessError(f"{exc}; nothing queued") from exc
+        raise HeadlessError(f"{words(exc.problem)}; nothing queued") from exc
     runtime = open_platform_runtime(settings)
     try:
         engine = runtime.engine
@@ -219,7 +220,7 @@ def do_changes(settings: Settings, ref: str, by: str, changes: dict[str, str | N
                 commands.append(command)
                 current = apply_local(current, command)
         except CommandError as exc:
-            raise HeadlessError(f"{exc}; nothing queued") from exc
+            raise HeadlessError(f"{words(exc.problem)}; nothing queued") from exc
         for command in commands:
             engine.submit(command)
         report = engine.replay()

@@ -15,8 +15,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from legevakt.app.problem_words import words
 from legevakt.app.settings import Settings
 from legevakt.app.summary import ChangeSummary, LinkMode, LinkStatus
+from legevakt.problems import Problem, ProblemKind
 from legevakt.store.db import Store, open_store
 from legevakt.store.writer import DbWriter
 from legevakt.sync.assemble import SnapshotAssembler
@@ -128,14 +130,14 @@ class Runtime:
                               self.settings.platform)
         problem = None
         if outcome.error is not None:
-            mode, problem = LinkMode.OFFLINE, outcome.error.user_message
+            mode, problem = LinkMode.OFFLINE, outcome.error.problem
         elif not outcome.complete:
-            problem = "; ".join(outcome.problems) or "the last snapshot was incomplete"
+            problem = outcome.problems[0] if outcome.problems else Problem.of(ProblemKind.SNAPSHOT_INCOMPLETE)
         return LinkStatus(mode, state.last_complete_at, outcome.at, problem, pending, self.demo,
                           self.settings.platform)
 
     def summary(self, result: Reconciled | None, link: LinkStatus, *, complete: bool, initial: bool = False,
-                problems: tuple[str, ...] = ()) -> ChangeSummary:
+                problems: tuple[Problem, ...] = ()) -> ChangeSummary:
         state = self.engine.state
         now = utcnow()
         if initial or result is None:
@@ -153,7 +155,7 @@ class Runtime:
 
 
 def state_json(state: WorklistState, settings: Settings, *, complete: bool, synced_at: datetime,
-               link: LinkStatus, problems: tuple[str, ...] = (),
+               link: LinkStatus, problems: tuple[Problem, ...] = (),
                pending: Mapping[str, int] | None = None) -> dict[str, Any]:
     """The headless ``sync --json`` document (platform ids only besides the queue's own fields).
 
@@ -186,7 +188,8 @@ def state_json(state: WorklistState, settings: Settings, *, complete: bool, sync
         "last_complete_at": state.last_complete_at.isoformat() if state.last_complete_at else None,
         "link": link.mode.value,
         "pending_writes": link.pending_writes,
-        "problems": list(problems),
+        "problems": [words(p) for p in problems],  # plain English, as before
+        "problem_kinds": [p.to_json() for p in problems],
         "queue": queue,
         "alerts": alerts,
         "census": {"arrived": c.arrived, "departed": c.departed, "present": c.present, "dropped": c.dropped,

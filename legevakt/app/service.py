@@ -18,7 +18,7 @@ from legevakt.app.runtime import Runtime
 from legevakt.app.settings import Settings
 from legevakt.app.summary import ChangeSummary, LinkMode
 from legevakt.app.worker import Executor, SyncWorker
-from legevakt.problems import Problem, ProblemKind
+from legevakt.problems import Problem
 from legevakt.sync.fhir import TokenSource
 from legevakt.worklist.commands import CommandKind
 
@@ -33,31 +33,9 @@ def _login_name() -> str:
         return "ukjent bruker"
 
 
-_BUG_TEXTS = {
-    "start": "Legevakt kunne ikke starte på grunn av en programfeil (se loggen).",
-    "sync": "En programfeil stoppet synkroniseringen (se loggen).",
-    "command": "En programfeil stoppet handlingen (se loggen).",
-}
-
-
-def legacy_text(problem: Problem) -> str:
-    """The words ``failed`` carried before problems were typed, for the UI's present translation by text.
-
-    Goes when the UI translates ``Problem`` itself (it may connect to ``problem`` today)."""
-    message = problem.params.get("message")
-    if problem.kind is ProblemKind.BUG:
-        return _BUG_TEXTS.get(str(problem.params.get("where")), _BUG_TEXTS["sync"])
-    if problem.kind is ProblemKind.START_FAILED:
-        return f"Legevakt kunne ikke starte: {message or problem.params.get('cause', '')}"
-    if problem.kind is ProblemKind.COMMAND_NOT_IN_QUEUE:
-        return f"{problem.params.get('encounter')} is not in the queue"
-    return str(message) if message else problem.kind.value
-
-
 class AppService(QObject):
     changed = Signal(object)  # ChangeSummary
-    problem = Signal(object)  # Problem: what went wrong, as a kind plus parameters
-    failed = Signal(str)  # the same problem in the words the UI translates today (legacy_text)
+    failed = Signal(object)  # a Problem: what went wrong, as a kind plus parameters (the UI translates it)
 
     def __init__(self, settings: Settings, *, demo: bool = False, tokens: TokenSource | None = None,
                  on_stop: Callable[[], None] | None = None, parent: QObject | None = None,
@@ -79,8 +57,7 @@ class AppService(QObject):
         self.changed.emit(summary)
 
     def _failed(self, problem: Problem) -> None:
-        self.problem.emit(problem)
-        self.failed.emit(legacy_text(problem))
+        self.failed.emit(problem)
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def start(self) -> None:
@@ -106,7 +83,7 @@ class AppService(QObject):
     def submit(self, encounter_ref: str, kind: CommandKind, target: str, *,
                disposition: str | None = None, display: str | None = None) -> None:
         """Change one field of an encounter (``SyncWorker.submit``, by this service's user). The outcome
-        arrives as a summary (pending marker, then the platform's version) or on ``problem``/``failed``."""
+        arrives as a summary (pending marker, then the platform's version) or on ``failed``."""
         self.worker.submit(encounter_ref, kind, target, by=self.user, disposition=disposition, display=display)
 
     def open_journal(self, encounter_ref: str, by: str) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from legevakt.problems import Problem
 from legevakt.worklist.census import Census
 from legevakt.worklist.models import Alert, Entry
 
@@ -23,7 +24,7 @@ class LinkStatus:
     mode: LinkMode
     last_complete_at: datetime | None  # the last complete snapshot (the list's age counts from here)
     last_attempt_at: datetime | None
-    problem: str | None = None  # plain words for the user; never patient data
+    problem: Problem | None = None  # why offline or incomplete (the UI translates it)
     pending_writes: int = 0
     demo: bool = False
     platform: str = ""  # base URL shown in the status bar tooltip
@@ -40,5 +41,5 @@ class ChangeSummary:
     census: Census
     complete: bool  # this step came from a complete snapshot
     initial: bool = False  # the first summary after start: everything known so far
-    problems: tuple[str, ...] = field(default=())  # why a snapshot was incomplete, in plain words
+    problems: tuple[Problem, ...] = field(default=())  # why a snapshot was incomplete
     pending: Mapping[str, int] | None = None  # commands waiting in the outbox per encounter; None: unchanged

@@ -25,11 +25,11 @@ from typing import Any, Protocol
 
 from legevakt.app.summary import ChangeSummary, LinkMode, LinkStatus
 from legevakt.problems import Problem, ProblemError, ProblemKind
-from legevakt.store.errors import StoreError, StoreErrorKind
+from legevakt.store.errors import StoreError
 from legevakt.sync import errors as perr
 from legevakt.sync.engine import CycleOutcome, SyncEngine
-from legevakt.worklist.commands import CommandError, CommandKind, make_command
-from legevakt.worklist.reconcile import AlertActionError, Reconciled
+from legevakt.worklist.commands import CommandKind, make_command
+from legevakt.worklist.reconcile import Reconciled
 from legevakt.worklist.writes import merge
 
 log = logging.getLogger("legevakt.app")
@@ -44,7 +44,7 @@ class WorkerRuntime(Protocol):
     def link(self, outcome: CycleOutcome | None, mode: LinkMode | None = None) -> LinkStatus: ...
 
     def summary(self, result: Reconciled | None, link: LinkStatus, *, complete: bool, initial: bool = False,
-                problems: tuple[str, ...] = ()) -> ChangeSummary: ...
+                problems: tuple[Problem, ...] = ()) -> ChangeSummary: ...
 
     def start_push(self, wake: Callable[[], None]) -> Any: ...
 
@@ -103,60 +103,16 @@ class _Command:
 _STOP = _Command("stop", lambda rt: None)
 _WAKE = "sync"
 
-_PLATFORM_KINDS: tuple[tuple[type[perr.PlatformError], ProblemKind], ...] = (
-    (perr.PlatformUnreachable, ProblemKind.PLATFORM_UNREACHABLE),
-    (perr.PlatformServerError, ProblemKind.PLATFORM_SERVER_ERROR),
-    (perr.AuthenticationError, ProblemKind.PLATFORM_AUTH),
-    (perr.Gone, ProblemKind.PLATFORM_GONE),
-    (perr.NotFound, ProblemKind.PLATFORM_NOT_FOUND),
-    (perr.PreconditionFailed, ProblemKind.PLATFORM_PRECONDITION_FAILED),
-    (perr.Refused, ProblemKind.PLATFORM_REFUSED),
-    (perr.MalformedResponse, ProblemKind.PLATFORM_MALFORMED),
-    (perr.ConfigurationError, ProblemKind.PLATFORM_CONFIGURATION),
-)
-_STORE_KINDS: dict[StoreErrorKind, ProblemKind] = {
-    StoreErrorKind.DISK_FULL: ProblemKind.STORE_DISK_FULL,
-    StoreErrorKind.READ_ONLY: ProblemKind.STORE_READ_ONLY,
-    StoreErrorKind.LOCKED: ProblemKind.STORE_LOCKED,
-    StoreErrorKind.CORRUPT: ProblemKind.STORE_CORRUPT,
-    StoreErrorKind.UNAVAILABLE: ProblemKind.STORE_UNAVAILABLE,
-    StoreErrorKind.NEWER_VERSION: ProblemKind.STORE_NEWER_VERSION,
-}
-# Alert actions still refuse with a sentence: the nearest kind by the sentence (until they carry a Problem).
-_ALERT_KINDS: tuple[tuple[str, ProblemKind], ...] = (
-    ("comment is required", ProblemKind.ALERT_COMMENT_REQUIRED),
-    ("already acknowledged", ProblemKind.ALERT_ALREADY_ACKNOWLEDGED),
-    ("reason is required", ProblemKind.ALERT_REASON_REQUIRED),
-    ("no open alert", ProblemKind.ALERT_NOT_OPEN),
-    ("must be given", ProblemKind.ALERT_WHO_MISSING),
-)
-
 
 def problem_of(exc: BaseException) -> Problem | None:
     """The problem an exception stands for, or None when it is a bug.
 
-    An exception carrying a ``Problem`` (``ProblemError``, or any with a ``problem`` attribute) gives it;
-    store and platform errors map by their type. Errors that carry only their own (English, patient-free)
-    sentence so far map to the nearest kind and keep the sentence as ``message`` for the UI's present
-    translation by text; that parameter goes once they carry a Problem.
+    Store, platform, command and alert-action errors all carry their ``Problem`` (``ProblemError`` or a
+    ``problem`` property); an operating-system error on the data directory reads as the store unavailable.
     """
     carried = getattr(exc, "problem", None)
     if isinstance(carried, Problem):
         return carried
-    if isinstance(exc, StoreError):
-        return Problem.of(_STORE_KINDS.get(exc.kind, ProblemKind.STORE_UNAVAILABLE), message=str(exc))
-    if isinstance(exc, perr.PlatformError):
-        kind = next((k for cls, k in _PLATFORM_KINDS if isinstance(exc, cls)), ProblemKind.PLATFORM_ERROR)
-        params: dict[str, Any] = {"message": exc.user_message}  # the fixed text, never the server's
-        if exc.status is not None:
-            params["status"] = exc.status
-        return Problem(kind, params)
-    if isinstance(exc, AlertActionError):
-        text = str(exc)
-        kind = next((k for part, k in _ALERT_KINDS if part in text), ProblemKind.ALERT_NOT_OPEN)
-        return Problem.of(kind, message=text)
-    if isinstance(exc, CommandError):
-        return Problem.of(ProblemKind.COMMAND_INVALID, message=str(exc))
     if isinstance(exc, OSError):
         return Problem.of(ProblemKind.STORE_UNAVAILABLE)
     return None
@@ -401,7 +357,7 @@ class SyncWorker:
             self._report(runtime, result, runtime.link(self.last), complete=complete)
 
     def _report(self, runtime: WorkerRuntime, result: Reconciled | None, link: LinkStatus, *, complete: bool,
-                initial: bool = False, problems: tuple[str, ...] = ()) -> None:
+                initial: bool = False, problems: tuple[Problem, ...] = ()) -> None:
         if self.on_changed is not None:
             self.on_changed(runtime.summary(result, link, complete=complete, initial=initial, problems=problems))
 

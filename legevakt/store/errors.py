@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from sqlalchemy import exc as sa_exc
 
-from legevakt.problems import ProblemKind
+from legevakt.problems import Problem, ProblemKind
 
 
 class StoreErrorKind(StrEnum):
@@ -84,9 +84,9 @@ class StoreError(Exception):
         super().__init__(message or _PLAIN[kind])
 
     @property
-    def problem_kind(self) -> ProblemKind:
-        """The typed problem for the UI and the CLI (``legevakt.problems``)."""
-        return ProblemKind(f"store-{self.kind.value}")
+    def problem(self) -> Problem:
+        """The typed problem for the UI (``STORE_<kind>``)."""
+        return Problem(ProblemKind(f"store-{self.kind.value}"))
 
 
 def classify(error: BaseException) -> StoreErrorKind | None:

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from legevakt import codes
+from legevakt.problems import Problem, ProblemError, ProblemKind
 from legevakt.sync.errors import (
     AuthenticationError,
     Gone,
@@ -44,8 +45,11 @@ Resource = dict[str, Any]
 ACTIVE_STATUS_PARAM = ",".join(s.value for s in ACTIVE_STATUSES)
 
 
-class Incomplete(Exception):
-    """The snapshot cannot be complete; the message says why in plain words."""
+class Incomplete(ProblemError):
+    """The snapshot cannot be complete; ``problem`` says why (a ``SNAPSHOT_*`` kind)."""
+
+    def __init__(self, kind: ProblemKind, /, **params: object) -> None:
+        super().__init__(Problem(kind, params))
 
 
 class SnapshotAssembler:
@@ -87,14 +91,13 @@ class SnapshotAssembler:
             candidates.extend(page.resources)
         self.list_read_date = date
         if not candidates:
-            raise Incomplete("the platform has no current queue list for this clinic")
+            raise Incomplete(ProblemKind.SNAPSHOT_NO_QUEUE_LIST)
         if len(candidates) > 1:
             coded = [c for c in candidates if _has_queue_code(c)]
             working = [c for c in (coded or candidates) if c.get("mode") == "working"]
             candidates = working or coded or candidates
         if len(candidates) != 1:
-            raise Incomplete("the platform has several current lists for this clinic; cannot tell which is "
-                             "the queue")
+            raise Incomplete(ProblemKind.SNAPSHOT_SEVERAL_QUEUE_LISTS, count=len(candidates))
         self.list_ref = ref_of(candidates[0])
         return candidates[0]
 
@@ -109,10 +112,10 @@ class SnapshotAssembler:
             return self._fetch(frozenset(tracked), now)
         except Incomplete as exc:
             log.info("snapshot incomplete: %s", exc)
-            return Snapshot.incomplete(now, [str(exc)])
+            return Snapshot.incomplete(now, [exc.problem])
         except MalformedResponse as exc:
             log.warning("snapshot incomplete, malformed answer: %s", exc.detail)
-            return Snapshot.incomplete(now, [str(exc)])
+            return Snapshot.incomplete(now, [exc.problem])
 
     def stored(self, snapshot: Snapshot) -> None:
         """The cycle built on ``snapshot`` is stored. A plain assembler keeps no cursor: nothing to do."""
@@ -163,8 +166,8 @@ class SnapshotAssembler:
                 self.read_failures[ref] = failures
                 log.info("confirming read of %s failed (%d in a row): %s", ref, failures, type(exc).__name__)
                 if failures < self.unconfirmed_after:
-                    what = "a patient in the queue list" if ref in listed else "a patient who left the queue"
-                    raise Incomplete(f"{what} could not be read ({exc.user_message})") from exc
+                    raise Incomplete(ProblemKind.SNAPSHOT_PATIENT_UNREADABLE, ref=ref, cause=exc.problem.kind.value,
+                                     listed=ref in listed) from exc
                 unreadable.append(ref)
         return unreadable
 
@@ -174,7 +177,7 @@ class SnapshotAssembler:
         clinic, scale, names = self.clinic_ref, self.scale, self.names
         return [encounter_from_fhir(res, clinic_ref=clinic, scale=scale, names=names) for res in raws]
 
-    def complete_patients(self, encounters: Iterable[Encounter], patients: dict[str, Patient]) -> list[str]:
+    def complete_patients(self, encounters: Iterable[Encounter], patients: dict[str, Patient]) -> list[Problem]:
         """Read the patients of ``encounters`` missing from ``patients`` (added in place); the problems."""
         missing = sorted({e.patient_ref for e in encounters if e.patient_ref} - patients.keys())
         if not missing:
@@ -182,7 +185,7 @@ class SnapshotAssembler:
         fetched = self._by_ids("Patient", missing)
         patients.update({p.ref: p for p in map(patient_from_fhir, fetched)})
         still = [m for m in missing if m not in patients]
-        return [f"{len(still)} patient record(s) could not be read"] if still else []
+        return [Problem.of(ProblemKind.SNAPSHOT_PATIENTS_UNREAD, count=len(still))] if still else []
 
     def active_encounters(self) -> tuple[dict[str, Resource], dict[str, Resource]]:
         """Every active Encounter at the clinic (by ref, newest version) and the included Patients."""
@@ -212,11 +215,11 @@ class SnapshotAssembler:
         except MalformedResponse:
             raise
         except PlatformError as exc:
-            raise Incomplete(f"page {pages + 1} of the encounter search could not be fetched: {exc}") from exc
+            raise Incomplete(ProblemKind.SNAPSHOT_PAGE_FAILED, page=pages + 1, cause=exc.problem.kind.value) from exc
         if len(totals) > 1:
-            raise Incomplete("the encounter list changed while it was being fetched")
+            raise Incomplete(ProblemKind.SNAPSHOT_LIST_CHANGED)
         if totals and totals != {len(encounters)}:
-            raise Incomplete(f"the platform announced {totals.pop()} encounters but {len(encounters)} arrived")
+            raise Incomplete(ProblemKind.SNAPSHOT_TOTAL_MISMATCH, said=totals.pop(), got=len(encounters))
         return encounters, patients
 
     def _by_ids(self, rtype: str, refs: list[str]) -> list[Resource]:

@@ -20,6 +20,7 @@ import keyring
 import keyring.errors
 from keyring.backend import KeyringBackend
 
+from legevakt.problems import ProblemKind
 from legevakt.sync.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -47,6 +48,7 @@ class KeyringUnavailable(PlatformError):
 
 class NotLoggedIn(AuthenticationError):
     user_message = "No credentials stored for this platform. Run 'legevakt login --platform URL' first."
+    kind = ProblemKind.PLATFORM_NO_CREDENTIALS
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+from legevakt.problems import Problem
 from legevakt.sync.errors import PlatformError
 from legevakt.sync.outbox_replay import OutboxReplayer, ReplayReport
 from legevakt.worklist.commands import Command
@@ -56,9 +57,9 @@ class CycleOutcome:
         return self.snapshot is not None and self.snapshot.complete
 
     @property
-    def problems(self) -> tuple[str, ...]:
+    def problems(self) -> tuple[Problem, ...]:
         if self.error is not None:
-            return (str(self.error),)
+            return (self.error.problem,)
         return self.snapshot.problems if self.snapshot is not None else ()
 
 

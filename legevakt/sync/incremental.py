@@ -34,6 +34,7 @@ from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Any
 
+from legevakt.problems import Problem, ProblemKind
 from legevakt.sync.assemble import Incomplete, SnapshotAssembler
 from legevakt.sync.capabilities import ServerFeatures, discover
 from legevakt.sync.errors import (
@@ -127,7 +128,7 @@ class IncrementalSync:
                     snapshot, cursor = self._incremental(self._base, self._cursor, tracked, now)
                 except (Incomplete, MalformedResponse) as exc:  # e.g. a changed resource lacks a required field
                     log.info("incremental snapshot incomplete: %s", exc)
-                    snapshot, cursor = Snapshot.incomplete(now, [str(exc)]), None
+                    snapshot, cursor = Snapshot.incomplete(now, [exc.problem]), None
             else:
                 log.debug("full snapshot: %s", reason)
                 snapshot, cursor = self._full(tracked, now)
@@ -215,14 +216,15 @@ class IncrementalSync:
             window = self._changes(cursor - self.overlap)
         except (Incomplete, MalformedResponse) as exc:
             log.info("incremental snapshot incomplete: %s", exc)
-            return Snapshot.incomplete(now, [str(exc)]), None
+            return Snapshot.incomplete(now, [exc.problem]), None
         except (PlatformUnreachable, AuthenticationError):
             raise  # the platform cannot be reached (or refuses us): the cycle failed, the link is offline
         except PlatformError as exc:
             if isinstance(exc, Refused) and exc.status == 400:
                 # The server does not take our change-feed query after all: full snapshots from now on.
                 self._feed_broken = True
-            return Snapshot.incomplete(now, [f"the list of changes could not be fetched: {exc}"]), None
+            failed = Problem.of(ProblemKind.SNAPSHOT_CHANGES_FAILED, cause=exc.problem.kind.value)
+            return Snapshot.incomplete(now, [failed]), None
         high_water = window.high_water
         listed_set = frozenset(listed)
 
@@ -322,9 +324,9 @@ class IncrementalSync:
             if history:
                 # New versions may arrive while paging (a history only grows): never fewer than announced.
                 if len(seen) < totals[0]:
-                    raise Incomplete(f"the platform announced {totals[0]} changes but {len(seen)} arrived")
+                    raise Incomplete(ProblemKind.SNAPSHOT_CHANGES_FAILED, said=totals[0], got=len(seen))
             elif len(set(totals)) > 1 or totals[0] != len(seen):
-                raise Incomplete("the list of changes changed while it was being fetched")
+                raise Incomplete(ProblemKind.SNAPSHOT_CHANGES_FAILED)
         return window
 
 

@@ -32,8 +32,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from legevakt.problems import Problem
 from legevakt.ui import texts
 from legevakt.ui.alerts_model import AlertListModel, needs_acknowledgement
+from legevakt.ui.problem_texts import problem_text
 from legevakt.worklist.models import Alert, AlertKind, AlertStatus, Entry, Severity
 
 log = logging.getLogger("legevakt.ui")
@@ -310,10 +312,10 @@ class AlertBanner(QFrame):
             self.dialog.reject()
             self.dialog = None
 
-    def command_failed(self, message: str) -> None:
-        """The service refused or failed a command: show it, and re-enable the buttons."""
+    def command_failed(self, problem: Problem | str) -> None:
+        """The service refused or failed a command: show why in the user's language, re-enable the buttons."""
         self._pending.clear()
-        self.show_notice(texts.platform_message(message))
+        self.show_notice(problem_text(problem) if isinstance(problem, Problem) else problem)
 
     def show_notice(self, message: str | None) -> None:
         self._notice = message

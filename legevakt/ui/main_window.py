@@ -101,7 +101,7 @@ class UiService(Protocol):
     """The application service as the window uses it (see ``legevakt.app.service.AppService``)."""
 
     changed: Any  # Signal(object): ChangeSummary
-    failed: Any  # Signal(str)
+    failed: Any  # Signal(object): a Problem
     demo: bool
     user: str
     language: str

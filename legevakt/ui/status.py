@@ -15,7 +15,9 @@ from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStatusBar, QWidget
 
 from legevakt.app.summary import ChangeSummary, LinkMode, LinkStatus
+from legevakt.problems import Problem
 from legevakt.ui import texts
+from legevakt.ui.problem_texts import problem_text, problems_text
 from legevakt.worklist.census import Census
 
 translate = QCoreApplication.translate
@@ -64,7 +66,7 @@ class SyncStatusBar(QStatusBar):
         self._critical_after = critical_after
         self._link: LinkStatus | None = None
         self._complete = False
-        self._problems: tuple[str, ...] = ()
+        self._problems: tuple[Problem, ...] = ()
         self._waiting_since = clock()
         self._freshness = Freshness.WARNING
         self.setProperty("level", self._freshness.value)
@@ -183,12 +185,12 @@ class SyncStatusBar(QStatusBar):
         if link is None:
             return ""
         if link.problem:
-            return texts.platform_message(link.problem)
+            return problem_text(link.problem)
         if link.mode is LinkMode.OFFLINE:
             return translate("SyncStatusBar", "No connection to the platform")
         if not self._complete:
             if self._problems:
-                return texts.platform_message("; ".join(self._problems))
+                return problems_text(self._problems)
             return translate("SyncStatusBar", "The last update from the platform was incomplete")
         return ""
 

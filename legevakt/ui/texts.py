@@ -5,7 +5,6 @@ Source strings are English; ``resources/translations/legevakt_nb.ts`` holds the 
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 
 from PySide6.QtCore import QCoreApplication
@@ -158,69 +157,6 @@ def place_name(name: str | None, ref: str | None) -> str:
     if ref:
         return ref.rsplit("/", 1)[-1]
     return ""
-
-
-def _platform_messages() -> dict[str, str]:
-    """The platform link's fixed messages (legevakt.sync.errors ``user_message``s), translated now."""
-    t = translate
-    return {
-        "The platform answered with an error.": t("Platform", "The platform answered with an error."),
-        "Cannot reach the platform (network down, server not answering, or timed out).": t(
-            "Platform", "Cannot reach the platform (network down, server not answering, or timed out)."),
-        "The platform reported a fault.": t("Platform", "The platform reported a fault."),
-        "The platform refused our credentials. Sign in again with 'legevakt login'.": t(
-            "Platform", "The platform refused our credentials. Sign in again with 'legevakt login'."),
-        "The platform sent something we could not understand; nothing was changed.": t(
-            "Platform", "The platform sent something we could not understand; nothing was changed."),
-        "The platform is not set up the way Legevakt expects.": t(
-            "Platform", "The platform is not set up the way Legevakt expects."),
-        "No credentials stored for this platform. Run 'legevakt login --platform URL' first.": t(
-            "Platform", "No credentials stored for this platform. Run 'legevakt login --platform URL' first."),
-        "the encounter list changed while it was being fetched": t(
-            "Platform", "the list changed on the platform while it was being fetched"),
-        "the platform has no current queue list for this clinic": t(
-            "Platform", "the platform has no current queue list for this clinic"),
-        "a patient in the queue list could not be read": t(
-            "Platform", "a patient in the queue list could not be read"),
-        "the last snapshot was incomplete": t("Platform", "the last update from the platform was incomplete"),
-        "a reason is required to resolve an alert": t("Platform", "a reason is required to resolve an alert"),
-    }
-
-
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^alert (?P<id>\S+) is critical: a comment is required to acknowledge it"),
-     QT_TRANSLATE_NOOP("Platform", "Alert {id} is critical: write a comment to acknowledge it")),
-    (re.compile(r"^alert (?P<id>\S+) is already acknowledged"),
-     QT_TRANSLATE_NOOP("Platform", "Alert {id} is already acknowledged")),
-    (re.compile(r"^no open alert with id (?P<id>\S+)"),
-     QT_TRANSLATE_NOOP("Platform", "Alert {id} is no longer open (already resolved)")),
-    (re.compile(r"^the platform announced (?P<said>\d+) encounters but (?P<got>\d+) arrived"),
-     QT_TRANSLATE_NOOP("Platform", "the platform announced {said} patients but {got} arrived")),
-    (re.compile(r"^page (?P<page>\d+) of the encounter search could not be fetched"),
-     QT_TRANSLATE_NOOP("Platform", "page {page} of the patient list could not be fetched")),
-)
-
-
-def platform_message(message: str) -> str:
-    """A message from the platform link or a refused command, in the user's language where known.
-
-    Unknown messages are shown as they are (never hidden): the detail is still better than nothing.
-    """
-    whole = _one_message(message)
-    if whole != message or "; " not in message:
-        return whole
-    return "; ".join(_one_message(p.strip()) for p in message.split("; "))  # several problems joined
-
-
-def _one_message(message: str) -> str:
-    for english, translated in _platform_messages().items():
-        if message.startswith(english):
-            return translated + message[len(english):]  # keeps a detail such as " (HTTP 503)"
-    for pattern, source in _PATTERNS:
-        match = pattern.match(message)
-        if match:
-            return translate("Platform", source).format(**match.groupdict()) + message[match.end():]
-    return message
 
 
 def shift_name(name: str) -> str:

@@ -6,7 +6,7 @@ other party touched the same field (a conflict) or another one (re-apply on top)
 platform references only, never patient data.
 
 Pure: no I/O. ``make_command`` validates against the entry the person saw and raises ``CommandError``
-with a one-line reason; ``apply_local`` gives the entry with the command's optimistic effect.
+with a ``Problem`` (a ``COMMAND_*`` kind); ``apply_local`` gives the entry with the command's optimistic effect.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from legevakt.problems import Problem, ProblemError, ProblemKind
 from legevakt.worklist.models import DepartureReason, Encounter, EncounterStatus, Entry, Fate
 from legevakt.worklist.triage import TriageScale
 
@@ -36,8 +37,16 @@ DISPOSITIONS: tuple[DepartureReason, ...] = (
 )
 
 
-class CommandError(ValueError):
-    """A command cannot be made or applied; the message says why in one line (no patient data)."""
+class CommandError(ProblemError, ValueError):
+    """A command cannot be made or applied: a ``COMMAND_*`` kind with ids, codes and field names (no
+    patient data, no sentence; the UI and the CLI translate ``problem``)."""
+
+    def __init__(self, kind: ProblemKind | Problem, /, **params: Any) -> None:
+        super().__init__(kind if isinstance(kind, Problem) else Problem(kind, params))
+
+    @property
+    def kind(self) -> ProblemKind:
+        return self.problem.kind
 
 
 class CommandKind(StrEnum):
@@ -70,6 +79,7 @@ _REF_TYPE: dict[CommandKind, str] = {
     CommandKind.ASSIGN_DOCTOR: "Practitioner",
 }
 
+_K = ProblemKind
 _S = EncounterStatus
 #: Allowed state changes (R4 Encounter.status), from -> to.
 TRANSITIONS: Mapping[EncounterStatus, frozenset[EncounterStatus]] = {
@@ -125,10 +135,10 @@ class Command:
     def resource(self) -> dict[str, Any]:
         """CREATE: the resource to create (a fresh dict each call)."""
         if self.body is None:
-            raise CommandError("a create command carries no resource")
+            raise CommandError(_K.COMMAND_INVALID, what="no-resource")
         value = json.loads(self.body)
         if not isinstance(value, dict):
-            raise CommandError("a create command's resource is not a JSON object")
+            raise CommandError(_K.COMMAND_INVALID, what="resource-not-object")
         return value
 
 
@@ -151,7 +161,7 @@ def field_value(encounter: Encounter, kind: CommandKind) -> str | None:
         return encounter.doctor
     if kind is CommandKind.SET_STATE:
         return state_value(encounter.status, encounter.disposition)
-    raise CommandError(f"a {kind.value} command sets no encounter field")
+    raise CommandError(_K.COMMAND_INVALID, what="no-field", command=kind.value)
 
 
 def with_field(encounter: Encounter, kind: CommandKind, value: str | None, display: str | None = None,
@@ -175,7 +185,7 @@ def with_field(encounter: Encounter, kind: CommandKind, value: str | None, displ
             # Ending an encounter releases its room, as the platform records it (the location completed).
             changed = replace(changed, room=None, room_name=None)
         return changed
-    raise CommandError(f"a {kind.value} command sets no encounter field")
+    raise CommandError(_K.COMMAND_INVALID, what="no-field", command=kind.value)
 
 
 def apply_local(entry: Entry, command: Command) -> Entry:
@@ -183,7 +193,7 @@ def apply_local(entry: Entry, command: Command) -> Entry:
     if command.kind is CommandKind.CREATE:
         return entry
     if command.encounter != entry.ref:
-        raise CommandError(f"the command is for {command.encounter}, not {entry.ref}")
+        raise CommandError(_K.COMMAND_INVALID, what="other-encounter", encounter=command.encounter)
     encounter = with_field(entry.encounter, command.kind, command.target_value, command.display)
     return replace(entry, encounter=encounter)
 
@@ -200,7 +210,7 @@ def make_command(entry: Entry, kind: CommandKind, target: str, *, by: str, now: 
     value the field already has.
     """
     if kind is CommandKind.CREATE:
-        raise CommandError("use make_create for a create command")
+        raise CommandError(_K.COMMAND_INVALID, what="use-make-create")
     by = (by or "").strip()
     target = (target or "").strip()
     disp = _disposition(disposition)
@@ -220,12 +230,12 @@ def make_create(resource: Mapping[str, Any], *, by: str, now: datetime, encounte
     """A validated command creating ``resource`` (made idempotent by a client identifier at replay)."""
     rtype = resource.get("resourceType")
     if not isinstance(rtype, str):
-        raise CommandError("the resource to create has no resourceType")
+        raise CommandError(_K.COMMAND_INVALID, what="no-resource-type")
     body = {k: v for k, v in resource.items() if k not in ("id", "meta")}
     try:
         text = json.dumps(body, ensure_ascii=False, sort_keys=True)
     except (TypeError, ValueError) as exc:
-        raise CommandError("the resource to create is not JSON") from exc
+        raise CommandError(_K.COMMAND_INVALID, what="resource-not-json") from exc
     command = Command(command_id=command_id or str(uuid.uuid4()), kind=CommandKind.CREATE, encounter=encounter,
                       target=None, base=None, created_at=now, created_by=(by or "").strip(),
                       resource_type=rtype, body=text)
@@ -236,101 +246,95 @@ def make_create(resource: Mapping[str, Any], *, by: str, now: datetime, encounte
 def check(command: Command, entry: Entry | None, scale: TriageScale | None = None) -> None:
     """Raise ``CommandError`` unless ``command`` can apply to ``entry`` (the current local one) now."""
     if not command.created_by:
-        raise CommandError("who gives the command must be named")
+        raise CommandError(_K.COMMAND_WHO_MISSING)
     try:
         parsed = uuid.UUID(command.command_id)
     except ValueError as exc:
-        raise CommandError(f"command id {command.command_id!r} is not a UUID") from exc
+        raise CommandError(_K.COMMAND_INVALID, what="id-not-uuid") from exc
     if parsed.version != 4:
-        raise CommandError(f"command id {command.command_id!r} is not a random (version 4) UUID")
+        raise CommandError(_K.COMMAND_INVALID, what="id-not-uuid4")
     if command.created_at.tzinfo is None:
-        raise CommandError("the command's time must be timezone-aware")
+        raise CommandError(_K.COMMAND_INVALID, what="naive-time")
     if command.encounter is not None:
-        check_reference(command.encounter, "Encounter", "the encounter")
+        check_reference(command.encounter, "Encounter", "encounter")
     if command.kind is CommandKind.CREATE:
         _check_create(command)
         return
     if command.encounter is None:
-        raise CommandError(f"a {command.kind.value} command needs an encounter")
+        raise CommandError(_K.COMMAND_INVALID, what="no-encounter", command=command.kind.value)
     if entry is None:
-        raise CommandError(f"{command.encounter} is not in the worklist (sync first)")
+        raise CommandError(_K.COMMAND_NOT_IN_QUEUE, encounter=command.encounter)
     if entry.ref != command.encounter:
-        raise CommandError(f"the command is for {command.encounter}, not {entry.ref}")
+        raise CommandError(_K.COMMAND_INVALID, what="other-encounter", encounter=command.encounter)
     if entry.fate is Fate.DEPARTED:
-        raise CommandError(f"{entry.ref} has left the queue; it cannot be changed here")
+        raise CommandError(_K.COMMAND_LEFT_QUEUE, encounter=entry.ref)
     if entry.encounter.status.is_terminal and command.kind is not CommandKind.SET_STATE:
-        raise CommandError(f"{entry.ref} has ended ({entry.encounter.status.value}); it cannot be changed here")
+        raise CommandError(_K.COMMAND_ENDED, encounter=entry.ref, status=entry.encounter.status.value)
     target = command.target
     if not target:
-        raise CommandError(f"no new {command.kind.field} given")
+        raise CommandError(_K.COMMAND_NO_TARGET, field=command.kind.field)
     current = field_value(entry.encounter, command.kind)
     if current != command.base:
-        raise CommandError(f"the {command.kind.field} of {entry.ref} changed since the command was made "
-                           f"({command.base} -> {current}); make it again")
+        raise CommandError(_K.COMMAND_CHANGED_SINCE, field=command.kind.field, encounter=entry.ref)
     kind = command.kind
     if kind is CommandKind.SET_TRIAGE:
         if scale is None:
-            raise CommandError("a triage command needs the triage scale to check against")
+            raise CommandError(_K.COMMAND_INVALID, what="no-scale")
         if scale.level(target) is None:
-            raise CommandError(f"unknown triage code {target!r} for the {scale.key} scale "
-                               f"(one of {', '.join(scale.codes)})")
+            raise CommandError(_K.COMMAND_UNKNOWN_TRIAGE, code=target, scale=scale.key)
         if command.system is not None and command.system != scale.system:
-            raise CommandError(f"triage code system {command.system!r} is not the {scale.key} scale's")
+            raise CommandError(_K.COMMAND_WRONG_TRIAGE_SYSTEM, system=command.system, scale=scale.key)
     elif kind in _REF_TYPE:
-        check_reference(target, _REF_TYPE[kind], f"the {kind.field}")
+        check_reference(target, _REF_TYPE[kind], kind.field)
     elif kind is CommandKind.SET_STATE:
         _check_state(command, entry.encounter.status)
     elif command.disposition is not None:
-        raise CommandError("a disposition is given only when finishing")
+        raise CommandError(_K.COMMAND_DISPOSITION_NOT_ALLOWED)
     if command.target_value == current:
-        raise CommandError(f"the {kind.field} of {entry.ref} is already {current}; nothing to change")
+        raise CommandError(_K.COMMAND_NOTHING_TO_CHANGE, field=kind.field, value=current)
 
 
 def _check_state(command: Command, status: EncounterStatus) -> None:
     try:
         new = EncounterStatus(command.target or "")
     except ValueError as exc:
-        raise CommandError(f"unknown state {command.target!r} (one of "
-                           f"{', '.join(s.value for s in EncounterStatus)})") from exc
+        raise CommandError(_K.COMMAND_UNKNOWN_STATE, state=command.target) from exc
     if new is EncounterStatus.FINISHED:
         if command.disposition is None:
-            raise CommandError("finishing needs a disposition (one of "
-                               f"{', '.join(d.value for d in DISPOSITIONS)})")
+            raise CommandError(_K.COMMAND_DISPOSITION_REQUIRED)
     elif command.disposition is not None:
-        raise CommandError("a disposition is given only when finishing")
+        raise CommandError(_K.COMMAND_DISPOSITION_NOT_ALLOWED)
     if new is status:
-        raise CommandError(f"the state is already {status.value}; nothing to change")
+        raise CommandError(_K.COMMAND_NOTHING_TO_CHANGE, field="state", value=status.value)
     if new not in TRANSITIONS[status]:
-        allowed = ", ".join(sorted(s.value for s in TRANSITIONS[status])) or "none: it has ended"
-        raise CommandError(f"the state cannot change from {status.value} to {new.value} (allowed: {allowed})")
+        raise CommandError(_K.COMMAND_TRANSITION_NOT_ALLOWED, **{"from": status.value, "to": new.value})
 
 
 def _check_create(command: Command) -> None:
     rtype = command.resource_type or ""
     if not _RESOURCE_TYPE.fullmatch(rtype):
-        raise CommandError(f"{rtype!r} is not a FHIR resource type")
+        raise CommandError(_K.COMMAND_INVALID, what="not-a-resource-type")
     if rtype == "Encounter" and command.encounter is not None:
-        raise CommandError("an encounter is not created for another encounter")
+        raise CommandError(_K.COMMAND_INVALID, what="encounter-for-encounter")
     try:
         body = json.loads(command.body or "")
     except ValueError as exc:
-        raise CommandError("the resource to create is not JSON") from exc
+        raise CommandError(_K.COMMAND_INVALID, what="resource-not-json") from exc
     if not isinstance(body, dict) or body.get("resourceType") != rtype:
-        raise CommandError(f"the resource to create is not a {rtype}")
+        raise CommandError(_K.COMMAND_INVALID, what="resource-type-mismatch")
 
 
 def check_reference(ref: str, rtype: str, what: str) -> None:
     """Raise ``CommandError`` unless ``ref`` is a relative ``rtype/<id>`` reference."""
     match = _REF.fullmatch(ref)
     if match is None or match["type"] != rtype:
-        raise CommandError(f"{what} must be a {rtype}/<id> reference, not {ref!r}")
+        raise CommandError(_K.COMMAND_BAD_REFERENCE, field=what, type=rtype)
 
 
 def _disposition(value: DepartureReason | str | None) -> DepartureReason | None:
     if value is None or isinstance(value, DepartureReason):
         if value is not None and value not in DISPOSITIONS:
-            raise CommandError(f"disposition {value.value!r} cannot be chosen (one of "
-                               f"{', '.join(d.value for d in DISPOSITIONS)})")
+            raise CommandError(_K.COMMAND_UNKNOWN_DISPOSITION, disposition=value.value)
         return value
     text = value.strip()
     if not text:
@@ -340,5 +344,5 @@ def _disposition(value: DepartureReason | str | None) -> DepartureReason | None:
     except ValueError:
         reason = None
     if reason is None or reason not in DISPOSITIONS:
-        raise CommandError(f"unknown disposition {text!r} (one of {', '.join(d.value for d in DISPOSITIONS)})")
+        raise CommandError(_K.COMMAND_UNKNOWN_DISPOSITION, disposition=text)
     return reason

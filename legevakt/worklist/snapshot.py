@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from sys import intern
 
+from legevakt.problems import Problem
 from legevakt.worklist.models import Alert, AlertKind, Encounter, Entry, Patient, Severity
 
 
@@ -31,7 +32,7 @@ class Snapshot:
     encounters: Mapping[str, Encounter]
     patients: Mapping[str, Patient]
     unreadable: frozenset[str] = frozenset()
-    problems: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
     # Derived indexes, built once by ``Snapshot.of`` while assembling (so reconcile stays cheap).
     versions: Mapping[str, str] = field(default_factory=dict)
     patient_versions: Mapping[str, str] = field(default_factory=dict)
@@ -50,7 +51,7 @@ class Snapshot:
         patients: Iterable[Patient] = (),
         complete: bool = True,
         unreadable: Iterable[str] = (),
-        problems: Iterable[str] = (),
+        problems: Iterable[Problem] = (),
     ) -> Snapshot:
         """Build a snapshot, de-duplicating by id and keeping the newest version seen of each.
 
@@ -94,7 +95,7 @@ class Snapshot:
         )
 
     @classmethod
-    def incomplete(cls, taken_at: datetime, problems: Iterable[str]) -> Snapshot:
+    def incomplete(cls, taken_at: datetime, problems: Iterable[Problem]) -> Snapshot:
         return cls(taken_at=taken_at, complete=False, list_items=frozenset(), encounters={}, patients={},
                    problems=tuple(problems))
 

@@ -748,4 +748,263 @@
             <translation>{count} kritiske varsler venter</translation>
         </message>
     </context>
+    <context>
+        <name>Problems</name>
+        <message>
+            <source>The platform answered with an error.</source>
+            <translation>Plattformen svarte med en feil.</translation>
+        </message>
+        <message>
+            <source>Cannot reach the platform (network down, server not answering, or timed out).</source>
+            <translation>Får ikke kontakt med plattformen (nettet er nede, serveren svarer ikke, eller tidsavbrudd).</translation>
+        </message>
+        <message>
+            <source>The platform reported a fault.</source>
+            <translation>Plattformen meldte en feil.</translation>
+        </message>
+        <message>
+            <source>The platform refused our credentials. Sign in again with &apos;legevakt login&apos;.</source>
+            <translation>Plattformen avviste påloggingen. Logg inn på nytt med «legevakt login».</translation>
+        </message>
+        <message>
+            <source>No credentials stored for this platform. Run &apos;legevakt login --platform URL&apos; first.</source>
+            <translation>Ingen pålogging lagret for denne plattformen. Kjør «legevakt login --platform URL» først.</translation>
+        </message>
+        <message>
+            <source>The platform does not have {ref}.</source>
+            <translation>Plattformen har ikke {ref}.</translation>
+        </message>
+        <message>
+            <source>The platform deleted {ref}.</source>
+            <translation>Plattformen har slettet {ref}.</translation>
+        </message>
+        <message>
+            <source>Someone else changed {ref} on the platform first.</source>
+            <translation>Noen andre endret {ref} på plattformen først.</translation>
+        </message>
+        <message>
+            <source>The platform refused the request.</source>
+            <translation>Plattformen avviste forespørselen.</translation>
+        </message>
+        <message>
+            <source>The platform sent something we could not understand; nothing was changed.</source>
+            <translation>Plattformen sendte noe vi ikke forstod; ingenting ble endret.</translation>
+        </message>
+        <message>
+            <source>The platform is not set up the way Legevakt expects.</source>
+            <translation>Plattformen er ikke satt opp slik Legevakt forventer.</translation>
+        </message>
+        <message>
+            <source>The list changed on the platform while it was being fetched.</source>
+            <translation>Listen endret seg på plattformen mens den ble hentet.</translation>
+        </message>
+        <message>
+            <source>The platform has no current queue list for this clinic.</source>
+            <translation>Plattformen har ingen gjeldende køliste for denne legevakten.</translation>
+        </message>
+        <message>
+            <source>A patient in the queue list could not be read ({ref}).</source>
+            <translation>En pasient i kølisten kunne ikke leses ({ref}).</translation>
+        </message>
+        <message>
+            <source>Patient records that could not be read: {count}.</source>
+            <translation>Pasientjournaler som ikke kunne leses: {count}.</translation>
+        </message>
+        <message>
+            <source>A note needs text.</source>
+            <translation>Et notat må ha tekst.</translation>
+        </message>
+        <message>
+            <source>Note {note} is signed and cannot be edited; write a correction instead.</source>
+            <translation>Notat {note} er signert og kan ikke endres; skriv en rettelse i stedet.</translation>
+        </message>
+        <message>
+            <source>Note {note} must be signed before it is sent.</source>
+            <translation>Notat {note} må signeres før det sendes.</translation>
+        </message>
+        <message>
+            <source>No recipient given, and the patient has no regular GP registered.</source>
+            <translation>Ingen mottaker valgt, og pasienten har ingen fastlege registrert.</translation>
+        </message>
+        <message>
+            <source>The recipient must be a Practitioner or an Organization ({ref}).</source>
+            <translation>Mottakeren må være en behandler eller en virksomhet ({ref}).</translation>
+        </message>
+        <message>
+            <source>The receipt deadline for {kind} must be a positive number of minutes.</source>
+            <translation>Fristen for kvittering for {kind} må være et positivt antall minutter.</translation>
+        </message>
+        <message>
+            <source>A receipt from the recipient's system could not be understood ({what}).</source>
+            <translation>En kvittering fra mottakerens system kunne ikke forstås ({what}).</translation>
+        </message>
+        <message>
+            <source>The platform has {count} current lists for this clinic; which one is the queue is unclear.</source>
+            <translation>Plattformen har {count} gjeldende lister for denne legevakten; det er uklart hvilken som er køen.</translation>
+        </message>
+        <message>
+            <source>The platform announced {said} patients but {got} arrived.</source>
+            <translation>Plattformen varslet {said} pasienter, men {got} kom fram.</translation>
+        </message>
+        <message>
+            <source>Page {page} of the patient list could not be fetched.</source>
+            <translation>Side {page} av pasientlisten kunne ikke hentes.</translation>
+        </message>
+        <message>
+            <source>The latest changes could not be fetched.</source>
+            <translation>De siste endringene kunne ikke hentes.</translation>
+        </message>
+        <message>
+            <source>The last update from the platform was incomplete.</source>
+            <translation>Siste oppdatering fra plattformen var ufullstendig.</translation>
+        </message>
+        <message>
+            <source>The disk is full; nothing more can be saved.</source>
+            <translation>Disken er full; ingenting mer kan lagres.</translation>
+        </message>
+        <message>
+            <source>The local data can only be read, not saved.</source>
+            <translation>De lokale dataene kan bare leses, ikke lagres.</translation>
+        </message>
+        <message>
+            <source>The local data is locked by another program.</source>
+            <translation>De lokale dataene er låst av et annet program.</translation>
+        </message>
+        <message>
+            <source>The local data is damaged.</source>
+            <translation>De lokale dataene er skadet.</translation>
+        </message>
+        <message>
+            <source>The local data could not be opened.</source>
+            <translation>De lokale dataene kunne ikke åpnes.</translation>
+        </message>
+        <message>
+            <source>The local data was written by a newer version of Legevakt.</source>
+            <translation>De lokale dataene ble skrevet av en nyere versjon av Legevakt.</translation>
+        </message>
+        <message>
+            <source>Another Legevakt program is using this data directory.</source>
+            <translation>Et annet Legevakt-program bruker denne datamappen.</translation>
+        </message>
+        <message>
+            <source>Say who you are before acting on an alert.</source>
+            <translation>Si hvem du er før du handler på et varsel.</translation>
+        </message>
+        <message>
+            <source>Alert {alert} is critical: write a comment to acknowledge it.</source>
+            <translation>Varsel {alert} er kritisk: skriv en kommentar for å kvittere.</translation>
+        </message>
+        <message>
+            <source>Alert {alert} is already acknowledged.</source>
+            <translation>Varsel {alert} er allerede kvittert.</translation>
+        </message>
+        <message>
+            <source>Give a reason to resolve alert {alert}.</source>
+            <translation>Oppgi en begrunnelse for å løse varsel {alert}.</translation>
+        </message>
+        <message>
+            <source>Alert {alert} is no longer open (already resolved).</source>
+            <translation>Varsel {alert} er ikke lenger åpent (allerede løst).</translation>
+        </message>
+        <message>
+            <source>{encounter} is not in the worklist (update first).</source>
+            <translation>{encounter} er ikke i arbeidslisten (oppdater først).</translation>
+        </message>
+        <message>
+            <source>{encounter} has left the queue; it cannot be changed here.</source>
+            <translation>{encounter} har forlatt køen og kan ikke endres her.</translation>
+        </message>
+        <message>
+            <source>The visit {encounter} has ended ({status}); it cannot be changed here.</source>
+            <translation>Besøket {encounter} er avsluttet ({status}) og kan ikke endres her.</translation>
+        </message>
+        <message>
+            <source>Nothing to change: {field} is already {value}.</source>
+            <translation>Ingenting å endre: {field} er allerede {value}.</translation>
+        </message>
+        <message>
+            <source>{field} of {encounter} changed since you looked; look again and retry.</source>
+            <translation>{field} for {encounter} er endret siden du så på den; se igjen og prøv på nytt.</translation>
+        </message>
+        <message>
+            <source>{code} is not a level of the {scale} triage scale.</source>
+            <translation>{code} er ikke et nivå i triageskalaen {scale}.</translation>
+        </message>
+        <message>
+            <source>The triage code belongs to {system}, not to the {scale} scale.</source>
+            <translation>Triagekoden tilhører {system}, ikke skalaen {scale}.</translation>
+        </message>
+        <message>
+            <source>Unknown state {state}.</source>
+            <translation>Ukjent status {state}.</translation>
+        </message>
+        <message>
+            <source>Choose where the patient goes to finish the visit.</source>
+            <translation>Velg hvor pasienten skal videre for å avslutte besøket.</translation>
+        </message>
+        <message>
+            <source>Where the patient goes is chosen only when finishing.</source>
+            <translation>Hvor pasienten skal videre velges bare ved avslutning.</translation>
+        </message>
+        <message>
+            <source>The state cannot change from {from} to {to}.</source>
+            <translation>Statusen kan ikke endres fra {from} til {to}.</translation>
+        </message>
+        <message>
+            <source>Say who gives the command.</source>
+            <translation>Si hvem som gir kommandoen.</translation>
+        </message>
+        <message>
+            <source>triage</source>
+            <translation>triage</translation>
+        </message>
+        <message>
+            <source>room</source>
+            <translation>rom</translation>
+        </message>
+        <message>
+            <source>nurse</source>
+            <translation>sykepleier</translation>
+        </message>
+        <message>
+            <source>doctor</source>
+            <translation>lege</translation>
+        </message>
+        <message>
+            <source>state</source>
+            <translation>status</translation>
+        </message>
+        <message>
+            <source>encounter</source>
+            <translation>besøk</translation>
+        </message>
+        <message>
+            <source>resource</source>
+            <translation>ressurs</translation>
+        </message>
+        <message>
+            <source>No new {field} given.</source>
+            <translation>Ingen ny verdi for {field} er gitt.</translation>
+        </message>
+        <message>
+            <source>{field} must be a {type} reference.</source>
+            <translation>{field} må være en {type}-referanse.</translation>
+        </message>
+        <message>
+            <source>This is not a choice for where the patient goes ({disposition}).</source>
+            <translation>Dette er ikke et valg for hvor pasienten skal videre ({disposition}).</translation>
+        </message>
+        <message>
+            <source>The command is malformed ({what}).</source>
+            <translation>Kommandoen er ugyldig ({what}).</translation>
+        </message>
+        <message>
+            <source>Legevakt could not start: {cause}</source>
+            <translation>Legevakt kunne ikke starte: {cause}</translation>
+        </message>
+        <message>
+            <source>Something went wrong inside Legevakt ({where}); the details are in the log.</source>
+            <translation>Noe gikk galt inne i Legevakt ({where}); detaljene står i loggen.</translation>
+        </message>
+    </context>
 </TS>

@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 from legevakt.app.service import AppService
 from legevakt.app.settings import Settings
 from legevakt.app.summary import ChangeSummary
+from legevakt.problems import Problem, ProblemKind
 from legevakt.sim import SimServer
 from legevakt.store.db import open_store
 from legevakt.ui.alert_banner import LineKind
@@ -96,7 +97,8 @@ def test_a_critical_acknowledgement_without_a_comment_is_refused_in_plain_words(
     alert = next(a for s in summaries for a in s.alerts if a.kind is AlertKind.DROPPED_FROM_QUEUE)
     with qtbot.waitSignal(service.failed, timeout=5_000) as failed:
         service.acknowledge(alert.id, service.user, "")
-    assert "comment is required" in failed.args[0]
+    problem = failed.args[0]
+    assert problem == Problem.of(ProblemKind.ALERT_COMMENT_REQUIRED, alert=alert.id)
 
 
 def test_stopping_the_service_leaves_no_thread_running(

@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 from legevakt.app.service import AppService
 from legevakt.app.settings import Settings
 from legevakt.app.summary import ChangeSummary, LinkMode
+from legevakt.problems import ProblemKind
 from legevakt.sim import SimServer
 from legevakt.worklist.models import AlertKind
 
@@ -78,6 +79,6 @@ def test_the_link_is_offline_when_the_platform_cannot_be_reached(running: Runnin
     running.sim.stop()  # the platform is gone: push drops, and the cycle it wakes fails
     running.wait(lambda: any(s.link.mode is LinkMode.OFFLINE for s in running.since(n)), timeout=10)
     offline = next(s for s in running.since(n) if s.link.mode is LinkMode.OFFLINE)
-    assert offline.link.problem is not None and "reach" in offline.link.problem
+    assert offline.link.problem is not None and offline.link.problem.kind is ProblemKind.PLATFORM_UNREACHABLE
     running.service.stop()
     assert not [t for t in threading.enumerate() if t.name in ("legevakt-sync", "legevakt-push")]

@@ -36,7 +36,7 @@ def main(argv: list[str]) -> int:
             else:
                 raise SystemExit(f"unknown command {command}")
     except StoreError as err:
-        print(err.problem_kind.value, flush=True)
+        print(err.problem.kind.value, flush=True)
         return 3
     print("ok", flush=True)
     return 0

@@ -15,6 +15,7 @@ import httpx
 import pytest
 from websockets.sync.client import ClientConnection
 
+from legevakt.problems import ProblemKind
 from legevakt.sim import SimServer
 from legevakt.sync.auth import ClientCredentials, ClientCredentialsTokens
 from legevakt.sync.engine import CycleOutcome
@@ -185,7 +186,7 @@ def test_an_oversized_body_is_refused_and_changes_nothing(make_link: MakeLink) -
     link = make_link(max_body_bytes=4_000, full_every=1)
     link.spy.hook = None
     outcome = link.cycle()
-    assert not outcome.complete and "exceeds" in " ".join(outcome.problems)
+    assert not outcome.complete and [p.kind for p in outcome.problems] == [ProblemKind.PLATFORM_MALFORMED]
     assert not outcome.reconciled.changed and link.state.entries == {}
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from legevakt.problems import ProblemKind
 from legevakt.sync.incremental import FetchKind
 from legevakt.sync.mapping import parse_instant
 from legevakt.worklist.models import AlertKind, Fate
@@ -248,7 +249,7 @@ def test_a_changed_encounter_without_a_required_field_makes_the_cycle_incomplete
     link.spy.hook = broken
     outcome = link.cycle()
     assert last(link) is FetchKind.INCREMENTAL
-    assert not outcome.complete and "valid status" in " ".join(outcome.problems)
+    assert not outcome.complete and [p.kind for p in outcome.problems] == [ProblemKind.PLATFORM_MALFORMED]
     assert link.state.entries == before.entries
     link.spy.hook = None
     assert kinds(link, 1) == ["F"]

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 from legevakt.app.summary import ChangeSummary, LinkMode, LinkStatus
 from legevakt.codes import DNR_SYSTEM, FNR_SYSTEM
 from legevakt.nin import control_digits
+from legevakt.problems import Problem
 from legevakt.ui.i18n import current_language, install_translator
 from legevakt.ui.style import apply_style
 from legevakt.worklist.census import census
@@ -93,7 +94,7 @@ def make_alert(n: int, kind: AlertKind, entry: Entry | None, *, severity: Severi
 
 
 def make_link(mode: LinkMode = LinkMode.PUSH, *, age_s: float | None = 3, pending: int = 0, demo: bool = False,
-              problem: str | None = None) -> LinkStatus:
+              problem: Problem | None = None) -> LinkStatus:
     last = NOW - timedelta(seconds=age_s) if age_s is not None else None
     return LinkStatus(mode=mode, last_complete_at=last, last_attempt_at=NOW - timedelta(seconds=1),
                       problem=problem, pending_writes=pending, demo=demo, platform="https://fhir.example.no/r4")
@@ -159,7 +160,7 @@ class FakeService(QObject):
     """Stands in for ``legevakt.app.service.AppService``: records commands, emits what a test gives it."""
 
     changed = Signal(object)
-    failed = Signal(str)
+    failed = Signal(object)  # a Problem (or, from an untyped error, words)
 
     def __init__(self, *, demo: bool = False, user: str = "Hanne Lie", language: str = "nb",
                  on_start: tuple[ChangeSummary, ...] = ()) -> None:
@@ -201,7 +202,7 @@ class FakeService(QObject):
     def emit(self, summary: ChangeSummary) -> None:
         self.changed.emit(summary)
 
-    def fail(self, message: str) -> None:
+    def fail(self, message: object) -> None:
         self.failed.emit(message)
 
 

@@ -7,8 +7,10 @@ from dataclasses import replace
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from legevakt.problems import ProblemKind
 from legevakt.ui.alert_banner import MAX_LINES, AlertBanner, LineKind
 from legevakt.ui.main_window import MainWindow
+from legevakt.worklist.commands import CommandError
 from legevakt.worklist.identifiers import mask
 from legevakt.worklist.models import AlertKind, AlertStatus, Severity
 from tests.ui.conftest import NOW, FakeService, clinic, clock, make_alert, make_entry, make_summary
@@ -117,6 +119,15 @@ def test_refused_command_is_shown_and_the_button_comes_back(qtbot: QtBot, servic
     assert notices and notices[0].text == "Ikke utført: Varselet er allerede kvittert av en annen"
     window.banner.show_notice(None)
     assert not [ln for ln in window.banner.lines() if ln.kind is LineKind.NOTICE]
+
+
+def test_a_command_on_an_encounter_that_left_the_queue_is_refused_in_bokmal(qtbot: QtBot,
+                                                                          service: FakeService) -> None:
+    # The bug of issue 7: "Ikke utført: Encounter/... has left the queue; it cannot be changed here".
+    window = window_with_clinic(qtbot, service)
+    service.fail(CommandError(ProblemKind.COMMAND_LEFT_QUEUE, encounter="Encounter/enc-17").problem)
+    notices = [ln.text for ln in window.banner.lines() if ln.kind is LineKind.NOTICE]
+    assert notices == ["Ikke utført: Encounter/enc-17 har forlatt køen og kan ikke endres her."]
 
 
 def test_warnings_are_summarised_per_kind(qtbot: QtBot, service: FakeService) -> None:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from legevakt.app.summary import LinkMode
+from legevakt.problems import Problem, ProblemKind
 from legevakt.ui.i18n import install_translator
 from legevakt.ui.main_window import MainWindow
 from legevakt.worklist.models import AlertStatus
@@ -45,7 +46,7 @@ def test_acknowledged_drop_and_offline_screenshot(qtbot: QtBot, screenshots_dir:
     entries, alerts = clinic()
     acked = replace(alerts[0], status=AlertStatus.ACKNOWLEDGED, acknowledged_by="Hanne Lie",
                     acknowledged_at=NOW - timedelta(minutes=1), ack_comment="Leter etter pasienten")
-    link = make_link(LinkMode.OFFLINE, age_s=75, pending=2, problem="Plattformen svarer ikke (tidsavbrudd)")
+    link = make_link(LinkMode.OFFLINE, age_s=75, pending=2, problem=Problem.of(ProblemKind.PLATFORM_UNREACHABLE))
     service.emit(make_summary(entries, alerts=[acked, *alerts[1:]], link=link, complete=False, initial=True))
     service.fail("Varselet kunne ikke kvitteres: ingen forbindelse med plattformen")
     assert window.select_ref(entries[0].ref)

@@ -9,6 +9,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from legevakt.app.summary import LinkMode
+from legevakt.problems import Problem, ProblemKind
 from legevakt.ui.status import Freshness, SyncStatusBar
 from legevakt.worklist.census import Census, Shift
 from tests.ui.conftest import NOW, clock, make_link, make_summary
@@ -69,11 +70,13 @@ def test_amber_past_15_seconds_red_past_60(qtbot: QtBot) -> None:
 
 def test_offline_is_amber_with_the_problem_in_plain_words(qtbot: QtBot) -> None:
     status = bar(qtbot)
-    status.apply(make_summary(link=make_link(LinkMode.OFFLINE, age_s=5, problem="Plattformen svarer ikke"),
+    status.apply(make_summary(link=make_link(LinkMode.OFFLINE, age_s=5,
+                                                problem=Problem.of(ProblemKind.PLATFORM_UNREACHABLE)),
                               complete=False))
     assert status.freshness is Freshness.WARNING
     assert status.mode_label.text() == "Frakoblet"
-    assert status.problem_label.text() == "Plattformen svarer ikke"
+    assert status.problem_label.text() == ("Får ikke kontakt med plattformen (nettet er nede, serveren svarer "
+                                           "ikke, eller tidsavbrudd).")
     status.apply(make_summary(link=make_link(LinkMode.OFFLINE, age_s=5), complete=False))
     assert status.problem_label.text() == "Ingen forbindelse med plattformen"
 
@@ -81,9 +84,9 @@ def test_offline_is_amber_with_the_problem_in_plain_words(qtbot: QtBot) -> None:
 def test_incomplete_snapshot_is_amber_and_says_why(qtbot: QtBot) -> None:
     status = bar(qtbot)
     status.apply(make_summary(link=make_link(LinkMode.PUSH, age_s=4), complete=False,
-                              problems=("side 3 av køen manglet",)))
+                              problems=(Problem.of(ProblemKind.SNAPSHOT_PAGE_FAILED, page=3),)))
     assert status.freshness is Freshness.WARNING
-    assert status.problem_label.text() == "side 3 av køen manglet"
+    assert status.problem_label.text() == "Side 3 av pasientlisten kunne ikke hentes."
 
 
 def test_pending_writes_and_demo(qtbot: QtBot) -> None:
