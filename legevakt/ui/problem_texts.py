@@ -97,12 +97,17 @@ _TEXTS: dict[ProblemKind, str] = {
         "Problems", "This is not a choice for where the patient goes ({disposition})."),
     K.COMMAND_INVALID: QT_TRANSLATE_NOOP("Problems", "The command is malformed ({what})."),
     K.NOTE_EMPTY: QT_TRANSLATE_NOOP("Problems", "A note needs text."),
-    K.NOTE_ALREADY_SIGNED: QT_TRANSLATE_NOOP("Problems", "Note {note} is signed and cannot be edited; write a correction instead."),
+    K.NOTE_ALREADY_SIGNED: QT_TRANSLATE_NOOP(
+        "Problems", "Note {note} is signed and cannot be edited; write a correction instead."),
     K.NOTE_NOT_SIGNED: QT_TRANSLATE_NOOP("Problems", "Note {note} must be signed before it is sent."),
-    K.NOTE_NO_RECIPIENT: QT_TRANSLATE_NOOP("Problems", "No recipient given, and the patient has no regular GP registered."),
-    K.NOTE_BAD_RECIPIENT: QT_TRANSLATE_NOOP("Problems", "The recipient must be a Practitioner or an Organization ({ref})."),
-    K.NOTE_BAD_DEADLINE: QT_TRANSLATE_NOOP("Problems", "The receipt deadline for {kind} must be a positive number of minutes."),
-    K.RECEIPT_MALFORMED: QT_TRANSLATE_NOOP("Problems", "A receipt from the recipient's system could not be understood ({what})."),
+    K.NOTE_NO_RECIPIENT: QT_TRANSLATE_NOOP(
+        "Problems", "No recipient given, and the patient has no regular GP registered."),
+    K.NOTE_BAD_RECIPIENT: QT_TRANSLATE_NOOP(
+        "Problems", "The recipient must be a Practitioner or an Organization ({ref})."),
+    K.NOTE_BAD_DEADLINE: QT_TRANSLATE_NOOP(
+        "Problems", "The receipt deadline for {kind} must be a positive number of minutes."),
+    K.RECEIPT_MALFORMED: QT_TRANSLATE_NOOP(
+        "Problems", "A receipt from the recipient's system could not be understood ({what})."),
     K.START_FAILED: QT_TRANSLATE_NOOP("Problems", "Legevakt could not start: {cause}"),
     K.BUG: QT_TRANSLATE_NOOP("Problems", "Something went wrong inside Legevakt ({where}); the details are in the log."),
 }

@@ -234,8 +234,11 @@ def test_a_lost_websocket_falls_back_to_polling_reconnects_and_back_fills(
         monkeypatch.setattr(channel, "_connect", gated)
         wait(lambda: channel.up)
         gate.clear()
+        before = len(worker.outcomes)
         link.sim.faults.drop_websockets_now()
         wait(lambda: channel.state is PushState.DOWN)  # the link shows poll now
+        # Push going down wakes one cycle; let it finish before the drop, or that cycle finds it.
+        worker.wait(lambda: len(worker.outcomes) > before)
         victim = sorted(link.sim.clinic.list_items())[0]
         link.sim.clinic.drop_from_list(victim)  # while the socket is down: no notification can tell us
         time.sleep(0.3)
