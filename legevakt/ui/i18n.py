@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "build":
             for qm in lrelease.build(ts_dir(), QM_DIR):
-                log.info("built %s", qm)
+                sys.stdout.write(f"built {qm}\n")
             return 0
         outdated = lrelease.stale(ts_dir(), QM_DIR)
     except lrelease.LreleaseError as exc:
