@@ -1,14 +1,26 @@
-"""Settings, each declared once with its type, default and a translatable title.
+"""Settings, each declared once: the ``Settings`` dataclass field is the single source.
+
+A field carries its type (the annotation), its default, and in its metadata a translatable title, the
+check of its value and, for the two tables, its parser and how it is written. From the fields come the
+table ``SETTINGS`` that parsing, validation, the defaults and the documentation walk
+(``python -m legevakt.app.settings`` prints every setting as a commented ``config.toml``).
 
 Read from one TOML file in the user's config directory; command-line flags override it. Secrets never
 live here (they are in the OS keyring). A bad value is a clear error naming the setting, not a default.
+The file carries ``config_version``; an older file is upgraded in memory (``UPGRADES``), not rejected.
 """
 
 from __future__ import annotations
 
+import difflib
+import json
+import logging
+import math
+import sys
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -20,7 +32,12 @@ from legevakt.worklist.reconcile import ReconcileConfig
 from legevakt.worklist.triage import BUILT_IN, TriageScale, local_scale
 
 APP_NAME = "legevakt"
+#: The version this code writes and understands. Version 0 is a file without ``config_version`` (every
+#: file before the key was required: the same keys as version 1).
 CONFIG_VERSION = 1
+VERSION_KEY = "config_version"
+
+log = logging.getLogger("legevakt.app")
 
 
 class SettingsError(ValueError):
@@ -32,30 +49,129 @@ def _title(text: str) -> str:
     return text
 
 
+# -- per-setting checks: what is wrong with a value, or None -------------------------------------------
+
+def _positive(value: float) -> str | None:
+    return None if value > 0 else "must be positive"
+
+
+def _at_least_one(value: int) -> str | None:
+    return None if value >= 1 else "must be at least 1"
+
+
+def _not_negative(value: float) -> str | None:
+    return None if value >= 0 else "must not be negative"
+
+
+def _share(value: float) -> str | None:
+    return None if 0 < value <= 1 else "must be between 0 and 1"
+
+
+def _language(value: str) -> str | None:
+    return None if value in ("nb", "en") else "must be 'nb' or 'en'"
+
+
+def _location(value: str) -> str | None:
+    return None if not value or value.startswith("Location/") else "must look like Location/<id>"
+
+
+def _url(value: str) -> str | None:
+    return None if not value or value.startswith(("http://", "https://")) else "must be an http(s) URL"
+
+
+# -- the two table settings: parse from TOML, write as TOML --------------------------------------------
+
+def _parse_shifts(table: Any) -> tuple[ShiftDef, ...]:
+    if not isinstance(table, dict):
+        raise SettingsError("setting 'shifts' must be a table of name = \"HH:MM\"")
+    try:
+        return parse_shifts((str(k), str(v)) for k, v in table.items())
+    except ValueError as exc:
+        raise SettingsError(f"setting 'shifts': {exc}") from exc
+
+
+def _render_shifts(shifts: tuple[ShiftDef, ...]) -> str:
+    return "[shifts]\n" + "".join(f"{s.name} = \"{s.start:%H:%M}\"\n" for s in shifts)
+
+
+def _parse_scales(table: Any) -> dict[str, TriageScale]:
+    if not isinstance(table, dict):
+        raise SettingsError("setting 'triage_scales' must be a table of scales")
+    scales = {}
+    for key, spec in table.items():
+        if key in BUILT_IN:
+            raise SettingsError(f"setting 'triage_scales': scale {key!r} is built in and cannot be redefined")
+        if not isinstance(spec, dict) or not isinstance(spec.get("levels"), list):
+            raise SettingsError(f"setting 'triage_scales': scale {key!r} needs a 'levels' list")
+        try:
+            scales[key] = local_scale(key, str(spec.get("system", f"urn:legevakt:codesystem:triage:{key}")),
+                                      str(spec.get("title_nb", key)), str(spec.get("title_en", key)),
+                                      spec["levels"])
+        except (ValueError, TypeError) as exc:
+            raise SettingsError(f"setting 'triage_scales': {exc}") from exc
+    return scales
+
+
+def _render_scales(scales: Mapping[str, TriageScale]) -> str:
+    lines = []
+    for key, scale in scales.items():
+        lines += [f"[triage_scales.{key}]", f"system = {json.dumps(scale.system)}",
+                  f"title_nb = {json.dumps(scale.title_nb)}", f"title_en = {json.dumps(scale.title_en)}",
+                  "levels = ["]
+        lines += [f"  {{ code = {json.dumps(lvl.code)}, colour = {json.dumps(lvl.colour)}, "
+                  f"name_nb = {json.dumps(lvl.name_nb)}, name_en = {json.dumps(lvl.name_en)}, "
+                  f"target_minutes = {lvl.target_minutes} }}," for lvl in scale.levels]
+        lines.append("]")
+    example = ("# [triage_scales.local]\n# title_nb = \"Lokal skala\"\n# levels = [\n"
+               "#   { code = \"akutt\", colour = \"red\", name_nb = \"Akutt\", name_en = \"Acute\", "
+               "target_minutes = 0 },\n# ]\n")
+    return "\n".join(lines) + "\n" if lines else example
+
+
+@dataclass(frozen=True, slots=True)
+class _Spec:
+    title: str
+    check: Callable[[Any], str | None] | None = None
+    key: str | None = None  # the TOML key, when it is not the field name
+    parse: Callable[[Any], Any] | None = None  # a table setting: TOML value -> field value
+    render: Callable[[Any], str] | None = None  # a table setting: field value -> TOML text
+
+
+def setting(default: Any = MISSING, title: str = "", *, factory: Callable[[], Any] | None = None,
+            check: Callable[[Any], str | None] | None = None, key: str | None = None,
+            parse: Callable[[Any], Any] | None = None, render: Callable[[Any], str] | None = None) -> Any:
+    """Declare one setting (a dataclass field whose metadata says everything else about it)."""
+    meta = {"setting": _Spec(title, check, key, parse, render)}
+    if factory is not None:
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
-    platform: str = field(default="", metadata={"title": _title("Platform base URL (FHIR R4)")})
-    location: str = field(default="", metadata={"title": _title("The clinic (Location reference)")})
-    data_dir: str = field(default="", metadata={"title": _title("Data directory (empty: the user's default)")})
-    language: str = field(default="nb", metadata={"title": _title("Language (nb or en)")})
-    poll_seconds: float = field(default=5.0, metadata={"title": _title("Seconds between polls")})
-    full_snapshot_every: int = field(default=12, metadata={"title": _title("Full snapshot every N cycles")})
-    push: bool = field(default=True, metadata={"title": _title("Use push notifications where the platform "
-                                                               "offers them")})
-    timeout_seconds: float = field(default=10.0, metadata={"title": _title("Request timeout (seconds)")})
-    verify_tls: bool = field(default=True, metadata={"title": _title("Verify the platform's TLS certificate")})
-    triage_scale: str = field(default="mts", metadata={"title": _title("Triage scale (mts, retts or local)")})
-    not_triaged_minutes: int = field(default=15, metadata={"title": _title("Minutes before 'not triaged'")})
-    sync_stale_warning_seconds: int = field(default=15, metadata={"title": _title("Seconds to a stale warning")})
-    sync_stale_critical_seconds: int = field(default=60, metadata={"title": _title("Seconds to stale critical")})
-    mass_departure_min_entries: int = field(default=5, metadata={"title": _title("Mass departure: more than N")})
-    mass_departure_share: float = field(default=0.30, metadata={"title": _title("Mass departure: share")})
-    write_pending_minutes: float = field(default=2.0, metadata={"title": _title("Minutes before a write alerts")})
-    idle_lock_minutes: int = field(default=10, metadata={"title": _title("Lock the screen after idle minutes")})
-    user: str = field(default="", metadata={"title": _title("User name shown on acknowledgements")})
-    shifts: tuple[ShiftDef, ...] = field(default=DEFAULT_SHIFTS, metadata={"title": _title("Shift starts")})
-    local_scales: Mapping[str, TriageScale] = field(default_factory=dict,
-                                                    metadata={"title": _title("Local triage scales")})
+    platform: str = setting("", _title("Platform base URL (FHIR R4)"), check=_url)
+    location: str = setting("", _title("The clinic (Location reference)"), check=_location)
+    data_dir: str = setting("", _title("Data directory (empty: the user's default)"))
+    language: str = setting("nb", _title("Language (nb or en)"), check=_language)
+    poll_seconds: float = setting(5.0, _title("Seconds between polls"), check=_positive)
+    full_snapshot_every: int = setting(12, _title("Full snapshot every N cycles"), check=_at_least_one)
+    push: bool = setting(True, _title("Use push notifications where the platform offers them"))
+    timeout_seconds: float = setting(10.0, _title("Request timeout (seconds)"), check=_positive)
+    verify_tls: bool = setting(True, _title("Verify the platform's TLS certificate"))
+    triage_scale: str = setting("mts", _title("Triage scale (mts, retts or local)"))
+    not_triaged_minutes: int = setting(15, _title("Minutes before 'not triaged'"), check=_not_negative)
+    sync_stale_warning_seconds: int = setting(15, _title("Seconds to a stale warning"), check=_not_negative)
+    sync_stale_critical_seconds: int = setting(60, _title("Seconds to stale critical"), check=_not_negative)
+    mass_departure_min_entries: int = setting(5, _title("Mass departure: more than N"), check=_not_negative)
+    mass_departure_share: float = setting(0.30, _title("Mass departure: share"), check=_share)
+    write_pending_minutes: float = setting(2.0, _title("Minutes before a write alerts"), check=_not_negative)
+    idle_lock_minutes: int = setting(10, _title("Lock the screen after idle minutes"), check=_positive)
+    user: str = setting("", _title("User name shown on acknowledgements"))
+    shifts: tuple[ShiftDef, ...] = setting(DEFAULT_SHIFTS, _title("Shift starts"), parse=_parse_shifts,
+                                           render=_render_shifts)
+    local_scales: Mapping[str, TriageScale] = setting(
+        title=_title("Local triage scales"), factory=dict, key="triage_scales", parse=_parse_scales,
+        render=_render_scales)
 
     @property
     def scale(self) -> TriageScale:
@@ -77,44 +193,164 @@ class Settings:
         return Path(self.data_dir) if self.data_dir else Path(platformdirs.user_data_dir(APP_NAME))
 
 
-_SIMPLE = {f.name: f for f in fields(Settings) if f.name not in ("shifts", "local_scales")}
-_TYPES: dict[str, type] = {"platform": str, "location": str, "data_dir": str, "language": str,
-                           "poll_seconds": float, "full_snapshot_every": int, "push": bool,
-                           "timeout_seconds": float,
-                           "verify_tls": bool, "triage_scale": str, "not_triaged_minutes": int,
-                           "sync_stale_warning_seconds": int, "sync_stale_critical_seconds": int,
-                           "mass_departure_min_entries": int, "mass_departure_share": float,
-                           "write_pending_minutes": float, "idle_lock_minutes": int, "user": str}
-assert set(_TYPES) == set(_SIMPLE), "every simple setting needs its type"
+# -- the table of settings, derived from the fields -----------------------------------------------------
 
+_KINDS: dict[Any, str] = {str: "text", int: "a whole number", float: "a number", bool: "true or false"}
+
+
+@dataclass(frozen=True, slots=True)
+class SettingInfo:
+    name: str  # the Settings attribute (and the flag's key in ``overrides``)
+    key: str  # the TOML key
+    type: Any  # the annotation, resolved
+    title: str
+    spec: _Spec
+    default_factory: Callable[[], Any] | None
+    default_value: Any
+
+    @property
+    def default(self) -> Any:
+        return self.default_factory() if self.default_factory is not None else self.default_value
+
+    @property
+    def is_table(self) -> bool:
+        return self.spec.parse is not None
+
+    @property
+    def kind(self) -> str:
+        return "a table" if self.is_table else _KINDS[self.type]
+
+    def coerce(self, value: Any, source: str) -> Any:
+        """The value in this setting's type (from TOML, or a flag's string), or a SettingsError naming it."""
+        if self.spec.parse is not None:
+            return self.spec.parse(value)
+        kind = self.type
+        if kind is bool:
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no"):
+                return value.lower() in ("true", "1", "yes")
+        elif kind is int:
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+                return int(value)
+        elif kind is float:
+            number: float | None = None
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                number = float(value)
+            elif isinstance(value, str):
+                try:
+                    number = float(value)
+                except ValueError:
+                    number = None
+            if number is not None and math.isfinite(number):
+                return number
+        elif isinstance(value, str):
+            return value
+        raise SettingsError(f"{source}: setting {self.key!r} must be {self.kind}, got {value!r}")
+
+    def checked(self, value: Any, source: str) -> Any:
+        """``coerce``, then this setting's own check; both errors name the source and the setting."""
+        converted = self.coerce(value, source)
+        problem = self.problem(converted)
+        if problem:
+            raise SettingsError(f"{source}: {problem}")
+        return converted
+
+    def problem(self, value: Any) -> str | None:
+        """What is wrong with a value of the right type, as a sentence naming the setting; None if fine."""
+        wrong = self.spec.check(value) if self.spec.check is not None else None
+        return f"setting {self.key!r} {wrong}, got {value!r}" if wrong else None
+
+    def render(self, value: Any) -> str:
+        """The value as TOML (a ``key = value`` line, or a table for the table settings)."""
+        if self.spec.render is not None:
+            return self.spec.render(value)
+        text = json.dumps(value) if not isinstance(value, bool) else str(value).lower()
+        return f"{self.key} = {text}\n"
+
+
+def _table() -> tuple[SettingInfo, ...]:
+    hints = typing.get_type_hints(Settings)
+    table = []
+    for f in fields(Settings):
+        spec = f.metadata["setting"]
+        factory = None if f.default_factory is MISSING else f.default_factory
+        table.append(SettingInfo(name=f.name, key=spec.key or f.name, type=hints[f.name], title=spec.title,
+                                 spec=spec, default_factory=factory,
+                                 default_value=None if f.default is MISSING else f.default))
+    return tuple(table)
+
+
+#: Every setting, in declaration order: parsing, validation, defaults and documentation walk this.
+SETTINGS: tuple[SettingInfo, ...] = _table()
+_BY_KEY = {s.key: s for s in SETTINGS}
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+# -- versioned upgrades --------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Upgrade:
+    """One step from ``to_version - 1`` to ``to_version``: keys renamed (old -> new), then ``transform``."""
+
+    to_version: int
+    note: str
+    renames: Mapping[str, str] = field(default_factory=dict)
+    transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+
+
+UPGRADES: tuple[Upgrade, ...] = (
+    Upgrade(1, "version 0 (no config_version): the keys of version 1; 'push' was added later with its "
+               "default, so nothing changes but the version"),
+)
+
+
+def upgrade(raw: Mapping[str, Any], *, source: str = "config.toml", upgrades: tuple[Upgrade, ...] = UPGRADES,
+            current: int = CONFIG_VERSION) -> tuple[dict[str, Any], int]:
+    """``raw`` (a parsed file) brought to ``current``; returns it without the version key, and the file's version.
+
+    A file newer than this code, or a version that is not a whole number, is an error naming
+    ``config_version``. A file with both an old and its new key is an error naming both.
+    """
+    values = dict(raw)
+    version = values.pop(VERSION_KEY, 0)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        raise SettingsError(f"{source}: setting {VERSION_KEY!r} must be a whole number, got {version!r}")
+    if version > current:
+        raise SettingsError(f"{source}: {VERSION_KEY} {version} is newer than this Legevakt understands "
+                            f"(up to {current}); upgrade Legevakt or remove the newer settings")
+    found = version
+    for step in sorted(upgrades, key=lambda s: s.to_version):
+        if step.to_version <= version or step.to_version > current:
+            continue
+        for old, new in step.renames.items():
+            if old in values:
+                if new in values:
+                    raise SettingsError(f"{source}: setting {old!r} was renamed {new!r} in {VERSION_KEY} "
+                                        f"{step.to_version}; keep only {new!r}")
+                values[new] = values.pop(old)
+        if step.transform is not None:
+            values = step.transform(values)
+        version = step.to_version
+    if version != current:
+        raise SettingsError(f"{source}: no upgrade from {VERSION_KEY} {version} to {current}")
+    if found != current:
+        log.info("%s is config_version %d; read as version %d", source, found, current)
+    return values, found
+
+
+# -- loading -------------------------------------------------------------------------------------------
 
 def config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
 
 
-def _coerce(name: str, value: Any) -> Any:
-    kind = _TYPES[name]
-    if kind is bool:
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no"):
-            return value.lower() in ("true", "1", "yes")
-    elif kind is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            return int(value)
-    elif kind is float:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-        if isinstance(value, str):
-            try:
-                return float(value)
-            except ValueError:
-                pass
-    elif isinstance(value, str):
-        return value
-    raise SettingsError(f"setting {name!r} must be a {kind.__name__}, got {value!r}")
+def _unknown(key: str, source: str, known: typing.Iterable[str]) -> SettingsError:
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return SettingsError(f"{source}: unknown setting {key!r}{hint}")
 
 
 def load(path: Path | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:
@@ -126,63 +362,45 @@ def load(path: Path | None = None, overrides: Mapping[str, Any] | None = None) -
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise SettingsError(f"{path}: not valid TOML: {exc}") from exc
-    version = raw.pop("config_version", CONFIG_VERSION)
-    if version != CONFIG_VERSION:
-        raise SettingsError(f"{path}: config_version {version} is not supported (expected {CONFIG_VERSION})")
+    source = str(path)
+    raw, _ = upgrade(raw, source=source)
     values: dict[str, Any] = {}
-    for name, value in raw.items():
-        if name in _SIMPLE:
-            values[name] = _coerce(name, value)
-        elif name not in ("shifts", "triage_scales"):
-            raise SettingsError(f"{path}: unknown setting {name!r}")
+    for key, value in raw.items():
+        info = _BY_KEY.get(key)
+        if info is None:
+            raise _unknown(key, source, [*_BY_KEY, VERSION_KEY])
+        values[info.name] = info.checked(value, source)
     for name, value in (overrides or {}).items():
-        if value is not None:
-            values[name] = _coerce(name, value)
-    settings = Settings(**values)
-    if "shifts" in raw:
-        table = raw["shifts"]
-        if not isinstance(table, dict):
-            raise SettingsError("setting 'shifts' must be a table of name = \"HH:MM\"")
-        try:
-            settings = replace(settings, shifts=parse_shifts((str(k), str(v)) for k, v in table.items()))
-        except ValueError as exc:
-            raise SettingsError(f"setting 'shifts': {exc}") from exc
-    if "triage_scales" in raw:
-        settings = replace(settings, local_scales=_local_scales(raw["triage_scales"]))
-    return validate(settings)
-
-
-def _local_scales(table: Any) -> dict[str, TriageScale]:
-    if not isinstance(table, dict):
-        raise SettingsError("setting 'triage_scales' must be a table of scales")
-    scales = {}
-    for key, spec in table.items():
-        if key in BUILT_IN:
-            raise SettingsError(f"triage scale {key!r} is built in and cannot be redefined")
-        if not isinstance(spec, dict) or not isinstance(spec.get("levels"), list):
-            raise SettingsError(f"triage scale {key!r} needs a 'levels' list")
-        try:
-            scales[key] = local_scale(key, str(spec.get("system", f"urn:legevakt:codesystem:triage:{key}")),
-                                      str(spec.get("title_nb", key)), str(spec.get("title_en", key)),
-                                      spec["levels"])
-        except (ValueError, TypeError) as exc:
-            raise SettingsError(str(exc)) from exc
-    return scales
+        if value is None:
+            continue
+        info = _BY_NAME.get(name)
+        if info is None or info.is_table:
+            raise _unknown(name, "command line", [s.name for s in SETTINGS if not s.is_table])
+        values[name] = info.checked(value, "command line")
+    return validate(Settings(**values))
 
 
 def validate(settings: Settings) -> Settings:
-    if settings.language not in ("nb", "en"):
-        raise SettingsError("setting 'language' must be 'nb' or 'en'")
+    """Every setting's own check, then the one rule across settings (the scale must exist)."""
+    for info in SETTINGS:
+        problem = info.problem(getattr(settings, info.name))
+        if problem:
+            raise SettingsError(problem)
     if settings.triage_scale not in BUILT_IN and settings.triage_scale not in settings.local_scales:
-        raise SettingsError(f"setting 'triage_scale': no scale named {settings.triage_scale!r}")
-    if settings.poll_seconds <= 0 or settings.timeout_seconds <= 0:
-        raise SettingsError("poll and timeout seconds must be positive")
-    if settings.full_snapshot_every < 1:
-        raise SettingsError("setting 'full_snapshot_every' must be at least 1")
-    if not 0 < settings.mass_departure_share <= 1:
-        raise SettingsError("setting 'mass_departure_share' must be between 0 and 1")
-    if settings.location and not settings.location.startswith("Location/"):
-        raise SettingsError("setting 'location' must look like Location/<id>")
-    if settings.platform and not settings.platform.startswith(("http://", "https://")):
-        raise SettingsError("setting 'platform' must be an http(s) URL")
+        raise SettingsError(f"setting 'triage_scale': no scale named {settings.triage_scale!r} "
+                            f"(built in: {', '.join(BUILT_IN)}; or define [triage_scales.{settings.triage_scale}])")
     return settings
+
+
+def reference(settings: Settings | None = None) -> str:
+    """Every setting as a commented ``config.toml`` (the defaults unless ``settings`` is given)."""
+    settings = settings or Settings()
+    head = [f"# Legevakt settings ({config_path()}); flags override them. Secrets live in the OS keyring.",
+            f"{VERSION_KEY} = {CONFIG_VERSION}", ""]
+    simple = [f"# {s.title}: {s.kind}\n{s.render(getattr(settings, s.name))}" for s in SETTINGS if not s.is_table]
+    tables = [f"# {s.title}\n{s.render(getattr(settings, s.name))}" for s in SETTINGS if s.is_table]
+    return "\n".join(head) + "\n".join(simple) + "\n" + "\n".join(tables)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(reference())

@@ -2,33 +2,40 @@
 
 Every user-visible string is written in English in the code and passed through
 ``QCoreApplication.translate(context, text)``; ``resources/translations/legevakt_<lang>.ts`` holds the
-translations. At start the ``.ts`` is compiled to ``.qm`` with Qt's ``lrelease`` (shipped with
-PySide6) into the user's cache directory, when the ``.qm`` is missing or older than the ``.ts``.
-Where ``lrelease`` is not available (a frozen bundle without the tool) or fails, ``TsTranslator``
-reads the ``.ts`` XML directly, so the UI is Norwegian either way.
+translations. They are compiled to ``legevakt/ui/translations/legevakt_<lang>.qm`` at build time with
+Qt's ``lrelease`` (``setup.py``'s ``build_py``, which ``pip install`` and ``pip install -e .`` run, or
+``python -m legevakt.ui.i18n build``), and shipped as package data. At start the app only loads the
+``.qm`` with ``QTranslator.load``: no XML parsing and no subprocess on the UI thread.
+
+Bokmål is the default, so a missing ``.qm`` is an installation error and raises
+``TranslationMissingError`` rather than silently showing English.
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
-import os
-import shutil
-import subprocess
 import sys
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QTranslator
 
-from legevakt.ui.paths import cache_dir, resources_dir
+from legevakt.ui import lrelease
+from legevakt.ui.paths import resources_dir
 
 log = logging.getLogger("legevakt.ui")
 
 DEFAULT_LANGUAGE = "nb"
 LANGUAGES = ("nb", "en")  # "en" is the source language: no translator
-_LRELEASE_TIMEOUT_S = 30
+#: Where the compiled translations live: package data beside this module (also in a frozen bundle).
+QM_DIR = Path(__file__).resolve().with_name("translations")
+BUILD_COMMAND = "python -m legevakt.ui.i18n build"
 
 _state: dict[str, object] = {"language": DEFAULT_LANGUAGE, "translator": None}
+
+
+class TranslationMissingError(RuntimeError):
+    """The compiled translation for a language is not installed (the build step did not run)."""
 
 
 def current_language() -> str:
@@ -46,152 +53,67 @@ def normalise_language(language: str | None) -> str:
     return DEFAULT_LANGUAGE
 
 
+def ts_dir() -> Path:
+    return resources_dir() / "translations"
+
+
 def ts_path(language: str) -> Path:
-    return resources_dir() / "translations" / f"legevakt_{language}.ts"
+    """The translation source (for translators and tests; the running app never reads it)."""
+    return ts_dir() / f"{lrelease.PREFIX}{language}.ts"
 
 
-def find_lrelease() -> Path | None:
-    """Qt's lrelease: the binary inside the PySide6 package, or the ``pyside6-lrelease`` wrapper."""
-    try:
-        import PySide6
-    except ImportError:  # pragma: no cover - PySide6 is a hard dependency
-        return None
-    pkg = Path(PySide6.__file__).parent
-    suffix = ".exe" if sys.platform == "win32" else ""
-    for candidate in (pkg / f"lrelease{suffix}", pkg / "Qt" / "bin" / f"lrelease{suffix}"):
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    for name in ("pyside6-lrelease", "lrelease"):
-        beside = Path(sys.executable).parent / f"{name}{suffix}"
-        if beside.is_file():
-            return beside
-        found = shutil.which(name)
-        if found:
-            return Path(found)
-    return None
-
-
-def compile_qm(ts: Path, qm: Path, lrelease: Path) -> bool:
-    """Build ``qm`` from ``ts`` (atomically). True on success; failures are logged, not raised."""
-    qm.parent.mkdir(parents=True, exist_ok=True)
-    tmp = qm.with_suffix(".qm.tmp")
-    try:
-        done = subprocess.run(  # a fixed tool on our own files
-            [str(lrelease), "-silent", str(ts), "-qm", str(tmp)],
-            capture_output=True, text=True, timeout=_LRELEASE_TIMEOUT_S, check=False,
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        log.warning("lrelease could not run (%s); reading the .ts directly", exc)
-        return False
-    if done.returncode != 0 or not tmp.is_file():
-        log.warning("lrelease failed (exit %s): %s", done.returncode, done.stderr.strip()[:500])
-        tmp.unlink(missing_ok=True)
-        return False
-    tmp.replace(qm)
-    return True
-
-
-def qm_for(language: str, *, cache: Path | None = None, lrelease: Path | None = None) -> Path | None:
-    """The compiled ``.qm`` for ``language``, (re)built when missing or older than the ``.ts``."""
-    ts = ts_path(language)
-    if not ts.is_file():
-        log.warning("no translation source for %s", language)
-        return None
-    tool = lrelease if lrelease is not None else find_lrelease()
-    if tool is None:
-        return None
-    qm = (cache if cache is not None else cache_dir() / "translations") / f"legevakt_{language}.qm"
-    try:
-        fresh = qm.is_file() and qm.stat().st_mtime >= ts.stat().st_mtime
-    except OSError:
-        fresh = False
-    if fresh or compile_qm(ts, qm, tool):
-        return qm
-    return None
-
-
-class TsTranslator(QTranslator):
-    """A translator that reads a Qt Linguist ``.ts`` file directly (no compile step).
-
-    Unfinished and obsolete messages are ignored, as ``lrelease`` does. Plural forms follow the
-    two-form rule of Norwegian and English (n == 1, otherwise).
-    """
-
-    def __init__(self, parent: object | None = None) -> None:
-        super().__init__(parent)  # type: ignore[arg-type]
-        self._messages: dict[tuple[str, str], tuple[str, ...]] = {}
-        self._language = ""
-
-    def load_ts(self, path: Path) -> bool:
-        try:
-            root = ET.parse(path).getroot()
-        except (OSError, ET.ParseError) as exc:
-            log.warning("cannot read translation %s: %s", path.name, exc)
-            return False
-        self._language = root.get("language", "")
-        messages: dict[tuple[str, str], tuple[str, ...]] = {}
-        for ctx in root.iter("context"):
-            name = ctx.findtext("name", default="")
-            for msg in ctx.iter("message"):
-                source = msg.findtext("source")
-                trans = msg.find("translation")
-                if source is None or trans is None or trans.get("type") in ("unfinished", "obsolete", "vanished"):
-                    continue
-                forms = tuple(f.text or "" for f in trans.iter("numerusform"))
-                if msg.get("numerus") == "yes" and forms:
-                    messages[(name, source)] = forms
-                elif trans.text:
-                    messages[(name, source)] = (trans.text,)
-        self._messages = messages
-        return True
-
-    def isEmpty(self) -> bool:
-        return not self._messages
-
-    def language(self) -> str:
-        return self._language
-
-    def translate(self, context: str, source: str, disambiguation: str | None = None,
-                  n: int = -1) -> str:
-        forms = self._messages.get((context, source))
-        if not forms:
-            return ""
-        if len(forms) > 1 and n >= 0:
-            return forms[0 if n == 1 else 1]
-        return forms[0]
+def qm_path(language: str, directory: Path | None = None) -> Path:
+    """The compiled translation the app loads for ``language``."""
+    return (directory if directory is not None else QM_DIR) / f"{lrelease.PREFIX}{language}.qm"
 
 
 def install_translator(app: QCoreApplication, language: str = DEFAULT_LANGUAGE, *,
-                       cache: Path | None = None, use_lrelease: bool = True) -> QTranslator | None:
+                       directory: Path | None = None) -> QTranslator | None:
     """Install the translator for ``language`` ("nb" default; "en" shows the English source strings).
 
     Replaces a translator installed earlier by this function. Returns the installed translator (kept
-    alive here), or None for English.
+    alive here), or None for English. ``directory`` overrides where the ``.qm`` files are (tests).
+    Raises ``TranslationMissingError`` when the ``.qm`` is missing or unreadable.
     """
     lang = normalise_language(language)
+    translator: QTranslator | None = None
+    if lang != "en":
+        qm = qm_path(lang, directory)
+        translator = QTranslator()  # kept alive in _state
+        if not qm.is_file() or not translator.load(str(qm)) or translator.isEmpty():
+            raise TranslationMissingError(
+                f"the {lang} translation {qm} is missing or empty: the build step did not run "
+                f"(pip install . runs it; in a checkout run `{BUILD_COMMAND}`)")
     old = _state["translator"]
     if isinstance(old, QTranslator):
         app.removeTranslator(old)
-    _state["translator"] = None
-    _state["language"] = lang
-    if lang == "en":
-        return None
-    translator: QTranslator | None = None
-    kind = "qm"
-    qm = qm_for(lang, cache=cache) if use_lrelease else None
-    if qm is not None:
-        candidate = QTranslator(app)
-        if candidate.load(str(qm)):
-            translator = candidate
-        else:
-            log.warning("could not load compiled translation for %s; reading the .ts directly", lang)
-    if translator is None:
-        ts_translator = TsTranslator(app)
-        if not ts_translator.load_ts(ts_path(lang)):
-            return None
-        translator = ts_translator
-        kind = "ts"
-    app.installTranslator(translator)
     _state["translator"] = translator
-    log.info("language %s installed (%s)", lang, kind)
+    _state["language"] = lang
+    if translator is not None:
+        app.installTranslator(translator)
+    log.info("language %s installed", lang)
     return translator
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``build``: compile the ``.ts`` sources into the package; ``check``: fail if a ``.qm`` is stale."""
+    parser = argparse.ArgumentParser(prog="python -m legevakt.ui.i18n", description=main.__doc__)
+    parser.add_argument("command", choices=("build", "check"))
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "build":
+            for qm in lrelease.build(ts_dir(), QM_DIR):
+                sys.stdout.write(f"built {qm}\n")
+            return 0
+        outdated = lrelease.stale(ts_dir(), QM_DIR)
+    except lrelease.LreleaseError as exc:
+        sys.stderr.write(f"legevakt.ui.i18n: {exc}\n")
+        return 1
+    if outdated:
+        sys.stderr.write(f"legevakt.ui.i18n: stale or missing: {', '.join(outdated)} (run `{BUILD_COMMAND}`)\n")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
+import tomllib
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 
-from legevakt.app.settings import Settings, SettingsError, load
+from legevakt.app import settings as settings_module
+from legevakt.app.settings import (
+    CONFIG_VERSION,
+    SETTINGS,
+    UPGRADES,
+    Settings,
+    SettingsError,
+    Upgrade,
+    load,
+    reference,
+    upgrade,
+    validate,
+)
 from legevakt.worklist.models import AlertKind, Encounter, EncounterStatus
 from legevakt.worklist.reconcile import reconcile
 from legevakt.worklist.snapshot import Snapshot, WorklistState
@@ -67,12 +82,22 @@ def test_flags_override_the_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("text", "names"), [
-    ("poll_seconds = \"often\"", "poll_seconds"),
+    ("poll_seconds = \"often\"", "setting 'poll_seconds' must be a number, got 'often'"),
     ("colour_scheme = \"dark\"", "colour_scheme"),
     ("language = \"sv\"", "language"),
     ("triage_scale = \"nope\"", "triage_scale"),
     ("location = \"Clinic/1\"", "location"),
-    ("config_version = 9", "config_version"),
+    ("config_version = 9", "config_version 9 is newer"),
+    ("config_version = \"1\"", "'config_version' must be a whole number"),
+    ("pol_seconds = 3", "unknown setting 'pol_seconds' \\(did you mean 'poll_seconds'\\?\\)"),
+    ("verify_tsl = false", "did you mean 'verify_tls'"),
+    ("poll_seconds = 0", "setting 'poll_seconds' must be positive, got 0.0"),
+    ("poll_seconds = nan", "setting 'poll_seconds' must be a number, got nan"),
+    ("push = \"maybe\"", "setting 'push' must be true or false, got 'maybe'"),
+    ("full_snapshot_every = 1.5", "setting 'full_snapshot_every' must be a whole number, got 1.5"),
+    ("mass_departure_share = 1.5", "setting 'mass_departure_share' must be between 0 and 1"),
+    ("platform = 42", "setting 'platform' must be text, got 42"),
+    ("platform = \"ftp://x\"", "setting 'platform' must be an http"),
     ("[shifts]\nday = \"25:00\"", "shifts"),
     ("[triage_scales.mts]\nlevels = []", "built in"),
     ("[triage_scales.x]\nlevels = [{ code = \"a\", name_nb = \"A\" }]", "target_minutes"),
@@ -86,3 +111,117 @@ def test_bad_values_are_named_errors(tmp_path: Path, text: str, names: str) -> N
 def test_secrets_have_no_setting() -> None:
     fields = set(Settings.__dataclass_fields__)
     assert not {f for f in fields if "secret" in f or "password" in f or "token" in f}
+
+
+def test_a_bad_value_names_the_file_and_the_setting(tmp_path: Path) -> None:
+    path = write(tmp_path, "config_version = 1\npoll_seconds = \"often\"\n")
+    with pytest.raises(SettingsError) as caught:
+        load(path)
+    assert str(caught.value) == f"{path}: setting 'poll_seconds' must be a number, got 'often'"
+
+
+def test_a_bad_flag_names_the_command_line(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match=r"^command line: setting 'poll_seconds' must be a number, got 'soon'$"):
+        load(tmp_path / "absent.toml", {"poll_seconds": "soon"})
+    with pytest.raises(SettingsError, match=r"unknown setting 'pol_seconds' .did you mean 'poll_seconds'"):
+        load(tmp_path / "absent.toml", {"pol_seconds": "3"})
+
+
+# -- versioned upgrades -----------------------------------------------------------------------------
+
+#: A config.toml as the first release wrote it: no config_version, and no 'push' (added later).
+VERSION_0 = """
+platform = "https://fhir.example.no/r4"
+location = "Location/lv-bergen"
+poll_seconds = 3
+verify_tls = false
+not_triaged_minutes = 20
+
+[shifts]
+dag = "08:00"
+natt = "20:00"
+"""
+
+
+def test_an_old_config_without_a_version_is_upgraded_not_rejected(tmp_path: Path) -> None:
+    assert CONFIG_VERSION == 1
+    settings = load(write(tmp_path, VERSION_0))
+    assert (settings.platform, settings.location, settings.poll_seconds, settings.verify_tls,
+            settings.not_triaged_minutes) == ("https://fhir.example.no/r4", "Location/lv-bergen", 3.0, False, 20)
+    assert [(s.name, s.start) for s in settings.shifts] == [("dag", time(8)), ("natt", time(20))]
+    assert settings.push is True  # the setting that version 0 did not have: its default
+    assert settings == load(write(tmp_path, "config_version = 1\n" + VERSION_0))
+    values, found = upgrade(tomllib.loads(VERSION_0))
+    assert found == 0 and "config_version" not in values
+
+
+def test_renamed_keys_are_carried_over_step_by_step() -> None:
+    """The upgrade machinery with a hypothetical version 2 that renamed two keys."""
+    v2 = Upgrade(2, "poll interval renamed", renames={"poll_interval": "poll_seconds", "tls": "verify_tls"})
+    chain = (*UPGRADES, v2)
+    assert upgrade({"config_version": 1, "poll_interval": 3, "tls": False}, upgrades=chain, current=2) == \
+        ({"poll_seconds": 3, "verify_tls": False}, 1)
+    assert upgrade({"poll_interval": 3}, upgrades=chain, current=2) == ({"poll_seconds": 3}, 0)
+    assert upgrade({"config_version": 2, "poll_seconds": 4}, upgrades=chain, current=2) == ({"poll_seconds": 4}, 2)
+    # A version-2 file is not upgraded again: an old name there is simply unknown (load reports it).
+    assert upgrade({"config_version": 2, "poll_interval": 4}, upgrades=chain, current=2) == \
+        ({"poll_interval": 4}, 2)
+    with pytest.raises(SettingsError, match=r"'poll_interval' was renamed 'poll_seconds'.*keep only 'poll_seconds'"):
+        upgrade({"config_version": 1, "poll_interval": 3, "poll_seconds": 4}, upgrades=chain, current=2)
+    with pytest.raises(SettingsError, match="no upgrade from config_version 2 to 3"):
+        upgrade({"config_version": 1}, upgrades=chain, current=3)
+
+
+def test_a_transform_step_can_change_values() -> None:
+    def to_seconds(values: dict[str, object]) -> dict[str, object]:
+        values = dict(values)
+        if "poll_minutes" in values:
+            values["poll_seconds"] = int(values.pop("poll_minutes")) * 60  # type: ignore[call-overload]
+        return values
+
+    minutes = Upgrade(2, "poll in minutes became seconds", transform=to_seconds)
+    assert upgrade({"config_version": 1, "poll_minutes": 2}, upgrades=(*UPGRADES, minutes), current=2) == \
+        ({"poll_seconds": 120}, 1)
+
+
+# -- declared once: the table ---------------------------------------------------------------------------
+
+def test_every_setting_has_a_default_a_doc_and_a_type_the_parser_knows() -> None:
+    assert [s.name for s in SETTINGS] == [f.name for f in dataclasses.fields(Settings)]
+    for info in SETTINGS:
+        assert info.title.strip(), f"{info.name} has no title"
+        assert info.kind, info.name
+        default = info.default
+        assert default is not None, f"{info.name} has no default"
+        assert info.problem(default) is None, f"{info.name}: its default fails its own check"
+        assert getattr(Settings(), info.name) == default
+    assert validate(Settings()) == Settings()
+    simple = {s.key: s.kind for s in SETTINGS if not s.is_table}
+    assert simple["poll_seconds"] == "a number" and simple["push"] == "true or false"
+    assert simple["full_snapshot_every"] == "a whole number" and simple["platform"] == "text"
+    assert {s.key for s in SETTINGS if s.is_table} == {"shifts", "triage_scales"}
+
+
+def test_each_setting_is_declared_once_in_the_source() -> None:
+    """README: "Settings are declared once in legevakt/app/settings.py" (no second table of types)."""
+    source = Path(settings_module.__file__).read_text(encoding="utf-8")
+    for info in SETTINGS:
+        declarations = re.findall(rf"^\s+{info.name}: .*= setting\(", source, flags=re.MULTILINE)
+        assert len(declarations) == 1, info.name
+        typed_again = re.findall(rf"[\"']{info.name}[\"']\s*:\s*(?:str|int|float|bool)\b", source)
+        assert typed_again == [], f"{info.name} typed a second time"
+
+
+def test_the_reference_documents_every_setting_and_reads_back_as_the_defaults(tmp_path: Path) -> None:
+    text = reference()
+    for info in SETTINGS:
+        assert info.key in text and info.title in text, info.name
+    assert tomllib.loads(text)["config_version"] == CONFIG_VERSION
+    assert load(write(tmp_path, text)) == Settings()
+
+
+def test_the_reference_of_a_local_configuration_reads_back_the_same(tmp_path: Path) -> None:
+    local = load(write(tmp_path, LOCAL))
+    again = load(write(tmp_path, reference(local)))
+    assert again == local
+    assert again.scale.codes == ("akutt", "snart", "vent") and again.poll_seconds == 3.0

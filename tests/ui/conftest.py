@@ -222,15 +222,15 @@ def styled_app(qapp: QApplication) -> QApplication:
 def norwegian(styled_app: QApplication, qm_cache: Path) -> Iterator[None]:
     """Every test starts in bokmål (the default) with the application style."""
     if current_language() != "nb":
-        install_translator(styled_app, "nb", cache=qm_cache)
+        install_translator(styled_app, "nb")
     yield
     if current_language() != "nb":
-        install_translator(styled_app, "nb", cache=qm_cache)
+        install_translator(styled_app, "nb")
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _bokmal_installed(qapp: QApplication, qm_cache: Path) -> None:
-    install_translator(qapp, "nb", cache=qm_cache)
+    install_translator(qapp, "nb")
 
 
 @pytest.fixture

@@ -5,16 +5,18 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tomllib
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt, QTranslator
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from legevakt.ui import i18n
-from legevakt.ui.i18n import TsTranslator, find_lrelease, install_translator, qm_for, ts_path
+from legevakt.ui import i18n, lrelease
+from legevakt.ui.i18n import TranslationMissingError, install_translator, qm_path, ts_path
+from legevakt.ui.lrelease import find_lrelease
 from legevakt.ui.main_window import MainWindow
 from legevakt.ui.queue_model import Column
 from tests.ui.conftest import FakeService, clinic, clock, make_link, make_summary
@@ -87,8 +89,8 @@ def test_norwegian_is_the_default(qtbot: QtBot) -> None:
     assert window.windowTitle() == "Legevakt"
 
 
-def test_english_shows_the_source_strings(qtbot: QtBot, qapp: QApplication, qm_cache: Path) -> None:
-    install_translator(qapp, "en", cache=qm_cache)
+def test_english_shows_the_source_strings(qtbot: QtBot, qapp: QApplication) -> None:
+    install_translator(qapp, "en")
     service = FakeService(language="en")
     window = MainWindow(service, language="en", clock=clock)
     qtbot.addWidget(window)
@@ -102,10 +104,13 @@ def test_english_shows_the_source_strings(qtbot: QtBot, qapp: QApplication, qm_c
     assert model.data(model.index(0, Column.STATE)) == "DROPPED"
 
 
-def test_ts_translator_reads_the_ts_without_tools(qapp: QApplication) -> None:
-    translator = TsTranslator()
-    assert translator.load_ts(ts_path("nb"))
-    assert not translator.isEmpty()
+def test_the_packaged_qm_translates_to_bokmal(qapp: QApplication) -> None:
+    qm = qm_path("nb")
+    assert qm.parent == UI_DIR / "translations", "the .qm ships as package data beside i18n.py"
+    assert qm.is_file(), f"{qm} is missing: pip install -e . or `{i18n.BUILD_COMMAND}` builds it"
+    translator = QTranslator()
+    assert translator.load(str(qm))
+    assert translator.language() == "nb_NO"
     assert translator.translate("QueueModel", "Waiting") == "Venter"
     assert translator.translate("QueueModel", "not there") == ""
     assert translator.translate("SyncStatusBar", "%n changes waiting to be saved", None, 1) == \
@@ -114,33 +119,73 @@ def test_ts_translator_reads_the_ts_without_tools(qapp: QApplication) -> None:
         "%n endringer venter på lagring"
 
 
-def test_fallback_without_lrelease_is_still_norwegian(qapp: QApplication, qm_cache: Path) -> None:
-    installed = install_translator(qapp, "nb", use_lrelease=False)
-    assert isinstance(installed, TsTranslator)
+def test_the_packaged_qm_is_the_compiled_ts() -> None:
+    """Byte for byte what lrelease makes of the .ts today: an edited .ts with a stale .qm fails here."""
+    assert find_lrelease() is not None, "lrelease ships with PySide6"
+    assert lrelease.stale(i18n.ts_dir(), i18n.QM_DIR) == [], f"run `{i18n.BUILD_COMMAND}`"
+    assert i18n.main(["check"]) == 0
+
+
+def test_the_check_sees_an_edited_ts(tmp_path: Path) -> None:
+    edited = tmp_path / "ts"
+    edited.mkdir()
+    tree = ET.parse(ts_path("nb"))
+    assert ts_messages(ts_path("nb"))[("QueueModel", "Waiting")].findtext("translation") == "Venter"
+    for ctx in tree.getroot().iter("context"):
+        if ctx.findtext("name") == "QueueModel":
+            for msg in ctx.iter("message"):
+                if msg.findtext("source") == "Waiting":
+                    translation = msg.find("translation")
+                    assert translation is not None
+                    translation.text = "Venter lenge"
+    tree.write(edited / "legevakt_nb.ts", encoding="utf-8", xml_declaration=True)
+    assert lrelease.stale(edited, i18n.QM_DIR) == ["legevakt_nb.qm"]
+    built = lrelease.build(edited, tmp_path / "qm")
+    assert built == [tmp_path / "qm" / "legevakt_nb.qm"]
+    assert lrelease.stale(edited, tmp_path / "qm") == []
+    translator = QTranslator()
+    assert translator.load(str(built[0]))
+    assert translator.translate("QueueModel", "Waiting") == "Venter lenge"
+
+
+def test_start_loads_the_qm_without_parsing_xml_or_running_tools(qapp: QApplication,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the running app must not parse the .ts nor run lrelease")
+
+    for name in ("run", "Popen", "call", "check_output"):
+        monkeypatch.setattr(subprocess, name, forbidden)
+    for name in ("parse", "iterparse", "XMLParser", "fromstring"):
+        monkeypatch.setattr(ET, name, forbidden)
+    installed = install_translator(qapp, "en")
+    assert installed is None and QCoreApplication.translate("SyncStatusBar", "Offline") == "Offline"
+    installed = install_translator(qapp, "nb")
+    assert isinstance(installed, QTranslator)
     assert QCoreApplication.translate("SyncStatusBar", "Offline") == "Frakoblet"
-    assert QCoreApplication.translate("SyncStatusBar", "%n changes waiting to be saved", None, 2) == \
-        "2 endringer venter på lagring"
-    install_translator(qapp, "nb", cache=qm_cache)
-
-
-def test_qm_is_built_into_the_cache_and_rebuilt_when_the_ts_is_newer(tmp_path: Path) -> None:
-    if find_lrelease() is None:
-        pytest.skip("lrelease is not available")
-    qm = qm_for("nb", cache=tmp_path)
-    assert qm is not None and qm.is_file() and qm.parent == tmp_path
-    old = ts_path("nb").stat().st_mtime - 100
-    os.utime(qm, (old, old))
-    rebuilt = qm_for("nb", cache=tmp_path)
-    assert rebuilt == qm and qm.stat().st_mtime >= ts_path("nb").stat().st_mtime
-
-
-def test_compiled_translation_is_used_when_lrelease_exists(qapp: QApplication, qm_cache: Path) -> None:
-    if find_lrelease() is None:
-        pytest.skip("lrelease is not available")
-    installed = install_translator(qapp, "nb", cache=qm_cache)
-    assert installed is not None and not isinstance(installed, TsTranslator)
     assert QCoreApplication.translate("SyncStatusBar", "%n changes waiting to be saved", None, 1) == \
         "1 endring venter på lagring"
+    assert QCoreApplication.translate("SyncStatusBar", "%n changes waiting to be saved", None, 2) == \
+        "2 endringer venter på lagring"
+
+
+def test_a_missing_qm_fails_loudly_and_keeps_the_installed_language(qapp: QApplication, tmp_path: Path) -> None:
+    with pytest.raises(TranslationMissingError, match=r"legevakt_nb\.qm.*python -m legevakt\.ui\.i18n build"):
+        install_translator(qapp, "nb", directory=tmp_path)
+    (tmp_path / "legevakt_nb.qm").write_bytes(b"not a qm file")
+    with pytest.raises(TranslationMissingError, match="legevakt_nb"):
+        install_translator(qapp, "nb", directory=tmp_path)
+    assert i18n.current_language() == "nb"
+    assert QCoreApplication.translate("SyncStatusBar", "Offline") == "Frakoblet"
+
+
+def test_the_qm_is_declared_package_data() -> None:
+    """pyproject.toml's package-data glob picks up the .qm, so a wheel (not only a checkout) carries it."""
+    root = UI_DIR.parents[1]
+    config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"]["legevakt"]
+    shipped = {p for pattern in patterns for p in (root / "legevakt").glob(pattern)}
+    assert qm_path("nb").resolve() in {p.resolve() for p in shipped}
+    assert "setup.py" in {p.name for p in root.iterdir()}  # its build_py step compiles the .qm
 
 
 def test_language_names_are_normalised() -> None:

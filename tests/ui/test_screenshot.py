@@ -55,7 +55,7 @@ def test_acknowledged_drop_and_offline_screenshot(qtbot: QtBot, screenshots_dir:
 
 
 def test_english_screenshot(qtbot: QtBot, qapp: QApplication, qm_cache: Path, screenshots_dir: Path) -> None:
-    install_translator(qapp, "en", cache=qm_cache)
+    install_translator(qapp, "en")
     service = FakeService(language="en")
     window = MainWindow(service, language="en", clock=clock)
     qtbot.addWidget(window)
