@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QApplication
@@ -35,10 +34,10 @@ def sample(kind: ProblemKind) -> Problem:
 
 
 @pytest.fixture
-def english(qapp: QApplication, qm_cache: Path) -> Iterator[None]:
-    install_translator(qapp, "en", cache=qm_cache)
+def english(qapp: QApplication) -> Iterator[None]:
+    install_translator(qapp, "en")
     yield
-    install_translator(qapp, "nb", cache=qm_cache)
+    install_translator(qapp, "nb")
 
 
 def words(text: str) -> set[str]:
