@@ -30,7 +30,7 @@ from legevakt.sync import errors as perr
 from legevakt.sync.engine import CycleOutcome, SyncEngine
 from legevakt.worklist.commands import CommandKind, make_command
 from legevakt.worklist.reconcile import Reconciled
-from legevakt.worklist.writes import merge
+from legevakt.worklist.write_outcomes import merge
 
 log = logging.getLogger("legevakt.app")
 

@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     elif not settings.location:
         raise CliError("give --location Location/<id> with --platform")
     from legevakt.app.service import AppService
-    from legevakt.ui.app import run_window
+    from legevakt.ui.launch import run_window
 
     service = AppService(settings, demo=demo, on_stop=sim.stop if sim is not None else None)
     try:

@@ -25,7 +25,7 @@ from legevakt.worklist.reconcile import (
     tick,
 )
 from legevakt.worklist.snapshot import Snapshot, WorklistState
-from legevakt.worklist.writes import apply_command, merge
+from legevakt.worklist.write_outcomes import apply_command, merge
 
 log = logging.getLogger("legevakt.sync")
 

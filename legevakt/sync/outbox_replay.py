@@ -49,7 +49,7 @@ from legevakt.worklist.models import AlertKind
 from legevakt.worklist.reconcile import ReconcileConfig, Reconciled
 from legevakt.worklist.snapshot import WorklistState
 from legevakt.worklist.write_decision import WriteAction, decide_write
-from legevakt.worklist.writes import merge, write_applied, write_conflict, write_not_applied
+from legevakt.worklist.write_outcomes import merge, write_applied, write_conflict, write_not_applied
 
 log = logging.getLogger("legevakt.sync")
 

@@ -15,7 +15,7 @@ from legevakt.worklist.models import AlertKind, DepartureReason, EncounterStatus
 from legevakt.worklist.reconcile import ReconcileConfig, reconcile
 from legevakt.worklist.snapshot import Snapshot, WorklistState
 from legevakt.worklist.triage import MTS
-from legevakt.worklist.writes import apply_command, write_applied, write_conflict
+from legevakt.worklist.write_outcomes import apply_command, write_applied, write_conflict
 from tests.store.conftest import at, encounter, patient
 
 CFG = ReconcileConfig()

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from legevakt.ui.app import run_window
+from legevakt.ui.launch import run_window
 from legevakt.ui.main_window import MainWindow
 from legevakt.ui.queue_model import Column, QueueFilter
 from legevakt.worklist.models import EncounterStatus, Fate

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import legevakt.worklist.commands as commands_module
-import legevakt.worklist.writes as writes_module
+import legevakt.worklist.write_outcomes as writes_module
 from legevakt.problems import Problem, ProblemKind
 from legevakt.worklist.commands import (
     TRANSITIONS,
@@ -36,7 +36,7 @@ from legevakt.worklist.models import (
 from legevakt.worklist.reconcile import ReconcileConfig, Reconciled, reconcile, resolve
 from legevakt.worklist.snapshot import Snapshot, WorklistState
 from legevakt.worklist.triage import MTS, RETTS
-from legevakt.worklist.writes import apply_command, merge, write_applied, write_conflict, write_not_applied
+from legevakt.worklist.write_outcomes import apply_command, merge, write_applied, write_conflict, write_not_applied
 
 T0 = datetime(2026, 5, 9, 8, 0, tzinfo=UTC)
 CFG = ReconcileConfig()
