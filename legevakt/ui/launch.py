@@ -10,7 +10,7 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 from legevakt.app.summary import ChangeSummary
-from legevakt.ui.i18n import install_translator
+from legevakt.ui.i18n import TranslationMissingError, install_translator
 from legevakt.ui.main_window import MainWindow, UiService
 from legevakt.ui.style import apply_style
 
@@ -42,7 +42,14 @@ def run_window(service: UiService, *, screenshot: str | None = None, language: s
     ``service.stop()`` is called on the way out either way.
     """
     app = application()
-    install_translator(app, language)
+    try:
+        install_translator(app, language)
+    except TranslationMissingError as exc:
+        # A broken install, not a user error: say what to run instead of a traceback.
+        log.error("translations not installed: %s", exc)
+        print(f"legevakt: {exc}", file=sys.stderr)  # noqa: T201 - before any window exists
+        service.stop()
+        return 1
     apply_style(app)
     window = MainWindow(service, language=language)
     window.resize(*WINDOW_SIZE)

@@ -193,3 +193,19 @@ def test_opening_a_patient_is_audited_once_per_selection(qtbot: QtBot, service: 
     service.emit(make_summary([bump(entries[3], room="Location/rom-2", room_name="Rom 2")]))  # a sync: not a new open
     assert window.select_ref(entries[5].ref)
     assert service.journals_opened == [(entries[3].ref, service.user), (entries[5].ref, service.user)]
+
+
+def test_a_missing_translation_ends_the_start_with_the_build_command_not_a_traceback(
+        qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from legevakt.ui import launch
+    from legevakt.ui.i18n import TranslationMissingError
+
+    def missing(app: object, language: str) -> None:
+        raise TranslationMissingError("no compiled translation for 'nb'; run: python -m legevakt.ui.i18n build")
+
+    monkeypatch.setattr(launch, "install_translator", missing)
+    service = FakeService()
+    assert run_window(service, screenshot=str(tmp_path / "x.png")) == 1
+    assert "legevakt.ui.i18n build" in capsys.readouterr().err
+    assert service.started == 0 and service.stopped == 1
+    assert not (tmp_path / "x.png").exists()
