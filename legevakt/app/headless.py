@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from legevakt.app.problem_words import words
+from legevakt.app.problem_words import all_words, words
 from legevakt.app.runtime import CLINIC_TZ, Runtime, alert_json, state_json
 from legevakt.app.settings import Settings
+from legevakt.app.worker import InlineExecutor, SyncWorker
+from legevakt.problems import Problem
 from legevakt.store.db import StoreError, open_store
 from legevakt.sync.auth import KeyringUnavailable, NoCredentials
 from legevakt.sync.engine import utcnow
@@ -69,7 +71,7 @@ def open_local_runtime(settings: Settings) -> Runtime:
 # -- sync ------------------------------------------------------------------------------------------
 
 def sync_once(settings: Settings) -> dict[str, Any]:
-    """One sync cycle; the ``sync --json`` document. The one place to switch to the shared worker."""
+    """One sync cycle, run by the app's one ``SyncWorker`` in this thread; the ``sync --json`` document."""
     runtime = open_platform_runtime(settings)
     try:
         try:
@@ -80,7 +82,12 @@ def sync_once(settings: Settings) -> dict[str, Any]:
             pass  # no CapabilityStatement: still synced, by full snapshots
         except PlatformError as exc:
             raise HeadlessError(f"cannot reach the platform at {settings.platform}: {exc}") from exc
-        outcome = runtime.engine.cycle()
+        failures: list[Problem] = []
+        worker = SyncWorker(runtime, on_failed=failures.append, executor=InlineExecutor())
+        cycled = worker.sync_once()
+        if cycled is None:
+            raise HeadlessError(f"sync failed: {all_words(failures)}")
+        outcome = cycled
         if outcome.error is not None:
             raise HeadlessError(f"sync failed: {outcome.error}")
         return state_json(runtime.engine.state, settings, complete=outcome.complete, synced_at=outcome.at,
