@@ -17,7 +17,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from legevakt.store import open_store
-from legevakt.store.db import FILE_NAME, _entry_row
+from legevakt.store.engine import FILE_NAME
+from legevakt.store.repositories.queue import entry_row as _entry_row
 from legevakt.worklist.models import Encounter, EncounterStatus, Patient
 from legevakt.worklist.reconcile import ReconcileConfig, reconcile
 from legevakt.worklist.snapshot import Snapshot

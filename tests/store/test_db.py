@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import legevakt.store.db as db
+import legevakt.store.repositories.queue as queue_repo
 from legevakt.store import FILE_NAME, AppendOnlyError, Store, StoreError, StoreErrorKind, open_store
 from legevakt.store.tables import AuditRow, Base
 from legevakt.worklist.models import (
@@ -318,7 +319,7 @@ def test_a_crash_mid_save_leaves_the_previous_state_intact(store: Store, data_di
     def power_cut(key: str, value: object) -> object:
         raise RuntimeError("power cut")  # after entries, alerts and audit rows were written in this transaction
 
-    monkeypatch.setattr(db, "_meta_json", power_cut)
+    monkeypatch.setattr(queue_repo, "_meta_json", power_cut)
     with pytest.raises(RuntimeError, match="power cut"):
         store.save(r2)
     after = (store.entries(), store.alerts(), store.audit(limit=1000), store.meta("seen"), store.meta("in_list"))
