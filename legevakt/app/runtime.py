@@ -96,6 +96,15 @@ class Runtime:
             self.push.start()
         return self.push
 
+    def catch_up(self) -> bool:
+        """Take what another process wrote to the data directory (a terminal's ``alerts ack``) as this
+        runtime's state before the next cycle or command, so nothing it did is overwritten or shown stale."""
+        if not self.store.written_elsewhere():
+            return False
+        self.engine.state = self.store.load_state(self.engine.clock(), self.engine.config)
+        log.info("another process wrote to the data directory: state re-read")
+        return True
+
     def audit(self, by: str, action: str, target: str) -> None:
         """Append one audit row through the writer and wait for it (platform ids only)."""
         self.writer.submit(lambda s: s.append_audit(by, action, target)).result()

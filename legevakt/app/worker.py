@@ -50,6 +50,8 @@ class WorkerRuntime(Protocol):
 
     def audit(self, by: str, action: str, target: str) -> None: ...
 
+    def catch_up(self) -> bool: ...
+
     def close(self) -> None: ...
 
 
@@ -324,6 +326,7 @@ class SyncWorker:
 
     def _cycle(self, runtime: WorkerRuntime, reason: CycleReason) -> CycleOutcome | None:
         try:
+            runtime.catch_up()
             outcome = runtime.engine.cycle()
         except Exception as exc:
             problem = problem_of(exc) if isinstance(exc, StoreError | ProblemError) else None
@@ -344,6 +347,7 @@ class SyncWorker:
 
     def _command(self, runtime: WorkerRuntime, command: _Command) -> None:
         try:
+            runtime.catch_up()
             result = command.run(runtime)
         except Exception as exc:
             problem = problem_of(exc) if not isinstance(exc, perr.PlatformError) else None

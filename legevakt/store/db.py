@@ -93,6 +93,11 @@ class Store:
         self.close()
 
     # -- the worklist state ----------------------------------------------------------------------
+    def written_elsewhere(self) -> bool:
+        """Another process (e.g. ``legevakt alerts ack`` in a terminal) wrote to this data directory since
+        this one last saved or loaded: the state in memory is stale; ``load_state`` again before acting."""
+        return self._db.written_elsewhere()
+
     def load_state(self, now: datetime, config: ReconcileConfig) -> WorklistState:
         """The worklist as last saved, so the first reconcile after a restart compares against it."""
         return self.load(now, config).state

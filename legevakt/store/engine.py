@@ -211,6 +211,13 @@ class Database:
                     forget()
         return current + 1
 
+    def written_elsewhere(self) -> bool:
+        """Whether another process wrote since this one last wrote or read the state (one small read)."""
+        with self.reading() as uow:
+            found = uow.session.scalar(select(SyncMetaRow.value).where(SyncMetaRow.key == META_WRITE_GENERATION))
+        with self.state_lock:
+            return self._known_generation is not None and self._known_generation != int(found or 0)
+
     def on_foreign_write(self, forget: Callable[[], None]) -> None:
         """Call ``forget`` (under ``state_lock``) when a write finds another process wrote in between."""
         self._on_foreign_write.append(forget)

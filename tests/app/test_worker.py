@@ -75,6 +75,9 @@ class FakeRuntime:
     def audit(self, by: str, action: str, target: str) -> None:
         self.log.append(f"audit {action} {target}")
 
+    def catch_up(self) -> bool:
+        return False
+
     def close(self) -> None:
         self.closed = True
         self.log.append("closed")

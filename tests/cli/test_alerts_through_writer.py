@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -105,3 +107,27 @@ def test_ack_and_resolve_from_the_command_line_record_what_the_window_records(
     added = cli_audit[len(before):]
     assert [(actor, target) for actor, _, target, _ in added if target == alert_id] == [
         ("sykepleier", alert_id), ("vaktleder", alert_id)]
+
+
+def test_an_acknowledgement_from_a_terminal_reaches_the_open_window_and_is_not_overwritten(
+        run: Run, sim: SimServer, tmp_path: Path) -> None:
+    data = tmp_path / "shared"
+    alert_id = synced_with_a_drop(run, sim, data)
+    settings = load(None, {"data_dir": str(data), "platform": sim.base_url, "location": sim.clinic_ref})
+    window = Runtime.open(settings, tokens=NoCredentials())  # the window, open on the same data directory
+    try:
+        assert window.engine.state.alerts[alert_id].acknowledged_by is None
+        assert window.catch_up() is False  # nobody else wrote yet
+        # The terminal is another process: the CLI runs in a subprocess of its own.
+        done = subprocess.run([sys.executable, "-m", "legevakt.cli", "alerts", "ack", alert_id, "--by", "sykepleier",
+                               "--comment", "ringer IT", "--data-dir", str(data)], capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert window.catch_up() is True
+        window.engine.cycle()  # the window's next sync saves its state: the terminal's ack must survive it
+    finally:
+        window.close()
+    stored, _ = trail(data, alert_id)
+    assert (stored["status"], stored["acknowledged_by"], stored["ack_comment"]) == (
+        "acknowledged", "sykepleier", "ringer IT")
+    assert window.engine.state.alerts[alert_id].acknowledged_by == "sykepleier"  # and the window shows it

@@ -43,6 +43,9 @@ class Spy(httpx.BaseTransport):
                 return answer
         return self.inner.handle_request(request)
 
+    def catch_up(self) -> bool:
+        return False  # one process: nobody else writes
+
     def close(self) -> None:
         self.inner.close()
 
