@@ -17,6 +17,22 @@ from operator import ne
 from sys import intern
 
 from legevakt.problems import Problem, ProblemError, ProblemKind
+from legevakt.worklist.alert_rules import (
+    MASS_KEY,
+    NO_LONGER_DUPLICATE,
+    SYNC_KEY,
+    Clear,
+    Effect,
+    Raise,
+    ReconcileConfig,
+    counts_as_duplicate,
+    duplicate_alerts,
+    identity,
+    is_mass_departure,
+    mass_departure_alert,
+    settle_mass_departure,
+    sync_freshness,
+)
 from legevakt.worklist.models import (
     Alert,
     AlertKind,
@@ -31,20 +47,13 @@ from legevakt.worklist.models import (
     departure_reason,
 )
 from legevakt.worklist.snapshot import Snapshot, WorklistState
-from legevakt.worklist.triage import MTS, TriageScale
 
-SYNC_KEY = "platform"
-MASS_KEY = "queue"
+DEFAULT_CONFIG = ReconcileConfig()
 
-
-@dataclass(frozen=True, slots=True)
-class ReconcileConfig:
-    scale: TriageScale = MTS
-    not_triaged_after: timedelta = timedelta(minutes=15)
-    sync_stale_warning: timedelta = timedelta(seconds=15)
-    sync_stale_critical: timedelta = timedelta(seconds=60)
-    mass_departure_min_entries: int = 5  # more than this many ...
-    mass_departure_share: float = 0.30  # ... and more than this share of the queue, in one cycle
+__all__ = [
+    "MASS_KEY", "SYNC_KEY", "AlertActionError", "Event", "EventKind", "ReconcileConfig", "Reconciled",
+    "acknowledge", "reconcile", "resolve", "restore", "tick",
+]
 
 
 class EventKind(StrEnum):
@@ -134,6 +143,15 @@ class _Work:
                         resolved_by=None, resolution=evidence)
         self.alert_changes[alert.id] = alert
 
+    def apply(self, effects: Iterable[Effect | None]) -> None:
+        """Apply alert rules' effects in their order (alert ids are given out in that order)."""
+        for effect in effects:
+            if isinstance(effect, Raise):
+                self.raise_alert(effect.kind, effect.severity, effect.key, effect.encounter, effect.detail,
+                                 effect.related)
+            elif isinstance(effect, Clear):
+                self.clear_alert(effect.kind, effect.key, effect.evidence)
+
     def _put(self, alert: Alert) -> None:
         self.alerts[alert.id] = alert
         self.alert_changes[alert.id] = alert
@@ -158,8 +176,8 @@ class _Work:
         self.time_alerts(entry)
 
     def _reindex_identity(self, old: Entry | None, new: Entry) -> None:
-        old_id = _identity(old) if old is not None and _counts_as_duplicate(old) else None
-        new_id = _identity(new) if _counts_as_duplicate(new) else None
+        old_id = identity(old) if old is not None and counts_as_duplicate(old) else None
+        new_id = identity(new) if counts_as_duplicate(new) else None
         if old_id == new_id:
             if new_id is not None and (old is None or old.arrived_at != new.arrived_at):
                 self._check_duplicates(new_id)  # the order of arrival within the group may have changed
@@ -171,7 +189,7 @@ class _Work:
             else:
                 self.by_identity.pop(old_id, None)
             self._check_duplicates(old_id)
-            self.clear_alert(AlertKind.DUPLICATE_PATIENT, new.ref, "no longer shares an identifier")
+            self.clear_alert(AlertKind.DUPLICATE_PATIENT, new.ref, NO_LONGER_DUPLICATE)
         if new_id is not None:
             self.by_identity[new_id] = self.by_identity.get(new_id, frozenset()) | {new.ref}
             self._check_duplicates(new_id)
@@ -179,13 +197,7 @@ class _Work:
     def _check_duplicates(self, identity: str) -> None:
         refs = sorted(self.by_identity.get(identity, frozenset()),
                       key=lambda r: (self.entries[r].arrived_at, r))
-        if not refs:
-            return
-        first, rest = refs[0], refs[1:]
-        self.clear_alert(AlertKind.DUPLICATE_PATIENT, first, "the other active encounter is gone")
-        for ref in rest:
-            self.raise_alert(AlertKind.DUPLICATE_PATIENT, Severity.WARNING, ref, ref,
-                             f"same patient identifier as {first}", related=(first,))
+        self.apply(duplicate_alerts(refs))
 
     # -- time ---------------------------------------------------------------------------------
     def time_alerts(self, entry: Entry) -> None:
@@ -254,19 +266,7 @@ class _Work:
 
     def sync_freshness(self, last_complete: datetime | None) -> None:
         since = last_complete if last_complete is not None else self.state.started_at
-        if since is None:
-            return
-        age = self.now - since
-        # The detail names the threshold, not the running age: an alert that changed its text on every
-        # tick would be a change (and an audit record) every second while the platform is away.
-        if age >= self.config.sync_stale_critical:
-            self.raise_alert(AlertKind.SYNC_STALE, Severity.CRITICAL, SYNC_KEY, None,
-                             f"no complete snapshot for {_seconds(self.config.sync_stale_critical)} s or more")
-        elif age >= self.config.sync_stale_warning:
-            self.raise_alert(AlertKind.SYNC_STALE, Severity.WARNING, SYNC_KEY, None,
-                             f"no complete snapshot for {_seconds(self.config.sync_stale_warning)} s or more")
-        else:
-            self.clear_alert(AlertKind.SYNC_STALE, SYNC_KEY, "a complete snapshot arrived")
+        self.apply((sync_freshness(since, self.now, self.config),))
 
     def freeze(self, **changes: object) -> Reconciled:
         fields: dict[str, object] = dict(
@@ -282,27 +282,12 @@ class _Work:
                           alerts=tuple(self.alert_changes.values()))
 
 
-def _seconds(span: timedelta) -> int:
-    return int(span.total_seconds())
-
-
 def _aware(now: datetime) -> None:
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("the clock must be timezone-aware (every platform time is)")
 
 
-def _identity(entry: Entry) -> str | None:
-    pat = entry.patient
-    if pat is not None and pat.identifier:
-        return f"{pat.identifier_system}|{pat.identifier}"
-    return entry.encounter.patient_ref
-
-
-def _counts_as_duplicate(entry: Entry) -> bool:
-    return entry.fate is Fate.PRESENT and entry.encounter.status.is_active
-
-
-def tick(state: WorklistState, now: datetime, config: ReconcileConfig = ReconcileConfig()) -> Reconciled:
+def tick(state: WorklistState, now: datetime, config: ReconcileConfig = DEFAULT_CONFIG) -> Reconciled:
     """Advance the clock with no new data: deadlines that fell due and sync freshness."""
     _aware(now)
     work = _Work(state, now, config)
@@ -312,7 +297,7 @@ def tick(state: WorklistState, now: datetime, config: ReconcileConfig = Reconcil
 
 
 def reconcile(state: WorklistState, snapshot: Snapshot, now: datetime,
-              config: ReconcileConfig = ReconcileConfig()) -> Reconciled:
+              config: ReconcileConfig = DEFAULT_CONFIG) -> Reconciled:
     """Fold one snapshot into the state. An incomplete snapshot changes no entry: it only ages the data."""
     _aware(now)
     if not snapshot.complete:
@@ -338,8 +323,8 @@ def reconcile(state: WorklistState, snapshot: Snapshot, now: datetime,
 
     # Entries of the queue (live, in the List last time) that are gone from the List now.
     leaving = [ref for ref in list_moved if ref in state.in_list and ref in state.live]
-    mass = (len(leaving) > config.mass_departure_min_entries
-            and len(leaving) > config.mass_departure_share * len(state.in_list & state.live))
+    queue = len(state.in_list & state.live)
+    mass = is_mass_departure(len(leaving), queue, config)
     held = frozenset(leaving) if mass else frozenset()
 
     work = _Work(state, now, config)
@@ -354,9 +339,7 @@ def reconcile(state: WorklistState, snapshot: Snapshot, now: datetime,
     if mass:
         previous = work.open_alert(AlertKind.MASS_DEPARTURE, MASS_KEY)
         members = held | frozenset(previous.related if previous is not None else ())
-        work.raise_alert(AlertKind.MASS_DEPARTURE, Severity.CRITICAL, MASS_KEY, None,
-                         f"{len(leaving)} of {len(state.in_list & state.live)} entries left the queue in one "
-                         "cycle; suspected platform fault: confirm each one", related=tuple(sorted(members)))
+        work.apply((mass_departure_alert(len(leaving), queue, tuple(members)),))
     _settle_mass_departure(work)
 
     work.run_deadlines()
@@ -546,12 +529,7 @@ def _hold_for_mass_departure(work: _Work, prev: Entry, enc: Encounter | None, sn
 
 def _settle_mass_departure(work: _Work) -> None:
     alert = work.open_alert(AlertKind.MASS_DEPARTURE, MASS_KEY)
-    if alert is None:
-        return
-    members = alert.related
-    if all(not work.has_alert(AlertKind.DROPPED_FROM_QUEUE, ref) for ref in members):
-        work.clear_alert(AlertKind.MASS_DEPARTURE, MASS_KEY,
-                         f"all {len(members)} entries confirmed or back in the queue")
+    work.apply((settle_mass_departure(alert, lambda ref: work.has_alert(AlertKind.DROPPED_FROM_QUEUE, ref)),))
 
 
 # -- people act on alerts ----------------------------------------------------------------------
@@ -597,7 +575,7 @@ def acknowledge(state: WorklistState, alert_id: str, by: str, comment: str | Non
 
 
 def resolve(state: WorklistState, alert_id: str, by: str, reason: str, now: datetime,
-            config: ReconcileConfig = ReconcileConfig()) -> Reconciled:
+            config: ReconcileConfig = DEFAULT_CONFIG) -> Reconciled:
     """A person resolves an alert with a reason. Resolving a drop takes the tombstone off the queue."""
     _aware(now)
     alert = _find_open(state, alert_id)
@@ -638,7 +616,7 @@ def _find_open(state: WorklistState, alert_id: str) -> Alert:
 
 def restore(entries: Iterable[Entry], alerts: Iterable[Alert], *, seen: Mapping[str, str] | None = None,
             in_list: Iterable[str] = (), last_complete_at: datetime | None = None, alert_seq: int = 0,
-            now: datetime, config: ReconcileConfig = ReconcileConfig(),
+            now: datetime, config: ReconcileConfig = DEFAULT_CONFIG,
             suppressed: Mapping[tuple[AlertKind, str], Severity] | None = None,
             seen_patients: Mapping[str, str] | None = None) -> WorklistState:
     """Rebuild a state from what the store kept, so a restart compares against what was last seen.
