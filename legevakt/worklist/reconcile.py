@@ -10,7 +10,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from itertools import compress
 from operator import ne
@@ -33,6 +33,7 @@ from legevakt.worklist.alert_rules import (
     settle_mass_departure,
     sync_freshness,
 )
+from legevakt.worklist.deadlines import time_alerts
 from legevakt.worklist.models import (
     Alert,
     AlertKind,
@@ -202,43 +203,11 @@ class _Work:
     # -- time ---------------------------------------------------------------------------------
     def time_alerts(self, entry: Entry) -> None:
         """(Re)evaluate TRIAGE_OVERDUE and NOT_TRIAGED for one entry now; schedule the next check."""
-        ref, enc, now = entry.ref, entry.encounter, self.now
-        waiting = entry.fate is not Fate.DEPARTED and enc.status.waiting_for_doctor and enc.doctor is None
-        level = self.config.scale.level(enc.triage) if waiting else None
-        if level is not None:
-            target = timedelta(minutes=level.target_minutes)
-            t1, t2 = entry.arrived_at + target, entry.arrived_at + 2 * target
-            detail = f"waiting past the {level.code} target of {level.target_minutes} min"
-            if now >= t2:
-                self.raise_alert(AlertKind.TRIAGE_OVERDUE, Severity.CRITICAL, ref, ref,
-                                 detail.replace("past", "past twice"))
-            elif now >= t1:
-                alert = self.open_alert(AlertKind.TRIAGE_OVERDUE, ref)
-                if alert is not None and alert.severity is Severity.CRITICAL:
-                    self.clear_alert(AlertKind.TRIAGE_OVERDUE, ref, "triage target changed")
-                self.raise_alert(AlertKind.TRIAGE_OVERDUE, Severity.WARNING, ref, ref, detail)
-                heapq.heappush(self.deadlines, (t2, ref, AlertKind.TRIAGE_OVERDUE.value, enc.version))
-            else:
-                self.clear_alert(AlertKind.TRIAGE_OVERDUE, ref, "within the triage target")
-                heapq.heappush(self.deadlines, (t1, ref, AlertKind.TRIAGE_OVERDUE.value, enc.version))
-        else:
-            reason = "a doctor has taken over" if entry.fate is not Fate.DEPARTED else "departed"
-            self.clear_alert(AlertKind.TRIAGE_OVERDUE, ref, reason)
-        # Not triaged: no level this scale knows (none given, or a code from another scale), while waiting.
-        untriaged = waiting and level is None and enc.status is not EncounterStatus.PLANNED
-        if untriaged:
-            due = entry.arrived_at + self.config.not_triaged_after
-            if now >= due:
-                minutes = int(self.config.not_triaged_after.total_seconds() // 60)
-                detail = (f"arrived and not triaged after {minutes} min" if enc.triage is None else
-                          f"triage level {enc.triage!r} is not in the {self.config.scale.key} scale "
-                          f"after {minutes} min")
-                self.raise_alert(AlertKind.NOT_TRIAGED, Severity.WARNING, ref, ref, detail)
-            else:
-                heapq.heappush(self.deadlines, (due, ref, AlertKind.NOT_TRIAGED.value, enc.version))
-        else:
-            self.clear_alert(AlertKind.NOT_TRIAGED, ref,
-                             "triaged" if entry.fate is not Fate.DEPARTED else "departed")
+        alert = self.open_alert(AlertKind.TRIAGE_OVERDUE, entry.ref)
+        check = time_alerts(entry, self.now, self.config, None if alert is None else alert.severity)
+        self.apply(check.effects)
+        for deadline in check.next_checks:
+            heapq.heappush(self.deadlines, deadline)
 
     def run_deadlines(self) -> None:
         heap, now = self.deadlines, self.now
