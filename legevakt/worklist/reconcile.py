@@ -11,7 +11,6 @@ import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from enum import StrEnum
 from itertools import compress
 from operator import ne
 from sys import intern
@@ -33,17 +32,15 @@ from legevakt.worklist.alert_rules import (
     settle_mass_departure,
     sync_freshness,
 )
+from legevakt.worklist.classify import Event, EventKind, Outcome, classify
 from legevakt.worklist.deadlines import time_alerts
 from legevakt.worklist.models import (
     Alert,
     AlertKind,
     AlertStatus,
     DepartureReason,
-    Encounter,
-    EncounterStatus,
     Entry,
     Fate,
-    Patient,
     Severity,
     departure_reason,
 )
@@ -55,22 +52,6 @@ __all__ = [
     "MASS_KEY", "SYNC_KEY", "AlertActionError", "Event", "EventKind", "ReconcileConfig", "Reconciled",
     "acknowledge", "reconcile", "resolve", "restore", "tick",
 ]
-
-
-class EventKind(StrEnum):
-    ARRIVED = "arrived"
-    DEPARTED = "departed"
-    DROPPED = "dropped"
-    RETURNED = "returned"  # a dropped entry is back in the queue
-    CLOSED = "closed"  # a person closed a dropped entry
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    kind: EventKind
-    encounter: str
-    at: datetime
-    detail: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +146,19 @@ class _Work:
         return None if alert_id is None else self.alerts[alert_id]
 
     # -- entries ------------------------------------------------------------------------------
+    def apply_outcome(self, outcome: Outcome) -> None:
+        """Apply one classification, in the order the original single pass made these changes."""
+        self.apply(outcome.settled_effects)
+        if outcome.event is not None:
+            self.events.append(outcome.event)
+        entry = outcome.entry
+        if entry is not None:
+            if outcome.record_only:
+                self.entries[intern(entry.ref)] = entry
+            else:
+                self.put_entry(entry)
+        self.apply(outcome.alert_effects)
+
     def put_entry(self, entry: Entry) -> None:
         ref = intern(entry.ref)  # the same object as the snapshots' keys: cheap set and dict passes
         old = self.entries.get(ref)
@@ -216,6 +210,10 @@ class _Work:
             entry = self.entries.get(ref)
             if entry is not None and entry.encounter.version == version and self.is_live(ref):
                 self.time_alerts(entry)
+
+    def settle_mass_departure(self) -> None:
+        alert = self.open_alert(AlertKind.MASS_DEPARTURE, MASS_KEY)
+        self.apply((settle_mass_departure(alert, lambda ref: self.has_alert(AlertKind.DROPPED_FROM_QUEUE, ref)),))
 
     def is_live(self, ref: str) -> bool:
         live = self.live_delta.get(ref)
@@ -297,19 +295,16 @@ def reconcile(state: WorklistState, snapshot: Snapshot, now: datetime,
     held = frozenset(leaving) if mass else frozenset()
 
     work = _Work(state, now, config)
+    patients = snapshot.patients
     for ref in sorted(touched):
-        prev = state.entries.get(ref)
-        enc = encounters.get(ref)
-        if ref in held and prev is not None:
-            _hold_for_mass_departure(work, prev, enc, snapshot)
-            continue
-        _classify(work, ref, prev, enc, ref in list_now, snapshot)
+        work.apply_outcome(classify(ref, state.entries.get(ref), encounters.get(ref), in_list=ref in list_now,
+                                    patients=patients, now=now, held=ref in held))
 
     if mass:
         previous = work.open_alert(AlertKind.MASS_DEPARTURE, MASS_KEY)
         members = held | frozenset(previous.related if previous is not None else ())
         work.apply((mass_departure_alert(len(leaving), queue, tuple(members)),))
-    _settle_mass_departure(work)
+    work.settle_mass_departure()
 
     work.run_deadlines()
     work.sync_freshness(now)
@@ -323,182 +318,6 @@ def _changed(new: Mapping[str, str], old: Mapping[str, str]) -> list[str]:
     Same result as ``{k for k, _ in new.items() - old.items()}`` without building a tuple per key.
     """
     return list(compress(new, map(ne, new.values(), map(old.get, new))))
-
-
-def _next(prev: Entry, enc: Encounter | None, patient: Patient | None, fate: Fate, *, in_list: bool,
-          left_at: datetime | None, departure: DepartureReason | None = None, drop_confirmed: bool = False,
-          mass_departure: bool = False) -> Entry:
-    """``prev`` with its new fate, and the platform's latest data when this cycle read it (``enc``).
-
-    ``arrived_at`` follows period.start when the platform gives one. One constructor call: this runs for
-    every changed entry and ``dataclasses.replace`` costs twice as much.
-    """
-    if enc is None:
-        enc, patient, arrived = prev.encounter, prev.patient, prev.arrived_at
-    else:
-        arrived = enc.arrived_at if enc.arrived_at is not None else prev.arrived_at
-    return Entry(enc, patient, fate, in_list, prev.ever_in_list or in_list, prev.first_seen, arrived, left_at,
-                 departure, drop_confirmed, mass_departure)
-
-
-def _classify(work: _Work, ref: str, prev: Entry | None, enc: Encounter | None, in_list: bool,
-              snapshot: Snapshot) -> None:
-    now = work.now
-    if enc is None:
-        if in_list:
-            _listed_unreadable(work, ref, prev)
-            return
-        if prev is None:
-            return  # nothing known: not our concern
-        if prev.fate is Fate.DEPARTED:
-            # Not read because it had departed; if it was a stale List item, it has now left the List.
-            if prev.in_list:
-                work.put_entry(replace(prev, in_list=False))
-            work.clear_alert(AlertKind.STALE_ENTRY, ref, "removed from the queue list")
-            return
-        _drop(work, prev, None, None, confirmed=False)
-        return
-
-    patient = snapshot.patients.get(enc.patient_ref) if enc.patient_ref else None
-    if patient is None and prev is not None:
-        patient = prev.patient
-
-    if enc.status.is_terminal:
-        if prev is None and not in_list:
-            return  # a confirming read of something we never tracked
-        if prev is not None and prev.fate is Fate.DROPPED and prev.mass_departure and not in_list:
-            # Held in a mass departure: a terminal status does not release it, a person confirms it.
-            work.put_entry(_next(prev, enc, patient, Fate.DROPPED, in_list=False, left_at=prev.left_at,
-                                 mass_departure=True))
-            work.raise_alert(AlertKind.DROPPED_FROM_QUEUE, Severity.CRITICAL, ref, ref,
-                             f"left the queue in a mass departure (encounter {enc.status.value}); "
-                             "confirm before closing")
-            return
-        reason = departure_reason(enc.status, enc.disposition)
-        if prev is None:
-            entry = replace(_new_entry(enc, patient, in_list, now), fate=Fate.DEPARTED, left_at=now,
-                            departure=reason)
-        else:
-            entry = _next(prev, enc, patient, Fate.DEPARTED, in_list=in_list, departure=reason,
-                          left_at=prev.left_at if prev.fate is Fate.DEPARTED else now)
-        if prev is None or prev.fate is not Fate.DEPARTED:
-            work.events.append(Event(EventKind.DEPARTED, ref, now, reason.value))
-        work.put_entry(entry)
-        work.clear_alert(AlertKind.DROPPED_FROM_QUEUE, ref, f"encounter is {enc.status.value}")
-        work.clear_alert(AlertKind.NOT_IN_QUEUE, ref, f"encounter is {enc.status.value}")
-        if in_list:
-            work.raise_alert(AlertKind.STALE_ENTRY, Severity.WARNING, ref, ref,
-                             f"in the queue list but the encounter is {enc.status.value}")
-        else:
-            work.clear_alert(AlertKind.STALE_ENTRY, ref, "removed from the queue list")
-        return
-
-    work.clear_alert(AlertKind.STALE_ENTRY, ref, "encounter is active")
-    if in_list:
-        if prev is None:
-            entry = _new_entry(enc, patient, True, now)
-            work.events.append(Event(EventKind.ARRIVED, ref, now))
-        else:
-            if prev.fate is not Fate.PRESENT:
-                work.events.append(Event(EventKind.RETURNED, ref, now))
-            entry = _next(prev, enc, patient, Fate.PRESENT, in_list=True, left_at=None)
-        work.put_entry(entry)
-        work.clear_alert(AlertKind.DROPPED_FROM_QUEUE, ref, "back in the queue list")
-        work.clear_alert(AlertKind.NOT_IN_QUEUE, ref, "added to the queue list")
-        return
-
-    # Active, but not in the List.
-    if prev is None:
-        if not enc.at_clinic:
-            return  # never ours
-        work.events.append(Event(EventKind.ARRIVED, ref, now))
-        work.put_entry(_new_entry(enc, patient, False, now))
-        work.raise_alert(AlertKind.NOT_IN_QUEUE, Severity.CRITICAL, ref, ref,
-                         "active at the clinic but not in the queue list")
-        return
-    if prev.fate is Fate.DEPARTED and (prev.departure is DepartureReason.CLOSED_BY_USER
-                                       or not (prev.in_list or enc.at_clinic)):
-        # A person closed this one (or it is no longer ours): it only comes back by re-entering the List.
-        if prev.encounter != enc:
-            work.entries[ref] = _next(prev, enc, patient, prev.fate, in_list=prev.in_list, left_at=prev.left_at,
-                                      departure=prev.departure, drop_confirmed=prev.drop_confirmed,
-                                      mass_departure=prev.mass_departure)
-        return
-    if prev.in_list or prev.fate is Fate.DROPPED:
-        # It was in the List at the last snapshot (even as a stale entry, now active again), or it is
-        # already a tombstone: dropped, confirmed by this read.
-        _drop(work, prev, enc, patient, confirmed=True)
-        return
-    # Never in the List since it was last seen active here (or it came back from a terminal status).
-    if prev.fate is not Fate.PRESENT:
-        work.events.append(Event(EventKind.RETURNED, ref, now))
-    work.put_entry(_next(prev, enc, patient, Fate.PRESENT, in_list=False, left_at=None))
-    work.raise_alert(AlertKind.NOT_IN_QUEUE, Severity.CRITICAL, ref, ref,
-                     "active at the clinic but not in the queue list")
-
-
-def _listed_unreadable(work: _Work, ref: str, prev: Entry | None) -> None:
-    """In the List, but its Encounter could not be read: it is in the queue, shown with what is known."""
-    now = work.now
-    if prev is None:
-        # Never read: a placeholder row, so a patient in the platform's queue is never invisible here.
-        placeholder = Encounter(ref=ref, version="", patient_ref=None, status=EncounterStatus.UNKNOWN)
-        work.events.append(Event(EventKind.ARRIVED, ref, now, "unreadable"))
-        work.put_entry(_new_entry(placeholder, None, True, now))
-        return
-    if prev.fate is not Fate.PRESENT:
-        work.events.append(Event(EventKind.RETURNED, ref, now, "unreadable"))
-    work.put_entry(_next(prev, None, None, Fate.PRESENT, in_list=True, left_at=None))
-    work.clear_alert(AlertKind.DROPPED_FROM_QUEUE, ref, "back in the queue list")
-    work.clear_alert(AlertKind.NOT_IN_QUEUE, ref, "added to the queue list")
-
-
-def _drop(work: _Work, prev: Entry, enc: Encounter | None, patient: Patient | None, *, confirmed: bool) -> None:
-    """Gone from the List while active (``enc``, read this cycle) or unreadable (``enc`` None)."""
-    ref = prev.ref
-    first = prev.fate is not Fate.DROPPED
-    entry = _next(prev, enc, patient, Fate.DROPPED, in_list=False, left_at=work.now if first else prev.left_at,
-                  drop_confirmed=confirmed or (prev.drop_confirmed and not first),
-                  mass_departure=prev.mass_departure)
-    if first:
-        work.events.append(Event(EventKind.DROPPED, ref, work.now, "confirmed" if confirmed else "unconfirmed"))
-    work.put_entry(entry)
-    detail = ("left the queue list while the encounter is still active" if entry.drop_confirmed
-              else "left the queue list and the encounter could not be read (unconfirmed)")
-    if entry.mass_departure:
-        seen_as = entry.encounter.status.value if confirmed else "unreadable"
-        detail = f"left the queue in a mass departure (encounter {seen_as}); confirm before closing"
-    work.raise_alert(AlertKind.DROPPED_FROM_QUEUE, Severity.CRITICAL, ref, ref, detail)
-    # A patient shown as missing from the queue who now cannot be seen at all: the drop takes over
-    # (otherwise that alert would outlive the entry once a person closes the drop).
-    work.clear_alert(AlertKind.NOT_IN_QUEUE, ref, "superseded by a drop alert: the encounter can no longer be seen")
-
-
-def _new_entry(enc: Encounter, patient: Patient | None, in_list: bool, now: datetime) -> Entry:
-    return Entry(encounter=enc, patient=patient, fate=Fate.PRESENT,
-                 in_list=in_list, ever_in_list=in_list, first_seen=now,
-                 arrived_at=enc.arrived_at if enc.arrived_at is not None else now)
-
-
-def _hold_for_mass_departure(work: _Work, prev: Entry, enc: Encounter | None, snapshot: Snapshot) -> None:
-    """Many left at once: keep each as a dropped tombstone until a person confirms it."""
-    patient = None
-    if enc is not None:
-        patient = (snapshot.patients.get(enc.patient_ref) if enc.patient_ref else None) or prev.patient
-    first = prev.fate is not Fate.DROPPED
-    entry = _next(prev, enc, patient, Fate.DROPPED, in_list=False, left_at=work.now if first else prev.left_at,
-                  drop_confirmed=enc is not None and enc.status.is_active, mass_departure=True)
-    if first:
-        work.events.append(Event(EventKind.DROPPED, prev.ref, work.now, "mass departure"))
-    work.put_entry(entry)
-    state = enc.status.value if enc is not None else "unreadable"
-    work.raise_alert(AlertKind.DROPPED_FROM_QUEUE, Severity.CRITICAL, prev.ref, prev.ref,
-                     f"left the queue in a mass departure (encounter {state}); confirm before closing")
-
-
-def _settle_mass_departure(work: _Work) -> None:
-    alert = work.open_alert(AlertKind.MASS_DEPARTURE, MASS_KEY)
-    work.apply((settle_mass_departure(alert, lambda ref: work.has_alert(AlertKind.DROPPED_FROM_QUEUE, ref)),))
 
 
 # -- people act on alerts ----------------------------------------------------------------------
@@ -570,7 +389,7 @@ def resolve(state: WorklistState, alert_id: str, by: str, reason: str, now: date
                          else DepartureReason.CLOSED_BY_USER)
             work.put_entry(replace(entry, fate=Fate.DEPARTED, departure=departure, left_at=entry.left_at or now))
             work.events.append(Event(EventKind.CLOSED, entry.ref, now, departure.value))
-        _settle_mass_departure(work)
+        work.settle_mass_departure()
     elif alert.kind is AlertKind.MASS_DEPARTURE:
         pass  # each held entry still needs its own confirmation
     return work.freeze()
