@@ -196,3 +196,16 @@ def test_an_incomplete_snapshot_infers_nothing_about_entries_that_are_missing_fr
                            patients=[PAT])
     dropped = reconcile(state, complete, T0 + timedelta(seconds=5))
     assert dropped.state.entries[REF].fate is Fate.DROPPED
+
+
+def test_applying_an_outcome_gives_alert_ids_in_order_the_entrys_own_alerts_before_the_queue_alert() -> None:
+    """Alert ids are sequential and stored: the order of applying an outcome is part of the result.
+
+    An untriaged encounter, active at the clinic for 30 minutes but not in the List: putting the entry
+    raises its NOT_TRIAGED (15 minutes passed), then the outcome's NOT_IN_QUEUE follows.
+    """
+    untriaged = dataclasses.replace(enc(EncounterStatus.ARRIVED), triage=None)
+    snap = Snapshot.of(T0 + timedelta(minutes=30), list_items=[], encounters=[untriaged], patients=[PAT])
+    result = reconcile(WorklistState(), snap, T0 + timedelta(minutes=30))
+    assert [(a.id, a.kind) for a in result.alerts] == [
+        ("AL-000001", AlertKind.NOT_TRIAGED), ("AL-000002", AlertKind.NOT_IN_QUEUE)]
