@@ -127,12 +127,11 @@ class _Work:
 
     def apply(self, effects: Iterable[Effect | None]) -> None:
         """Apply alert rules' effects in their order (alert ids are given out in that order)."""
-        for effect in effects:
-            if isinstance(effect, Raise):
-                self.raise_alert(effect.kind, effect.severity, effect.key, effect.encounter, effect.detail,
-                                 effect.related)
-            elif isinstance(effect, Clear):
-                self.clear_alert(effect.kind, effect.key, effect.evidence)
+        for effect in effects:  # hot: a few per changed entry, so exact type tests and positional calls
+            if type(effect) is Clear:
+                self.clear_alert(*effect)
+            elif type(effect) is Raise:
+                self.raise_alert(*effect)
 
     def _put(self, alert: Alert) -> None:
         self.alerts[alert.id] = alert
@@ -148,7 +147,8 @@ class _Work:
     # -- entries ------------------------------------------------------------------------------
     def apply_outcome(self, outcome: Outcome) -> None:
         """Apply one classification, in the order the original single pass made these changes."""
-        self.apply(outcome.settled_effects)
+        if outcome.settled_effects:
+            self.apply(outcome.settled_effects)
         if outcome.event is not None:
             self.events.append(outcome.event)
         entry = outcome.entry
