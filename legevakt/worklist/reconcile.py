@@ -3,6 +3,11 @@
 Pure and linear. The work per cycle is C-level set and dict-view differences over encounter ids and
 versions to find what changed, then Python work only for the changed encounters ("touched") and for
 the deadlines that fell due. See DESIGN.md section 4 for the table this implements.
+
+This module orchestrates one step; the decisions are pure functions elsewhere: ``classify`` (what one
+encounter's state means: an ``Outcome``), ``alert_rules`` (which alerts a condition raises or clears),
+``deadlines`` (the alerts that fall due with time). ``_Work`` applies their results in order, because alert
+ids are sequential. Callers keep importing the public names from here.
 """
 
 from __future__ import annotations
