@@ -3,6 +3,11 @@
 Pure and linear. The work per cycle is C-level set and dict-view differences over encounter ids and
 versions to find what changed, then Python work only for the changed encounters ("touched") and for
 the deadlines that fell due. See DESIGN.md section 4 for the table this implements.
+
+This module orchestrates one step; the decisions are pure functions elsewhere: ``classify`` (what one
+encounter's state means: an ``Outcome``), ``alert_rules`` (which alerts a condition raises or clears),
+``deadlines`` (the alerts that fall due with time). ``_Work`` applies their results in order, because alert
+ids are sequential. Callers keep importing the public names from here.
 """
 
 from __future__ import annotations
@@ -10,57 +15,48 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
-from enum import StrEnum
+from datetime import datetime
 from itertools import compress
 from operator import ne
 from sys import intern
 
 from legevakt.problems import Problem, ProblemError, ProblemKind
+from legevakt.worklist.alert_rules import (
+    MASS_KEY,
+    NO_LONGER_DUPLICATE,
+    SYNC_KEY,
+    Clear,
+    Effect,
+    Raise,
+    ReconcileConfig,
+    counts_as_duplicate,
+    duplicate_alerts,
+    identity,
+    is_mass_departure,
+    mass_departure_alert,
+    settle_mass_departure,
+    sync_freshness,
+)
+from legevakt.worklist.classify import Event, EventKind, Outcome, classify
+from legevakt.worklist.deadlines import time_alerts
 from legevakt.worklist.models import (
     Alert,
     AlertKind,
     AlertStatus,
     DepartureReason,
-    Encounter,
-    EncounterStatus,
     Entry,
     Fate,
-    Patient,
     Severity,
     departure_reason,
 )
 from legevakt.worklist.snapshot import Snapshot, WorklistState
-from legevakt.worklist.triage import MTS, TriageScale
 
-SYNC_KEY = "platform"
-MASS_KEY = "queue"
+DEFAULT_CONFIG = ReconcileConfig()
 
-
-@dataclass(frozen=True, slots=True)
-class ReconcileConfig:
-    scale: TriageScale = MTS
-    not_triaged_after: timedelta = timedelta(minutes=15)
-    sync_stale_warning: timedelta = timedelta(seconds=15)
-    sync_stale_critical: timedelta = timedelta(seconds=60)
-    mass_departure_min_entries: int = 5  # more than this many ...
-    mass_departure_share: float = 0.30  # ... and more than this share of the queue, in one cycle
-
-
-class EventKind(StrEnum):
-    ARRIVED = "arrived"
-    DEPARTED = "departed"
-    DROPPED = "dropped"
-    RETURNED = "returned"  # a dropped entry is back in the queue
-    CLOSED = "closed"  # a person closed a dropped entry
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    kind: EventKind
-    encounter: str
-    at: datetime
-    detail: str = ""
+__all__ = [
+    "MASS_KEY", "SYNC_KEY", "AlertActionError", "Event", "EventKind", "ReconcileConfig", "Reconciled",
+    "acknowledge", "reconcile", "resolve", "restore", "tick",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +130,14 @@ class _Work:
                         resolved_by=None, resolution=evidence)
         self.alert_changes[alert.id] = alert
 
+    def apply(self, effects: Iterable[Effect | None]) -> None:
+        """Apply alert rules' effects in their order (alert ids are given out in that order)."""
+        for effect in effects:  # hot: a few per changed entry, so exact type tests and positional calls
+            if type(effect) is Clear:
+                self.clear_alert(*effect)
+            elif type(effect) is Raise:
+                self.raise_alert(*effect)
+
     def _put(self, alert: Alert) -> None:
         self.alerts[alert.id] = alert
         self.alert_changes[alert.id] = alert
@@ -146,6 +150,20 @@ class _Work:
         return None if alert_id is None else self.alerts[alert_id]
 
     # -- entries ------------------------------------------------------------------------------
+    def apply_outcome(self, outcome: Outcome) -> None:
+        """Apply one classification, in the order the original single pass made these changes."""
+        if outcome.settled_effects:
+            self.apply(outcome.settled_effects)
+        if outcome.event is not None:
+            self.events.append(outcome.event)
+        entry = outcome.entry
+        if entry is not None:
+            if outcome.record_only:
+                self.entries[intern(entry.ref)] = entry
+            else:
+                self.put_entry(entry)
+        self.apply(outcome.alert_effects)
+
     def put_entry(self, entry: Entry) -> None:
         ref = intern(entry.ref)  # the same object as the snapshots' keys: cheap set and dict passes
         old = self.entries.get(ref)
@@ -158,8 +176,8 @@ class _Work:
         self.time_alerts(entry)
 
     def _reindex_identity(self, old: Entry | None, new: Entry) -> None:
-        old_id = _identity(old) if old is not None and _counts_as_duplicate(old) else None
-        new_id = _identity(new) if _counts_as_duplicate(new) else None
+        old_id = identity(old) if old is not None and counts_as_duplicate(old) else None
+        new_id = identity(new) if counts_as_duplicate(new) else None
         if old_id == new_id:
             if new_id is not None and (old is None or old.arrived_at != new.arrived_at):
                 self._check_duplicates(new_id)  # the order of arrival within the group may have changed
@@ -171,7 +189,7 @@ class _Work:
             else:
                 self.by_identity.pop(old_id, None)
             self._check_duplicates(old_id)
-            self.clear_alert(AlertKind.DUPLICATE_PATIENT, new.ref, "no longer shares an identifier")
+            self.clear_alert(AlertKind.DUPLICATE_PATIENT, new.ref, NO_LONGER_DUPLICATE)
         if new_id is not None:
             self.by_identity[new_id] = self.by_identity.get(new_id, frozenset()) | {new.ref}
             self._check_duplicates(new_id)
@@ -179,54 +197,16 @@ class _Work:
     def _check_duplicates(self, identity: str) -> None:
         refs = sorted(self.by_identity.get(identity, frozenset()),
                       key=lambda r: (self.entries[r].arrived_at, r))
-        if not refs:
-            return
-        first, rest = refs[0], refs[1:]
-        self.clear_alert(AlertKind.DUPLICATE_PATIENT, first, "the other active encounter is gone")
-        for ref in rest:
-            self.raise_alert(AlertKind.DUPLICATE_PATIENT, Severity.WARNING, ref, ref,
-                             f"same patient identifier as {first}", related=(first,))
+        self.apply(duplicate_alerts(refs))
 
     # -- time ---------------------------------------------------------------------------------
     def time_alerts(self, entry: Entry) -> None:
         """(Re)evaluate TRIAGE_OVERDUE and NOT_TRIAGED for one entry now; schedule the next check."""
-        ref, enc, now = entry.ref, entry.encounter, self.now
-        waiting = entry.fate is not Fate.DEPARTED and enc.status.waiting_for_doctor and enc.doctor is None
-        level = self.config.scale.level(enc.triage) if waiting else None
-        if level is not None:
-            target = timedelta(minutes=level.target_minutes)
-            t1, t2 = entry.arrived_at + target, entry.arrived_at + 2 * target
-            detail = f"waiting past the {level.code} target of {level.target_minutes} min"
-            if now >= t2:
-                self.raise_alert(AlertKind.TRIAGE_OVERDUE, Severity.CRITICAL, ref, ref,
-                                 detail.replace("past", "past twice"))
-            elif now >= t1:
-                alert = self.open_alert(AlertKind.TRIAGE_OVERDUE, ref)
-                if alert is not None and alert.severity is Severity.CRITICAL:
-                    self.clear_alert(AlertKind.TRIAGE_OVERDUE, ref, "triage target changed")
-                self.raise_alert(AlertKind.TRIAGE_OVERDUE, Severity.WARNING, ref, ref, detail)
-                heapq.heappush(self.deadlines, (t2, ref, AlertKind.TRIAGE_OVERDUE.value, enc.version))
-            else:
-                self.clear_alert(AlertKind.TRIAGE_OVERDUE, ref, "within the triage target")
-                heapq.heappush(self.deadlines, (t1, ref, AlertKind.TRIAGE_OVERDUE.value, enc.version))
-        else:
-            reason = "a doctor has taken over" if entry.fate is not Fate.DEPARTED else "departed"
-            self.clear_alert(AlertKind.TRIAGE_OVERDUE, ref, reason)
-        # Not triaged: no level this scale knows (none given, or a code from another scale), while waiting.
-        untriaged = waiting and level is None and enc.status is not EncounterStatus.PLANNED
-        if untriaged:
-            due = entry.arrived_at + self.config.not_triaged_after
-            if now >= due:
-                minutes = int(self.config.not_triaged_after.total_seconds() // 60)
-                detail = (f"arrived and not triaged after {minutes} min" if enc.triage is None else
-                          f"triage level {enc.triage!r} is not in the {self.config.scale.key} scale "
-                          f"after {minutes} min")
-                self.raise_alert(AlertKind.NOT_TRIAGED, Severity.WARNING, ref, ref, detail)
-            else:
-                heapq.heappush(self.deadlines, (due, ref, AlertKind.NOT_TRIAGED.value, enc.version))
-        else:
-            self.clear_alert(AlertKind.NOT_TRIAGED, ref,
-                             "triaged" if entry.fate is not Fate.DEPARTED else "departed")
+        alert = self.open_alert(AlertKind.TRIAGE_OVERDUE, entry.ref)
+        check = time_alerts(entry, self.now, self.config, None if alert is None else alert.severity)
+        self.apply(check.effects)
+        for deadline in check.next_checks:
+            heapq.heappush(self.deadlines, deadline)
 
     def run_deadlines(self) -> None:
         heap, now = self.deadlines, self.now
@@ -235,6 +215,10 @@ class _Work:
             entry = self.entries.get(ref)
             if entry is not None and entry.encounter.version == version and self.is_live(ref):
                 self.time_alerts(entry)
+
+    def settle_mass_departure(self) -> None:
+        alert = self.open_alert(AlertKind.MASS_DEPARTURE, MASS_KEY)
+        self.apply((settle_mass_departure(alert, lambda ref: self.has_alert(AlertKind.DROPPED_FROM_QUEUE, ref)),))
 
     def is_live(self, ref: str) -> bool:
         live = self.live_delta.get(ref)
@@ -254,19 +238,7 @@ class _Work:
 
     def sync_freshness(self, last_complete: datetime | None) -> None:
         since = last_complete if last_complete is not None else self.state.started_at
-        if since is None:
-            return
-        age = self.now - since
-        # The detail names the threshold, not the running age: an alert that changed its text on every
-        # tick would be a change (and an audit record) every second while the platform is away.
-        if age >= self.config.sync_stale_critical:
-            self.raise_alert(AlertKind.SYNC_STALE, Severity.CRITICAL, SYNC_KEY, None,
-                             f"no complete snapshot for {_seconds(self.config.sync_stale_critical)} s or more")
-        elif age >= self.config.sync_stale_warning:
-            self.raise_alert(AlertKind.SYNC_STALE, Severity.WARNING, SYNC_KEY, None,
-                             f"no complete snapshot for {_seconds(self.config.sync_stale_warning)} s or more")
-        else:
-            self.clear_alert(AlertKind.SYNC_STALE, SYNC_KEY, "a complete snapshot arrived")
+        self.apply((sync_freshness(since, self.now, self.config),))
 
     def freeze(self, **changes: object) -> Reconciled:
         fields: dict[str, object] = dict(
@@ -282,27 +254,12 @@ class _Work:
                           alerts=tuple(self.alert_changes.values()))
 
 
-def _seconds(span: timedelta) -> int:
-    return int(span.total_seconds())
-
-
 def _aware(now: datetime) -> None:
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("the clock must be timezone-aware (every platform time is)")
 
 
-def _identity(entry: Entry) -> str | None:
-    pat = entry.patient
-    if pat is not None and pat.identifier:
-        return f"{pat.identifier_system}|{pat.identifier}"
-    return entry.encounter.patient_ref
-
-
-def _counts_as_duplicate(entry: Entry) -> bool:
-    return entry.fate is Fate.PRESENT and entry.encounter.status.is_active
-
-
-def tick(state: WorklistState, now: datetime, config: ReconcileConfig = ReconcileConfig()) -> Reconciled:
+def tick(state: WorklistState, now: datetime, config: ReconcileConfig = DEFAULT_CONFIG) -> Reconciled:
     """Advance the clock with no new data: deadlines that fell due and sync freshness."""
     _aware(now)
     work = _Work(state, now, config)
@@ -312,7 +269,7 @@ def tick(state: WorklistState, now: datetime, config: ReconcileConfig = Reconcil
 
 
 def reconcile(state: WorklistState, snapshot: Snapshot, now: datetime,
-              config: ReconcileConfig = ReconcileConfig()) -> Reconciled:
+              config: ReconcileConfig = DEFAULT_CONFIG) -> Reconciled:
     """Fold one snapshot into the state. An incomplete snapshot changes no entry: it only ages the data."""
     _aware(now)
     if not snapshot.complete:
@@ -338,26 +295,21 @@ def reconcile(state: WorklistState, snapshot: Snapshot, now: datetime,
 
     # Entries of the queue (live, in the List last time) that are gone from the List now.
     leaving = [ref for ref in list_moved if ref in state.in_list and ref in state.live]
-    mass = (len(leaving) > config.mass_departure_min_entries
-            and len(leaving) > config.mass_departure_share * len(state.in_list & state.live))
+    queue = len(state.in_list & state.live)
+    mass = is_mass_departure(len(leaving), queue, config)
     held = frozenset(leaving) if mass else frozenset()
 
     work = _Work(state, now, config)
+    patients = snapshot.patients
     for ref in sorted(touched):
-        prev = state.entries.get(ref)
-        enc = encounters.get(ref)
-        if ref in held and prev is not None:
-            _hold_for_mass_departure(work, prev, enc, snapshot)
-            continue
-        _classify(work, ref, prev, enc, ref in list_now, snapshot)
+        work.apply_outcome(classify(ref, state.entries.get(ref), encounters.get(ref), in_list=ref in list_now,
+                                    patients=patients, now=now, held=ref in held))
 
     if mass:
         previous = work.open_alert(AlertKind.MASS_DEPARTURE, MASS_KEY)
         members = held | frozenset(previous.related if previous is not None else ())
-        work.raise_alert(AlertKind.MASS_DEPARTURE, Severity.CRITICAL, MASS_KEY, None,
-                         f"{len(leaving)} of {len(state.in_list & state.live)} entries left the queue in one "
-                         "cycle; suspected platform fault: confirm each one", related=tuple(sorted(members)))
-    _settle_mass_departure(work)
+        work.apply((mass_departure_alert(len(leaving), queue, tuple(members)),))
+    work.settle_mass_departure()
 
     work.run_deadlines()
     work.sync_freshness(now)
@@ -371,187 +323,6 @@ def _changed(new: Mapping[str, str], old: Mapping[str, str]) -> list[str]:
     Same result as ``{k for k, _ in new.items() - old.items()}`` without building a tuple per key.
     """
     return list(compress(new, map(ne, new.values(), map(old.get, new))))
-
-
-def _next(prev: Entry, enc: Encounter | None, patient: Patient | None, fate: Fate, *, in_list: bool,
-          left_at: datetime | None, departure: DepartureReason | None = None, drop_confirmed: bool = False,
-          mass_departure: bool = False) -> Entry:
-    """``prev`` with its new fate, and the platform's latest data when this cycle read it (``enc``).
-
-    ``arrived_at`` follows period.start when the platform gives one. One constructor call: this runs for
-    every changed entry and ``dataclasses.replace`` costs twice as much.
-    """
-    if enc is None:
-        enc, patient, arrived = prev.encounter, prev.patient, prev.arrived_at
-    else:
-        arrived = enc.arrived_at if enc.arrived_at is not None else prev.arrived_at
-    return Entry(enc, patient, fate, in_list, prev.ever_in_list or in_list, prev.first_seen, arrived, left_at,
-                 departure, drop_confirmed, mass_departure)
-
-
-def _classify(work: _Work, ref: str, prev: Entry | None, enc: Encounter | None, in_list: bool,
-              snapshot: Snapshot) -> None:
-    now = work.now
-    if enc is None:
-        if in_list:
-            _listed_unreadable(work, ref, prev)
-            return
-        if prev is None:
-            return  # nothing known: not our concern
-        if prev.fate is Fate.DEPARTED:
-            # Not read because it had departed; if it was a stale List item, it has now left the List.
-            if prev.in_list:
-                work.put_entry(replace(prev, in_list=False))
-            work.clear_alert(AlertKind.STALE_ENTRY, ref, "removed from the queue list")
-            return
-        _drop(work, prev, None, None, confirmed=False)
-        return
-
-    patient = snapshot.patients.get(enc.patient_ref) if enc.patient_ref else None
-    if patient is None and prev is not None:
-        patient = prev.patient
-
-    if enc.status.is_terminal:
-        if prev is None and not in_list:
-            return  # a confirming read of something we never tracked
-        if prev is not None and prev.fate is Fate.DROPPED and prev.mass_departure and not in_list:
-            # Held in a mass departure: a terminal status does not release it, a person confirms it.
-            work.put_entry(_next(prev, enc, patient, Fate.DROPPED, in_list=False, left_at=prev.left_at,
-                                 mass_departure=True))
-            work.raise_alert(AlertKind.DROPPED_FROM_QUEUE, Severity.CRITICAL, ref, ref,
-                             f"left the queue in a mass departure (encounter {enc.status.value}); "
-                             "confirm before closing")
-            return
-        reason = departure_reason(enc.status, enc.disposition)
-        if prev is None:
-            entry = replace(_new_entry(enc, patient, in_list, now), fate=Fate.DEPARTED, left_at=now,
-                            departure=reason)
-        else:
-            entry = _next(prev, enc, patient, Fate.DEPARTED, in_list=in_list, departure=reason,
-                          left_at=prev.left_at if prev.fate is Fate.DEPARTED else now)
-        if prev is None or prev.fate is not Fate.DEPARTED:
-            work.events.append(Event(EventKind.DEPARTED, ref, now, reason.value))
-        work.put_entry(entry)
-        work.clear_alert(AlertKind.DROPPED_FROM_QUEUE, ref, f"encounter is {enc.status.value}")
-        work.clear_alert(AlertKind.NOT_IN_QUEUE, ref, f"encounter is {enc.status.value}")
-        if in_list:
-            work.raise_alert(AlertKind.STALE_ENTRY, Severity.WARNING, ref, ref,
-                             f"in the queue list but the encounter is {enc.status.value}")
-        else:
-            work.clear_alert(AlertKind.STALE_ENTRY, ref, "removed from the queue list")
-        return
-
-    work.clear_alert(AlertKind.STALE_ENTRY, ref, "encounter is active")
-    if in_list:
-        if prev is None:
-            entry = _new_entry(enc, patient, True, now)
-            work.events.append(Event(EventKind.ARRIVED, ref, now))
-        else:
-            if prev.fate is not Fate.PRESENT:
-                work.events.append(Event(EventKind.RETURNED, ref, now))
-            entry = _next(prev, enc, patient, Fate.PRESENT, in_list=True, left_at=None)
-        work.put_entry(entry)
-        work.clear_alert(AlertKind.DROPPED_FROM_QUEUE, ref, "back in the queue list")
-        work.clear_alert(AlertKind.NOT_IN_QUEUE, ref, "added to the queue list")
-        return
-
-    # Active, but not in the List.
-    if prev is None:
-        if not enc.at_clinic:
-            return  # never ours
-        work.events.append(Event(EventKind.ARRIVED, ref, now))
-        work.put_entry(_new_entry(enc, patient, False, now))
-        work.raise_alert(AlertKind.NOT_IN_QUEUE, Severity.CRITICAL, ref, ref,
-                         "active at the clinic but not in the queue list")
-        return
-    if prev.fate is Fate.DEPARTED and (prev.departure is DepartureReason.CLOSED_BY_USER
-                                       or not (prev.in_list or enc.at_clinic)):
-        # A person closed this one (or it is no longer ours): it only comes back by re-entering the List.
-        if prev.encounter != enc:
-            work.entries[ref] = _next(prev, enc, patient, prev.fate, in_list=prev.in_list, left_at=prev.left_at,
-                                      departure=prev.departure, drop_confirmed=prev.drop_confirmed,
-                                      mass_departure=prev.mass_departure)
-        return
-    if prev.in_list or prev.fate is Fate.DROPPED:
-        # It was in the List at the last snapshot (even as a stale entry, now active again), or it is
-        # already a tombstone: dropped, confirmed by this read.
-        _drop(work, prev, enc, patient, confirmed=True)
-        return
-    # Never in the List since it was last seen active here (or it came back from a terminal status).
-    if prev.fate is not Fate.PRESENT:
-        work.events.append(Event(EventKind.RETURNED, ref, now))
-    work.put_entry(_next(prev, enc, patient, Fate.PRESENT, in_list=False, left_at=None))
-    work.raise_alert(AlertKind.NOT_IN_QUEUE, Severity.CRITICAL, ref, ref,
-                     "active at the clinic but not in the queue list")
-
-
-def _listed_unreadable(work: _Work, ref: str, prev: Entry | None) -> None:
-    """In the List, but its Encounter could not be read: it is in the queue, shown with what is known."""
-    now = work.now
-    if prev is None:
-        # Never read: a placeholder row, so a patient in the platform's queue is never invisible here.
-        placeholder = Encounter(ref=ref, version="", patient_ref=None, status=EncounterStatus.UNKNOWN)
-        work.events.append(Event(EventKind.ARRIVED, ref, now, "unreadable"))
-        work.put_entry(_new_entry(placeholder, None, True, now))
-        return
-    if prev.fate is not Fate.PRESENT:
-        work.events.append(Event(EventKind.RETURNED, ref, now, "unreadable"))
-    work.put_entry(_next(prev, None, None, Fate.PRESENT, in_list=True, left_at=None))
-    work.clear_alert(AlertKind.DROPPED_FROM_QUEUE, ref, "back in the queue list")
-    work.clear_alert(AlertKind.NOT_IN_QUEUE, ref, "added to the queue list")
-
-
-def _drop(work: _Work, prev: Entry, enc: Encounter | None, patient: Patient | None, *, confirmed: bool) -> None:
-    """Gone from the List while active (``enc``, read this cycle) or unreadable (``enc`` None)."""
-    ref = prev.ref
-    first = prev.fate is not Fate.DROPPED
-    entry = _next(prev, enc, patient, Fate.DROPPED, in_list=False, left_at=work.now if first else prev.left_at,
-                  drop_confirmed=confirmed or (prev.drop_confirmed and not first),
-                  mass_departure=prev.mass_departure)
-    if first:
-        work.events.append(Event(EventKind.DROPPED, ref, work.now, "confirmed" if confirmed else "unconfirmed"))
-    work.put_entry(entry)
-    detail = ("left the queue list while the encounter is still active" if entry.drop_confirmed
-              else "left the queue list and the encounter could not be read (unconfirmed)")
-    if entry.mass_departure:
-        seen_as = entry.encounter.status.value if confirmed else "unreadable"
-        detail = f"left the queue in a mass departure (encounter {seen_as}); confirm before closing"
-    work.raise_alert(AlertKind.DROPPED_FROM_QUEUE, Severity.CRITICAL, ref, ref, detail)
-    # A patient shown as missing from the queue who now cannot be seen at all: the drop takes over
-    # (otherwise that alert would outlive the entry once a person closes the drop).
-    work.clear_alert(AlertKind.NOT_IN_QUEUE, ref, "superseded by a drop alert: the encounter can no longer be seen")
-
-
-def _new_entry(enc: Encounter, patient: Patient | None, in_list: bool, now: datetime) -> Entry:
-    return Entry(encounter=enc, patient=patient, fate=Fate.PRESENT,
-                 in_list=in_list, ever_in_list=in_list, first_seen=now,
-                 arrived_at=enc.arrived_at if enc.arrived_at is not None else now)
-
-
-def _hold_for_mass_departure(work: _Work, prev: Entry, enc: Encounter | None, snapshot: Snapshot) -> None:
-    """Many left at once: keep each as a dropped tombstone until a person confirms it."""
-    patient = None
-    if enc is not None:
-        patient = (snapshot.patients.get(enc.patient_ref) if enc.patient_ref else None) or prev.patient
-    first = prev.fate is not Fate.DROPPED
-    entry = _next(prev, enc, patient, Fate.DROPPED, in_list=False, left_at=work.now if first else prev.left_at,
-                  drop_confirmed=enc is not None and enc.status.is_active, mass_departure=True)
-    if first:
-        work.events.append(Event(EventKind.DROPPED, prev.ref, work.now, "mass departure"))
-    work.put_entry(entry)
-    state = enc.status.value if enc is not None else "unreadable"
-    work.raise_alert(AlertKind.DROPPED_FROM_QUEUE, Severity.CRITICAL, prev.ref, prev.ref,
-                     f"left the queue in a mass departure (encounter {state}); confirm before closing")
-
-
-def _settle_mass_departure(work: _Work) -> None:
-    alert = work.open_alert(AlertKind.MASS_DEPARTURE, MASS_KEY)
-    if alert is None:
-        return
-    members = alert.related
-    if all(not work.has_alert(AlertKind.DROPPED_FROM_QUEUE, ref) for ref in members):
-        work.clear_alert(AlertKind.MASS_DEPARTURE, MASS_KEY,
-                         f"all {len(members)} entries confirmed or back in the queue")
 
 
 # -- people act on alerts ----------------------------------------------------------------------
@@ -597,7 +368,7 @@ def acknowledge(state: WorklistState, alert_id: str, by: str, comment: str | Non
 
 
 def resolve(state: WorklistState, alert_id: str, by: str, reason: str, now: datetime,
-            config: ReconcileConfig = ReconcileConfig()) -> Reconciled:
+            config: ReconcileConfig = DEFAULT_CONFIG) -> Reconciled:
     """A person resolves an alert with a reason. Resolving a drop takes the tombstone off the queue."""
     _aware(now)
     alert = _find_open(state, alert_id)
@@ -623,7 +394,7 @@ def resolve(state: WorklistState, alert_id: str, by: str, reason: str, now: date
                          else DepartureReason.CLOSED_BY_USER)
             work.put_entry(replace(entry, fate=Fate.DEPARTED, departure=departure, left_at=entry.left_at or now))
             work.events.append(Event(EventKind.CLOSED, entry.ref, now, departure.value))
-        _settle_mass_departure(work)
+        work.settle_mass_departure()
     elif alert.kind is AlertKind.MASS_DEPARTURE:
         pass  # each held entry still needs its own confirmation
     return work.freeze()
@@ -638,7 +409,7 @@ def _find_open(state: WorklistState, alert_id: str) -> Alert:
 
 def restore(entries: Iterable[Entry], alerts: Iterable[Alert], *, seen: Mapping[str, str] | None = None,
             in_list: Iterable[str] = (), last_complete_at: datetime | None = None, alert_seq: int = 0,
-            now: datetime, config: ReconcileConfig = ReconcileConfig(),
+            now: datetime, config: ReconcileConfig = DEFAULT_CONFIG,
             suppressed: Mapping[tuple[AlertKind, str], Severity] | None = None,
             seen_patients: Mapping[str, str] | None = None) -> WorklistState:
     """Rebuild a state from what the store kept, so a restart compares against what was last seen.
