@@ -43,9 +43,6 @@ class Spy(httpx.BaseTransport):
                 return answer
         return self.inner.handle_request(request)
 
-    def catch_up(self) -> bool:
-        return False  # one process: nobody else writes
-
     def close(self) -> None:
         self.inner.close()
 
@@ -165,7 +162,7 @@ class LinkRuntime:
         return LinkStatus(mode or LinkMode.POLL, self.engine.state.last_complete_at, None)
 
     def summary(self, result: Reconciled | None, link: LinkStatus, *, complete: bool, initial: bool = False,
-                problems: tuple[str, ...] = ()) -> ChangeSummary:
+                problems: tuple[Problem, ...] = ()) -> ChangeSummary:
         raise AssertionError("the sync tests give no on_changed")
 
     def start_push(self, wake: Callable[[], None]) -> None:
@@ -173,6 +170,9 @@ class LinkRuntime:
 
     def audit(self, by: str, action: str, target: str) -> None:
         pass
+
+    def catch_up(self) -> bool:
+        return False  # one process: nobody else writes
 
     def close(self) -> None:
         pass

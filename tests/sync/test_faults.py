@@ -241,12 +241,13 @@ def test_a_lost_websocket_falls_back_to_polling_reconnects_and_back_fills(
         worker.wait(lambda: len(worker.outcomes) > before)
         victim = sorted(link.sim.clinic.list_items())[0]
         link.sim.clinic.drop_from_list(victim)  # while the socket is down: no notification can tell us
-        time.sleep(0.3)
-        assert not dropped_alert(link, victim)()
+        # (A wake-up cycle while the channel retries may still find the drop by incremental search; that is
+        # correct behaviour, so this test does not assert its absence: it asserts the back-fill below.)
         fulls = link.sync.counts[FetchKind.FULL]
         gate.set()  # the network is back: reconnect, a full snapshot back-fills, the alert is raised
-        worker.wait(dropped_alert(link, victim), timeout=3.0)
-        assert channel.up and channel.connects == 2
-        assert link.sync.counts[FetchKind.FULL] > fulls
+        worker.wait(lambda: channel.up, timeout=5.0)
+        worker.wait(lambda: link.sync.counts[FetchKind.FULL] > fulls, timeout=5.0)  # the back-fill ran
+        worker.wait(dropped_alert(link, victim), timeout=5.0)
+        assert channel.connects == 2
         assert link.state.entries[victim].fate is Fate.DROPPED and link.state.entries[victim].drop_confirmed
         assert link.false_alarms() == []
