@@ -80,6 +80,15 @@ def _enc_ref(ref: str) -> str:
     return ref if "/" in ref else f"Encounter/{ref}"
 
 
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """Ground truth for one Encounter: when it arrived and what became of it (see ``Clinic.ground_truth``)."""
+
+    arrived_at: dt.datetime
+    fate: str  # "departed", "present" or "dropped"
+    reason: str | None  # for departed: a departure code, "unspecified", "cancelled" or "entered-in-error"
+
+
 class Clinic:
     """The synthetic clinic. See the module docstring."""
 
@@ -227,6 +236,34 @@ class Clinic:
     def read(self, ref: str) -> dict[str, Any] | None:
         """A deep copy of the current resource, or None."""
         return self.store.read_copy(norm_ref(ref))
+
+    def ground_truth(self, start: dt.datetime | None = None, end: dt.datetime | None = None) -> dict[str, Outcome]:
+        """What became of every Encounter this clinic holds that started in ``[start, end)`` (all when None).
+
+        Computed from the simulator's own resources only, as a test oracle for a client's census:
+        ``departed`` with the reason (the departure code of a finished Encounter, "unspecified" without one,
+        or the terminal status itself), ``present`` (active and in the queue List) or ``dropped`` (active
+        at the clinic but missing from the List)."""
+        with self.lock:
+            listed = set(self._list_refs())
+            out: dict[str, Outcome] = {}
+            for res in self.store.live("Encounter"):
+                if not self._at_clinic(res):
+                    continue
+                began = dt.datetime.fromisoformat(res["period"]["start"].replace("Z", "+00:00"))
+                if (start is not None and began < start) or (end is not None and began >= end):
+                    continue
+                ref, status = f"Encounter/{res['id']}", res.get("status")
+                if status in TERMINAL_STATUSES:
+                    reason = status
+                    if status == "finished":
+                        coding = (res.get("hospitalization") or {}).get("dischargeDisposition", {}).get("coding", [])
+                        found = [c["code"] for c in coding if c.get("system") == codes.DEPARTURE_SYSTEM]
+                        reason = found[0] if found else "unspecified"
+                    out[ref] = Outcome(began, "departed", reason)
+                else:
+                    out[ref] = Outcome(began, "present" if ref in listed else "dropped", None)
+            return out
 
     def staff(self) -> list[Staff]:
         return [*self.nurses, *self.doctors]

@@ -2,7 +2,8 @@
 
 DESIGN.md section 1, checked exactly against the simulator's ground truth: every encounter active at the
 clinic is on our list (present, or dropped with a critical alert); nothing we show is gone from the
-platform; every departure carries the platform's reason; the census balances; and a drop alert exists
+platform; every departure carries the platform's reason; the census equals the simulator's own count of
+what became of every encounter, bucket by bucket, overall and for the current shift; and a drop alert exists
 for exactly the patients the fault removed from the queue List, never for anyone else once the link is
 clean again.
 """
@@ -10,6 +11,7 @@ clean again.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,7 +20,8 @@ import pytest
 from legevakt.app.runtime import Runtime
 from legevakt.app.settings import Settings
 from legevakt.sim import SimServer
-from legevakt.worklist.census import census
+from legevakt.sim.fhirtime import utcnow
+from legevakt.worklist.census import Census, Shift, census, shift_at
 from legevakt.worklist.models import AlertKind, Fate
 from legevakt.worklist.snapshot import WorklistState
 
@@ -50,8 +53,28 @@ def check_accounted(sim: SimServer, state: WorklistState, victims: set[str], uns
     assert victims & active <= drops.keys()
     # Any other open drop may only be an unconfirmed one (a confirming read failed under the fault).
     assert all(not confirmed for ref, confirmed in drops.items() if ref not in victims)
-    c = census(state.entries.values())
-    assert c.arrived == c.departed + c.present + c.dropped
+
+
+def census_from_ground_truth(sim: SimServer, unseen: set[str], shift: Shift | None = None) -> dict[str, object]:
+    """The census as the simulator counts it. One client-side rule applies: an encounter taken off the
+    List before we ever saw it there is, to us, a patient here who is not in the queue (present)."""
+    truth = sim.clinic.ground_truth(*((shift.start, shift.end) if shift is not None else ()))
+    fates = Counter(o.fate for o in truth.values())
+    unseen_dropped = sum(1 for ref, o in truth.items() if o.fate == "dropped" and ref in unseen)
+    reasons = Counter(o.reason for o in truth.values() if o.fate == "departed")
+    return {"arrived": len(truth), "departed": fates["departed"], "present": fates["present"] + unseen_dropped,
+            "dropped": fates["dropped"] - unseen_dropped, "departed_by_reason": dict(sorted(reasons.items()))}
+
+
+def as_dict(c: Census) -> dict[str, object]:
+    return {"arrived": c.arrived, "departed": c.departed, "present": c.present, "dropped": c.dropped,
+            "departed_by_reason": c.departed_by_reason}
+
+
+def check_census(sim: SimServer, state: WorklistState, unseen: set[str]) -> None:
+    assert as_dict(census(state.entries.values())) == census_from_ground_truth(sim, unseen)
+    shift = shift_at(utcnow())
+    assert as_dict(census(state.entries.values(), shift)) == census_from_ground_truth(sim, unseen, shift)
 
 
 @pytest.mark.parametrize("seed", [21, 22, 23])
@@ -96,6 +119,7 @@ def test_a_clinic_day_with_faults_keeps_every_patient_accounted_for(
             assert runtime.engine.cycle().complete
         state = runtime.engine.state
         check_accounted(sim, state, victims, unseen)
+        check_census(sim, state, unseen)
         assert open_drops(state) == dict.fromkeys(victims, True), "a drop alert for exactly the victims"
         assert open_not_in_queue(state) == unseen
         for ref, entry in state.entries.items():

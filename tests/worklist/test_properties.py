@@ -5,7 +5,8 @@ removals from the List with and without a terminal status, re-additions, moves a
 failing reads and deletions; people acknowledge and resolve alerts; the worklist reconciles complete and
 incomplete snapshots, some reordered and with repeated entries. After every step:
 
-* the census balances, overall and for the current and the previous shift;
+* the census equals a hand count (arrival times and departure reasons from the platform model), overall
+  and for the current and the previous shift;
 * every encounter that left the List while active (or unreadable) has a drop alert: open at once, and
   later still open, resolved by a person, or resolved automatically only with the evidence that it is
   back in the List or terminal;
@@ -19,8 +20,8 @@ incomplete snapshots, some reordered and with repeated entries. After every step
 from __future__ import annotations
 
 import random
-from collections import defaultdict
-from datetime import timedelta
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -32,6 +33,7 @@ from legevakt.worklist.models import (
     AlertKind,
     AlertStatus,
     DepartureReason,
+    Encounter,
     EncounterStatus,
     Fate,
 )
@@ -56,6 +58,10 @@ class PlatformHistory(RuleBasedStateMachine):
         self.p = self.desk.platform
         self.count = 0
         self.watched: dict[str, str] = {}  # ref -> id of the drop alert raised when it left while active
+        self.arrivals: dict[str, datetime] = {}  # ref -> when the platform model says it arrived
+        self.resolved_duplicates: set[str] = set()  # keys of duplicate-patient alerts a person resolved
+        self.delivered_terminal: set[str] = set()  # refs whose latest delivered status is terminal
+        self.reasons: dict[str, str] = {}  # ref -> why it left, by the hand model (see _note_departures)
         for n, number in enumerate(IDENTIFIERS):
             self.p.patient(f"person{n}", number)
 
@@ -96,8 +102,9 @@ class PlatformHistory(RuleBasedStateMachine):
                minutes_ago: int) -> None:
         self.count += 1
         patient = f"Patient/person{person}" if person < len(IDENTIFIERS) else None
-        self.p.arrive(self.count, listed=listed, status=status, triage=triage, patient=patient,
-                      arrived_at=self.p.now - timedelta(minutes=minutes_ago))
+        ref = self.p.arrive(self.count, listed=listed, status=status, triage=triage, patient=patient,
+                            arrived_at=self.p.now - timedelta(minutes=minutes_ago))
+        self.arrivals[ref] = self.p.encounters[ref].arrived_at
         self._maybe_sync(sync)
 
     @precondition(_has_encounters)
@@ -191,6 +198,7 @@ class PlatformHistory(RuleBasedStateMachine):
         assert again.state == result.state
 
         self._check_drops(before, snap, result)
+        self._note_departures(snap)
         self.desk.state = result.state
 
     @rule(data=st.data())
@@ -235,8 +243,12 @@ class PlatformHistory(RuleBasedStateMachine):
         alert = self._open(i)
         result = resolve(self.desk.state, alert.id, "lege", "kontrollert", self.p.now)
         assert alert.id not in result.state.alerts
+        if alert.kind is AlertKind.DUPLICATE_PATIENT:
+            self.resolved_duplicates.add(alert.key)
         if alert.kind is AlertKind.DROPPED_FROM_QUEUE and alert.encounter is not None:
             assert result.state.entries[alert.encounter].fate is Fate.DEPARTED
+            if alert.encounter not in self.delivered_terminal:  # else the platform's own reason stands
+                self.reasons[alert.encounter] = DepartureReason.CLOSED_BY_USER.value
         self.desk.state = result.state
 
     # -- properties ------------------------------------------------------------------------------
@@ -259,12 +271,52 @@ class PlatformHistory(RuleBasedStateMachine):
                 assert alert.key in snap.list_items or (enc is not None and enc.status.is_terminal), alert
                 assert alert.resolution
 
+    @staticmethod
+    def _platform_reason(enc: Encounter) -> str:
+        if enc.status is EncounterStatus.FINISHED:
+            return enc.disposition.value if enc.disposition is not None else "unspecified"
+        return enc.status.value  # cancelled, entered-in-error
+
+    def _note_departures(self, snap: Snapshot) -> None:
+        """Hand model of departure reasons, from what the platform model handed over: the latest terminal
+        status delivered for an encounter gives its reason (a person closing a drop gives closed-by-user)."""
+        for ref, enc in snap.encounters.items():
+            if enc.status.is_active:
+                self.delivered_terminal.discard(ref)
+                if ref in snap.list_items:
+                    self.reasons.pop(ref, None)
+            elif enc.status.is_terminal:
+                self.delivered_terminal.add(ref)
+                self.reasons[ref] = self._platform_reason(enc)
+
     @invariant()
-    def census_balances(self) -> None:
-        entries = list(self.desk.state.entries.values())
+    def census_equals_a_hand_count(self) -> None:
+        """census() against a count made here, bucket by bucket: arrivals by the platform's own arrival
+        time, departure reasons from the platform model's snapshots, dropped = the refs with an open drop alert."""
+        state = self.desk.state
+        entries = list(state.entries.values())
+        dropped_alerts = {a.key for a in state.alerts.values() if a.kind is AlertKind.DROPPED_FROM_QUEUE}
         shift = shift_at(self.p.now)
-        for counted in (census(entries), census(entries, shift), census(entries, previous_shift(shift))):
-            assert counted.balances, counted
+        for window in (None, shift, previous_shift(shift)):
+            counted = census(entries, window)
+            expected: dict[str, object] = {"arrived": 0, "present": 0, "dropped": 0}
+            reasons: Counter[str] = Counter()
+            for ref, entry in state.entries.items():
+                arrived = self.arrivals.get(ref, entry.arrived_at)
+                if window is not None and not window.start <= arrived < window.end:
+                    continue
+                expected["arrived"] = int(expected["arrived"]) + 1  # type: ignore[call-overload]
+                if ref in dropped_alerts:
+                    expected["dropped"] = int(expected["dropped"]) + 1  # type: ignore[call-overload]
+                elif entry.left_at is None:
+                    expected["present"] = int(expected["present"]) + 1  # type: ignore[call-overload]
+                else:
+                    assert ref in self.reasons, f"{ref} counted as departed, but it never turned terminal"
+                    reasons[self.reasons[ref]] += 1
+            expected["departed"] = sum(reasons.values())
+            expected["departed_by_reason"] = dict(sorted(reasons.items()))
+            assert {"arrived": counted.arrived, "present": counted.present, "dropped": counted.dropped,
+                    "departed": counted.departed, "departed_by_reason": counted.departed_by_reason} == expected
 
     @invariant()
     def watched_drops_are_never_silently_forgotten(self) -> None:
@@ -305,7 +357,8 @@ class PlatformHistory(RuleBasedStateMachine):
         duplicates = {a.key for a in state.alerts.values() if a.kind is AlertKind.DUPLICATE_PATIENT}
         expected = {r for refs in groups.values() if len(refs) > 1
                     for r in sorted(refs, key=lambda r: (state.entries[r].arrived_at, r))[1:]}
-        assert duplicates <= expected  # a person may have resolved one; no stray ones
+        assert duplicates <= expected, "no stray duplicate alerts"
+        assert expected - duplicates <= self.resolved_duplicates, "every missing one was resolved by a person"
 
     @invariant()
     def no_alert_outlives_its_condition(self) -> None:
