@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -26,8 +27,10 @@ def sync_json(run: Run, sim: SimServer, data: Path) -> dict[str, object]:
     return doc
 
 
-def test_sync_once_prints_the_queue_alerts_and_a_balanced_census(run: Run, sim: SimServer, tmp_path: Path) -> None:
+def test_sync_once_prints_the_queue_alerts_and_the_census_the_simulator_knows(
+        run: Run, sim: SimServer, tmp_path: Path) -> None:
     doc = sync_json(run, sim, tmp_path)
+    truth = sim.clinic.ground_truth()  # the oracle: what the platform itself holds
     assert doc["complete"] is True
     queue = doc["queue"]
     assert isinstance(queue, list)
@@ -36,7 +39,10 @@ def test_sync_once_prints_the_queue_alerts_and_a_balanced_census(run: Run, sim: 
     assert set(row) >= {"encounter", "patient", "state", "triage"}
     census = doc["census"]
     assert isinstance(census, dict)
-    assert census["arrived"] == census["departed"] + census["present"] + census["dropped"]
+    here = [ref for ref, outcome in truth.items() if outcome.fate == "present"]
+    # A first sync sees the patients in the queue now; those who left before it were never ours to count.
+    assert {k: census[k] for k in ("arrived", "departed", "present", "dropped")} == {
+        "arrived": len(here), "departed": 0, "present": len(here), "dropped": 0}
     assert "synced_at" in doc
 
 
@@ -78,6 +84,7 @@ def test_missing_platform_or_location_is_a_clear_error(run: Run, tmp_path: Path)
 
 def test_a_drop_is_acknowledged_and_resolved_from_the_command_line(run: Run, sim: SimServer, tmp_path: Path) -> None:
     sync_json(run, sim, tmp_path)
+    seen = {ref: o.arrived_at for ref, o in sim.clinic.ground_truth().items() if o.fate == "present"}
     victim = sorted(sim.clinic.list_items())[0]
     sim.clinic.drop_from_list(victim)
     sync_json(run, sim, tmp_path)
@@ -106,6 +113,14 @@ def test_a_drop_is_acknowledged_and_resolved_from_the_command_line(run: Run, sim
     code, out, _ = run("census", "--json", "--data-dir", str(tmp_path))
     census = json.loads(out)
     assert census["balances"] is True
+    # Hand count from the simulator's arrival times: everyone seen at the first sync who arrived in this
+    # shift; the resolved drop left (closed by a person) if it arrived in the shift.
+    start, end = datetime.fromisoformat(census["start"]), datetime.fromisoformat(census["end"])
+    in_shift = {ref for ref, at in seen.items() if start <= at < end}
+    gone = 1 if victim in in_shift else 0
+    assert (census["arrived"], census["departed"], census["present"], census["dropped"]) == (
+        len(in_shift), gone, len(in_shift) - gone, 0)
+    assert census["departed_by_reason"] == ({"closed-by-user": 1} if gone else {})
 
 
 def test_an_unknown_alert_id_changes_nothing(run: Run, sim: SimServer, tmp_path: Path) -> None:

@@ -16,8 +16,10 @@ def test_reconcile_bench_prints_one_json_object_per_size(capsys: pytest.CaptureF
     rows = json.loads(capsys.readouterr().out)
     assert [row["n"] for row in rows] == [200, 400]
     for row in rows:
-        assert set(row) == {"n", "median_ms", "bound_ms", "ratio"}
-        assert row["median_ms"] > 0 and row["bound_ms"] > 0
+        assert set(row) == {"n", "median_ms", "bound_ms", "ratio", "snapshot_of_ms", "with_snapshot_ms",
+                            "with_snapshot_ratio"}
+        assert row["median_ms"] > 0 and row["bound_ms"] > 0 and row["snapshot_of_ms"] > 0
+        assert row["with_snapshot_ms"] >= row["median_ms"]  # Snapshot.of is reported beside, and added in
 
 
 def test_reconcile_bench_prints_a_table_without_json(capsys: pytest.CaptureFixture[str]) -> None:
