@@ -3,8 +3,9 @@
 Both the FHIR client's request retries (``sync/fhir.py``) and the push channel's reconnects
 (``sync/push.py``) wait ``uniform(0, min(cap, base * 2 ** (attempt - 1)))`` seconds, computed by
 ``tenacity.wait_random_exponential`` so the formula lives in a well-kept library, not twice here.
-The callers keep their own loops (and their own sleep: an injectable ``sleep`` or a stop event), so
-tests never sleep for real.
+The FHIR client's retries are a ``tenacity.Retrying`` (stop after N tries, this wait, at least
+Retry-After); the push channel's reconnect loop never stops by design and waits on its stop event. Both
+sleeps are injectable, so tests never sleep for real.
 """
 
 from __future__ import annotations

@@ -12,10 +12,11 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from urllib.parse import urljoin
 
 import httpx
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, retry_if_result, stop_after_attempt
 
 from legevakt.sync.backoff import full_jitter
 from legevakt.sync.errors import (
@@ -42,6 +43,24 @@ class TokenSource(Protocol):
     def token(self) -> str | None: ...
 
     def refresh(self) -> str | None: ...
+
+
+_TRANSIENT = frozenset({429, 502, 503, 504})
+
+
+def _give_up(state: RetryCallState) -> httpx.Response:
+    """The tries are used up: a transient status is returned as it is (the caller maps it to a typed
+    error); a transport fault becomes ``PlatformUnreachable``."""
+    outcome = state.outcome
+    assert outcome is not None
+    if not outcome.failed:
+        return cast(httpx.Response, outcome.result())
+    exc = outcome.exception()
+    if isinstance(exc, httpx.TimeoutException):
+        raise PlatformUnreachable(f"timed out: {type(exc).__name__}") from exc
+    if isinstance(exc, httpx.TransportError):
+        raise PlatformUnreachable(type(exc).__name__) from exc
+    raise cast(BaseException, exc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,33 +133,41 @@ class FhirClient:
             content = json.dumps(json_body, ensure_ascii=False).encode()
             hdrs["Content-Type"] = FHIR_JSON
         reauthed = False
-        attempt = 0
-        while True:
-            attempt += 1
-            if self._tokens is not None:
-                token = self._tokens.token()
-                if token:
-                    hdrs["Authorization"] = f"Bearer {token}"
-            try:
+
+        def exchange() -> httpx.Response:
+            nonlocal reauthed
+            while True:
+                if self._tokens is not None:
+                    token = self._tokens.token()
+                    if token:
+                        hdrs["Authorization"] = f"Bearer {token}"
                 resp = self._send(method, url, params, content, hdrs)
-            except httpx.TimeoutException as exc:
-                if attempt < self._retry.attempts:
-                    self._backoff(attempt, None)
+                if resp.status_code == 401 and self._tokens is not None and not reauthed:
+                    reauthed = True  # one new token per request, sent again at once
+                    self._tokens.refresh()
                     continue
-                raise PlatformUnreachable(f"timed out: {type(exc).__name__}") from exc
-            except httpx.TransportError as exc:
-                if attempt < self._retry.attempts:
-                    self._backoff(attempt, None)
-                    continue
-                raise PlatformUnreachable(type(exc).__name__) from exc
-            if resp.status_code == 401 and self._tokens is not None and not reauthed:
-                reauthed = True
-                self._tokens.refresh()
-                continue
-            if resp.status_code in (429, 502, 503, 504) and attempt < self._retry.attempts:
-                self._backoff(attempt, resp.headers.get("Retry-After"))
-                continue
-            return resp
+                return resp
+
+        retrying = Retrying(
+            stop=stop_after_attempt(self._retry.attempts),
+            wait=self._wait,
+            sleep=self._retry.sleep,
+            retry=(retry_if_exception_type(httpx.TransportError)
+                   | retry_if_result(lambda r: r.status_code in _TRANSIENT)),
+            retry_error_callback=_give_up,
+            reraise=True,
+        )
+        return retrying(exchange)
+
+    def _wait(self, state: RetryCallState) -> float:
+        """Capped exponential back-off with full jitter; at least Retry-After (capped)."""
+        outcome = state.outcome
+        delay = full_jitter(state.attempt_number, base=self._retry.base_delay, cap=self._retry.max_delay)
+        if outcome is not None and not outcome.failed:
+            retry_after = outcome.result().headers.get("Retry-After")
+            if retry_after:
+                delay = max(delay, min(self._retry.max_delay, _retry_after_seconds(retry_after)))
+        return delay
 
     def _send(self, method: str, url: str, params: Mapping[str, str] | None, content: bytes | None,
               headers: Mapping[str, str]) -> httpx.Response:
@@ -169,12 +196,6 @@ class FhirClient:
         kept = [(k, v) for k, v in resp.headers.multi_items()
                 if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
         return httpx.Response(resp.status_code, headers=kept, content=body, request=req)
-
-    def _backoff(self, attempt: int, retry_after: str | None) -> None:
-        delay = full_jitter(attempt, base=self._retry.base_delay, cap=self._retry.max_delay)
-        if retry_after:
-            delay = max(delay, min(self._retry.max_delay, _retry_after_seconds(retry_after)))
-        self._retry.sleep(delay)
 
     def json(self, resp: httpx.Response, *, expect: str | None = None) -> Resource:
         """Decode a FHIR JSON answer, raising a typed error for anything that is not a good one."""

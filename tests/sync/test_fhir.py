@@ -172,3 +172,40 @@ def test_an_oversized_body_is_refused_while_it_streams_in() -> None:
     with client(lambda req: httpx.Response(200, content=chunks()), max_body_bytes=5000) as c, \
             pytest.raises(MalformedResponse, match="exceeds"):
         c.read("Encounter/1")
+
+
+@pytest.mark.parametrize("status", [429, 502, 503, 504])
+def test_a_transient_status_is_tried_exactly_three_times_with_two_waits(status: int) -> None:
+    seen: list[str] = []
+    sleeps: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return httpx.Response(status)
+
+    with client(handler, sleeps) as c:
+        resp = c.request("GET", f"{BASE}/metadata")
+    assert resp.status_code == status  # the last answer is handed on, for the caller's typed error
+    assert len(seen) == 3 and len(sleeps) == 2
+    assert all(0 <= s <= 5.0 for s in sleeps)
+
+
+def test_a_transport_fault_is_tried_three_times_then_reads_as_unreachable() -> None:
+    tries: list[int] = []
+    sleeps: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        tries.append(1)
+        raise httpx.ConnectError("refused", request=request)
+
+    with client(handler, sleeps) as c, pytest.raises(PlatformUnreachable):
+        c.request("GET", f"{BASE}/metadata")
+    assert len(tries) == 3 and len(sleeps) == 2
+
+
+def test_a_fault_then_success_returns_the_success_after_one_wait() -> None:
+    answers = [httpx.Response(503), httpx.Response(200, json={"resourceType": "CapabilityStatement"})]
+    sleeps: list[float] = []
+    with client(lambda request: answers.pop(0), sleeps) as c:
+        assert c.request("GET", f"{BASE}/metadata").status_code == 200
+    assert len(sleeps) == 1 and answers == []
