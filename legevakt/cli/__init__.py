@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from legevakt.app.settings import SettingsError
@@ -51,3 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     except (CliError, SettingsError) as exc:
         print(f"legevakt: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader went away (``legevakt alerts | head``): stop quietly, as Unix tools do. What was
+        # asked for has already been done; only the rest of the printing is dropped.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141

@@ -142,3 +142,21 @@ def test_without_a_display_the_app_says_what_to_do(run: Run, monkeypatch: pytest
         monkeypatch.delenv(name, raising=False)
     code, _, err = run()
     assert code == 1 and "no display" in err and "--screenshot" in err
+
+
+def test_a_reader_that_goes_away_ends_the_listing_quietly(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    # Many lines, and a reader that closes its end after the first: no traceback, the pipe's exit code.
+    script = ("import sys\nimport legevakt.cli as c\n"
+              "c._RUN['alerts'] = lambda args: [print('x' * 100) for _ in range(100_000)] and 0\n"
+              f"sys.exit(c.main(['alerts', '--data-dir', {str(tmp_path)!r}]))\n")
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.readline()
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=60) == 141
+    assert "Traceback" not in err
