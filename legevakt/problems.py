@@ -80,6 +80,9 @@ class ProblemKind(StrEnum):
     NOTE_NO_RECIPIENT = "note-no-recipient"  # no --to and the patient has no GP
     NOTE_BAD_RECIPIENT = "note-bad-recipient"  # params: ref
     NOTE_BAD_DEADLINE = "note-bad-deadline"  # params: kind?
+    NOTE_NOT_ON_PLATFORM = "note-not-on-platform"  # saved here, not yet on the platform; params: note
+    NOTE_UNKNOWN = "note-unknown"  # no such note here; params: note
+    NOTE_WRONG_ENCOUNTER = "note-wrong-encounter"  # the encounter is not in this clinic's worklist; params: encounter
     RECEIPT_MALFORMED = "receipt-malformed"  # params: what
     START_FAILED = "start-failed"  # params: cause (another ProblemKind value)
     BUG = "bug"  # params: where ("sync", "command", "start"); the trace is in the log

@@ -46,6 +46,16 @@ _WORDS: dict[ProblemKind, str] = {
     K.ALERT_ALREADY_ACKNOWLEDGED: "alert {alert} is already acknowledged",
     K.ALERT_REASON_REQUIRED: "a reason is required to resolve an alert",
     K.ALERT_NOT_OPEN: "no open alert with id {alert} (unknown, or already resolved)",
+    K.NOTE_EMPTY: "a note needs text",
+    K.NOTE_ALREADY_SIGNED: "note {note} is signed and cannot be changed; write a correction instead",
+    K.NOTE_NOT_SIGNED: "note {note} is not signed; sign it before it is sent",
+    K.NOTE_NO_RECIPIENT: "no --to given and the patient has no GP (Patient.generalPractitioner)",
+    K.NOTE_BAD_RECIPIENT: "the recipient must be Practitioner/<id> or Organization/<id>, not {ref!r}",
+    K.NOTE_BAD_DEADLINE: "note_receipt_deadline_minutes for {note_kind} must be a positive number",
+    K.NOTE_NOT_ON_PLATFORM: "note {note} is saved here but not yet on the platform; send it once it is",
+    K.NOTE_UNKNOWN: "no note {note} is known here",
+    K.NOTE_WRONG_ENCOUNTER: "{encounter} is not in this clinic's worklist",
+    K.RECEIPT_MALFORMED: "a receipt could not be understood ({what})",
     K.STORE_BUSY_ELSEWHERE: "another Legevakt process is writing to this data directory; try again in a moment",
 }
 

@@ -26,6 +26,7 @@ from legevakt.sync.auth import NoCredentials, PlatformTokens, stored_tokens
 from legevakt.sync.engine import CycleOutcome, SyncEngine, utcnow
 from legevakt.sync.fhir import FhirClient, RetryPolicy, TokenSource
 from legevakt.sync.incremental import IncrementalSync
+from legevakt.sync.journal_follow import JournalFollower
 from legevakt.sync.outbox_replay import OutboxReplayer, ReplayConfig
 from legevakt.sync.push import PushChannel
 from legevakt.worklist.census import census, shift_at
@@ -77,7 +78,9 @@ class Runtime:
         replayer = OutboxReplayer(client, store, ReplayConfig(
             clinic_ref=settings.location, reconcile=config,
             pending_after=timedelta(minutes=settings.write_pending_minutes)), writer=writer)
-        engine = SyncEngine(sync, persist, state, config, replayer=replayer)
+        journal = JournalFollower(client, store, deadline_setting=settings.note_receipt_deadline_minutes,
+                                  config=config, write=lambda fn: writer.submit(fn).result())
+        engine = SyncEngine(sync, persist, state, config, replayer=replayer, journal=journal)
         return cls(settings, store, writer, client, engine, demo, sync=sync, tokens=tokens, _own_tokens=own)
 
     def start_push(self, wake: Callable[[], None]) -> PushChannel:
@@ -104,6 +107,11 @@ class Runtime:
         self.engine.state = self.store.load_state(self.engine.clock(), self.engine.config)
         log.info("another process wrote to the data directory: state re-read")
         return True
+
+    def cycled(self, outcome: CycleOutcome) -> None:
+        """Log the link going up or down (one row per change) for the shift report's uptime."""
+        up = outcome.error is None
+        self.writer.submit(lambda s: s.record_link(outcome.at, up)).result()
 
     def audit(self, by: str, action: str, target: str) -> None:
         """Append one audit row through the writer and wait for it (platform ids only)."""

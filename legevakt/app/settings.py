@@ -165,6 +165,8 @@ class Settings:
     mass_departure_min_entries: int = setting(5, _title("Mass departure: more than N"), check=_not_negative)
     mass_departure_share: float = setting(0.30, _title("Mass departure: share"), check=_share)
     write_pending_minutes: float = setting(2.0, _title("Minutes before a write alerts"), check=_not_negative)
+    note_receipt_deadline_minutes: float = setting(
+        30.0, _title("Minutes until a sent note must be receipted"), check=_positive)
     idle_lock_minutes: int = setting(10, _title("Lock the screen after idle minutes"), check=_positive)
     user: str = setting("", _title("User name shown on acknowledgements"))
     shifts: tuple[ShiftDef, ...] = setting(DEFAULT_SHIFTS, _title("Shift starts"), parse=_parse_shifts,

@@ -52,6 +52,9 @@ class WorkerRuntime(Protocol):
 
     def catch_up(self) -> bool: ...
 
+    def cycled(self, outcome: CycleOutcome) -> None:
+        """After every cycle (the link's up/down log for the shift report)."""
+
     def close(self) -> None: ...
 
 
@@ -339,6 +342,10 @@ class SyncWorker:
             return None
         self.last = outcome
         self.cycles += 1
+        try:
+            runtime.cycled(outcome)
+        except StoreError as exc:
+            log.error("could not note the link state: %s", type(exc).__name__)
         if self.on_cycle is not None:
             self.on_cycle(outcome, reason)
         self._report(runtime, outcome.reconciled, runtime.link(outcome), complete=outcome.complete,

@@ -214,6 +214,8 @@ RANK: Mapping[DeliveryState, int] = {
 FINAL_STATES = frozenset(s for s, r in RANK.items() if r == 4)
 IN_FLIGHT_STATES = frozenset({DeliveryState.QUEUED, DeliveryState.SENT, DeliveryState.TRANSPORTED})
 RESENDABLE_STATES = frozenset({DeliveryState.OVERDUE, DeliveryState.REJECTED})
+NEEDS_ACTION_STATES = frozenset({DeliveryState.OVERDUE, DeliveryState.REJECTED,
+                                 DeliveryState.RECEIPTED_WITH_ERRORS})
 
 _RECEIPT_STATE = {
     ReceiptStatus.OK: DeliveryState.RECEIPTED,
@@ -238,6 +240,14 @@ class Delivery:
     was_overdue: bool = False
     resend_of: str | None = None  # "Communication/<id>" this one resends
     resent_as: str | None = None  # "Communication/<id>" that resent this one
+    encounter: str | None = None  # "Encounter/<id>" the note belongs to
+    sender: str | None = None  # "Practitioner/<id>" who sent it
+    created_at: dt.datetime | None = None  # when the person sent it (queued here)
+
+    @property
+    def needs_action(self) -> bool:
+        """Late, refused or receipted with errors, and not resent: a person must act."""
+        return self.resent_as is None and self.state in NEEDS_ACTION_STATES
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -263,17 +273,30 @@ def _forward(d: Delivery, state: DeliveryState, **changes: Any) -> Delivery:
     return replace(d, state=state, **changes)
 
 
-def on_sent(d: Delivery, communication: str, sent_at: dt.datetime, setting: Any) -> Delivery:
-    """The platform created the Communication (its ``sent`` time starts the deadline)."""
-    if d.state is not DeliveryState.QUEUED:
-        return d
-    return replace(
-        d,
-        state=DeliveryState.SENT,
-        communication=communication,
-        sent_at=sent_at,
-        deadline=deadline(sent_at, setting, d.kind),
+def new_delivery(identifier: str, note: Note, to: Recipient, *, by: str, at: dt.datetime, setting: Any,
+                 resend_of: Delivery | None = None) -> Delivery:
+    """A delivery queued now: ``sent_at`` is when the person sent it (the Communication's ``sent``), and
+    the deadline runs from there, so one that never leaves the outbox goes overdue too."""
+    if note.ref is None:
+        raise ProblemError(Problem.of(ProblemKind.NOTE_NOT_ON_PLATFORM, note=note.identifier))
+    return Delivery(
+        identifier=identifier, note=note.ref, patient=note.patient, recipient=to.ref, kind=note.kind,
+        sent_at=at, deadline=deadline(at, setting, note.kind),
+        resend_of=resend_of.communication if resend_of is not None else None,
+        encounter=note.encounter, sender=by, created_at=at,
     )
+
+
+def on_sent(d: Delivery, communication: str, sent_at: dt.datetime, setting: Any) -> Delivery:
+    """The platform created the Communication. A delivery queued without a ``sent`` time takes the
+    platform's, and its deadline runs from there; one that went overdue in the outbox stays overdue."""
+    if d.communication is not None:
+        return d
+    if d.sent_at is None:
+        d = replace(d, sent_at=sent_at, deadline=deadline(sent_at, setting, d.kind))
+    if d.state is DeliveryState.QUEUED:
+        return replace(d, state=DeliveryState.SENT, communication=communication)
+    return replace(d, communication=communication)
 
 
 def on_transported(d: Delivery, received_at: dt.datetime) -> Delivery:
@@ -290,6 +313,13 @@ def on_receipt(d: Delivery, receipt: Receipt) -> Delivery:
     if d.communication is None or receipt.in_response_to != d.communication or d.state in FINAL_STATES:
         return d
     return _forward(d, _RECEIPT_STATE[receipt.status], receipt=receipt)
+
+
+def on_resent(d: Delivery, resend: Delivery) -> Delivery:
+    """``d`` was resent as ``resend`` (once its Communication exists)."""
+    if resend.communication is None or d.resent_as is not None:
+        return d
+    return replace(d, resent_as=resend.communication)
 
 
 def on_clock(d: Delivery, now: dt.datetime) -> Delivery:
@@ -396,9 +426,11 @@ __all__ = [
     "deadline_minutes",
     "default_recipient",
     "edit",
+    "new_delivery",
     "new_note",
     "on_clock",
     "on_receipt",
+    "on_resent",
     "on_sent",
     "on_transported",
     "receipt_error",

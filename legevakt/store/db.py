@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
+from legevakt.journal.model import Delivery, DeliveryState, Note
 from legevakt.store.audit import SYSTEM, AuditRecord
 from legevakt.store.engine import (
     BUSY_TIMEOUT_MS,
@@ -34,6 +36,7 @@ from legevakt.store.engine import (
 from legevakt.store.errors import StoreError, StoreErrorKind
 from legevakt.store.repositories.alerts import AlertRepository
 from legevakt.store.repositories.audit import AuditRepository, event_audit
+from legevakt.store.repositories.ledger import LedgerRepository
 from legevakt.store.repositories.outbox import OutboxItem, OutboxRepository, OutboxState
 from legevakt.store.repositories.queue import (
     META_ALERT_SEQ,
@@ -231,6 +234,67 @@ class Store:
         """Outbox rows in order (only those in ``status`` when given)."""
         with self._db.reading() as uow:
             return OutboxRepository(uow).items(status)
+
+    def outbox_states(self, command_ids: Sequence[str]) -> dict[str, str]:
+        """The outbox state of each of these commands (absent: never queued here)."""
+        with self._db.reading() as uow:
+            return OutboxRepository(uow).states(command_ids)
+
+    # -- the journal's ledger (legevakt.store.repositories.ledger) -------------------------------------
+    def save_journal(self, *, notes: Sequence[Note] = (), deliveries: Sequence[Delivery] = (),
+                     result: Reconciled | None = None, commands: Sequence[Command] = (),
+                     audit: Sequence[tuple[str, str, str, str]] = (), actor: str = SYSTEM) -> None:
+        """Notes, deliveries, the alert changes they cause, the outbox commands that carry them to the
+        platform and their audit rows ``(actor, action, target, detail)``, in one transaction: a crash keeps
+        all or none of them."""
+        with self._db.transaction() as uow:
+            if result is not None:
+                self._save_in(uow, result, actor=actor, snapshot_complete=False)
+            ledger = LedgerRepository(uow)
+            if notes:
+                ledger.put_notes(notes)
+            if deliveries:
+                ledger.put_deliveries(deliveries)
+            outbox = OutboxRepository(uow)
+            for command in commands:
+                outbox.enqueue(command, actor=command.created_by or actor)
+            log_ = AuditRepository(uow)
+            for who, action, target, detail in audit:
+                log_.append(who, action, target, detail)
+
+    def note(self, key: str) -> Note | None:
+        """A note by client identifier or ``DocumentReference/<id>``."""
+        with self._db.reading() as uow:
+            return LedgerRepository(uow).note(key)
+
+    def notes(self, encounter: str | None = None, *, without_ref: bool = False) -> list[Note]:
+        with self._db.reading() as uow:
+            return LedgerRepository(uow).notes(encounter, without_ref=without_ref)
+
+    def delivery(self, key: str) -> Delivery | None:
+        """A delivery by client identifier or ``Communication/<id>``."""
+        with self._db.reading() as uow:
+            return LedgerRepository(uow).delivery(key)
+
+    def deliveries(self, *, states: Sequence[DeliveryState] | None = None, note: str | None = None,
+                   encounter: str | None = None, since: datetime | None = None) -> list[Delivery]:
+        """Deliveries newest first, filtered as given."""
+        with self._db.reading() as uow:
+            return LedgerRepository(uow).deliveries(states=states, note=note, encounter=encounter, since=since)
+
+    def record_link(self, at: datetime, up: bool) -> bool:
+        """Note the link's state after a cycle; a row only when it changed. True when one was written."""
+        with self._db.transaction() as uow:
+            ledger = LedgerRepository(uow)
+            if ledger.last_link() is up:
+                return False
+            ledger.add_link_event(at, up)
+            return True
+
+    def link_events(self, since: datetime | None = None, until: datetime | None = None,
+                    ) -> list[tuple[datetime, bool]]:
+        with self._db.reading() as uow:
+            return LedgerRepository(uow).link_events(since, until)
 
 
 __all__ = [

@@ -162,6 +162,61 @@ class OutboxRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class NoteRow(Base):
+    """A journal note (``DocumentReference``) as written here: saved or signed; ``ref`` once on the platform."""
+
+    __tablename__ = "notes"
+
+    identifier: Mapped[str] = mapped_column(String(64), primary_key=True)  # client-made (the create's command id)
+    ref: Mapped[str | None] = mapped_column(String(REF), unique=True)  # "DocumentReference/<id>"
+    encounter: Mapped[str] = mapped_column(String(REF), index=True)
+    patient: Mapped[str] = mapped_column(String(REF))
+    author: Mapped[str] = mapped_column(String(REF))
+    kind: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(SHORT))  # preliminary | final
+    authenticator: Mapped[str | None] = mapped_column(String(REF))
+    replaces: Mapped[str | None] = mapped_column(String(REF))
+    date: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    text: Mapped[str] = mapped_column(Text)  # patient data: never logged
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DeliveryRow(Base):
+    """One delivery of a note to one recipient (one ``Communication``), in its latest state."""
+
+    __tablename__ = "deliveries"
+
+    identifier: Mapped[str] = mapped_column(String(64), primary_key=True)  # client-made (the create's command id)
+    note: Mapped[str] = mapped_column(String(REF), index=True)  # "DocumentReference/<id>"
+    encounter: Mapped[str | None] = mapped_column(String(REF), index=True)
+    patient: Mapped[str] = mapped_column(String(REF))
+    recipient: Mapped[str] = mapped_column(String(REF))
+    kind: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(SHORT), index=True)
+    communication: Mapped[str | None] = mapped_column(String(REF), unique=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    deadline: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    transported_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    receipt: Mapped[dict[str, Any] | None] = mapped_column(json_type(nullable=True))
+    was_overdue: Mapped[bool] = mapped_column(Boolean)
+    resend_of: Mapped[str | None] = mapped_column(String(REF))
+    resent_as: Mapped[str | None] = mapped_column(String(REF))
+    sender: Mapped[str | None] = mapped_column(String(REF))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class LinkEventRow(Base):
+    """The link to the platform going up or down (a sync cycle that reached it, or not): for uptime."""
+
+    __tablename__ = "link_events"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    up: Mapped[bool] = mapped_column(Boolean)
+
+
 # -- the audit log is append-only: refuse it in the ORM (the database refuses it too, by trigger) --
 
 def _refuse_change(mapper: Mapper[Any], connection: object, target: AuditRow) -> None:

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from legevakt.problems import Problem
 from legevakt.sync.errors import PlatformError
+from legevakt.sync.journal_follow import JournalFollower, JournalStep
 from legevakt.sync.outbox_replay import OutboxReplayer, ReplayReport
 from legevakt.worklist.commands import Command
 from legevakt.worklist.reconcile import (
@@ -51,6 +52,7 @@ class CycleOutcome:
     reconciled: Reconciled
     snapshot: Snapshot | None  # None when the platform could not be reached
     error: PlatformError | None = None
+    journal: JournalStep | None = None  # the deliveries followed in this cycle (None: no journal)
 
     @property
     def complete(self) -> bool:
@@ -60,13 +62,14 @@ class CycleOutcome:
     def problems(self) -> tuple[Problem, ...]:
         if self.error is not None:
             return (self.error.problem,)
-        return self.snapshot.problems if self.snapshot is not None else ()
+        own = self.snapshot.problems if self.snapshot is not None else ()
+        return own + (self.journal.problems if self.journal is not None else ())
 
 
 class SyncEngine:
     def __init__(self, assembler: SnapshotSource, persist: Persist, state: WorklistState,
                  config: ReconcileConfig, clock: Callable[[], datetime] = utcnow, *,
-                 replayer: OutboxReplayer | None = None) -> None:
+                 replayer: OutboxReplayer | None = None, journal: JournalFollower | None = None) -> None:
         self.assembler = assembler
         self.persist = persist
         self.state = state
@@ -75,6 +78,7 @@ class SyncEngine:
         self.last_attempt_at: datetime | None = None
         self.replayer = replayer  # writes through the outbox; None: read-only
         self.last_replay: ReplayReport | None = None
+        self.journal = journal  # follows the journal's deliveries each cycle; None: no journal
 
     def cycle(self) -> CycleOutcome:
         now = self.clock()
@@ -84,10 +88,23 @@ class SyncEngine:
             snapshot = self.assembler.fetch(tracked=self.state.live, now=now)
         except PlatformError as exc:
             log.warning("sync failed: %s", type(exc).__name__)
-            return CycleOutcome(now, _after(replayed, self._commit(tick(self.state, now, self.config))), None, exc)
+            ticked = self._commit(tick(self.state, now, self.config))
+            step = self.follow(now, replayed)
+            return CycleOutcome(now, _after(replayed, _with(ticked, step)), None, exc, journal=step)
         result = self._commit(reconcile(self.state, snapshot, now, self.config))
         self.assembler.stored(snapshot)  # only now, after the result is stored, may its cursor advance
-        return CycleOutcome(now, _after(replayed, result), snapshot)
+        step = self.follow(now, replayed)
+        return CycleOutcome(now, _after(replayed, _with(result, step)), snapshot, journal=step)
+
+    def follow(self, now: datetime | None = None, replayed: ReplayReport | None = None) -> JournalStep | None:
+        """Follow the journal's open deliveries once (its changes are stored by the follower)."""
+        if self.journal is None:
+            return None
+        hints = {i.command.command_id: i.created for i in (replayed.items if replayed else ()) if i.created}
+        step = self.journal.follow(self.state, now if now is not None else self.clock(), hints)
+        if step.result is not None:
+            self.state = step.result.state
+        return step
 
     def tick(self) -> Reconciled:
         return self._commit(tick(self.state, self.clock(), self.config))
@@ -128,6 +145,12 @@ class SyncEngine:
             self.state = self.replayer.stored_state or self.state
         self.last_replay = report
         return report
+
+
+def _with(result: Reconciled, step: JournalStep | None) -> Reconciled:
+    if step is None or step.result is None:
+        return result
+    return merge(result, step.result)
 
 
 def _after(replayed: ReplayReport | None, result: Reconciled) -> Reconciled:

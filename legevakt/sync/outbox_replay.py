@@ -72,6 +72,7 @@ class ReplayItem:
     wrote: bool = False  # this replay sent the change (False: found already applied, or not sent)
     ours: str | None = None  # conflict / refusal: our value and the platform's
     theirs: str | None = None
+    created: str | None = None  # CREATE: "Type/<id>" of the resource on the platform, when it said
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +241,8 @@ class OutboxReplayer:
         try:
             if command.kind is CommandKind.CREATE:
                 return self._create(command)
+            if command.kind is CommandKind.UPDATE:
+                return self._update_resource(command)
             return self._update(command, now)
         except (NotFound, Refused) as exc:
             return ReplayItem(command, ReplayOutcome.REFUSED, exc.detail or str(exc),
@@ -295,6 +298,42 @@ class OutboxReplayer:
             etag = f'W/"{vid}"'
         return body, etag
 
+    def _created_ref(self, resp: Any, rtype: str) -> str | None:
+        """The created resource's ``Type/id`` from the answer's body, when the server sent one."""
+        try:
+            body = self.client.json(resp, expect=rtype)
+        except PlatformError:
+            return None
+        rid = body.get("id")
+        return f"{rtype}/{rid}" if isinstance(rid, str) and rid else None
+
+    def _update_resource(self, command: Command) -> ReplayItem:
+        """Set top-level fields of a resource we created (``ResourceChange``), with ``If-Match``."""
+        ref = command.target or ""
+        change = command.change()
+        for attempt in range(self.config.max_rereads):
+            resource, etag = self._read(ref)
+            if _holds(resource, {k: v for k, v in change.set.items() if v is not None}) and all(
+                    k not in resource for k, v in change.set.items() if v is None):
+                return ReplayItem(command, ReplayOutcome.APPLIED, "already on the platform: confirmed without writing")
+            if change.expect and not _holds(resource, change.expect):
+                theirs = ", ".join(f"{k}={resource.get(k)!r}" for k in sorted(change.expect))
+                return ReplayItem(command, ReplayOutcome.CONFLICT,
+                                  f"{ref} was changed by someone else ({theirs})", theirs=theirs)
+            body = _changed(resource, change.set)
+            resp = self.client.request("PUT", self.client.url(ref), json_body=body, headers={"If-Match": etag})
+            if resp.status_code in (409, 412):
+                log.info("write %s: %s changed in between (HTTP %d), reading again", command.command_id, ref,
+                         resp.status_code)
+                continue
+            if 200 <= resp.status_code < 300:
+                detail = "applied" if attempt == 0 else "applied after reading again (someone wrote in between)"
+                return ReplayItem(command, ReplayOutcome.APPLIED, detail, wrote=True)
+            self.client.json(resp)  # raises the typed error of a 4xx/5xx
+            raise MalformedResponse(f"unexpected HTTP {resp.status_code} to an update", status=resp.status_code)
+        return ReplayItem(command, ReplayOutcome.PENDING,
+                          f"{ref} kept changing on the platform ({self.config.max_rereads} tries); will try again")
+
     def _create(self, command: Command) -> ReplayItem:
         rtype = command.resource_type or ""
         ident = f"{codes.CLIENT_REQUEST_SYSTEM}|{command.command_id}"
@@ -306,16 +345,20 @@ class OutboxReplayer:
                                    if isinstance(e, dict) and isinstance(e.get("resource"), dict)
                                    and e["resource"].get("resourceType") == rtype]
         if matches:
+            found_ref = ref_of(matches[0])
             return ReplayItem(command, ReplayOutcome.APPLIED,
-                              f"already on the platform as {ref_of(matches[0])}: confirmed without writing")
+                              f"already on the platform as {found_ref}: confirmed without writing", created=found_ref)
         body = with_client_identifier(command.resource(), command.command_id)
         resp = self.client.request("POST", self.client.url(rtype), json_body=body,
                                    headers={"If-None-Exist": urlencode({"identifier": ident})})
         if resp.status_code in (200, 201):
             where = resp.headers.get("Location", "")
             detail = "created" if resp.status_code == 201 else "already on the platform: not created again"
-            return ReplayItem(command, ReplayOutcome.APPLIED, f"{detail} {_short_location(where)}".strip(),
-                              wrote=resp.status_code == 201)
+            created: str | None = _short_location(where)
+            if not (created or "").startswith(f"{rtype}/"):
+                created = self._created_ref(resp, rtype)
+            return ReplayItem(command, ReplayOutcome.APPLIED, f"{detail} {created or ''}".strip(),
+                              wrote=resp.status_code == 201, created=created or None)
         if resp.status_code == 412:
             return ReplayItem(command, ReplayOutcome.CONFLICT,
                               "the platform holds more than one resource with this command's identifier",
@@ -324,6 +367,21 @@ class OutboxReplayer:
             return ReplayItem(command, ReplayOutcome.APPLIED, f"created (HTTP {resp.status_code})", wrote=True)
         self.client.json(resp)  # raises the typed error
         raise MalformedResponse(f"unexpected HTTP {resp.status_code} to a create", status=resp.status_code)
+
+
+def _changed(resource: Resource, fields: dict[str, Any]) -> Resource:
+    out = dict(resource)
+    for key, value in fields.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = value
+    out.pop("meta", None)
+    return out
+
+
+def _holds(resource: Resource, fields: dict[str, Any]) -> bool:
+    return all(resource.get(k) == v for k, v in fields.items())
 
 
 def _short_location(url: str) -> str:

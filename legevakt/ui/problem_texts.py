@@ -106,6 +106,10 @@ _TEXTS: dict[ProblemKind, str] = {
         "Problems", "The recipient must be a Practitioner or an Organization ({ref})."),
     K.NOTE_BAD_DEADLINE: QT_TRANSLATE_NOOP(
         "Problems", "The receipt deadline for {kind} must be a positive number of minutes."),
+    K.NOTE_NOT_ON_PLATFORM: QT_TRANSLATE_NOOP(
+        "Problems", "The note is saved here but has not reached the platform yet; send it once it has."),
+    K.NOTE_UNKNOWN: QT_TRANSLATE_NOOP("Problems", "There is no note {note} here."),
+    K.NOTE_WRONG_ENCOUNTER: QT_TRANSLATE_NOOP("Problems", "{encounter} is not in this clinic's worklist."),
     K.RECEIPT_MALFORMED: QT_TRANSLATE_NOOP(
         "Problems", "A receipt from the recipient's system could not be understood ({what})."),
     K.START_FAILED: QT_TRANSLATE_NOOP("Problems", "Legevakt could not start: {cause}"),

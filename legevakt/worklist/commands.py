@@ -56,6 +56,7 @@ class CommandKind(StrEnum):
     ASSIGN_DOCTOR = "assign-doctor"
     SET_STATE = "set-state"
     CREATE = "create"  # create a resource (a note, a message) with a client-made identifier
+    UPDATE = "update"  # set top-level fields of a resource we created (sign a note, record a receipt)
 
     @property
     def field(self) -> str:
@@ -70,6 +71,7 @@ _FIELD: dict[CommandKind, str] = {
     CommandKind.ASSIGN_DOCTOR: "doctor",
     CommandKind.SET_STATE: "state",
     CommandKind.CREATE: "resource",
+    CommandKind.UPDATE: "resource",
 }
 
 #: The reference type each assignment takes.
@@ -112,7 +114,7 @@ class Command:
     system: str | None = None  # SET_TRIAGE: the code system of the triage scale
     display: str | None = None  # a display for the room or practitioner reference, when known
     resource_type: str | None = None  # CREATE: the type to create
-    body: str | None = None  # CREATE: the resource as JSON text (an object, without id)
+    body: str | None = None  # CREATE: the resource as JSON text (an object, without id); UPDATE: the change
 
     @property
     def target_value(self) -> str | None:
@@ -130,6 +132,8 @@ class Command:
         """A short English description (codes and platform ids only)."""
         if self.kind is CommandKind.CREATE:
             return f"create {self.resource_type}" + (f" for {self.encounter}" if self.encounter else "")
+        if self.kind is CommandKind.UPDATE:
+            return f"update {self.target}"
         return f"set {self.kind.field} of {self.encounter} to {self.target_value}"
 
     def resource(self) -> dict[str, Any]:
@@ -140,6 +144,28 @@ class Command:
         if not isinstance(value, dict):
             raise CommandError(_K.COMMAND_INVALID, what="resource-not-object")
         return value
+
+
+    def change(self) -> ResourceChange:
+        """UPDATE: the fields to set, and what they must hold for the change to apply."""
+        if self.kind is not CommandKind.UPDATE or self.body is None:
+            raise CommandError(_K.COMMAND_INVALID, what="no-change")
+        value = json.loads(self.body)
+        if not isinstance(value, dict) or not isinstance(value.get("set"), dict):
+            raise CommandError(_K.COMMAND_INVALID, what="change-not-object")
+        expect = value.get("expect") or {}
+        if not isinstance(expect, dict):
+            raise CommandError(_K.COMMAND_INVALID, what="change-not-object")
+        return ResourceChange(dict(value["set"]), dict(expect))
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceChange:
+    """An UPDATE's effect: top-level fields to ``set`` (None removes the field), applied only while the
+    resource holds ``expect`` (else someone else changed it: a conflict). Already holding ``set``: done."""
+
+    set: dict[str, Any]
+    expect: dict[str, Any]
 
 
 def state_value(status: EncounterStatus, disposition: DepartureReason | None) -> str:
@@ -190,7 +216,7 @@ def with_field(encounter: Encounter, kind: CommandKind, value: str | None, displ
 
 def apply_local(entry: Entry, command: Command) -> Entry:
     """The entry with the command's optimistic effect: its Encounter with the new value, same version."""
-    if command.kind is CommandKind.CREATE:
+    if command.kind in (CommandKind.CREATE, CommandKind.UPDATE):
         return entry
     if command.encounter != entry.ref:
         raise CommandError(_K.COMMAND_INVALID, what="other-encounter", encounter=command.encounter)
@@ -243,6 +269,27 @@ def make_create(resource: Mapping[str, Any], *, by: str, now: datetime, encounte
     return command
 
 
+def make_update(ref: str, set_fields: Mapping[str, Any], *, by: str, now: datetime,
+                expect: Mapping[str, Any] | None = None, encounter: str | None = None,
+                command_id: str | None = None) -> Command:
+    """A validated command setting top-level fields of the resource ``ref`` (see ``ResourceChange``)."""
+    rtype, _, rid = ref.partition("/")
+    if not _RESOURCE_TYPE.fullmatch(rtype) or not rid or "/" in rid:
+        raise CommandError(_K.COMMAND_BAD_REFERENCE, field="resource", type=rtype or "Resource")
+    if not set_fields or any(k in ("resourceType", "id", "meta") for k in set_fields):
+        raise CommandError(_K.COMMAND_INVALID, what="change-fields")
+    try:
+        text = json.dumps({"set": dict(set_fields), "expect": dict(expect or {})}, ensure_ascii=False,
+                          sort_keys=True)
+    except (TypeError, ValueError) as exc:
+        raise CommandError(_K.COMMAND_INVALID, what="change-not-json") from exc
+    command = Command(command_id=command_id or str(uuid.uuid4()), kind=CommandKind.UPDATE, encounter=encounter,
+                      target=ref, base=None, created_at=now, created_by=(by or "").strip(),
+                      resource_type=rtype, body=text)
+    check(command, None)
+    return command
+
+
 def check(command: Command, entry: Entry | None, scale: TriageScale | None = None) -> None:
     """Raise ``CommandError`` unless ``command`` can apply to ``entry`` (the current local one) now."""
     if not command.created_by:
@@ -259,6 +306,9 @@ def check(command: Command, entry: Entry | None, scale: TriageScale | None = Non
         check_reference(command.encounter, "Encounter", "encounter")
     if command.kind is CommandKind.CREATE:
         _check_create(command)
+        return
+    if command.kind is CommandKind.UPDATE:
+        command.change()
         return
     if command.encounter is None:
         raise CommandError(_K.COMMAND_INVALID, what="no-encounter", command=command.kind.value)

@@ -34,7 +34,7 @@ def apply_command(state: WorklistState, command: Command, now: datetime,
     allowed, or the field changed since the command was made).
     """
     entry = state.entries.get(command.encounter) if command.encounter is not None else None
-    if command.kind is CommandKind.CREATE:
+    if command.kind in (CommandKind.CREATE, CommandKind.UPDATE):
         check(command, entry, config.scale)
         return _Work(state, now, config).freeze()
     check(command, entry, config.scale)
@@ -64,7 +64,7 @@ def write_conflict(state: WorklistState, command: Command, ours: str | None, the
     field = command.kind.field
     detail = (f"{field} change not applied: someone else changed it on the platform first "
               f"(ours {_show(ours)}, theirs {_show(theirs)}, was {_show(command.base)} when ours was made)")
-    if command.kind is CommandKind.CREATE:
+    if command.kind in (CommandKind.CREATE, CommandKind.UPDATE):
         detail = f"{command.describe()} not applied: the platform holds a conflicting resource ({_show(theirs)})"
     work.clear_alert(AlertKind.WRITE_NOT_APPLIED, command.command_id, "superseded by a write conflict")
     work.suppressed.pop((AlertKind.WRITE_CONFLICT, command.command_id), None)
@@ -125,7 +125,7 @@ def pending_counts(commands: Mapping[str, Command] | list[Command]) -> dict[str,
 
 def _revert(work: _Work, command: Command, platform_value: str | None) -> None:
     """Show the platform's value again where the entry still shows ours."""
-    if command.kind is CommandKind.CREATE or command.encounter is None:
+    if command.kind in (CommandKind.CREATE, CommandKind.UPDATE) or command.encounter is None:
         return
     entry = work.entries.get(command.encounter)
     if entry is None or field_value(entry.encounter, command.kind) != command.target_value:

@@ -740,6 +740,18 @@
             <translation>Pasientjournaler som ikke kunne leses: {count}.</translation>
         </message>
         <message>
+            <source>The note is saved here but has not reached the platform yet; send it once it has.</source>
+            <translation>Notatet er lagret her, men har ikke nådd plattformen ennå; send det når det har det.</translation>
+        </message>
+        <message>
+            <source>There is no note {note} here.</source>
+            <translation>Det finnes ikke noe notat {note} her.</translation>
+        </message>
+        <message>
+            <source>{encounter} is not in this clinic's worklist.</source>
+            <translation>{encounter} er ikke på denne legevaktens arbeidsliste.</translation>
+        </message>
+        <message>
             <source>A note needs text.</source>
             <translation>Et notat må ha tekst.</translation>
         </message>

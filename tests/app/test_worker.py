@@ -75,6 +75,9 @@ class FakeRuntime:
     def audit(self, by: str, action: str, target: str) -> None:
         self.log.append(f"audit {action} {target}")
 
+    def cycled(self, outcome: CycleOutcome) -> None:
+        pass  # no link log here
+
     def catch_up(self) -> bool:
         return False
 

@@ -105,8 +105,8 @@ def test_the_migrated_schema_matches_the_models(store: Store) -> None:
     with store.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
         assert set(inspect(conn).get_table_names()) >= {"entries", "alerts", "audit_log", "sync_meta", "outbox",
-                                                         "alembic_version"}
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+                                                         "alembic_version", "notes", "deliveries", "link_events"}
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
 
 
 def test_migrations_downgrade_and_upgrade_again(store: Store) -> None:

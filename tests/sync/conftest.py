@@ -171,6 +171,9 @@ class LinkRuntime:
     def audit(self, by: str, action: str, target: str) -> None:
         pass
 
+    def cycled(self, outcome: CycleOutcome) -> None:
+        pass  # no link log here
+
     def catch_up(self) -> bool:
         return False  # one process: nobody else writes
 

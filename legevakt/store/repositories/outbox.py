@@ -11,6 +11,7 @@ Used through the ``Store`` methods of the same names; ``OutboxRepository`` works
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -166,3 +167,12 @@ class OutboxRepository:
         if status is not None:
             stmt = stmt.where(OutboxRow.state == OutboxState(status).value)
         return [_item(row) for row in self._uow.session.scalars(stmt)]
+
+    def states(self, command_ids: Sequence[str]) -> dict[str, str]:
+        """The state of each given command that is in the outbox."""
+        out: dict[str, str] = {}
+        ids = list(command_ids)
+        for i in range(0, len(ids), 500):
+            stmt = select(OutboxRow.command_id, OutboxRow.state).where(OutboxRow.command_id.in_(ids[i:i + 500]))
+            out.update((str(c), str(st)) for c, st in self._uow.session.execute(stmt))
+        return out

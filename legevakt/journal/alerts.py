@@ -1,0 +1,69 @@
+"""The journal's alerts in the worklist's one alert lifecycle (pure).
+
+A delivery's state change becomes alert changes on the ``WorklistState`` (the same alerts, persistence,
+acknowledgement and resolution as every other kind):
+
+- entering ``overdue``: ``NOTE_UNDELIVERED`` (critical);
+- entering ``rejected``: ``NOTE_REJECTED`` (critical), the 8221 codes in the detail;
+- entering ``receipted-with-errors``: ``NOTE_RECEIPT_ERRORS`` (warning);
+- any receipt: that delivery's ``NOTE_UNDELIVERED`` resolves (a receipt came; a rejection raises its own);
+- an OK receipt (``receipted``) on any delivery of a note to a recipient resolves every journal alert of
+  every delivery of that note to that recipient (the first send and its resends): the note reached them.
+
+Alerts are keyed by the delivery's client identifier: one condition per attempt, so a person who resolved
+the first attempt's alert still hears about the resend's. Details are English with platform ids and codes
+only (the UI shows the 8221 texts in Norwegian from the codes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from legevakt.journal.model import AlertKind as JournalAlert
+from legevakt.journal.model import Delivery, DeliveryState, alerts_raised
+from legevakt.worklist.models import AlertKind, Severity
+from legevakt.worklist.reconcile import ReconcileConfig, Reconciled, _Work
+from legevakt.worklist.snapshot import WorklistState
+
+KINDS = (AlertKind.NOTE_UNDELIVERED, AlertKind.NOTE_REJECTED, AlertKind.NOTE_RECEIPT_ERRORS)
+_SEVERITY = {"critical": Severity.CRITICAL, "warning": Severity.WARNING}
+
+
+def _detail(d: Delivery, kind: JournalAlert, codes: Sequence[str]) -> str:
+    what = f"{d.note} to {d.recipient}" + (f" ({d.communication})" if d.communication else " (not yet sent)")
+    if kind is JournalAlert.NOTE_UNDELIVERED:
+        when = d.deadline.isoformat() if d.deadline else "?"
+        return f"{what}: no receipt by the deadline {when}"
+    if kind is JournalAlert.NOTE_REJECTED:
+        return f"{what}: rejected by the recipient: {', '.join(codes) or 'X99'}"
+    return f"{what}: receipted with errors: {', '.join(codes)}"
+
+
+def delivery_alerts(state: WorklistState, changes: Iterable[tuple[Delivery, Delivery]],
+                    ledger: Iterable[Delivery], now: datetime, config: ReconcileConfig) -> Reconciled:
+    """The alert changes of delivery state changes ``(before, after)``; ``ledger``: every delivery known
+    (for the resends of a note to the same recipient)."""
+    work = _Work(state, now, config)
+    same: dict[tuple[str, str], list[Delivery]] = {}
+    for d in ledger:
+        same.setdefault((d.note, d.recipient), []).append(d)
+    for before, after in changes:
+        for decision in alerts_raised(before, after):
+            kind = AlertKind(decision.kind.value)
+            related = tuple(r for r in (after.note, after.communication) if r)
+            work.raise_alert(kind, _SEVERITY[decision.severity.value], after.identifier, after.encounter,
+                             _detail(after, decision.kind, [e.code for e in decision.reasons]), related)
+        if after.receipt is not None and (before.receipt is None):
+            work.clear_alert(AlertKind.NOTE_UNDELIVERED, after.identifier,
+                             f"a receipt came from the recipient ({after.receipt.ref})")
+        if after.state is DeliveryState.RECEIPTED and before.state is not DeliveryState.RECEIPTED:
+            evidence = f"receipted OK by the recipient ({after.receipt.ref if after.receipt else after.communication})"
+            chain = same.get((after.note, after.recipient), [])
+            for d in [after, *chain]:
+                for kind in KINDS:
+                    work.clear_alert(kind, d.identifier, evidence)
+    return work.freeze()
+
+
+__all__ = ["KINDS", "delivery_alerts"]
