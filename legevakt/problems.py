@@ -81,6 +81,7 @@ class ProblemKind(StrEnum):
     NOTE_BAD_RECIPIENT = "note-bad-recipient"  # params: ref
     NOTE_BAD_DEADLINE = "note-bad-deadline"  # params: kind?
     NOTE_NOT_ON_PLATFORM = "note-not-on-platform"  # saved here, not yet on the platform; params: note
+    NOTE_NO_AUTHOR = "note-no-author"  # the window's user has no Practitioner reference (setting "practitioner")
     NOTE_UNKNOWN = "note-unknown"  # no such note here; params: note
     NOTE_WRONG_ENCOUNTER = "note-wrong-encounter"  # the encounter is not in this clinic's worklist; params: encounter
     RECEIPT_MALFORMED = "receipt-malformed"  # params: what

@@ -17,7 +17,7 @@ from legevakt.app.problem_words import all_words, words
 from legevakt.app.runtime import CLINIC_TZ, Runtime, alert_json, state_json
 from legevakt.app.settings import Settings
 from legevakt.app.worker import InlineExecutor, SyncWorker
-from legevakt.problems import Problem
+from legevakt.problems import Problem, ProblemError
 from legevakt.store.db import StoreError, open_store
 from legevakt.sync.auth import KeyringUnavailable, NoCredentials
 from legevakt.sync.engine import utcnow
@@ -33,6 +33,7 @@ __all__ = [
     "alert_action",
     "alert_json",
     "census_of",
+    "deliveries_of",
     "do_changes",
     "list_alerts",
     "login",
@@ -41,7 +42,10 @@ __all__ = [
     "open_platform_runtime",
     "outbox_rows",
     "resolve_shift",
+    "send_note",
+    "sign_note",
     "sync_once",
+    "write_note",
 ]
 
 
@@ -90,9 +94,12 @@ def sync_once(settings: Settings) -> dict[str, Any]:
         outcome = cycled
         if outcome.error is not None:
             raise HeadlessError(f"sync failed: {outcome.error}")
-        return state_json(runtime.engine.state, settings, complete=outcome.complete, synced_at=outcome.at,
-                          link=runtime.link(outcome), problems=outcome.problems,
-                          pending=runtime.pending_by_encounter())
+        doc = state_json(runtime.engine.state, settings, complete=outcome.complete, synced_at=outcome.at,
+                         link=runtime.link(outcome), problems=outcome.problems,
+                         pending=runtime.pending_by_encounter())
+        shift = shift_at(outcome.at, CLINIC_TZ, settings.shifts)
+        doc["deliveries"] = [d.to_json() for d in runtime.journal.ledger(since=shift.start).deliveries]
+        return doc
     finally:
         runtime.close()
 
@@ -282,3 +289,107 @@ def logout(platform: str) -> None:
     from legevakt.sync.auth import delete_credentials
 
     delete_credentials(platform)
+
+
+# -- the journal: note, send, deliveries -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class JournalOutcome:
+    """What ``note``/``send`` did: the note or delivery as stored after sending, and whether the platform
+    has it (False: queued in the outbox, retried at the next sync; exit 3)."""
+
+    note: Any
+    delivery: Any = None
+    on_platform: bool = True
+    created: bool = True  # send: a new Communication (False: the existing one, nothing changed)
+
+
+def _known(runtime: Runtime, encounter: str) -> None:
+    """Sync once when the encounter is not known here yet (as ``do`` does)."""
+    if encounter in runtime.engine.state.entries:
+        return
+    outcome = runtime.engine.cycle()
+    if outcome.error is not None:
+        raise HeadlessError(f"{encounter} is not known here and the sync failed: {outcome.error}; nothing written")
+    if encounter not in runtime.engine.state.entries:
+        raise HeadlessError(f"{encounter} is not in this clinic's worklist; nothing written")
+
+
+def _journal_call(fn: Callable[[], Any]) -> Any:
+    try:
+        return fn()
+    except ProblemError as exc:
+        raise HeadlessError(f"{words(exc.problem)}; nothing changed") from exc
+    except StoreError as exc:
+        raise HeadlessError(str(exc)) from exc
+
+
+def write_note(settings: Settings, encounter: str, by: str, text: str, *, sign: bool) -> JournalOutcome:
+    """Write a note for ``encounter`` (signed with ``sign``), send it to the platform now."""
+    try:
+        check_reference(encounter, "Encounter", "encounter")
+        check_reference(by, "Practitioner", "--by")
+    except CommandError as exc:
+        raise HeadlessError(f"{words(exc.problem)}; nothing written") from exc
+    runtime = open_platform_runtime(settings)
+    try:
+        _known(runtime, encounter)
+        journal = runtime.journal
+        note = _journal_call(lambda: journal.write_note(encounter, by, text, signed=sign))
+        journal.push()
+        note = journal.refreshed_note(note)
+        return JournalOutcome(note, on_platform=note.ref is not None)
+    finally:
+        runtime.close()
+
+
+def sign_note(settings: Settings, note_ref: str, by: str) -> JournalOutcome:
+    try:
+        check_reference(by, "Practitioner", "--by")
+    except CommandError as exc:
+        raise HeadlessError(f"{words(exc.problem)}; nothing signed") from exc
+    runtime = open_platform_runtime(settings)
+    try:
+        journal = runtime.journal
+        note = _journal_call(lambda: journal.sign_note(note_ref, by))
+        journal.push()
+        waiting = any(c.target == note.ref for c in runtime.store.pending())
+        return JournalOutcome(journal.refreshed_note(note), on_platform=not waiting)
+    finally:
+        runtime.close()
+
+
+def send_note(settings: Settings, note_ref: str, by: str, to: str | None) -> JournalOutcome:
+    try:
+        check_reference(by, "Practitioner", "--by")
+    except CommandError as exc:
+        raise HeadlessError(f"{words(exc.problem)}; nothing sent") from exc
+    runtime = open_platform_runtime(settings)
+    try:
+        journal = runtime.journal
+        try:
+            delivery, created = _journal_call(lambda: journal.send_note(note_ref, by, to))
+        except PlatformError as exc:
+            raise HeadlessError(f"cannot read the patient's GP from the platform: {exc}; give --to, "
+                                "nothing sent") from exc
+        if created:
+            journal.push()
+        delivery = journal.refreshed_delivery(delivery)
+        return JournalOutcome(runtime.store.note(note_ref), delivery, on_platform=delivery.communication is not None,
+                              created=created)
+    finally:
+        runtime.close()
+
+
+def deliveries_of(settings: Settings, *, everything: bool) -> list[Any]:
+    """The ledger: the current shift's deliveries and every earlier one still open or needing action;
+    ``everything``: all of them."""
+    runtime = open_local_runtime(settings)
+    try:
+        shift = shift_at(utcnow(), CLINIC_TZ, settings.shifts)
+        page = runtime.journal.ledger(everything=everything, since=shift.start)
+        return list(page.deliveries)
+    except StoreError as exc:
+        raise HeadlessError(str(exc)) from exc
+    finally:
+        runtime.close()

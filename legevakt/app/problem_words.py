@@ -53,6 +53,7 @@ _WORDS: dict[ProblemKind, str] = {
     K.NOTE_BAD_RECIPIENT: "the recipient must be Practitioner/<id> or Organization/<id>, not {ref!r}",
     K.NOTE_BAD_DEADLINE: "note_receipt_deadline_minutes for {note_kind} must be a positive number",
     K.NOTE_NOT_ON_PLATFORM: "note {note} is saved here but not yet on the platform; send it once it is",
+    K.NOTE_NO_AUTHOR: "set practitioner = \"Practitioner/<id>\" in the config file to write notes",
     K.NOTE_UNKNOWN: "no note {note} is known here",
     K.NOTE_WRONG_ENCOUNTER: "{encounter} is not in this clinic's worklist",
     K.RECEIPT_MALFORMED: "a receipt could not be understood ({what})",

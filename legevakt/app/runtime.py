@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from legevakt.app.journal import JournalService
 from legevakt.app.problem_words import words
 from legevakt.app.settings import Settings
 from legevakt.app.summary import ChangeSummary, LinkMode, LinkStatus
@@ -51,6 +52,7 @@ class Runtime:
     tokens: TokenSource | None = None
     push: PushChannel | None = None  # started by ``start_push``; None: polling only
     _own_tokens: PlatformTokens | NoCredentials | None = None
+    _journal: JournalService | None = None
 
     @classmethod
     def open(cls, settings: Settings, *, tokens: TokenSource | None = None, demo: bool = False,
@@ -82,6 +84,13 @@ class Runtime:
                                   config=config, write=lambda fn: writer.submit(fn).result())
         engine = SyncEngine(sync, persist, state, config, replayer=replayer, journal=journal)
         return cls(settings, store, writer, client, engine, demo, sync=sync, tokens=tokens, _own_tokens=own)
+
+    @property
+    def journal(self) -> JournalService:
+        """The journal's operations on this runtime (notes, sending, the ledger)."""
+        if self._journal is None:
+            self._journal = JournalService(self)
+        return self._journal
 
     def start_push(self, wake: Callable[[], None]) -> PushChannel:
         """Start websocket notifications (where the platform offers them) in their own thread.

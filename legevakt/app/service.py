@@ -11,14 +11,16 @@ from __future__ import annotations
 import getpass
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 from PySide6.QtCore import QObject, Signal
 
+from legevakt.app.journal import JournalPage, LedgerPage, RecipientMatches
 from legevakt.app.runtime import Runtime
 from legevakt.app.settings import Settings
 from legevakt.app.summary import ChangeSummary, LinkMode
 from legevakt.app.worker import Executor, SyncWorker
-from legevakt.problems import Problem
+from legevakt.problems import Problem, ProblemKind
 from legevakt.sync.fhir import TokenSource
 from legevakt.worklist.commands import CommandKind
 
@@ -36,6 +38,9 @@ def _login_name() -> str:
 class AppService(QObject):
     changed = Signal(object)  # ChangeSummary
     failed = Signal(object)  # a Problem: what went wrong, as a kind plus parameters (the UI translates it)
+    journal_loaded = Signal(object)  # JournalPage: one patient's notes and their deliveries
+    ledger_loaded = Signal(object)  # LedgerPage: the shift's deliveries
+    recipients_found = Signal(object)  # RecipientMatches: Practitioners and Organizations matching a query
 
     def __init__(self, settings: Settings, *, demo: bool = False, tokens: TokenSource | None = None,
                  on_stop: Callable[[], None] | None = None, parent: QObject | None = None,
@@ -46,10 +51,11 @@ class AppService(QObject):
         self.user = settings.user or _login_name()
         self.language = settings.language
         self.triage_scale = settings.scale
+        self.practitioner = settings.practitioner  # "Practitioner/<id>": the author of this user's notes
         self._on_stop = on_stop
         self.worker = SyncWorker(open_runtime=lambda: Runtime.open(settings, tokens=tokens, demo=demo),
                                  interval=settings.poll_seconds, push=settings.push, on_changed=self._changed,
-                                 on_failed=self._failed, executor=executor)
+                                 on_failed=self._failed, executor=executor, on_journal=self._journal)
         self._started = False
 
     # -- the worker's callbacks (its thread) -> queued signals ----------------------------------------
@@ -58,6 +64,14 @@ class AppService(QObject):
 
     def _failed(self, problem: Problem) -> None:
         self.failed.emit(problem)
+
+    def _journal(self, result: object) -> None:
+        if isinstance(result, JournalPage):
+            self.journal_loaded.emit(result)
+        elif isinstance(result, LedgerPage):
+            self.ledger_loaded.emit(result)
+        elif isinstance(result, RecipientMatches):
+            self.recipients_found.emit(result)
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def start(self) -> None:
@@ -88,6 +102,37 @@ class AppService(QObject):
 
     def open_journal(self, encounter_ref: str, by: str) -> None:
         self.worker.open_journal(encounter_ref, by)
+
+    # -- the journal (results on journal_loaded / ledger_loaded / recipients_found, problems on failed) --
+    def load_journal(self, encounter_ref: str) -> None:
+        self.worker.load_journal(encounter_ref)
+
+    def load_ledger(self, since: datetime | None = None, *, everything: bool = False) -> None:
+        self.worker.load_ledger(since, everything=everything)
+
+    def search_recipients(self, query: str) -> None:
+        self.worker.search_recipients(query)
+
+    def save_note(self, encounter_ref: str, text: str, note: str | None = None) -> None:
+        """A new note (``note`` None) or new text for a saved one, by this service's user."""
+        if self._author():
+            self.worker.save_note(encounter_ref, self.practitioner, text, note)
+
+    def sign_note(self, encounter_ref: str, note: str) -> None:
+        if self._author():
+            self.worker.sign_note(encounter_ref, note, self.practitioner)
+
+    def send_note(self, encounter_ref: str, note: str, to: str | None = None) -> None:
+        """Send a signed note to ``to`` (Practitioner/Organization ref; None: the patient's GP); again after
+        a rejection or an overdue is a resend."""
+        if self._author():
+            self.worker.send_note(encounter_ref, note, self.practitioner, to)
+
+    def _author(self) -> bool:
+        if self.practitioner:
+            return True
+        self.failed.emit(Problem.of(ProblemKind.NOTE_NO_AUTHOR))
+        return False
 
     def sync_now(self) -> None:
         self.worker.wake()

@@ -63,6 +63,12 @@ def _not_negative(value: float) -> str | None:
     return None if value >= 0 else "must not be negative"
 
 
+def _practitioner(value: str) -> str | None:
+    rtype, _, rid = value.partition("/")
+    return None if not value or (rtype == "Practitioner" and rid and "/" not in rid) else \
+        "must be Practitioner/<id>"
+
+
 def _share(value: float) -> str | None:
     return None if 0 < value <= 1 else "must be between 0 and 1"
 
@@ -169,6 +175,8 @@ class Settings:
         30.0, _title("Minutes until a sent note must be receipted"), check=_positive)
     idle_lock_minutes: int = setting(10, _title("Lock the screen after idle minutes"), check=_positive)
     user: str = setting("", _title("User name shown on acknowledgements"))
+    practitioner: str = setting("", _title("You as a Practitioner reference (author of notes)"),
+                                check=_practitioner)
     shifts: tuple[ShiftDef, ...] = setting(DEFAULT_SHIFTS, _title("Shift starts"), parse=_parse_shifts,
                                            render=_render_shifts)
     local_scales: Mapping[str, TriageScale] = setting(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from legevakt.journal.model import Delivery
 from legevakt.problems import Problem
 from legevakt.worklist.census import Census
 from legevakt.worklist.models import Alert, Entry
@@ -43,3 +44,4 @@ class ChangeSummary:
     initial: bool = False  # the first summary after start: everything known so far
     problems: tuple[Problem, ...] = field(default=())  # why a snapshot was incomplete
     pending: Mapping[str, int] | None = None  # commands waiting in the outbox per encounter; None: unchanged
+    deliveries: tuple[Delivery, ...] = field(default=())  # journal deliveries changed in this step (latest form)

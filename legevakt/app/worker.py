@@ -19,11 +19,14 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
+from legevakt.app.journal import JournalPage, JournalService, LedgerPage, RecipientMatches
 from legevakt.app.summary import ChangeSummary, LinkMode, LinkStatus
+from legevakt.journal.model import Delivery
 from legevakt.problems import Problem, ProblemError, ProblemKind
 from legevakt.store.errors import StoreError
 from legevakt.sync import errors as perr
@@ -40,6 +43,9 @@ class WorkerRuntime(Protocol):
 
     @property
     def engine(self) -> SyncEngine: ...
+
+    @property
+    def journal(self) -> JournalService: ...
 
     def link(self, outcome: CycleOutcome | None, mode: LinkMode | None = None) -> LinkStatus: ...
 
@@ -123,7 +129,9 @@ def problem_of(exc: BaseException) -> Problem | None:
     return None
 
 
+JournalResult = JournalPage | LedgerPage | RecipientMatches
 Changed = Callable[[ChangeSummary], None]
+Journaled = Callable[[JournalResult], None]
 Failed = Callable[[Problem], None]
 Cycled = Callable[[CycleOutcome, CycleReason], None]
 
@@ -140,7 +148,8 @@ class SyncWorker:
     def __init__(self, runtime: WorkerRuntime | None = None, *,
                  open_runtime: Callable[[], WorkerRuntime] | None = None, interval: float | None = None,
                  push: bool = False, on_changed: Changed | None = None, on_failed: Failed | None = None,
-                 on_cycle: Cycled | None = None, executor: Executor | None = None) -> None:
+                 on_cycle: Cycled | None = None, executor: Executor | None = None,
+                 on_journal: Journaled | None = None) -> None:
         if (runtime is None) == (open_runtime is None):
             raise ValueError("give exactly one of runtime and open_runtime")
         self._runtime = runtime
@@ -150,6 +159,7 @@ class SyncWorker:
         self.on_changed = on_changed
         self.on_failed = on_failed
         self.on_cycle = on_cycle
+        self.on_journal = on_journal  # a journal page, the ledger or recipient matches, as asked for
         self.executor: Executor = executor if executor is not None else ThreadExecutor()
         self._commands: queue.Queue[_Command] = queue.Queue()
         self._future: Future[None] | None = None
@@ -259,6 +269,51 @@ class SyncWorker:
             rt.audit(by, "journal.opened", encounter_ref)
         self.command("audit", run)
 
+    # -- the journal (results through on_journal; problems through on_failed) ----------------------
+    def _journal(self, name: str, run: Callable[[JournalService], JournalResult | None]) -> None:
+        def command(rt: WorkerRuntime) -> None:
+            result = run(rt.journal)
+            if result is not None and self.on_journal is not None:
+                self.on_journal(result)
+        self.command(name, command)
+
+    def load_journal(self, encounter_ref: str) -> None:
+        """The patient's journal page (notes newest first, their deliveries)."""
+        self._journal("journal", lambda j: j.page(encounter_ref))
+
+    def load_ledger(self, since: datetime | None = None, *, everything: bool = False) -> None:
+        self._journal("ledger", lambda j: j.ledger(since=since, everything=everything))
+
+    def search_recipients(self, query: str) -> None:
+        self._journal("recipients", lambda j: j.search_recipients(query))
+
+    def save_note(self, encounter_ref: str, by: str, text: str, note: str | None = None) -> None:
+        """A new note for the encounter, or new text for the saved note ``note`` (its identifier or
+        reference); sent at once, then the page comes back."""
+        def run(j: JournalService) -> JournalPage:
+            if note is None:
+                j.write_note(encounter_ref, by, text)
+            else:
+                j.edit_note(note, by, text)
+            j.push()
+            return j.page(encounter_ref)
+        self._journal("save-note", run)
+
+    def sign_note(self, encounter_ref: str, note: str, by: str) -> None:
+        def run(j: JournalService) -> JournalPage:
+            j.sign_note(note, by)
+            j.push()
+            return j.page(encounter_ref)
+        self._journal("sign-note", run)
+
+    def send_note(self, encounter_ref: str, note: str, by: str, to: str | None = None) -> None:
+        """Send (or resend, after a rejection or an overdue) a signed note; default recipient: the GP."""
+        def run(j: JournalService) -> JournalPage:
+            j.send_note(note, by, to)
+            j.push()
+            return j.page(encounter_ref)
+        self._journal("send-note", run)
+
     # -- one turn at a time (the loop's thread, or a test's / the CLI's) --------------------------
     def step(self, *, block: bool = False) -> bool:
         """One turn: a cycle, then every queued command (waiting up to ``interval`` for the first one
@@ -349,7 +404,8 @@ class SyncWorker:
         if self.on_cycle is not None:
             self.on_cycle(outcome, reason)
         self._report(runtime, outcome.reconciled, runtime.link(outcome), complete=outcome.complete,
-                     problems=outcome.problems)
+                     problems=outcome.problems,
+                     deliveries=outcome.journal.changed if outcome.journal is not None else ())
         return outcome
 
     def _command(self, runtime: WorkerRuntime, command: _Command) -> None:
@@ -368,9 +424,13 @@ class SyncWorker:
             self._report(runtime, result, runtime.link(self.last), complete=complete)
 
     def _report(self, runtime: WorkerRuntime, result: Reconciled | None, link: LinkStatus, *, complete: bool,
-                initial: bool = False, problems: tuple[Problem, ...] = ()) -> None:
+                initial: bool = False, problems: tuple[Problem, ...] = (),
+                deliveries: tuple[Delivery, ...] = ()) -> None:
         if self.on_changed is not None:
-            self.on_changed(runtime.summary(result, link, complete=complete, initial=initial, problems=problems))
+            summary = runtime.summary(result, link, complete=complete, initial=initial, problems=problems)
+            if deliveries:
+                summary = replace(summary, deliveries=deliveries)
+            self.on_changed(summary)
 
     def _fail(self, problem: Problem) -> None:
         if self.on_failed is not None:

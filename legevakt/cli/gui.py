@@ -39,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
         demo_dir = settings.data_path() / "demo"
         shutil.rmtree(demo_dir, ignore_errors=True)  # a fresh demo clinic each start: never compare to old
         settings = replace(settings, platform=base, location=sim.clinic_ref, data_dir=str(demo_dir),
-                           user=settings.user or "demo")
+                           user=settings.user or "demo",
+                           practitioner=settings.practitioner or sim.clinic.doctors[0].ref)
     elif not settings.location:
         raise CliError("give --location Location/<id> with --platform")
     from legevakt.app.service import AppService

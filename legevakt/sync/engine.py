@@ -104,6 +104,12 @@ class SyncEngine:
         step = self.journal.follow(self.state, now if now is not None else self.clock(), hints)
         if step.result is not None:
             self.state = step.result.state
+        if step.commands and self.replayer is not None and (replayed is None or replayed.error is None):
+            # receipts came in: record their outcomes on the platform now, not a cycle later
+            try:
+                self.replay(now)
+            except PlatformError as exc:
+                log.info("recording receipt outcomes deferred: %s", type(exc).__name__)
         return step
 
     def tick(self) -> Reconciled:

@@ -81,6 +81,7 @@ class JournalStep:
     result: Reconciled | None  # the alert changes (None: none)
     changed: tuple[Delivery, ...] = ()  # deliveries whose state or data changed in this step
     notes: tuple[Note, ...] = ()  # notes that learnt their platform id
+    commands: int = 0  # outbox commands queued (receipt outcomes to record on the platform)
     problems: tuple[Problem, ...] = ()
     checked: int = 0  # deliveries whose receipts were searched successfully
     unknown: int = 0  # deliveries that could not be checked this cycle
@@ -271,7 +272,8 @@ class JournalFollower:
             self._write(lambda ledger: ledger.save_journal(notes=named, deliveries=changed, result=result,
                                                            commands=commands))
         waiting_n = len([c for c in waiting if c])
-        return JournalStep(result, tuple(changed), tuple(named), tuple(fetch.problems), checked=len(checked),
+        return JournalStep(result, tuple(changed), tuple(named), len(commands), tuple(fetch.problems),
+                           checked=len(checked),
                            unknown=waiting_n - len(checked), requests=fetch.requests)
 
 

@@ -108,6 +108,8 @@ _TEXTS: dict[ProblemKind, str] = {
         "Problems", "The receipt deadline for {kind} must be a positive number of minutes."),
     K.NOTE_NOT_ON_PLATFORM: QT_TRANSLATE_NOOP(
         "Problems", "The note is saved here but has not reached the platform yet; send it once it has."),
+    K.NOTE_NO_AUTHOR: QT_TRANSLATE_NOOP(
+        "Problems", "To write notes, set your Practitioner reference (practitioner) in the settings."),
     K.NOTE_UNKNOWN: QT_TRANSLATE_NOOP("Problems", "There is no note {note} here."),
     K.NOTE_WRONG_ENCOUNTER: QT_TRANSLATE_NOOP("Problems", "{encounter} is not in this clinic's worklist."),
     K.RECEIPT_MALFORMED: QT_TRANSLATE_NOOP(

@@ -744,6 +744,10 @@
             <translation>Notatet er lagret her, men har ikke nådd plattformen ennå; send det når det har det.</translation>
         </message>
         <message>
+            <source>To write notes, set your Practitioner reference (practitioner) in the settings.</source>
+            <translation>For å skrive notater må du oppgi din behandlerreferanse (practitioner) i innstillingene.</translation>
+        </message>
+        <message>
             <source>There is no note {note} here.</source>
             <translation>Det finnes ikke noe notat {note} her.</translation>
         </message>

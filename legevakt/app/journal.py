@@ -1,0 +1,247 @@
+"""The journal's application layer: write, sign and send notes, read a patient's journal and the ledger.
+
+Used in the sync worker's thread (``SyncWorker.save_note`` etc., for the window) and by the headless
+commands (``legevakt note|send|deliveries``), on one ``Runtime``. Every change is stored in one
+transaction with the outbox command that carries it to the platform (through the one ``DbWriter``), then
+the outbox is replayed; the platform's ids are learnt by the journal follower (``sync.journal_follow``).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from legevakt.journal import fhir as jfhir
+from legevakt.journal.model import (
+    Delivery,
+    DeliveryState,
+    Note,
+    NoteStatus,
+    Recipient,
+    default_recipient,
+    edit,
+    new_delivery,
+    new_note,
+    recipient,
+    send_decision,
+    sign,
+)
+from legevakt.problems import Problem, ProblemError, ProblemKind
+from legevakt.sync.errors import PlatformError
+from legevakt.sync.mapping import ref_of
+from legevakt.worklist.commands import Command, make_create, make_update
+
+if TYPE_CHECKING:
+    from legevakt.app.runtime import Runtime
+
+log = logging.getLogger("legevakt.app")
+
+
+@dataclass(frozen=True, slots=True)
+class JournalPage:
+    """One patient's journal as the panel shows it (crosses to the UI thread)."""
+
+    encounter: str
+    patient: str | None
+    notes: tuple[Note, ...]  # newest first
+    deliveries: tuple[Delivery, ...]  # every delivery of these notes, newest first
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerPage:
+    """Deliveries for the ledger view, newest first."""
+
+    deliveries: tuple[Delivery, ...]
+    since: datetime | None  # the shift's start (None: everything)
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientMatches:
+    query: str
+    recipients: tuple[Recipient, ...]  # Practitioners and Organizations whose name matches
+
+
+def _problem(kind: ProblemKind, **params: Any) -> ProblemError:
+    return ProblemError(Problem.of(kind, **params))
+
+
+def _display(res: dict[str, Any]) -> str | None:
+    if res.get("resourceType") == "Organization":
+        name = res.get("name")
+        return name if isinstance(name, str) else None
+    for n in res.get("name") or []:
+        if not isinstance(n, dict):
+            continue
+        if isinstance(n.get("text"), str):
+            return str(n["text"])
+        given = " ".join(g for g in n.get("given") or [] if isinstance(g, str))
+        family = n.get("family") if isinstance(n.get("family"), str) else ""
+        if given or family:
+            return f"{given} {family}".strip()
+    return None
+
+
+def _newest(d: Delivery) -> datetime:
+    when = d.created_at or d.sent_at
+    return when if when is not None else datetime.min.replace(tzinfo=UTC)
+
+
+class JournalService:
+    """The journal's operations over one runtime (call from one thread: the worker's, or a command's)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.rt = runtime
+
+    # -- reading -----------------------------------------------------------------------------------
+    def page(self, encounter: str) -> JournalPage:
+        store = self.rt.store
+        notes = store.notes(encounter)
+        deliveries = store.deliveries(encounter=encounter)
+        entry = self.rt.engine.state.entries.get(encounter)
+        patient = entry.encounter.patient_ref if entry is not None else (notes[0].patient if notes else None)
+        return JournalPage(encounter, patient, tuple(notes), tuple(deliveries))
+
+    def ledger(self, *, everything: bool = False, since: datetime | None = None) -> LedgerPage:
+        """The shift's deliveries (``since``), plus every earlier one still open or needing action;
+        ``everything``: all deliveries ever."""
+        store = self.rt.store
+        if everything:
+            return LedgerPage(tuple(store.deliveries()), None)
+        recent = store.deliveries(since=since) if since is not None else store.deliveries()
+        seen = {d.identifier for d in recent}
+        older = [d for d in store.deliveries(states=[DeliveryState.QUEUED, DeliveryState.SENT,
+                                                     DeliveryState.TRANSPORTED, DeliveryState.OVERDUE,
+                                                     DeliveryState.REJECTED, DeliveryState.RECEIPTED_WITH_ERRORS])
+                 if d.identifier not in seen and (d.state in (DeliveryState.QUEUED, DeliveryState.SENT,
+                                                              DeliveryState.TRANSPORTED) or d.needs_action)]
+        merged = sorted([*recent, *older], key=_newest, reverse=True)
+        return LedgerPage(tuple(merged), since)
+
+    def search_recipients(self, query: str, limit: int = 10) -> RecipientMatches:
+        """Practitioners and Organizations on the platform whose name starts with ``query`` (FHIR ``name``)."""
+        text = query.strip()
+        if len(text) < 2:
+            return RecipientMatches(query, ())
+        found: list[Recipient] = []
+        for rtype in ("Practitioner", "Organization"):
+            bundle = self.rt.client.get(rtype, {"name": text, "_count": str(limit)}, expect="Bundle")
+            for e in bundle.get("entry") or []:
+                res = e.get("resource") if isinstance(e, dict) else None
+                if isinstance(res, dict) and res.get("resourceType") == rtype and isinstance(res.get("id"), str):
+                    found.append(Recipient(ref_of(res), _display(res)))
+        return RecipientMatches(query, tuple(found[: limit * 2]))
+
+    def general_practitioners(self, patient: str) -> list[str]:
+        """``Patient.generalPractitioner`` as the platform has it now (a read)."""
+        res = self.rt.client.read(patient)
+        return [str(g["reference"]) for g in res.get("generalPractitioner") or []
+                if isinstance(g, dict) and isinstance(g.get("reference"), str)]
+
+    # -- writing -----------------------------------------------------------------------------------
+    def _now(self) -> datetime:
+        return self.rt.engine.clock()
+
+    def _patient_of(self, encounter: str) -> str:
+        entry = self.rt.engine.state.entries.get(encounter)
+        if entry is None or entry.encounter.patient_ref is None:
+            raise _problem(ProblemKind.NOTE_WRONG_ENCOUNTER, encounter=encounter)
+        return entry.encounter.patient_ref
+
+    def _note(self, key: str) -> Note:
+        note = self.rt.store.note(key)
+        if note is None:
+            raise _problem(ProblemKind.NOTE_UNKNOWN, note=key)
+        return note
+
+    def _store(self, *, notes: Sequence[Note] = (), deliveries: Sequence[Delivery] = (),
+               commands: Sequence[Command] = (), audit: Sequence[tuple[str, str, str, str]] = ()) -> None:
+        self.rt.writer.submit(lambda s: s.save_journal(notes=notes, deliveries=deliveries, commands=commands,
+                                                       audit=audit)).result()
+
+    def write_note(self, encounter: str, by: str, text: str, *, signed: bool = False) -> Note:
+        """A new note for the encounter (signed at once with ``signed``), stored with its create command."""
+        now = self._now()
+        ident = str(uuid.uuid4())
+        note = new_note(ident, encounter, self._patient_of(encounter), by, text, now)
+        if signed:
+            note = sign(note, by, now)
+        command = make_create(jfhir.document_reference(note), by=by, now=now, encounter=encounter,
+                              command_id=ident)
+        action = "note.signed" if signed else "note.saved"
+        self._store(notes=[note], commands=[command], audit=[(by, action, encounter, f"note {ident}")])
+        return note
+
+    def edit_note(self, key: str, by: str, text: str) -> Note:
+        """New text for a saved (unsigned) note already on the platform."""
+        note = self._note(key)
+        changed = edit(note, text, self._now())
+        if note.ref is None:
+            raise _problem(ProblemKind.NOTE_NOT_ON_PLATFORM, note=note.identifier)
+        body = jfhir.document_reference(changed)
+        command = make_update(note.ref, {"content": body["content"], "date": body["date"]}, by=by, now=self._now(),
+                              expect={"docStatus": "preliminary"}, encounter=note.encounter)
+        self._store(notes=[changed], commands=[command], audit=[(by, "note.edited", note.encounter, note.ref)])
+        return changed
+
+    def sign_note(self, key: str, by: str) -> Note:
+        """Sign a saved note (``docStatus`` final, ``authenticator``); a signed note is refused."""
+        note = self._note(key)
+        signed = sign(note, by, self._now())
+        if note.ref is None:
+            raise _problem(ProblemKind.NOTE_NOT_ON_PLATFORM, note=note.identifier)
+        body = jfhir.document_reference(signed)
+        command = make_update(note.ref, {"docStatus": "final", "authenticator": body["authenticator"],
+                                         "date": body["date"]},
+                              by=by, now=self._now(), expect={"docStatus": "preliminary"}, encounter=note.encounter)
+        self._store(notes=[signed], commands=[command], audit=[(by, "note.signed", note.encounter, note.ref)])
+        return signed
+
+    def send_note(self, key: str, by: str, to: str | None = None) -> tuple[Delivery, bool]:
+        """Send a signed note to ``to`` (default: the patient's GP). Returns the delivery and whether it is
+        new: in flight or receipted already, the existing one comes back and nothing changes; after a
+        rejection or an overdue it is a resend (a new Communication that refers to the first)."""
+        note = self._note(key)
+        if note.status is not NoteStatus.FINAL:
+            raise _problem(ProblemKind.NOTE_NOT_SIGNED, note=note.ref or note.identifier)
+        if note.ref is None:
+            raise _problem(ProblemKind.NOTE_NOT_ON_PLATFORM, note=note.identifier)
+        target = recipient(to) if to else default_recipient(None, self.general_practitioners(note.patient))
+        earlier = self.rt.store.deliveries(note=note.ref)
+        decision = send_decision(note, target, earlier)
+        if decision.existing is not None:
+            return decision.existing, False
+        now = self._now()
+        ident = str(uuid.uuid4())
+        delivery = new_delivery(ident, note, target, by=by, at=now,
+                                setting=self.rt.settings.note_receipt_deadline_minutes,
+                                resend_of=decision.resend_of)
+        body = jfhir.communication(delivery, note.encounter, by, now)
+        command = make_create(body, by=by, now=now, encounter=note.encounter, command_id=ident)
+        action = "note.resent" if decision.resend_of is not None else "note.sent"
+        self._store(deliveries=[delivery], commands=[command],
+                    audit=[(by, action, note.encounter, f"{note.ref} to {target.ref}")])
+        return delivery, True
+
+    # -- after a change: send it now, and learn the platform's ids --------------------------------
+    def push(self) -> None:
+        """Replay the outbox and follow the deliveries once (the platform out of reach: stays pending)."""
+        engine = self.rt.engine
+        try:
+            report = engine.replay()
+        except PlatformError as exc:
+            log.info("journal write queued, platform not reached: %s", type(exc).__name__)
+            return
+        engine.follow(replayed=report)
+
+    def refreshed_note(self, note: Note) -> Note:
+        return self.rt.store.note(note.identifier) or note
+
+    def refreshed_delivery(self, d: Delivery) -> Delivery:
+        return self.rt.store.delivery(d.identifier) or d
+
+
+__all__ = ["JournalPage", "JournalService", "LedgerPage", "RecipientMatches"]
