@@ -53,6 +53,7 @@ class Runtime:
     push: PushChannel | None = None  # started by ``start_push``; None: polling only
     _own_tokens: PlatformTokens | NoCredentials | None = None
     _journal: JournalService | None = None
+    _link_up: bool | None = None  # the link state last logged by this runtime
 
     @classmethod
     def open(cls, settings: Settings, *, tokens: TokenSource | None = None, demo: bool = False,
@@ -120,7 +121,10 @@ class Runtime:
     def cycled(self, outcome: CycleOutcome) -> None:
         """Log the link going up or down (one row per change) for the shift report's uptime."""
         up = outcome.error is None
+        if up is self._link_up:
+            return  # unchanged: no transaction (and no lock) for it
         self.writer.submit(lambda s: s.record_link(outcome.at, up)).result()
+        self._link_up = up
 
     def audit(self, by: str, action: str, target: str) -> None:
         """Append one audit row through the writer and wait for it (platform ids only)."""
