@@ -116,7 +116,7 @@ def test_a_signed_note_is_sent_to_the_gp_transported_and_receipted_and_the_outco
     runtime.journal.push()
     assert created and delivery.recipient == gp
     sent = runtime.store.delivery(delivery.identifier)
-    assert sent is not None and sent.state is DeliveryState.SENT and sent.communication is not None
+    assert sent is not None and sent.communication is not None  # on the platform (it may be receipted already)
 
     _settle(sim, runtime)
     done = runtime.store.delivery(delivery.identifier)
@@ -130,6 +130,11 @@ def test_a_signed_note_is_sent_to_the_gp_transported_and_receipted_and_the_outco
     doc = sim.store.read_copy(note_ref)
     assert doc["docStatus"] == "final" and doc["authenticator"]["reference"] == DOCTOR
     assert _journal_alerts(runtime) == []
+    # Writing and sending are audited, with platform ids only (never the note's text).
+    audit = {r.action: r for r in runtime.store.audit(target=encounter)}
+    assert {"note.signed", "note.sent"} <= set(audit)
+    assert audit["note.sent"].actor == DOCTOR and note_ref in audit["note.sent"].detail
+    assert all("EKG" not in r.detail for r in runtime.store.audit(limit=1000))
     # Every resource this client wrote validates against the R4 definitions.
     written = [r for r in _all(sim, "DocumentReference") + _all(sim, "Communication")
                if any(i.get("system") == codes.CLIENT_REQUEST_SYSTEM for i in r.get("identifier") or [])]
@@ -310,5 +315,6 @@ def test_offline_nothing_is_inferred_about_a_sent_note(sim: SimServer, open_runt
     outcome = runtime.engine.cycle()
     assert outcome.error is not None
     still = runtime.store.delivery(delivery.identifier)
-    assert still is not None and still.state is DeliveryState.SENT  # could not check: not called overdue
+    # could not check: not called overdue
+    assert still is not None and still.state in (DeliveryState.SENT, DeliveryState.TRANSPORTED)
     assert _journal_alerts(runtime) == []
