@@ -308,8 +308,8 @@ class FhirApi:
                 if not q.filters and not q.ids:
                     raise FhirError(400, "invalid", "If-None-Exist has no search criteria")
                 found = [v for v in self.store.live_versions(rtype) if matches(v.resource or {}, q, v.last_updated)]
-                if len(found) == 1:
-                    return self._resource_response(request, found[0], 200)
+                if len(found) == 1:  # R4: the create is ignored, 200 OK (with where it is, as for a create)
+                    return self._resource_response(request, found[0], 200, location=True)
                 if len(found) > 1:
                     raise FhirError(412, "duplicate", f"If-None-Exist matched {len(found)} resources")
             v = self.store.create(res)
