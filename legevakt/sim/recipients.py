@@ -100,6 +100,7 @@ class Recipients:
         self._heap: list[tuple[float, int, str, str]] = []  # (due, seq, action, Communication id)
         self._seq = itertools.count()
         self.receipted: dict[str, Receipted] = {}  # sent Communication ref -> what we answered
+        self.transported: dict[str, str] = {}  # sent Communication ref -> the `received` instant we set
         with store.lock:
             self._build_gps()
             store.add_listener(self._on_write)
@@ -162,6 +163,18 @@ class Recipients:
         with self.store.lock:
             return len(self._heap)
 
+    def ground_truth(self) -> dict[str, Any]:
+        """What the simulator answered so far, as JSON (``GET [base]/_sim/receipts``)."""
+        with self.store.lock:
+            return {
+                "receipted": {
+                    ref: {"receipt": r.receipt, "status": r.status, "errors": list(r.errors)}
+                    for ref, r in self.receipted.items()
+                },
+                "transported": dict(self.transported),
+                "pending": len(self._heap),
+            }
+
     def _transport(self, cid: str) -> None:
         if self.faults.transport_never_acks:
             return
@@ -170,6 +183,7 @@ class Recipients:
             return
         res["received"] = instant(utcnow())
         self.store.update(res)
+        self.transported[f"Communication/{cid}"] = res["received"]
         if self.faults.take("late_receipts_next"):
             delay = float(self.faults.late_receipt_seconds)
         else:

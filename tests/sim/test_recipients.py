@@ -11,58 +11,11 @@ import httpx
 import pytest
 
 from legevakt.sim import SimServer
-from tests.sim.helpers import search_all
-
-NOTE_KIND = {"system": "urn:legevakt:codesystem:message-kind", "code": "note"}
-APPREC = {"system": "urn:legevakt:codesystem:message-kind", "code": "apprec"}
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def __call__(self) -> float:
-        return self.t
-
-
-@pytest.fixture
-def clock(sim: SimServer) -> FakeClock:
-    c = FakeClock()
-    sim.recipients.clock = c
-    return c
-
-
-def _patient_with_gp(client: httpx.Client) -> dict[str, Any]:
-    _, entries = search_all(client, "Patient", {"_count": "50"})
-    patients = [e["resource"] for e in entries]
-    assert patients and all(p.get("generalPractitioner") for p in patients)
-    return patients[0]
-
-
-def _send(client: httpx.Client, patient: dict[str, Any], to: str, ident: str = "req-1") -> httpx.Response:
-    body = {
-        "resourceType": "Communication",
-        "identifier": [{"system": "urn:legevakt:client-request", "value": ident}],
-        "status": "in-progress",
-        "category": [{"coding": [NOTE_KIND]}],
-        "subject": {"reference": f"Patient/{patient['id']}"},
-        "sent": "2026-03-01T18:00:00Z",
-        "sender": {"reference": "Practitioner/d1"},
-        "recipient": [{"reference": to}],
-        "payload": [{"contentReference": {"reference": "DocumentReference/n1"}}],
-    }
-    headers = {"If-None-Exist": f"identifier=urn:legevakt:client-request|{ident}"}
-    return client.post("Communication", json=body, headers=headers)
-
-
-def _receipts(client: httpx.Client, comm_id: str) -> list[dict[str, Any]]:
-    _, entries = search_all(client, "Communication", {"part-of": f"Communication/{comm_id}"})
-    return [e["resource"] for e in entries]
-
-
-def _run(sim: SimServer, clock: FakeClock, seconds: float) -> None:
-    clock.t += seconds
-    sim.recipients.pump()
+from tests.sim.helpers import APPREC, FakeClock, search_all
+from tests.sim.helpers import patient_with_gp as _patient_with_gp
+from tests.sim.helpers import receipts_of as _receipts
+from tests.sim.helpers import run_recipients as _run
+from tests.sim.helpers import send_note as _send
 
 
 def test_patients_have_gps_that_can_be_found(sim: SimServer, client: httpx.Client) -> None:

@@ -224,7 +224,8 @@ def test_if_none_exist_on_identifier_does_not_duplicate(client: httpx.Client) ->
     ident = "cmd-41"
     header = {"If-None-Exist": urlencode({"identifier": f"{SYS}|{ident}"})}  # as the client's outbox sends it
     first = client.post("Communication", json=_note_comm(ident), headers=header)
-    second = client.post("Communication", json=_note_comm(ident), headers={"If-None-Exist": f"identifier={SYS}|{ident}"})
+    plain = {"If-None-Exist": f"identifier={SYS}|{ident}"}  # the same, not encoded
+    second = client.post("Communication", json=_note_comm(ident), headers=plain)
     assert first.status_code == 201 and second.status_code == 200
     rid = first.json()["id"]
     assert second.json()["id"] == rid
