@@ -108,19 +108,6 @@ def test_bad_receipt_knobs_are_refused(client: httpx.Client) -> None:
     assert client.post("_sim/faults", json={"receipt_error_code": "E99"}).status_code == 400
 
 
-def test_the_simulators_receipt_is_valid_r4(sim: SimServer, client: httpx.Client, clock: FakeClock) -> None:
-    from tests.journal.r4 import validate_r4
-
-    client.post("_sim/faults", json={"receipt_mode": "errors"})
-    patient = _patient_with_gp(client)
-    cid = _send(client, patient, patient["generalPractitioner"][0]["reference"]).json()["id"]
-    _run(sim, clock, 1.0)
-    _run(sim, clock, 10.0)
-    (rec,) = _receipts(client, cid)
-    validate_r4(rec)
-    validate_r4(client.get(f"Communication/{cid}").json())
-
-
 def test_document_reference_create_once_update_with_if_match_and_search(client: httpx.Client) -> None:
     ident = "urn:legevakt:client-request|note-1"
     body = {
