@@ -17,7 +17,10 @@ The simulator's own FHIR handling of issue 8's mapping (it does not use the clie
 - ``receipt_mode`` chooses the outcome: ``ok``, ``none`` (never receipt), ``reject`` (8258 code 2 with
   ``receipt_error_code``), ``errors`` (8258 code 3 with ``receipt_error_code``). A recipient that does
   not exist on the platform is rejected with E21 (Mottaker finnes ikke) whatever the mode, and a
-  transport that never acknowledges never delivers, so never receipts.
+  transport that never acknowledges never delivers, so never receipts. Besides ``POST [base]/_sim/faults``
+  each has a dedicated endpoint (``faults.RECEIPT_FAULTS``: never-receipt, reject, receipt-errors,
+  transport-never-acks, late-receipts, receipts-ok).
+- Ground truth for tests: ``receipted`` and ``transported`` (``GET [base]/_sim/receipts``, ``ground_truth``).
 
 Times are wall-clock seconds from an injectable clock; the server's ticker calls ``pump``. Tests pass a
 fake clock and call ``pump`` themselves, so nothing waits.
