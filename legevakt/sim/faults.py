@@ -118,6 +118,35 @@ class Faults:
 
     # -- (de)serialisation -----------------------------------------------------------------------------
 
+    def receipt_fault(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The knobs one dedicated endpoint ``POST [base]/_sim/faults/<name>`` sets, from its JSON body
+        (see RECEIPT_FAULTS). Raises ValueError on a bad body; ``apply`` the result to set them."""
+        if name not in RECEIPT_FAULTS:
+            raise ValueError(f"unknown receipt fault {name!r}")
+        unknown = sorted(set(body) - set(RECEIPT_FAULTS[name]))
+        if unknown:
+            allowed = ", ".join(RECEIPT_FAULTS[name]) or "nothing"
+            raise ValueError(f"{name}: unknown field(s) {', '.join(unknown)} (accepts {allowed})")
+        if name == "never-receipt":
+            return {"receipt_mode": "none"}
+        if name in ("reject", "receipt-errors"):
+            code = body.get("code", self.receipt_error_code)
+            if not isinstance(code, str) or code not in codes.APPREC_ERROR_TEXTS:
+                known = ", ".join(sorted(codes.APPREC_ERROR_TEXTS))
+                raise ValueError(f"code must be a kodeverk 8221 code, one of {known}")
+            return {"receipt_mode": "reject" if name == "reject" else "errors", "receipt_error_code": code}
+        if name == "transport-never-acks":
+            on = body.get("on", True)
+            if not isinstance(on, bool):
+                raise ValueError("on must be a boolean")
+            return {"transport_never_acks": on}
+        if name == "late-receipts":
+            return {
+                "late_receipts_next": body.get("next", 1),
+                "late_receipt_seconds": body.get("seconds", self.late_receipt_seconds),
+            }
+        return {"receipt_mode": "ok", "transport_never_acks": False, "late_receipts_next": 0}  # receipts-ok
+
     def as_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in _KNOB_TYPES}
 
@@ -161,5 +190,14 @@ class Faults:
             self.drop_websockets_now()
 
 
+# The dedicated receipt fault endpoints (``POST [base]/_sim/faults/<name>``) and the body fields each takes.
+RECEIPT_FAULTS: dict[str, tuple[str, ...]] = {
+    "never-receipt": (),  # receipt_mode none
+    "reject": ("code",),  # receipt_mode reject with that 8221 code (default: the current receipt_error_code)
+    "receipt-errors": ("code",),  # receipt_mode errors (OK with errors) with that 8221 code
+    "transport-never-acks": ("on",),  # transport_never_acks (default true)
+    "late-receipts": ("next", "seconds"),  # the next N (default 1) receipts wait S seconds (default: current)
+    "receipts-ok": (),  # receipt_mode ok, transport acknowledges, no late receipts pending
+}
 KNOB_NAMES = tuple(_KNOB_TYPES)
-__all__ = ["KNOB_NAMES", "Faults"]
+__all__ = ["KNOB_NAMES", "RECEIPT_FAULTS", "Faults"]

@@ -20,8 +20,9 @@ from legevakt.sim.auth import TokenIssuer, basic_credentials, bearer_token
 from legevakt.sim.capability import capability_statement
 from legevakt.sim.clinic import Clinic
 from legevakt.sim.config import SimConfig
-from legevakt.sim.faults import Faults
+from legevakt.sim.faults import RECEIPT_FAULTS, Faults
 from legevakt.sim.fhirtime import http_date, instant, parse_instant, utcnow
+from legevakt.sim.recipients import Recipients
 from legevakt.sim.resources import PreconditionFailed, Resource, ResourceStore, Version
 from legevakt.sim.search import RESOURCE_TYPES, SearchError, include_refs, matches, parse_query
 from legevakt.sim.ws import SubscriptionHub, subscription_problem
@@ -91,6 +92,7 @@ class FhirApi:
         tokens: TokenIssuer,
         hub: SubscriptionHub,
         base_url: str,
+        recipients: Recipients | None = None,
     ) -> None:
         self.config = config
         self.store = store
@@ -99,6 +101,7 @@ class FhirApi:
         self.tokens = tokens
         self.hub = hub
         self.base_url = base_url
+        self.recipients = recipients
 
     def routes(self) -> list[BaseRoute]:
         p = "/fhir"
@@ -108,6 +111,11 @@ class FhirApi:
             Route(f"{p}/_auth/token", self.token, methods=["POST"]),
             Route(f"{p}/_sim/faults", self.sim_faults, methods=["GET", "POST"]),
             Route(f"{p}/_sim/faults/drop-from-list", self.sim_drop_from_list, methods=["POST"]),
+            *(
+                Route(f"{p}/_sim/faults/{name}", self._sim_receipt_fault(name), methods=["POST"])
+                for name in RECEIPT_FAULTS
+            ),
+            Route(f"{p}/_sim/receipts", self.sim_receipts, methods=["GET"]),
             Route(f"{p}/_sim/admit", self.sim_admit, methods=["POST"]),
             Route(f"{p}/_sim/advance", self.sim_advance, methods=["POST"]),
             Route(f"{p}/_sim/discharge", self.sim_discharge, methods=["POST"]),
@@ -308,8 +316,8 @@ class FhirApi:
                 if not q.filters and not q.ids:
                     raise FhirError(400, "invalid", "If-None-Exist has no search criteria")
                 found = [v for v in self.store.live_versions(rtype) if matches(v.resource or {}, q, v.last_updated)]
-                if len(found) == 1:
-                    return self._resource_response(request, found[0], 200)
+                if len(found) == 1:  # R4: the create is ignored, 200 OK (with where it is, as for a create)
+                    return self._resource_response(request, found[0], 200, location=True)
                 if len(found) > 1:
                     raise FhirError(412, "duplicate", f"If-None-Exist matched {len(found)} resources")
             v = self.store.create(res)
@@ -511,6 +519,24 @@ class FhirApi:
             return {"encounter": ref, "dropped": True}
 
         return await self._sim_call(request, drop)
+
+    def _sim_receipt_fault(self, name: str) -> Callable[[Request], Awaitable[Response]]:
+        """``POST [base]/_sim/faults/<name>``: one of the recipients' faults (faults.RECEIPT_FAULTS)."""
+
+        async def endpoint(request: Request) -> Response:
+            def set_fault(body: dict[str, Any]) -> Any:
+                self.faults.apply(self.faults.receipt_fault(name, body))  # validates all before changing any
+                return self.faults.as_dict()
+
+            return await self._sim_call(request, set_fault)
+
+        return endpoint
+
+    async def sim_receipts(self, request: Request) -> Response:
+        """The ground truth of what the recipients answered (``Recipients.ground_truth``)."""
+        if self.recipients is None:
+            return outcome(404, "not-supported", "this simulator has no recipients")
+        return json_response(self.recipients.ground_truth())
 
     async def sim_admit(self, request: Request) -> Response:
         def admit(body: dict[str, Any]) -> Any:

@@ -17,7 +17,10 @@ The simulator's own FHIR handling of issue 8's mapping (it does not use the clie
 - ``receipt_mode`` chooses the outcome: ``ok``, ``none`` (never receipt), ``reject`` (8258 code 2 with
   ``receipt_error_code``), ``errors`` (8258 code 3 with ``receipt_error_code``). A recipient that does
   not exist on the platform is rejected with E21 (Mottaker finnes ikke) whatever the mode, and a
-  transport that never acknowledges never delivers, so never receipts.
+  transport that never acknowledges never delivers, so never receipts. Besides ``POST [base]/_sim/faults``
+  each has a dedicated endpoint (``faults.RECEIPT_FAULTS``: never-receipt, reject, receipt-errors,
+  transport-never-acks, late-receipts, receipts-ok).
+- Ground truth for tests: ``receipted`` and ``transported`` (``GET [base]/_sim/receipts``, ``ground_truth``).
 
 Times are wall-clock seconds from an injectable clock; the server's ticker calls ``pump``. Tests pass a
 fake clock and call ``pump`` themselves, so nothing waits.
@@ -100,6 +103,7 @@ class Recipients:
         self._heap: list[tuple[float, int, str, str]] = []  # (due, seq, action, Communication id)
         self._seq = itertools.count()
         self.receipted: dict[str, Receipted] = {}  # sent Communication ref -> what we answered
+        self.transported: dict[str, str] = {}  # sent Communication ref -> the `received` instant we set
         with store.lock:
             self._build_gps()
             store.add_listener(self._on_write)
@@ -162,6 +166,18 @@ class Recipients:
         with self.store.lock:
             return len(self._heap)
 
+    def ground_truth(self) -> dict[str, Any]:
+        """What the simulator answered so far, as JSON (``GET [base]/_sim/receipts``)."""
+        with self.store.lock:
+            return {
+                "receipted": {
+                    ref: {"receipt": r.receipt, "status": r.status, "errors": list(r.errors)}
+                    for ref, r in self.receipted.items()
+                },
+                "transported": dict(self.transported),
+                "pending": len(self._heap),
+            }
+
     def _transport(self, cid: str) -> None:
         if self.faults.transport_never_acks:
             return
@@ -170,6 +186,7 @@ class Recipients:
             return
         res["received"] = instant(utcnow())
         self.store.update(res)
+        self.transported[f"Communication/{cid}"] = res["received"]
         if self.faults.take("late_receipts_next"):
             delay = float(self.faults.late_receipt_seconds)
         else:

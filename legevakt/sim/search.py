@@ -6,6 +6,7 @@ Used for REST search, conditional create (If-None-Exist) and subscription criter
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -61,14 +62,32 @@ def _code(value: Any) -> list[Token]:
     return [(None, str(value))] if value is not None else []
 
 
+def _identifiers_and_master(r: Resource) -> list[Token]:
+    """DocumentReference ``identifier``: ``masterIdentifier | identifier`` (R4)."""
+    master = r.get("masterIdentifier")
+    return _identifiers({"identifier": [master] if isinstance(master, dict) else []}) + _identifiers(r)
+
+
 def _names(r: Resource) -> list[str]:
+    """Every string part of every HumanName (text, family, given, prefix, suffix): R4 ``name``."""
     out: list[str] = []
     for n in _list(r.get("name")):
         if isinstance(n, str):
             out.append(n)
         elif isinstance(n, dict):
-            out.extend(str(x) for x in [n.get("text"), n.get("family"), *_list(n.get("given"))] if x)
+            parts = [n.get("text"), n.get("family"), *_list(n.get("given"))]
+            parts += [*_list(n.get("prefix")), *_list(n.get("suffix"))]
+            out.extend(x for x in parts if isinstance(x, str) and x)
     return out
+
+
+def _name_parts(r: Resource, part: str) -> list[str]:
+    return [x for n in _list(r.get("name")) if isinstance(n, dict) for x in _list(n.get(part)) if isinstance(x, str)]
+
+
+def _name_and_alias(r: Resource) -> list[str]:
+    """Organization / Location ``name``: ``name | alias`` (R4)."""
+    return [x for x in [r.get("name"), *_list(r.get("alias"))] if isinstance(x, str) and x]
 
 
 def _patient_refs(*values: Any) -> list[str]:
@@ -102,20 +121,20 @@ PARAMS: dict[str, dict[str, ParamDef]] = {
     "Patient": {
         **_COMMON_ID,
         "name": ("string", _names),
-        "family": ("string", lambda r: [n.get("family") for n in _list(r.get("name")) if n.get("family")]),
-        "given": ("string", lambda r: [g for n in _list(r.get("name")) for g in _list(n.get("given"))]),
+        "family": ("string", lambda r: _name_parts(r, "family")),
+        "given": ("string", lambda r: _name_parts(r, "given")),
         "gender": ("token", lambda r: _code(r.get("gender"))),
         "birthdate": ("token", lambda r: _code(r.get("birthDate"))),
     },
     "Practitioner": {**_COMMON_ID, "name": ("string", _names)},
     "Organization": {
         **_COMMON_ID,
-        "name": ("string", lambda r: [r["name"]] if isinstance(r.get("name"), str) else []),
+        "name": ("string", _name_and_alias),
         "active": ("token", lambda r: _code(str(r["active"]).lower()) if isinstance(r.get("active"), bool) else []),
     },
     "Location": {
         **_COMMON_ID,
-        "name": ("string", _names),
+        "name": ("string", _name_and_alias),
         "status": ("token", lambda r: _code(r.get("status"))),
         "partof": ("reference", lambda r: _refs(r.get("partOf"))),
     },
@@ -132,7 +151,7 @@ PARAMS: dict[str, dict[str, ParamDef]] = {
         "criteria": ("string", lambda r: [r["criteria"]] if r.get("criteria") else []),
     },
     "DocumentReference": {
-        **_COMMON_ID,
+        "identifier": ("token", _identifiers_and_master),
         "status": ("token", lambda r: _code(r.get("status"))),
         "subject": ("reference", lambda r: _refs(r.get("subject"))),
         "patient": ("reference", lambda r: _patient_refs(r.get("subject"))),
@@ -168,10 +187,27 @@ SORTS = frozenset({"_id", "-_id", "_lastUpdated", "-_lastUpdated"})
 PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb")
 
 
+# Modifiers understood per kind (R4 3.1.1.5): anything else is refused, never silently ignored.
+MODIFIERS: dict[str, frozenset[str]] = {
+    "string": frozenset({"exact", "contains", "missing"}),
+    "token": frozenset({"not", "missing"}),
+    "reference": frozenset({"missing"}),  # plus a resource type, e.g. part-of:Communication=<id>
+}
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One search parameter: ``name[:modifier]=v1,v2`` (the values are ORed)."""
+
+    name: str
+    modifier: str  # "" for none
+    values: tuple[str, ...]  # split on unescaped commas; escaped characters still escaped
+
+
 @dataclass
 class Query:
     rtype: str
-    filters: list[tuple[str, list[str]]] = field(default_factory=list)  # AND of ORs
+    filters: list[Filter] = field(default_factory=list)  # ANDed
     ids: list[set[str]] = field(default_factory=list)
     last_updated: list[tuple[str, dt.datetime, dt.datetime]] = field(default_factory=list)
     count: int | None = None
@@ -191,7 +227,10 @@ def parse_query(rtype: str, pairs: Iterable[tuple[str, str]], strict: bool = Fal
     for key, value in pairs:
         q.params.append((key, value))
         if key == "_id":
-            q.ids.append({v.strip() for v in value.split(",") if v.strip()})
+            ids = {_unescape(v).strip() for v in split_values(value)}
+            ids.discard("")
+            if ids:  # an empty parameter value is ignored
+                q.ids.append(ids)
         elif key == "_lastUpdated":
             prefix, raw = (value[:2], value[2:]) if value[:2] in PREFIXES else ("eq", value)
             try:
@@ -226,13 +265,26 @@ def parse_query(rtype: str, pairs: Iterable[tuple[str, str]], strict: bool = Fal
                 q.unknown.append(f"_summary={value}")
         elif key in CONTROL_PARAMS or key in IGNORED_PARAMS:
             continue
-        elif key in defs:
-            q.filters.append((key, [v for v in value.split(",") if v != ""]))
+        elif key.partition(":")[0] in defs:
+            name, _, modifier = key.partition(":")
+            kind = defs[name][0]
+            if modifier and modifier not in MODIFIERS[kind] and not (kind == "reference" and _is_type(modifier)):
+                raise SearchError(f"modifier {modifier!r} is not supported on the {kind} parameter {name!r}")
+            values = tuple(v for v in split_values(value) if v != "")
+            if modifier == "missing" and (len(values) != 1 or values[0] not in ("true", "false")):
+                raise SearchError(f"{key} must be true or false")
+            if values:  # an empty parameter value is ignored
+                q.filters.append(Filter(name, modifier, values))
         else:
             q.unknown.append(key)
     if strict and q.unknown:
         raise SearchError("unknown or unsupported search parameter(s): " + ", ".join(q.unknown))
     return q
+
+
+def _is_type(modifier: str) -> bool:
+    """A resource type name used as a reference modifier (``subject:Patient=1``)."""
+    return modifier[:1].isupper() and modifier.isalnum()
 
 
 def parse_criteria(criteria: str) -> Query:
@@ -252,27 +304,94 @@ def _norm_ref(ref: str) -> str:
     return "/".join(parts[-2:]) if len(parts) >= 2 else ref
 
 
-def _token_match(values: list[Token], query: str) -> bool:
-    if "|" in query:
-        system, _, code = query.partition("|")
+def split_values(value: str, sep: str = ",") -> list[str]:
+    """Split a parameter value on ``sep`` where it is not escaped with a backslash (R4 3.1.1.6); the
+    escapes stay in the parts (``_unescape`` removes them)."""
+    parts: list[str] = []
+    cur: list[str] = []
+    i = 0
+    while i < len(value):
+        c = value[i]
+        if c == "\\" and i + 1 < len(value):
+            cur.append(value[i : i + 2])
+            i += 2
+            continue
+        if c == sep:
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(c)
+        i += 1
+    parts.append("".join(cur))
+    return parts
+
+
+def _unescape(value: str) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(value):
+        if value[i] == "\\" and i + 1 < len(value) and value[i + 1] in "\\,$|":
+            out.append(value[i + 1])
+            i += 2
+        else:
+            out.append(value[i])
+            i += 1
+    return "".join(out)
+
+
+def normalize(text: str) -> str:
+    """Case- and accent-insensitive form for string search (R4): decompose, drop combining marks, casefold.
+    Letters that are not accented forms (ø, æ) stay what they are, as on the common servers."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _token_match(values: list[Token], raw: str) -> bool:
+    parts = split_values(raw, "|")
+    if len(parts) > 1:
+        system, code = _unescape(parts[0]), _unescape("|".join(parts[1:]))
         if system == "":
             return any(s is None and c == code for s, c in values)
         if code == "":
             return any(s == system for s, _ in values)
         return any(s == system and c == code for s, c in values)
-    return any(c == query for _, c in values)
+    code = _unescape(raw)
+    return any(c == code for _, c in values)
 
 
-def _ref_match(values: list[str], query: str) -> bool:
+def _ref_match(values: list[str], raw: str, rtype: str | None) -> bool:
+    query = _unescape(raw)
+    if rtype is not None and "/" not in query:
+        query = f"{rtype}/{query}"
     if "/" in query:
         target = _norm_ref(query)
         return any(_norm_ref(v) == target for v in values)
     return any(_norm_ref(v).rsplit("/", 1)[-1] == query for v in values)
 
 
-def _string_match(values: list[str], query: str) -> bool:
-    q = query.casefold()
-    return any(str(v).casefold().startswith(q) for v in values)
+def _string_match(values: list[str], raw: str, modifier: str) -> bool:
+    query = _unescape(raw)
+    if modifier == "exact":
+        return any(v == query for v in values)
+    q = normalize(query)
+    if modifier == "contains":
+        return any(q in normalize(v) for v in values)
+    return any(normalize(v).startswith(q) for v in values)
+
+
+def _filter_ok(resource: Resource, f: Filter, defs: dict[str, ParamDef]) -> bool:
+    kind, extractor = defs[f.name]
+    got = extractor(resource)
+    if f.modifier == "missing":
+        return (not got) == (f.values[0] == "true")
+    if kind == "token":
+        hit = any(_token_match(got, w) for w in f.values)
+        return not hit if f.modifier == "not" else hit
+    if kind == "reference":
+        if f.modifier:  # a type modifier: only references to that type
+            got = [v for v in got if _norm_ref(v).startswith(f.modifier + "/")]
+        return any(_ref_match(got, w, f.modifier or None) for w in f.values)
+    return any(_string_match([str(v) for v in got], w, f.modifier) for w in f.values)
 
 
 def _lastupdated_ok(t: dt.datetime, prefix: str, start: dt.datetime, end: dt.datetime) -> bool:
@@ -301,18 +420,7 @@ def matches(resource: Resource, q: Query, last_updated: dt.datetime | None = Non
             if not _lastupdated_ok(last_updated, prefix, start, end):
                 return False
     defs = PARAMS.get(q.rtype, {})
-    for name, wanted in q.filters:
-        kind, extractor = defs[name]
-        got = extractor(resource)
-        if kind == "token":
-            ok = any(_token_match(got, w) for w in wanted)
-        elif kind == "reference":
-            ok = any(_ref_match(got, w) for w in wanted)
-        else:
-            ok = any(_string_match(got, w) for w in wanted)
-        if not ok:
-            return False
-    return True
+    return all(_filter_ok(resource, f, defs) for f in q.filters)
 
 
 def include_refs(resource: Resource, include: str) -> list[str]:

@@ -72,7 +72,9 @@ class SimServer:
         self.base_url = f"http://127.0.0.1:{self.port}/fhir"
         hub = SubscriptionHub(self.store, self.faults, self.tokens, self.config.require_auth, self.base_url)
         self._hub = hub
-        api = FhirApi(self.config, self.store, self.clinic, self.faults, self.tokens, hub, self.base_url)
+        api = FhirApi(
+            self.config, self.store, self.clinic, self.faults, self.tokens, hub, self.base_url, self.recipients
+        )
 
         @contextlib.asynccontextmanager
         async def lifespan(app: Any) -> AsyncIterator[None]:

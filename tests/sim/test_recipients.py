@@ -11,58 +11,11 @@ import httpx
 import pytest
 
 from legevakt.sim import SimServer
-from tests.sim.helpers import search_all
-
-NOTE_KIND = {"system": "urn:legevakt:codesystem:message-kind", "code": "note"}
-APPREC = {"system": "urn:legevakt:codesystem:message-kind", "code": "apprec"}
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def __call__(self) -> float:
-        return self.t
-
-
-@pytest.fixture
-def clock(sim: SimServer) -> FakeClock:
-    c = FakeClock()
-    sim.recipients.clock = c
-    return c
-
-
-def _patient_with_gp(client: httpx.Client) -> dict[str, Any]:
-    _, entries = search_all(client, "Patient", {"_count": "50"})
-    patients = [e["resource"] for e in entries]
-    assert patients and all(p.get("generalPractitioner") for p in patients)
-    return patients[0]
-
-
-def _send(client: httpx.Client, patient: dict[str, Any], to: str, ident: str = "req-1") -> httpx.Response:
-    body = {
-        "resourceType": "Communication",
-        "identifier": [{"system": "urn:legevakt:client-request", "value": ident}],
-        "status": "in-progress",
-        "category": [{"coding": [NOTE_KIND]}],
-        "subject": {"reference": f"Patient/{patient['id']}"},
-        "sent": "2026-03-01T18:00:00Z",
-        "sender": {"reference": "Practitioner/d1"},
-        "recipient": [{"reference": to}],
-        "payload": [{"contentReference": {"reference": "DocumentReference/n1"}}],
-    }
-    headers = {"If-None-Exist": f"identifier=urn:legevakt:client-request|{ident}"}
-    return client.post("Communication", json=body, headers=headers)
-
-
-def _receipts(client: httpx.Client, comm_id: str) -> list[dict[str, Any]]:
-    _, entries = search_all(client, "Communication", {"part-of": f"Communication/{comm_id}"})
-    return [e["resource"] for e in entries]
-
-
-def _run(sim: SimServer, clock: FakeClock, seconds: float) -> None:
-    clock.t += seconds
-    sim.recipients.pump()
+from tests.sim.helpers import APPREC, FakeClock, search_all
+from tests.sim.helpers import patient_with_gp as _patient_with_gp
+from tests.sim.helpers import receipts_of as _receipts
+from tests.sim.helpers import run_recipients as _run
+from tests.sim.helpers import send_note as _send
 
 
 def test_patients_have_gps_that_can_be_found(sim: SimServer, client: httpx.Client) -> None:
@@ -153,19 +106,6 @@ def test_a_late_receipt_comes_only_after_the_late_delay(sim: SimServer, client: 
 def test_bad_receipt_knobs_are_refused(client: httpx.Client) -> None:
     assert client.post("_sim/faults", json={"receipt_mode": "sometimes"}).status_code == 400
     assert client.post("_sim/faults", json={"receipt_error_code": "E99"}).status_code == 400
-
-
-def test_the_simulators_receipt_is_valid_r4(sim: SimServer, client: httpx.Client, clock: FakeClock) -> None:
-    from tests.journal.r4 import validate_r4
-
-    client.post("_sim/faults", json={"receipt_mode": "errors"})
-    patient = _patient_with_gp(client)
-    cid = _send(client, patient, patient["generalPractitioner"][0]["reference"]).json()["id"]
-    _run(sim, clock, 1.0)
-    _run(sim, clock, 10.0)
-    (rec,) = _receipts(client, cid)
-    validate_r4(rec)
-    validate_r4(client.get(f"Communication/{cid}").json())
 
 
 def test_document_reference_create_once_update_with_if_match_and_search(client: httpx.Client) -> None:
