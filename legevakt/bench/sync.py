@@ -94,6 +94,9 @@ class RemoteSim:
             self.proc.wait(30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+            self.proc.wait(5)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
 
 
 def serve_sim(patients: int, seed: int) -> int:

@@ -28,7 +28,7 @@ from typing import Any, Protocol, TypeVar
 
 from legevakt import codes
 from legevakt.journal import fhir as jfhir
-from legevakt.journal.alerts import delivery_alerts
+from legevakt.journal.alerts import KINDS, delivery_alerts
 from legevakt.journal.model import (
     Delivery,
     DeliveryState,
@@ -148,6 +148,40 @@ class JournalFollower:
                         out[str(ident["value"])] = res
         return out
 
+    def _chains(self, state: WorklistState, changed: Sequence[Delivery],
+                known: Mapping[str, Delivery]) -> list[Delivery]:
+        """The ledger ``delivery_alerts`` needs: for an attempt receipted OK it resolves the journal alerts of
+        every attempt of that note to that recipient. The same as ``ledger.deliveries(note=...)`` for each
+        receipted delivery, without a query for each.
+
+        An attempt in such a chain matters only through ``clear_alert`` on its identifier, which does
+        something only where that identifier has an open journal alert or a suppression. Before this step
+        those are keys in ``state``; in this step only the deliveries in ``changed`` raise alerts. So the
+        ledger is asked only for the notes of the keys in ``state`` (usually none or a few), and ``changed``
+        covers the rest: the same alerts resolve in the same step, with the same result. At most one query
+        per receipted delivery plus fewer lookups than that (usually none at all)."""
+        receipted = [d for d in changed if d.state is DeliveryState.RECEIPTED]
+        if not receipted:
+            return []
+        keys = {key for kind, key in (*state.open_keys, *state.suppressed) if kind in KINDS}
+        unknown = [key for key in keys if key not in known]
+        if len(unknown) >= len(receipted):  # looking their notes up costs more than a query per chain
+            return [c for d in receipted for c in self.ledger.deliveries(note=d.note)]
+        notes = {known[key].note for key in keys if key in known}
+        for key in unknown:
+            d = self.ledger.delivery(key)
+            if d is not None:
+                notes.add(d.note)
+        chains: list[Delivery] = []
+        asked: dict[str, list[Delivery]] = {}
+        for d in receipted:
+            if d.note in notes:
+                if d.note not in asked:
+                    asked[d.note] = self.ledger.deliveries(note=d.note)
+                chains.extend(asked[d.note])
+        chains.extend(changed)
+        return chains
+
     # -- one step ----------------------------------------------------------------------------------
     def follow(self, state: WorklistState, now: datetime, hints: Mapping[str, str] | None = None) -> JournalStep:
         """Check every open delivery once; store what changed (and its alerts) in one transaction."""
@@ -260,10 +294,7 @@ class JournalFollower:
 
         result: Reconciled | None = None
         if changed:
-            chains: list[Delivery] = []
-            for d in changed:
-                if d.state is DeliveryState.RECEIPTED:
-                    chains.extend(self.ledger.deliveries(note=d.note))
+            chains = self._chains(state, changed, before)
             pairs = [(before.get(d.identifier) or d, d) for d in changed]
             result = delivery_alerts(state, pairs, chains, now, self.config)
             if not result.alerts:

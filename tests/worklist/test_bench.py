@@ -40,3 +40,22 @@ def test_unknown_and_missing_subcommands(capsys: pytest.CaptureFixture[str]) -> 
     assert main([]) == 2
     assert main(["--help"]) == 0
     assert "reconcile" in capsys.readouterr().out
+
+
+def test_journal_bench_prints_one_json_object_and_both_paths_search_alike(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["journal", "--json", "--n", "20", "--repeats", "1"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert set(row) == {"n", "repeats", "median_ms", "raw_ms", "ratio", "target", "meets_target", "cpu_ms",
+                        "raw_cpu_ms", "requests", "raw_requests", "follower_requests", "same_urls", "batch",
+                        "receipts_waiting", "changed", "commands", "checked", "alerts", "setup_s"}
+    assert row["n"] == 20 and row["target"] == 1.5 and row["median_ms"] > 0 and row["raw_ms"] > 0
+    # Hand count: 20 deliveries are one batch of part-of references (BATCH 40), and their 10 receipts
+    # fit the simulator's default page of 20: one receipt search each, counted under both clients.
+    assert row["receipts_waiting"] == 10
+    assert row["requests"]["receipt"] == row["raw_requests"]["receipt"] == 1
+    assert row["requests"] == row["raw_requests"] and row["same_urls"]
+    assert sum(row["requests"].values()) == row["follower_requests"]  # the follower's own count agrees
+    # the step did real work: every receipt settled its delivery with an outcome command, every kind of alert
+    assert row["checked"] == 20 and row["commands"] == 10
+    assert set(row["alerts"]) == {"NOTE_UNDELIVERED", "NOTE_REJECTED", "NOTE_RECEIPT_ERRORS"}

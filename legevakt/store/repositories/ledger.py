@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 
 from legevakt.journal.model import (
     Delivery,
@@ -23,6 +23,9 @@ from legevakt.journal.model import (
 )
 from legevakt.store.engine import UnitOfWork
 from legevakt.store.tables import DeliveryRow, LinkEventRow, NoteRow
+
+_DELIVERIES: Table = DeliveryRow.__table__  # type: ignore[assignment]
+_CHUNK = 500  # identifiers per IN (...) list
 
 
 def _receipt_json(r: Receipt | None) -> dict[str, Any] | None:
@@ -94,19 +97,33 @@ class LedgerRepository:
 
     # -- deliveries --------------------------------------------------------------------------------
     def put_deliveries(self, deliveries: Iterable[Delivery]) -> None:
+        """Insert or update each delivery's row (the last one wins when a delivery comes twice).
+
+        One ``SELECT ... IN`` per ``_CHUNK`` learns which rows exist (their ``created_at`` is kept), then one
+        executemany upsert writes them all: a sync cycle settling hundreds of deliveries costs two
+        statements, not a SELECT and an UPDATE per delivery."""
+        items = list(deliveries)
+        if not items:
+            return
         session = self._uow.session
         now = datetime.now(UTC)
-        for d in deliveries:
-            row = session.get(DeliveryRow, d.identifier)
-            if row is None:
-                row = DeliveryRow(identifier=d.identifier, created_at=d.created_at or now)
-                session.add(row)
-            row.note, row.encounter, row.patient, row.recipient = d.note, d.encounter, d.patient, d.recipient
-            row.kind, row.state, row.communication = d.kind, d.state.value, d.communication
-            row.sent_at, row.deadline, row.transported_at = d.sent_at, d.deadline, d.transported_at
-            row.receipt, row.was_overdue = _receipt_json(d.receipt), d.was_overdue
-            row.resend_of, row.resent_as, row.sender, row.updated_at = d.resend_of, d.resent_as, d.sender, now
-        session.flush()
+        ids = list(dict.fromkeys(d.identifier for d in items))
+        created: dict[str, datetime] = {}
+        for i in range(0, len(ids), _CHUNK):
+            stmt = select(DeliveryRow.identifier, DeliveryRow.created_at).where(
+                DeliveryRow.identifier.in_(ids[i:i + _CHUNK]))
+            created.update((ident, at) for ident, at in session.execute(stmt))
+        rows = []
+        for d in items:
+            first = created.setdefault(d.identifier, d.created_at or now)
+            rows.append({
+                "identifier": d.identifier, "note": d.note, "encounter": d.encounter, "patient": d.patient,
+                "recipient": d.recipient, "kind": d.kind, "state": d.state.value, "communication": d.communication,
+                "sent_at": d.sent_at, "deadline": d.deadline, "transported_at": d.transported_at,
+                "receipt": _receipt_json(d.receipt), "was_overdue": d.was_overdue, "resend_of": d.resend_of,
+                "resent_as": d.resent_as, "sender": d.sender, "created_at": first, "updated_at": now,
+            })
+        self._uow.upsert(_DELIVERIES, rows)
 
     def delivery(self, key: str) -> Delivery | None:
         """By client identifier or by ``Communication/<id>``."""
