@@ -255,9 +255,7 @@ class Store:
                 ledger.put_notes(notes)
             if deliveries:
                 ledger.put_deliveries(deliveries)
-            outbox = OutboxRepository(uow)
-            for command in commands:
-                outbox.enqueue(command, actor=command.created_by or actor)
+            OutboxRepository(uow).enqueue_many(commands, actor=actor)
             log_ = AuditRepository(uow)
             for who, action, target, detail in audit:
                 log_.append(who, action, target, detail)

@@ -121,6 +121,21 @@ class OutboxRepository:
         session.flush()
         return row.id
 
+    def enqueue_many(self, commands: Sequence[Command], *, actor: str) -> None:
+        """``enqueue`` for many commands with one flush (a sync cycle recording hundreds of receipts)."""
+        if not commands:
+            return
+        now = datetime.now(UTC)
+        session = self._uow.session
+        for command in commands:
+            who = command.created_by or actor
+            session.add(OutboxRow(command_id=command.command_id, encounter=command.encounter,
+                                  kind=command.kind.value, payload=command_payload(command),
+                                  created_at=command.created_at, created_by=command.created_by,
+                                  state=OutboxState.PENDING.value, attempts=0, last_error=None, updated_at=now))
+            session.add(_audit_row(AuditAction.WRITE_QUEUED, command, who, now))
+        session.flush()
+
     def pending(self) -> list[Command]:
         """Commands still waiting for the platform, in the order they were given."""
         stmt = select(OutboxRow).where(OutboxRow.state == OutboxState.PENDING.value).order_by(OutboxRow.id)
