@@ -127,7 +127,9 @@ def test_panel_shows_the_selected_patient(qtbot: QtBot, service: FakeService) ->
     assert panel.fields["state"].text() == "FALT UT AV KØEN"
     assert panel.fields["nurse"].text() == "Lie, Hanne"
     assert panel.fields["waiting"].text().startswith("95 min (mål 60 min)")
-    assert panel.journal_label.text() == "Journal kommer"
+    assert panel.tabs is not None and panel.tabs.tabText(0) == "Journal"
+    assert panel.tabs.currentWidget() is window.journal
+    assert window.journal.header_label.text() == "Journal · 110258 *****"
     assert entries[0].patient.identifier not in panel.ident_label.text()  # type: ignore[union-attr]
     # The selected patient departs: the panel empties.
     service.emit(make_summary(removed=[entries[0].ref]))
