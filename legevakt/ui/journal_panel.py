@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from PySide6.QtCore import QCoreApplication, QPoint, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QMouseEvent, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QMouseEvent, QShortcut, QTextCursor
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -61,6 +61,7 @@ class JournalService(Protocol):
 
     journal_loaded: Any  # Signal(object): JournalPage
     recipients_found: Any  # Signal(object): RecipientMatches
+    failed: Any  # Signal(object): a Problem
     practitioner: str
 
     def load_journal(self, encounter_ref: str) -> None: ...
@@ -589,6 +590,7 @@ class JournalPanel(QFrame):
             sc.activated.connect(slot)
             self.shortcuts.append(sc)
         service.journal_loaded.connect(self.show_page)
+        service.failed.connect(self.command_failed)
         self.set_entry(None)
 
     # -- reading --------------------------------------------------------------------------------
@@ -795,6 +797,7 @@ class JournalPanel(QFrame):
             self._loading_editor = True
             try:
                 self.editor.setPlainText(text)
+                self.editor.moveCursor(QTextCursor.MoveOperation.End)  # go on writing where the text ends
             finally:
                 self._loading_editor = False
         self.editor.setReadOnly(not self.can_write() or (note is not None and note.status is NoteStatus.FINAL))

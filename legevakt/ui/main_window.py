@@ -259,7 +259,6 @@ class MainWindow(QMainWindow):
         sel.selectionChanged.connect(self._selection_changed)
         service.changed.connect(self.apply_summary)
         service.failed.connect(self.banner.command_failed)
-        service.failed.connect(self.journal.command_failed)
         service.ledger_loaded.connect(self.ledger_model.load)
         for signal in (self.ledger_model.rowsInserted, self.ledger_model.dataChanged, self.ledger_model.rowsRemoved):
             signal.connect(lambda *_a: self.banner.refresh())  # the 8221 reasons of journal alerts
