@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from PySide6.QtCore import QCoreApplication, QPoint, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QMouseEvent, QShortcut, QTextCursor
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QMouseEvent, QShortcut, QTextCursor
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -460,6 +460,28 @@ class RecipientDialog(QDialog):
 # -- the panel ----------------------------------------------------------------------------------------
 
 
+class NoteEditor(QPlainTextEdit):
+    """The note's text box: two lines while idle and empty, five while a note is written or shown."""
+
+    focus_changed = Signal(bool)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.focus_changed.emit(True)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.focus_changed.emit(False)
+
+    def set_expanded(self, expanded: bool) -> None:
+        lines = 5 if expanded else 2
+        margins = self.contentsMargins()
+        height = (self.fontMetrics().lineSpacing() * lines + 2 * int(self.document().documentMargin())
+                  + margins.top() + margins.bottom() + 6)
+        if self.height() != height or self.minimumHeight() != height:
+            self.setFixedHeight(height)
+
+
 def _key(note: Note | None) -> str:
     return note.identifier if note is not None else ""
 
@@ -526,11 +548,11 @@ class JournalPanel(QFrame):
         cap.addWidget(self.editor_caption, 1)
         cap.addWidget(self.new_button, 0, Qt.AlignmentFlag.AlignTop)
         outer.addLayout(cap)
-        self.editor = QPlainTextEdit(self)
+        self.editor = NoteEditor(self)
         self.editor.setObjectName("noteEditor")
         self.editor.setTabChangesFocus(True)
         self.editor.setPlaceholderText(translate("JournalPanel", "Write the note here…"))
-        self.editor.setFixedHeight(76)
+        self.editor.set_expanded(False)
         self.editor.setAccessibleName(translate("JournalPanel", "Note text"))
         outer.addWidget(self.editor)
         grid = FlowLayout()
@@ -582,6 +604,7 @@ class JournalPanel(QFrame):
         self.send_to_button.clicked.connect(self.pick_recipient)
         self.new_button.clicked.connect(self.new_note)
         self.editor.textChanged.connect(self._edited)
+        self.editor.focus_changed.connect(lambda _focus: self._update())
         self.shortcuts: list[QShortcut] = []
         for keys, slot in (("Ctrl+S", self.save), ("Ctrl+Shift+S", self.sign), ("Ctrl+Shift+F", self.send_to_gp),
                            ("Ctrl+Shift+T", self.pick_recipient), ("Ctrl+N", self.new_note)):
@@ -702,6 +725,9 @@ class JournalPanel(QFrame):
         self._current = identifier
         self._load_editor()
         self._update()
+        shown = next((c for c in self.cards if c.note.identifier == identifier), None)
+        if shown is not None:
+            self.notes_scroll.ensureWidgetVisible(shown, 0, 8)
 
     def new_note(self) -> None:
         if self._encounter is not None:
@@ -797,7 +823,9 @@ class JournalPanel(QFrame):
             self._loading_editor = True
             try:
                 self.editor.setPlainText(text)
-                self.editor.moveCursor(QTextCursor.MoveOperation.End)  # go on writing where the text ends
+                signed = note is not None and note.status is NoteStatus.FINAL
+                # Writable: go on where the text ends; signed (read only): read it from the top.
+                self.editor.moveCursor(QTextCursor.MoveOperation.Start if signed else QTextCursor.MoveOperation.End)
             finally:
                 self._loading_editor = False
         self.editor.setReadOnly(not self.can_write() or (note is not None and note.status is NoteStatus.FINAL))
@@ -843,6 +871,8 @@ class JournalPanel(QFrame):
             caption = translate("JournalPanel", "Saved note {time}").format(
                 time=texts.when_text(note.date, self._clock()))
         self.editor_caption.setText(caption)
+        self.editor_caption.setVisible(note is not None)  # a new note: the placeholder says it
+        self.editor.set_expanded(note is not None or bool(text) or self.editor.hasFocus())
         self.why_label.setText(self._why(note, writable, dirty))
         self.why_label.setVisible(bool(self.why_label.text()))
         if self._encounter is None:

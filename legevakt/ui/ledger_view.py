@@ -255,6 +255,15 @@ class LedgerModel(QAbstractTableModel):
             self.endInsertRows()
         return bool(new) or changed
 
+    def fold(self, deliveries: Iterable[Delivery], since: datetime | None) -> bool:
+        """Deliveries read with a patient's journal: rows here take their latest form, and one this shift
+        (sent since ``since``) or still open or needing action joins the ledger, as the shift's read
+        would have it."""
+        wanted = [d for d in deliveries
+                  if d.identifier in self._row or since is None or sent_key(d) >= since
+                  or d.needs_action or d.state in (DeliveryState.QUEUED, DeliveryState.SENT, DeliveryState.TRANSPORTED)]
+        return self.apply(wanted)
+
     def load(self, page: LedgerPage) -> None:
         """A fresh read of the shift: what it holds replaces what is here (still row by row, no reset)."""
         keep = {d.identifier for d in page.deliveries}

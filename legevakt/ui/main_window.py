@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from legevakt.app.journal import JournalPage
 from legevakt.app.summary import ChangeSummary
 from legevakt.journal.model import Delivery
 from legevakt.ui import texts
@@ -260,6 +261,11 @@ class MainWindow(QMainWindow):
         service.changed.connect(self.apply_summary)
         service.failed.connect(self.banner.command_failed)
         service.ledger_loaded.connect(self.ledger_model.load)
+        # A journal page is a fresh read of that patient's deliveries: the ledger takes it too (a resend
+        # made by a command updates the first attempt there, not in a sync's summary).
+        service.journal_loaded.connect(
+            lambda page: self.ledger_model.fold(page.deliveries, self.shift_start()) if isinstance(page, JournalPage)
+            else None)
         for signal in (self.ledger_model.rowsInserted, self.ledger_model.dataChanged, self.ledger_model.rowsRemoved):
             signal.connect(lambda *_a: self.banner.refresh())  # the 8221 reasons of journal alerts
         self._update_counts()

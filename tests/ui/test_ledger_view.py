@@ -180,3 +180,18 @@ def test_double_click_asks_to_show_the_patient(qtbot: QtBot, service: FakeServic
     with qtbot.waitSignal(view.show_patient) as blocker:
         view.table.doubleClicked.emit(index)
     assert blocker.args == ["Encounter/enc-005"]
+
+
+def test_a_journal_page_updates_the_ledger_and_adds_only_what_belongs_to_the_shift() -> None:
+    deliveries = shift()
+    model = make_model(deliveries[:2])
+    since = NOW - timedelta(hours=1)
+    resent = replace(deliveries[1], state=DeliveryState.OVERDUE, resent_as="Communication/com-010")
+    old_ok = replace(deliveries[4], identifier="dlv-old", sent_at=NOW - timedelta(hours=20),
+                     created_at=NOW - timedelta(hours=20))
+    old_open = replace(deliveries[3], identifier="dlv-old-overdue", sent_at=NOW - timedelta(hours=20),
+                       created_at=NOW - timedelta(hours=20))
+    new = deliveries[2]
+    assert model.fold([resent, old_ok, old_open, new], since)
+    assert [d.identifier for d in model.deliveries()] == ["dlv-001", "dlv-002", "dlv-old-overdue", "dlv-003"]
+    assert model.delivery("dlv-002") == resent

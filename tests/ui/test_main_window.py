@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from pytestqt.qtbot import QtBot
-
 from PySide6.QtWidgets import QMenu
+from pytestqt.qtbot import QtBot
 
 from legevakt.journal.model import DeliveryState
 from legevakt.ui.launch import run_window
@@ -273,7 +272,7 @@ def test_a_changed_delivery_or_a_replayed_write_reloads_the_open_journal(qtbot: 
 
 
 def test_the_ledger_opens_from_the_menu_and_ctrl_l_with_the_shift_start(qtbot: QtBot, service: FakeService) -> None:
-    window, entries = journal_window(qtbot, service)
+    window, _entries = journal_window(qtbot, service)
     day_shift_start = datetime(2025, 3, 14, 6, 0, tzinfo=UTC)  # 07:00 in Oslo (CET), NOW is 14:30 there
     assert service.ledgers_loaded == [day_shift_start]  # read once at start: the banner's reasons need it
     menu = window.findChild(QMenu, "journalMenu")
@@ -362,3 +361,16 @@ def test_without_a_practitioner_the_window_says_how_to_write_notes(qtbot: QtBot)
     service.page(make_page(entries[2], []))
     assert window.journal.author_hint.isVisibleTo(window.journal)
     assert window.journal.editor.isReadOnly()
+
+
+def test_a_journal_page_brings_the_ledger_up_to_date(qtbot: QtBot, service: FakeService) -> None:
+    """A resend made by a command marks the first attempt as resent in the page, not in a sync summary."""
+    window, entries = journal_window(qtbot, service)
+    note = make_note(1, entries[2], signed=True)
+    rejected = make_delivery(1, note, DeliveryState.REJECTED, errors=("E21",))
+    service.emit(make_summary(deliveries=[rejected]))
+    assert window.ledger_model.needs_action_count() == 1
+    resend = make_delivery(2, note, DeliveryState.SENT, minutes_ago=0, resend_of=rejected.communication)
+    service.page(make_page(entries[4], [note], [replace(rejected, resent_as=resend.communication), resend]))
+    assert window.ledger_model.needs_action_count() == 0
+    assert [d.identifier for d in window.ledger_model.deliveries()] == ["dlv-001", "dlv-002"]
