@@ -282,10 +282,12 @@ class MainWindow(QMainWindow):
         self.banner.close_dialogs()
         self.journal.close_dialogs()
         self.ledger_view.hide()  # it names patients
+        self.menuBar().hide()
         for shortcut in self.shortcuts:  # nothing acts behind the lock
             shortcut.setEnabled(False)
 
     def _unlock(self) -> None:
+        self.menuBar().show()
         for shortcut in self.shortcuts:
             shortcut.setEnabled(True)
         self.pages.setCurrentIndex(0)

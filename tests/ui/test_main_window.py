@@ -349,7 +349,7 @@ def test_the_lock_hides_the_ledger_and_closes_the_recipient_picker(qtbot: QtBot,
     window.idle_lock.lock()
     assert window.locked
     assert not window.ledger_view.isVisible() and window.journal.dialog is None
-    assert not window.ledger_action.isEnabled()
+    assert not window.ledger_action.isEnabled() and not window.menuBar().isVisible()
     window.open_ledger()
     assert not window.ledger_view.isVisible()
 
