@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from legevakt.journal.model import Delivery
 from legevakt.problems import Problem
 from legevakt.ui import texts
 from legevakt.ui.alerts_model import AlertListModel, needs_acknowledgement
@@ -47,8 +48,13 @@ MAX_LINES = 5  # critical lines shown at once; the rest are counted (and reached
 PERSON_RESOLVABLE = frozenset({
     AlertKind.DROPPED_FROM_QUEUE, AlertKind.NOT_IN_QUEUE, AlertKind.MASS_DEPARTURE, AlertKind.STALE_ENTRY,
     AlertKind.DUPLICATE_PATIENT, AlertKind.NOTE_UNDELIVERED, AlertKind.NOTE_REJECTED,
-    AlertKind.WRITE_NOT_APPLIED, AlertKind.WRITE_CONFLICT,
+    AlertKind.NOTE_RECEIPT_ERRORS, AlertKind.WRITE_NOT_APPLIED, AlertKind.WRITE_CONFLICT,
 })
+
+# Alerts about one journal delivery: ``alert.key`` is the delivery's identifier.
+DELIVERY_ALERTS = frozenset({AlertKind.NOTE_UNDELIVERED, AlertKind.NOTE_REJECTED, AlertKind.NOTE_RECEIPT_ERRORS})
+
+DeliveryLookup = Callable[[str], Delivery | None]
 
 
 class CommandService(Protocol):
@@ -104,6 +110,8 @@ def headline(alert: Alert, entry: Entry | None) -> str:
         return translate("AlertBanner", "Journal note not delivered: {patient}").format(patient=who)
     if kind is AlertKind.NOTE_REJECTED:
         return translate("AlertBanner", "Journal note rejected by the recipient: {patient}").format(patient=who)
+    if kind is AlertKind.NOTE_RECEIPT_ERRORS:
+        return translate("AlertBanner", "Journal note receipted with errors: {patient}").format(patient=who)
     if kind is AlertKind.WRITE_NOT_APPLIED:
         return translate("AlertBanner", "Change not saved on the platform: {patient}").format(patient=who)
     if kind is AlertKind.WRITE_CONFLICT:
@@ -112,8 +120,23 @@ def headline(alert: Alert, entry: Entry | None) -> str:
     return f"{label}: {who}" if who else label
 
 
-def detail_text(alert: Alert, entry: Entry | None) -> str:
+def delivery_reason(alert: Alert, delivery: Delivery | None) -> str:
+    """Why a journal alert was raised, in Norwegian from the delivery (8221 texts), never from the English
+    detail; empty when the delivery is not known here."""
+    if delivery is None or alert.kind not in DELIVERY_ALERTS:
+        return ""
+    if alert.kind is AlertKind.NOTE_UNDELIVERED:
+        return translate("AlertBanner", "no receipt by the deadline {time}").format(
+            time=texts.clock_text(delivery.deadline))
+    reasons = texts.receipt_text(delivery.receipt).replace("\n", " · ")
+    return reasons or texts.delivery_state_label(delivery.state)
+
+
+def detail_text(alert: Alert, entry: Entry | None, delivery: Delivery | None = None) -> str:
     since = translate("AlertBanner", "raised {time}").format(time=texts.clock_text(alert.raised_at))
+    reason = delivery_reason(alert, delivery)
+    if reason:
+        return f"{reason} · {since}"
     if alert.kind is AlertKind.DROPPED_FROM_QUEUE and entry is not None:
         why = (translate("AlertBanner", "gone from the queue list, visit still active")
                if entry.drop_confirmed else
@@ -139,6 +162,8 @@ def warning_summary(alerts: list[Alert]) -> str:
             parts.append(translate("AlertBanner", "%n stale entries", None, n))
         elif kind is AlertKind.SYNC_STALE:
             parts.append(translate("AlertBanner", "the list may be out of date"))
+        elif kind is AlertKind.NOTE_RECEIPT_ERRORS:
+            parts.append(translate("AlertBanner", "%n notes receipted with errors", None, n))
         else:
             parts.append(f"{n} × {texts.alert_short(kind)}")
     return translate("AlertBanner", "Warnings: {list}").format(list=" · ".join(parts))
@@ -214,12 +239,14 @@ class AlertBanner(QFrame):
     command_sent = Signal(str, str)
 
     def __init__(self, service: CommandService, model: AlertListModel,
-                 entry_lookup: Callable[[str], Entry | None], parent: QWidget | None = None) -> None:
+                 entry_lookup: Callable[[str], Entry | None], parent: QWidget | None = None, *,
+                 delivery_lookup: DeliveryLookup | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("alertBanner")
         self._service = service
         self._model = model
         self._lookup = entry_lookup
+        self._delivery: DeliveryLookup = delivery_lookup or (lambda _key: None)
         self._pending: set[str] = set()
         self._notice: str | None = None
         self._shown: tuple[BannerLine, ...] | None = None  # None: nothing rendered yet
@@ -357,8 +384,9 @@ class AlertBanner(QFrame):
         for alert in critical[:MAX_LINES]:
             entry = self._lookup(alert.encounter) if alert.encounter else None
             pending = alert.id in self._pending
+            delivery = self._delivery(alert.key) if alert.kind in DELIVERY_ALERTS else None
             lines.append(BannerLine(
-                LineKind.CRITICAL, alert.id, headline(alert, entry), detail_text(alert, entry),
+                LineKind.CRITICAL, alert.id, headline(alert, entry), detail_text(alert, entry, delivery),
                 button=(translate("AlertBanner", "Acknowledging…") if pending
                         else translate("AlertBanner", "Acknowledge…")),
                 enabled=not pending, tooltip=alert.detail))
@@ -379,13 +407,18 @@ class AlertBanner(QFrame):
                 enabled=not pending, tooltip=alert.ack_comment or ""))
         warnings = [a for a in ordered if a.severity is Severity.WARNING]
         if warnings:
-            tip = "\n".join(headline(a, self._lookup(a.encounter) if a.encounter else None) for a in warnings)
+            tip = "\n".join(self._warning_line(a) for a in warnings)
             lines.append(BannerLine(LineKind.WARNINGS, None, warning_summary(warnings), tooltip=tip))
         if self._notice:
             lines.append(BannerLine(LineKind.NOTICE, None,
                                     translate("AlertBanner", "Not done: {message}").format(message=self._notice),
                                     button=translate("AlertBanner", "Dismiss")))
         return tuple(lines)
+
+    def _warning_line(self, alert: Alert) -> str:
+        line = headline(alert, self._lookup(alert.encounter) if alert.encounter else None)
+        reason = delivery_reason(alert, self._delivery(alert.key)) if alert.kind in DELIVERY_ALERTS else ""
+        return f"{line} ({reason})" if reason else line
 
     def _rebuild(self, lines: tuple[BannerLine, ...]) -> None:
         while self._layout.count():

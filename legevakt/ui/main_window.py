@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from PySide6.QtCore import QCoreApplication, QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QFont, QFontMetrics, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeySequence, QResizeEvent, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -28,17 +28,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from legevakt.app.journal import JournalPage
 from legevakt.app.summary import ChangeSummary
+from legevakt.journal.model import Delivery
 from legevakt.ui import texts
 from legevakt.ui.actions import patient_menu
 from legevakt.ui.alert_banner import AlertBanner
 from legevakt.ui.alerts_model import AlertListModel, needs_acknowledgement
 from legevakt.ui.delegates import ICON_SIZE, IconDelegate, QueueDelegate, TriageDelegate
 from legevakt.ui.i18n import current_language
+from legevakt.ui.journal_panel import JournalPanel, RecipientNames
+from legevakt.ui.ledger_view import LedgerModel, LedgerView
 from legevakt.ui.lock import IdleLock, LockPage
 from legevakt.ui.patient_panel import PatientPanel
 from legevakt.ui.queue_model import Column, QueueFilter, QueueFilterProxy, QueueModel
 from legevakt.ui.status import CRITICAL_AFTER, WARN_AFTER, SyncStatusBar
+from legevakt.worklist.census import DEFAULT_SHIFTS, shift_at
 from legevakt.worklist.commands import CommandKind
 from legevakt.worklist.models import EncounterStatus, Entry
 from legevakt.worklist.triage import MTS, TriageScale
@@ -102,9 +107,13 @@ class UiService(Protocol):
 
     changed: Any  # Signal(object): ChangeSummary
     failed: Any  # Signal(object): a Problem
+    journal_loaded: Any  # Signal(object): JournalPage
+    ledger_loaded: Any  # Signal(object): LedgerPage
+    recipients_found: Any  # Signal(object): RecipientMatches
     demo: bool
     user: str
     language: str
+    practitioner: str
 
     def start(self) -> None: ...
     def stop(self) -> None: ...
@@ -113,6 +122,12 @@ class UiService(Protocol):
     def open_journal(self, encounter_ref: str, by: str) -> None: ...
     def submit(self, encounter_ref: str, kind: CommandKind, target: str, *,
                disposition: str | None = None, display: str | None = None) -> None: ...
+    def load_journal(self, encounter_ref: str) -> None: ...
+    def load_ledger(self, since: datetime | None = None, *, everything: bool = False) -> None: ...
+    def search_recipients(self, query: str) -> None: ...
+    def save_note(self, encounter_ref: str, text: str, note: str | None = None) -> None: ...
+    def sign_note(self, encounter_ref: str, note: str) -> None: ...
+    def send_note(self, encounter_ref: str, note: str, to: str | None = None) -> None: ...
 
 
 def _utcnow() -> datetime:
@@ -166,6 +181,11 @@ class MainWindow(QMainWindow):
         self.proxy = QueueFilterProxy(self)
         self.proxy.setSourceModel(self.queue_model)
         self.alerts_model = AlertListModel(self)
+        self.recipient_names = RecipientNames()
+        self.ledger_model = LedgerModel(self, patient_label=self._patient_label, names=self.recipient_names,
+                                        clock=self._clock)
+        self._shift_start: datetime | None = None
+        self._queue_width = 0  # what the queue's columns need (the panel takes the rest); 0 once a person drags
 
         central = QWidget(self)
         central.setObjectName("central")
@@ -173,12 +193,14 @@ class MainWindow(QMainWindow):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
 
-        self.banner = AlertBanner(service, self.alerts_model, self.queue_model.entry, central)
+        self.banner = AlertBanner(service, self.alerts_model, self.queue_model.entry, central,
+                                  delivery_lookup=self.ledger_model.delivery)
         outer.addWidget(self.banner)
         outer.addWidget(self._build_header(central))
 
         self.table = self._build_table()
-        self.panel = PatientPanel(self._scale, self._language)
+        self.journal = JournalPanel(service, self.recipient_names, clock=self._clock)
+        self.panel = PatientPanel(self._scale, self._language, journal=self.journal)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, central)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(self.table)
@@ -201,6 +223,10 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.lock_page)
         self.setCentralWidget(self.pages)
         self._size_columns()
+        self.splitter.splitterMoved.connect(self._splitter_dragged)
+        self.ledger_view = LedgerView(service, self.ledger_model, writable=bool(getattr(service, "practitioner", "")),
+                                      parent=self)
+        self.ledger_view.show_patient.connect(self._show_patient)
 
         warn_s, critical_s = _stale_thresholds(service)
         self.status = SyncStatusBar(self, clock=self._clock, warn_after=timedelta(seconds=warn_s),
@@ -234,6 +260,14 @@ class MainWindow(QMainWindow):
         sel.selectionChanged.connect(self._selection_changed)
         service.changed.connect(self.apply_summary)
         service.failed.connect(self.banner.command_failed)
+        service.ledger_loaded.connect(self.ledger_model.load)
+        # A journal page is a fresh read of that patient's deliveries: the ledger takes it too (a resend
+        # made by a command updates the first attempt there, not in a sync's summary).
+        service.journal_loaded.connect(
+            lambda page: self.ledger_model.fold(page.deliveries, self.shift_start()) if isinstance(page, JournalPage)
+            else None)
+        for signal in (self.ledger_model.rowsInserted, self.ledger_model.dataChanged, self.ledger_model.rowsRemoved):
+            signal.connect(lambda *_a: self.banner.refresh())  # the 8221 reasons of journal alerts
         self._update_counts()
 
     # -- the idle lock --------------------------------------------------------------------------
@@ -246,10 +280,14 @@ class MainWindow(QMainWindow):
         self.lock_page.show_state(self._idle_minutes, critical)
         self.pages.setCurrentWidget(self.lock_page)
         self.banner.close_dialogs()
+        self.journal.close_dialogs()
+        self.ledger_view.hide()  # it names patients
+        self.menuBar().hide()
         for shortcut in self.shortcuts:  # nothing acts behind the lock
             shortcut.setEnabled(False)
 
     def _unlock(self) -> None:
+        self.menuBar().show()
         for shortcut in self.shortcuts:
             shortcut.setEnabled(True)
         self.pages.setCurrentIndex(0)
@@ -342,12 +380,15 @@ class MainWindow(QMainWindow):
     def _size_columns(self) -> None:
         self.table.ensurePolished()
         self.table.horizontalHeader().ensurePolished()
-        for column, width in column_widths(self.table, self.queue_model).items():
+        widths = column_widths(self.table, self.queue_model)
+        for column, width in widths.items():
             if column is not Column.COMPLAINT:
                 self.table.setColumnWidth(int(column), width)
+        frame = 2 * self.table.frameWidth() + self.table.verticalScrollBar().sizeHint().width()
+        self._queue_width = sum(widths.values()) + frame
 
     def _install_shortcuts(self) -> None:
-        self.shortcuts: list[QShortcut] = []
+        self.shortcuts: list[QShortcut | QAction] = []
         for i, which in enumerate(QueueFilter):
             sc = QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self)
             sc.activated.connect(lambda w=which: self.set_filter(w))
@@ -358,9 +399,18 @@ class MainWindow(QMainWindow):
         resolve = QShortcut(QKeySequence("Ctrl+Shift+K"), self)
         resolve.activated.connect(self.banner.resolve_first)
         self.shortcuts.append(resolve)
-        focus = QShortcut(QKeySequence("Ctrl+L"), self)
+        focus = QShortcut(QKeySequence("F6"), self)
         focus.activated.connect(self.table.setFocus)
         self.shortcuts.append(focus)
+        journal_menu = self.menuBar().addMenu(translate("MainWindow", "&Journal"))
+        journal_menu.setObjectName("journalMenu")
+        self.ledger_action = QAction(translate("MainWindow", "&Deliveries…"), self)
+        self.ledger_action.setObjectName("ledgerAction")
+        self.ledger_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.ledger_action.triggered.connect(self.open_ledger)
+        journal_menu.addAction(self.ledger_action)
+        self.addAction(self.ledger_action)
+        self.shortcuts.append(self.ledger_action)
         act = QShortcut(QKeySequence("Ctrl+T"), self)
         act.activated.connect(self.open_patient_menu)
         self.shortcuts.append(act)
@@ -394,10 +444,75 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(title)
         self.demo_badge.setVisible(self._demo)
 
+    # -- the journal and the ledger --------------------------------------------------------------
+    def shift_start(self) -> datetime:
+        """The current shift's start: from the last census, else from the settings' shift times."""
+        if self._shift_start is not None:
+            return self._shift_start
+        shifts = getattr(getattr(self.service, "settings", None), "shifts", None) or DEFAULT_SHIFTS
+        return shift_at(self._clock(), shifts=shifts).start
+
+    def open_ledger(self) -> None:
+        """Journal > Deliveries… (Ctrl+L): the shift's deliveries, read again."""
+        if not self.locked:
+            self.ledger_view.open_for_shift(self.shift_start())
+
+    def _patient_label(self, d: Delivery) -> str | None:
+        entry = self.queue_model.entry(d.encounter) if d.encounter else None
+        if entry is None or entry.patient is None or entry.patient.ref != d.patient:
+            return None
+        return f"{texts.patient_name(entry)} ({texts.masked_identifier(entry)})"
+
+    def _show_patient(self, encounter_ref: str) -> None:
+        if self.proxy.row_of(encounter_ref) < 0:
+            self.set_filter(QueueFilter.ALL)
+        if self.select_ref(encounter_ref):
+            self.raise_()
+            self.activateWindow()
+
+    def _journal_after(self, summary: ChangeSummary, pending_before: int | None) -> None:
+        """Keep the ledger and the open journal current: deliveries changed, or the patient's writes
+        reached the platform (their notes learnt their platform ids)."""
+        if summary.census.shift is not None:
+            self._shift_start = summary.census.shift.start
+        if summary.initial:
+            self.service.load_ledger(self.shift_start())  # open journal alerts read their reasons here
+        self.ledger_model.apply(summary.deliveries)
+        if summary.upserted:
+            self.ledger_model.refresh_patients()
+        ref = self.journal.encounter
+        if ref is None or self._selected_ref() != ref:
+            return
+        if self.journal.wants_reload(summary.deliveries) or (
+                summary.pending is not None and self.queue_model.pending_for(ref) != pending_before):
+            self.service.load_journal(ref)
+
+    # -- sizing: the queue gets what its columns need, the patient and journal the rest -------------
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_splitter()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._fit_splitter()
+
+    def _splitter_dragged(self, *_args: object) -> None:
+        self._queue_width = 0  # a person chose: keep their split
+
+    def _fit_splitter(self) -> None:
+        if self._queue_width <= 0:
+            return
+        total = sum(self.splitter.sizes())
+        if total <= 0:
+            return
+        panel = max(self.panel.minimumWidth(), min(total - self._queue_width, int(total * 0.45)))
+        self.splitter.setSizes([total - panel, panel])
+
     # -- updates ------------------------------------------------------------------------------
     def apply_summary(self, summary: ChangeSummary) -> None:
         """Render one change summary (the service's ``changed`` signal)."""
         selected = self._selected_ref()
+        pending_before = self.queue_model.pending_for(self.journal.encounter) if self.journal.encounter else None
         self.queue_model.apply(summary)
         self._keep_or_clear_selection(selected)
         self.alerts_model.apply(summary.alerts, initial=summary.initial)
@@ -408,6 +523,7 @@ class MainWindow(QMainWindow):
             self._update_title()
         self._update_counts()
         self._update_panel()
+        self._journal_after(summary, pending_before)
 
     def tick(self) -> None:
         now = self._clock()
@@ -458,6 +574,7 @@ class MainWindow(QMainWindow):
             # Showing a patient's details opens their journal: audited (who, which encounter, when).
             self._journal_opened = ref
             self.service.open_journal(ref, self.service.user)
+            self.service.load_journal(ref)
         elif ref is None:
             self._journal_opened = None
 

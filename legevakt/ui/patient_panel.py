@@ -1,13 +1,14 @@
-"""The right-hand panel: the selected patient's visit at a glance (the journal comes later)."""
+"""The right-hand panel: the selected patient's visit at a glance, and below it their journal."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from PySide6.QtCore import QCoreApplication, QSize, Qt
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from legevakt.ui import style, texts
+from legevakt.ui.journal_panel import JournalPanel
 from legevakt.ui.queue_model import wait_level, waiting_for_doctor
 from legevakt.worklist.models import Alert, Entry, Fate, Severity
 from legevakt.worklist.triage import TriageLevel, TriageScale
@@ -24,7 +25,8 @@ class PatientPanel(QFrame):
     def sizeHint(self) -> QSize:
         return QSize(PANEL_WIDTH, super().sizeHint().height())
 
-    def __init__(self, scale: TriageScale, language: str, parent: QWidget | None = None) -> None:
+    def __init__(self, scale: TriageScale, language: str, parent: QWidget | None = None, *,
+                 journal: JournalPanel | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("patientPanel")
         self._scale = scale
@@ -32,8 +34,8 @@ class PatientPanel(QFrame):
         self._entry: Entry | None = None
 
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(16, 14, 16, 14)
-        outer.setSpacing(10)
+        outer.setContentsMargins(12, 12, 12, 12)
+        outer.setSpacing(8)
         caption = QLabel(translate("PatientPanel", "Selected patient"), self)
         caption.setObjectName("panelCaption")
         outer.addWidget(caption)
@@ -46,7 +48,7 @@ class PatientPanel(QFrame):
         self.details = QWidget(self)
         d = QVBoxLayout(self.details)
         d.setContentsMargins(0, 0, 0, 0)
-        d.setSpacing(8)
+        d.setSpacing(6)
         self.name_label = QLabel(self.details)
         self.name_label.setObjectName("panelName")
         self.name_label.setWordWrap(True)
@@ -71,21 +73,31 @@ class PatientPanel(QFrame):
         d.addWidget(self.dropped_label)
         d.addWidget(self.triage_label)
 
-        fields = QVBoxLayout()
-        fields.setContentsMargins(0, 8, 0, 0)
-        fields.setSpacing(9)
+        outer.addWidget(self.details)
+
+        # The visit's fields, two a row (the long ones span both).
+        self.visit = QWidget(self)
+        self.visit.setObjectName("panelVisit")
+        visit_layout = QVBoxLayout(self.visit)
+        visit_layout.setContentsMargins(0, 0, 0, 0)
+        fields = QGridLayout()
+        fields.setContentsMargins(0, 6, 0, 0)
+        fields.setHorizontalSpacing(12)
+        fields.setVerticalSpacing(7)
+        fields.setColumnStretch(0, 1)
+        fields.setColumnStretch(1, 1)
         self.fields: dict[str, QLabel] = {}
-        for key, label in (
-            ("complaint", translate("PatientPanel", "Complaint")),
-            ("state", translate("PatientPanel", "State")),
-            ("arrived", translate("PatientPanel", "Arrived")),
-            ("waiting", translate("PatientPanel", "Waiting")),
-            ("room", translate("PatientPanel", "Room")),
-            ("nurse", translate("PatientPanel", "Nurse")),
-            ("doctor", translate("PatientPanel", "Doctor")),
-            ("alerts", translate("PatientPanel", "Alerts")),
+        for key, label, row, col, span in (
+            ("complaint", translate("PatientPanel", "Complaint"), 0, 0, 2),
+            ("state", translate("PatientPanel", "State"), 1, 0, 1),
+            ("arrived", translate("PatientPanel", "Arrived"), 1, 1, 1),
+            ("waiting", translate("PatientPanel", "Waiting"), 2, 0, 1),
+            ("room", translate("PatientPanel", "Room"), 2, 1, 1),
+            ("nurse", translate("PatientPanel", "Nurse"), 3, 0, 1),
+            ("doctor", translate("PatientPanel", "Doctor"), 3, 1, 1),
+            ("alerts", translate("PatientPanel", "Alerts"), 4, 0, 2),
         ):
-            cell = QWidget(self.details)
+            cell = QWidget(self.visit)
             v = QVBoxLayout(cell)
             v.setContentsMargins(0, 0, 0, 0)
             v.setSpacing(1)
@@ -99,15 +111,24 @@ class PatientPanel(QFrame):
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             v.addWidget(name)
             v.addWidget(value)
-            fields.addWidget(cell)
+            fields.addWidget(cell, row, col, 1, span, Qt.AlignmentFlag.AlignTop)
             self.fields[key] = value
-        d.addLayout(fields)
-        outer.addWidget(self.details)
-        outer.addStretch(1)
+        visit_layout.addLayout(fields)
+        visit_layout.addStretch(1)
 
-        self.journal_label = QLabel(translate("PatientPanel", "Journal coming"), self)
-        self.journal_label.setObjectName("panelJournalSoon")
-        outer.addWidget(self.journal_label)
+        # With a journal: the journal (first) and the visit as tabs under the patient's name; the queue's
+        # row already shows most of the visit, the journal needs the height.
+        self.journal = journal
+        self.tabs: QTabWidget | None = None
+        if journal is not None:
+            self.tabs = QTabWidget(self)
+            self.tabs.setObjectName("panelTabs")
+            self.tabs.setDocumentMode(True)
+            self.tabs.addTab(journal, translate("PatientPanel", "Journal"))
+            self.tabs.addTab(self.visit, translate("PatientPanel", "Visit"))
+            outer.addWidget(self.tabs, 1)
+        else:
+            outer.addWidget(self.visit, 1)
         self.show_entry(None, (), None)
 
     @property
@@ -118,6 +139,12 @@ class PatientPanel(QFrame):
         self._entry = entry
         self.empty_label.setVisible(entry is None)
         self.details.setVisible(entry is not None)
+        if self.tabs is not None:
+            self.tabs.setVisible(entry is not None)
+        else:
+            self.visit.setVisible(entry is not None)
+        if self.journal is not None:
+            self.journal.set_entry(entry)
         if entry is None or now is None:
             return
         enc, pat = entry.encounter, entry.patient

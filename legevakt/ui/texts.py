@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from PySide6.QtCore import QCoreApplication
 
+from legevakt.journal.model import DeliveryState, NoteStatus, Receipt
 from legevakt.ui.i18n import current_language
 from legevakt.worklist.identifiers import mask
 from legevakt.worklist.models import AlertKind, DepartureReason, EncounterStatus, Entry, Fate
@@ -46,9 +47,65 @@ _ALERT_SHORT: dict[AlertKind, str] = {
     AlertKind.MASS_DEPARTURE: QT_TRANSLATE_NOOP("Texts", "Mass departure"),
     AlertKind.NOTE_UNDELIVERED: QT_TRANSLATE_NOOP("Texts", "Note undelivered"),
     AlertKind.NOTE_REJECTED: QT_TRANSLATE_NOOP("Texts", "Note rejected"),
+    AlertKind.NOTE_RECEIPT_ERRORS: QT_TRANSLATE_NOOP("Texts", "Note receipted with errors"),
     AlertKind.WRITE_NOT_APPLIED: QT_TRANSLATE_NOOP("Texts", "Change not saved"),
     AlertKind.WRITE_CONFLICT: QT_TRANSLATE_NOOP("Texts", "Change conflict"),
 }
+
+
+# A journal note's delivery to one recipient, as the nurse reads it.
+_DELIVERY_STATE: dict[DeliveryState, str] = {
+    DeliveryState.QUEUED: QT_TRANSLATE_NOOP("Texts", "Queued"),
+    DeliveryState.SENT: QT_TRANSLATE_NOOP("Texts", "Sent"),
+    DeliveryState.TRANSPORTED: QT_TRANSLATE_NOOP("Texts", "Transferred"),
+    DeliveryState.OVERDUE: QT_TRANSLATE_NOOP("Texts", "Overdue"),
+    DeliveryState.RECEIPTED: QT_TRANSLATE_NOOP("Texts", "Receipted"),
+    DeliveryState.RECEIPTED_WITH_ERRORS: QT_TRANSLATE_NOOP("Texts", "Receipted with errors"),
+    DeliveryState.REJECTED: QT_TRANSLATE_NOOP("Texts", "Rejected"),
+}
+
+_NOTE_STATUS: dict[NoteStatus, str] = {
+    NoteStatus.PRELIMINARY: QT_TRANSLATE_NOOP("Texts", "Saved"),
+    NoteStatus.FINAL: QT_TRANSLATE_NOOP("Texts", "Signed"),
+}
+
+
+def delivery_state_label(state: DeliveryState) -> str:
+    return translate("Texts", _DELIVERY_STATE[state])
+
+
+def note_status_label(status: NoteStatus) -> str:
+    return translate("Texts", _NOTE_STATUS[status])
+
+
+def receipt_text(receipt: Receipt | None) -> str:
+    """A receipt's 8221 errors (code and the code list's Norwegian text) and its own free text, one per line."""
+    if receipt is None:
+        return ""
+    lines = [f"{e.code} {e.text}" for e in receipt.errors]
+    if receipt.free_text and receipt.free_text.strip():
+        lines.append(f"«{receipt.free_text.strip()}»")
+    return "\n".join(lines)
+
+
+def recipient_ref_label(ref: str) -> str:
+    """A recipient known only by its reference: "Practitioner/gp-03" as "Behandler gp-03"."""
+    rtype, _, rid = ref.partition("/")
+    if rtype == "Practitioner" and rid:
+        return translate("Texts", "Practitioner {id}").format(id=rid)
+    if rtype == "Organization" and rid:
+        return translate("Texts", "Organization {id}").format(id=rid)
+    return ref
+
+
+def when_text(moment: datetime | None, now: datetime | None = None) -> str:
+    """A moment in local time: "13:05" today, "13.03. 22:40" another day, a dash when unknown."""
+    if moment is None:
+        return "–"
+    local = moment.astimezone()
+    if now is not None and local.date() == now.astimezone().date():
+        return local.strftime("%H:%M")
+    return local.strftime("%d.%m. %H:%M")
 
 
 def status_label(status: EncounterStatus) -> str:

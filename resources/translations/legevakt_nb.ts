@@ -197,6 +197,21 @@
             <source>Resolve this alert with a reason (Ctrl+Shift+K)</source>
             <translation>Løs dette varselet med en begrunnelse (Ctrl+Shift+K)</translation>
         </message>
+        <message numerus="yes">
+            <source>%n notes receipted with errors</source>
+            <translation>
+                <numerusform>%n notat kvittert med feil</numerusform>
+                <numerusform>%n notater kvittert med feil</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Journal note receipted with errors: {patient}</source>
+            <translation>Journalnotat kvittert med feil: {patient}</translation>
+        </message>
+        <message>
+            <source>no receipt by the deadline {time}</source>
+            <translation>ingen kvittering innen fristen {time}</translation>
+        </message>
     </context>
     <context>
         <name>AlertListModel</name>
@@ -251,6 +266,14 @@
             <source>Demo platform: synthetic patients only</source>
             <translation>Demoplattform: bare oppdiktede pasienter</translation>
         </message>
+        <message>
+            <source>&amp;Journal</source>
+            <translation>&amp;Journal</translation>
+        </message>
+        <message>
+            <source>&amp;Deliveries…</source>
+            <translation>&amp;Forsendelser…</translation>
+        </message>
     </context>
     <context>
         <name>PatientPanel</name>
@@ -299,10 +322,6 @@
             <translation>Varsler</translation>
         </message>
         <message>
-            <source>Journal coming</source>
-            <translation>Journal kommer</translation>
-        </message>
-        <message>
             <source>target {minutes} min</source>
             <translation>mål {minutes} min</translation>
         </message>
@@ -313,6 +332,14 @@
         <message>
             <source>past the target</source>
             <translation>over triagetid</translation>
+        </message>
+        <message>
+            <source>Journal</source>
+            <translation>Journal</translation>
+        </message>
+        <message>
+            <source>Visit</source>
+            <translation>Besøk</translation>
         </message>
     </context>
     <context>
@@ -642,6 +669,54 @@
             <source>DROPPED</source>
             <translation>FALT UT AV KØEN</translation>
         </message>
+        <message>
+            <source>Note receipted with errors</source>
+            <translation>Notat kvittert med feil</translation>
+        </message>
+        <message>
+            <source>Organization {id}</source>
+            <translation>Virksomhet {id}</translation>
+        </message>
+        <message>
+            <source>Practitioner {id}</source>
+            <translation>Behandler {id}</translation>
+        </message>
+        <message>
+            <source>Queued</source>
+            <translation>I kø</translation>
+        </message>
+        <message>
+            <source>Sent</source>
+            <translation>Sendt</translation>
+        </message>
+        <message>
+            <source>Transferred</source>
+            <translation>Overført</translation>
+        </message>
+        <message>
+            <source>Overdue</source>
+            <translation>Forsinket</translation>
+        </message>
+        <message>
+            <source>Receipted</source>
+            <translation>Kvittert</translation>
+        </message>
+        <message>
+            <source>Receipted with errors</source>
+            <translation>Kvittert med feil</translation>
+        </message>
+        <message>
+            <source>Rejected</source>
+            <translation>Avvist</translation>
+        </message>
+        <message>
+            <source>Saved</source>
+            <translation>Lagret</translation>
+        </message>
+        <message>
+            <source>Signed</source>
+            <translation>Signert</translation>
+        </message>
     </context>
     <context>
         <name>Census</name>
@@ -950,6 +1025,268 @@
         <message>
             <source>Something went wrong inside Legevakt ({where}); the details are in the log.</source>
             <translation>Noe gikk galt inne i Legevakt ({where}); detaljene står i loggen.</translation>
+        </message>
+    </context>
+    <context>
+        <name>JournalPanel</name>
+        <message>
+            <source>Cancel</source>
+            <translation>Avbryt</translation>
+        </message>
+        <message>
+            <source>Journal · {ident}</source>
+            <translation>Journal · {ident}</translation>
+        </message>
+        <message>
+            <source>New note</source>
+            <translation>Nytt notat</translation>
+        </message>
+        <message>
+            <source>No doctor or office by that name.</source>
+            <translation>Ingen lege eller virksomhet med det navnet.</translation>
+        </message>
+        <message>
+            <source>No notes yet.</source>
+            <translation>Ingen notater ennå.</translation>
+        </message>
+        <message>
+            <source>Not done: {message}</source>
+            <translation>Ikke utført: {message}</translation>
+        </message>
+        <message>
+            <source>Not on the platform yet</source>
+            <translation>Ikke på plattformen ennå</translation>
+        </message>
+        <message>
+            <source>Note text</source>
+            <translation>Notattekst</translation>
+        </message>
+        <message>
+            <source>Reading the journal…</source>
+            <translation>Henter journalen…</translation>
+        </message>
+        <message>
+            <source>Recipient (name of a doctor or an office):</source>
+            <translation>Mottaker (navn på lege eller virksomhet):</translation>
+        </message>
+        <message>
+            <source>Save</source>
+            <translation>Lagre</translation>
+        </message>
+        <message>
+            <source>Save the changes before signing.</source>
+            <translation>Lagre endringene før du signerer.</translation>
+        </message>
+        <message>
+            <source>Save the note (Ctrl+S)</source>
+            <translation>Lagre notatet (Ctrl+S)</translation>
+        </message>
+        <message>
+            <source>Saved note {time}</source>
+            <translation>Lagret notat {time}</translation>
+        </message>
+        <message>
+            <source>Searching…</source>
+            <translation>Søker…</translation>
+        </message>
+        <message>
+            <source>Send</source>
+            <translation>Send</translation>
+        </message>
+        <message>
+            <source>Send again</source>
+            <translation>Send på nytt</translation>
+        </message>
+        <message>
+            <source>Send the note again to {recipient}</source>
+            <translation>Send notatet på nytt til {recipient}</translation>
+        </message>
+        <message>
+            <source>Send the note to…</source>
+            <translation>Send notatet til…</translation>
+        </message>
+        <message>
+            <source>Send the signed note to a doctor or office you pick (Ctrl+Shift+T)</source>
+            <translation>Send det signerte notatet til en lege eller virksomhet du velger (Ctrl+Shift+T)</translation>
+        </message>
+        <message>
+            <source>Send the signed note to the patient's GP (Ctrl+Shift+F)</source>
+            <translation>Send det signerte notatet til pasientens fastlege (Ctrl+Shift+F)</translation>
+        </message>
+        <message>
+            <source>Send to GP</source>
+            <translation>Send til fastlege</translation>
+        </message>
+        <message>
+            <source>Send to…</source>
+            <translation>Send til…</translation>
+        </message>
+        <message>
+            <source>Sent again</source>
+            <translation>Sendt på nytt</translation>
+        </message>
+        <message>
+            <source>Sign</source>
+            <translation>Signer</translation>
+        </message>
+        <message>
+            <source>Sign the note before sending it.</source>
+            <translation>Signer notatet før det sendes.</translation>
+        </message>
+        <message>
+            <source>Sign the saved note; it cannot be edited after (Ctrl+Shift+S)</source>
+            <translation>Signer det lagrede notatet; det kan ikke endres etterpå (Ctrl+Shift+S)</translation>
+        </message>
+        <message>
+            <source>Signed note {time} (cannot be edited)</source>
+            <translation>Signert notat {time} (kan ikke endres)</translation>
+        </message>
+        <message>
+            <source>The note is saved here and waits for the platform; it can be signed once the platform has it.</source>
+            <translation>Notatet er lagret her og venter på plattformen; det kan signeres når plattformen har det.</translation>
+        </message>
+        <message>
+            <source>The note waits for the platform; it can be sent once the platform has it.</source>
+            <translation>Notatet venter på plattformen; det kan sendes når plattformen har det.</translation>
+        </message>
+        <message>
+            <source>Type at least two letters</source>
+            <translation>Skriv minst to bokstaver</translation>
+        </message>
+        <message>
+            <source>Type at least two letters of the name.</source>
+            <translation>Skriv minst to bokstaver av navnet.</translation>
+        </message>
+        <message>
+            <source>Working…</source>
+            <translation>Utfører…</translation>
+        </message>
+        <message>
+            <source>Write a new note (Ctrl+N)</source>
+            <translation>Skriv et nytt notat (Ctrl+N)</translation>
+        </message>
+        <message>
+            <source>Write the note here…</source>
+            <translation>Skriv notatet her…</translation>
+        </message>
+        <message>
+            <source>You can read the journal but not write in it: set your Practitioner reference (practitioner) in the settings.</source>
+            <translation>Du kan lese journalen, men ikke skrive i den: sett din Practitioner-referanse (practitioner) i innstillingene.</translation>
+        </message>
+        <message>
+            <source>deadline {time}</source>
+            <translation>frist {time}</translation>
+        </message>
+        <message>
+            <source>receipt {time}</source>
+            <translation>kvittert {time}</translation>
+        </message>
+        <message>
+            <source>sent {time}</source>
+            <translation>sendt {time}</translation>
+        </message>
+        <message>
+            <source>to {recipient}</source>
+            <translation>til {recipient}</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n found. Enter sends to the one marked.</source>
+            <translation>
+                <numerusform>%n funnet. Enter sender til den som er merket.</numerusform>
+                <numerusform>%n funnet. Enter sender til den som er merket.</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n notes, newest first</source>
+            <translation>
+                <numerusform>%n notat</numerusform>
+                <numerusform>%n notater, nyeste først</numerusform>
+            </translation>
+        </message>
+    </context>
+    <context>
+        <name>LedgerView</name>
+        <message numerus="yes">
+            <source>%n deliveries need action</source>
+            <translation>
+                <numerusform>%n forsendelse trenger handling</numerusform>
+                <numerusform>%n forsendelser trenger handling</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n deliveries this shift</source>
+            <translation>
+                <numerusform>%n forsendelse denne vakten</numerusform>
+                <numerusform>%n forsendelser denne vakten</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Close</source>
+            <translation>Lukk</translation>
+        </message>
+        <message>
+            <source>Deadline</source>
+            <translation>Frist</translation>
+        </message>
+        <message>
+            <source>Deliveries</source>
+            <translation>Forsendelser</translation>
+        </message>
+        <message>
+            <source>Deliveries this shift</source>
+            <translation>Forsendelser denne vakten</translation>
+        </message>
+        <message>
+            <source>Double-click a row to show the patient.</source>
+            <translation>Dobbeltklikk på en rad for å vise pasienten.</translation>
+        </message>
+        <message>
+            <source>Needs action ({n})</source>
+            <translation>Trenger handling ({n})</translation>
+        </message>
+        <message>
+            <source>Needs action: send the note again or contact the recipient</source>
+            <translation>Trenger handling: send notatet på nytt eller kontakt mottakeren</translation>
+        </message>
+        <message>
+            <source>Note</source>
+            <translation>Notat</translation>
+        </message>
+        <message>
+            <source>Patient</source>
+            <translation>Pasient</translation>
+        </message>
+        <message>
+            <source>Receipt</source>
+            <translation>Kvittering</translation>
+        </message>
+        <message>
+            <source>Recipient</source>
+            <translation>Mottaker</translation>
+        </message>
+        <message>
+            <source>Send again</source>
+            <translation>Send på nytt</translation>
+        </message>
+        <message>
+            <source>Send the selected note again to the same recipient</source>
+            <translation>Send det valgte notatet på nytt til samme mottaker</translation>
+        </message>
+        <message>
+            <source>Sent</source>
+            <translation>Sendt</translation>
+        </message>
+        <message>
+            <source>Show only deliveries that need action (Ctrl+F)</source>
+            <translation>Vis bare forsendelser som trenger handling (Ctrl+F)</translation>
+        </message>
+        <message>
+            <source>State</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <source>{state}, sent again</source>
+            <translation>{state}, sendt på nytt</translation>
         </message>
     </context>
 </TS>

@@ -3,18 +3,35 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
+from legevakt.journal.model import DeliveryState
 from legevakt.ui.launch import run_window
+from legevakt.ui.ledger_view import LedgerColumn
 from legevakt.ui.main_window import MainWindow
 from legevakt.ui.queue_model import Column, QueueFilter
-from legevakt.worklist.models import EncounterStatus, Fate
-from tests.ui.conftest import NOW, FakeService, bump, clinic, clock, make_entry, make_link, make_summary
+from legevakt.worklist.census import Shift, census
+from legevakt.worklist.models import AlertKind, EncounterStatus, Entry, Fate, Severity
+from tests.ui.conftest import (
+    NOW,
+    FakeService,
+    bump,
+    clinic,
+    clock,
+    make_alert,
+    make_delivery,
+    make_entry,
+    make_link,
+    make_note,
+    make_page,
+    make_summary,
+)
 
 
 def make_window(qtbot: QtBot, service: FakeService, **kwargs: object) -> MainWindow:
@@ -127,7 +144,9 @@ def test_panel_shows_the_selected_patient(qtbot: QtBot, service: FakeService) ->
     assert panel.fields["state"].text() == "FALT UT AV KØEN"
     assert panel.fields["nurse"].text() == "Lie, Hanne"
     assert panel.fields["waiting"].text().startswith("95 min (mål 60 min)")
-    assert panel.journal_label.text() == "Journal kommer"
+    assert panel.tabs is not None and panel.tabs.tabText(0) == "Journal"
+    assert panel.tabs.currentWidget() is window.journal
+    assert window.journal.header_label.text() == "Journal · 110258 *****"
     assert entries[0].patient.identifier not in panel.ident_label.text()  # type: ignore[union-attr]
     # The selected patient departs: the panel empties.
     service.emit(make_summary(removed=[entries[0].ref]))
@@ -209,3 +228,149 @@ def test_a_missing_translation_ends_the_start_with_the_build_command_not_a_trace
     assert "legevakt.ui.i18n build" in capsys.readouterr().err
     assert service.started == 0 and service.stopped == 1
     assert not (tmp_path / "x.png").exists()
+
+
+# -- the journal and the delivery ledger -----------------------------------------------------------
+
+
+def journal_window(qtbot: QtBot, service: FakeService) -> tuple[MainWindow, list[Entry]]:
+    window = make_window(qtbot, service)
+    entries, alerts = clinic()
+    service.emit(make_summary(entries, alerts=alerts, initial=True))
+    return window, entries
+
+
+def test_selecting_a_patient_reads_their_journal_and_shows_it(qtbot: QtBot, service: FakeService) -> None:
+    window, entries = journal_window(qtbot, service)
+    target = entries[2]
+    assert window.select_ref(target.ref)
+    assert service.journals_opened == [(target.ref, service.user)]  # audited
+    assert service.journals_loaded == [target.ref]
+    note = make_note(1, target, "Allergisk reaksjon, bedring", signed=True)
+    service.page(make_page(target, [note], [make_delivery(1, note, DeliveryState.RECEIPTED)]))
+    assert [c.note.identifier for c in window.journal.cards] == ["note-001"]
+    assert window.journal.cards[0].rows[0].state_label.text() == "Kvittert"
+    service.emit(make_summary([bump(target, room="Location/rom-2", room_name="Rom 2")]))  # not about the journal
+    assert service.journals_loaded == [target.ref]
+
+
+def test_a_changed_delivery_or_a_replayed_write_reloads_the_open_journal(qtbot: QtBot, service: FakeService) -> None:
+    window, entries = journal_window(qtbot, service)
+    target, other = entries[2], entries[4]
+    window.select_ref(target.ref)
+    mine = make_note(1, target, signed=True)
+    service.page(make_page(target, [mine], [make_delivery(1, mine, DeliveryState.SENT)]))
+    theirs = make_note(2, other, signed=True)
+    service.emit(make_summary(deliveries=[make_delivery(2, theirs, DeliveryState.RECEIPTED)]))
+    assert service.journals_loaded == [target.ref]  # another patient's delivery: no reload
+    service.emit(make_summary(deliveries=[make_delivery(1, mine, DeliveryState.REJECTED, errors=("E21",))]))
+    assert service.journals_loaded == [target.ref, target.ref]
+    # The outbox sent this patient's note (pending 1 -> 0): its platform id is known now.
+    service.emit(make_summary(pending={target.ref: 1}))
+    service.emit(make_summary(pending={}))
+    assert service.journals_loaded == [target.ref] * 4
+
+
+def test_the_ledger_opens_from_the_menu_and_ctrl_l_with_the_shift_start(qtbot: QtBot, service: FakeService) -> None:
+    window, _entries = journal_window(qtbot, service)
+    day_shift_start = datetime(2025, 3, 14, 6, 0, tzinfo=UTC)  # 07:00 in Oslo (CET), NOW is 14:30 there
+    assert service.ledgers_loaded == [day_shift_start]  # read once at start: the banner's reasons need it
+    menu = window.findChild(QMenu, "journalMenu")
+    assert menu is not None and menu.title() == "&Journal"
+    assert [a.text() for a in menu.actions()] == ["&Forsendelser…"]
+    assert window.ledger_action.shortcut().toString() == "Ctrl+L"
+    with qtbot.waitActive(window):
+        window.show()
+        window.activateWindow()
+    qtbot.keyClick(window.table, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert window.ledger_view.isVisible()
+    assert service.ledgers_loaded == [day_shift_start, day_shift_start]
+    assert window.ledger_view.windowTitle() == "Forsendelser denne vakten"
+
+
+def test_the_ledger_uses_the_census_shift_when_there_is_one(qtbot: QtBot, service: FakeService) -> None:
+    window = make_window(qtbot, service)
+    entries, _ = clinic()
+    start = NOW - timedelta(hours=1, minutes=30)
+    evening = Shift("evening", start, start + timedelta(hours=8))
+    service.emit(replace(make_summary(entries, initial=True), census=census(entries, evening)))
+    assert service.ledgers_loaded == [start]
+    window.open_ledger()
+    assert service.ledgers_loaded == [start, start]
+
+
+def test_the_ledger_follows_every_sync_without_a_reset(qtbot: QtBot, service: FakeService) -> None:
+    window, entries = journal_window(qtbot, service)
+    resets: list[int] = []
+    window.ledger_model.modelReset.connect(lambda: resets.append(1))
+    window.ledger_view.proxy.modelReset.connect(lambda: resets.append(2))
+    note = make_note(1, entries[2], signed=True)
+    service.ledger([make_delivery(1, note, DeliveryState.SENT)])
+    service.emit(make_summary(deliveries=[make_delivery(2, note, DeliveryState.SENT, recipient="Organization/gpo-03")]))
+    service.emit(make_summary(deliveries=[make_delivery(1, note, DeliveryState.REJECTED, errors=("E21",))]))
+    assert [d.identifier for d in window.ledger_model.deliveries()] == ["dlv-001", "dlv-002"]
+    assert window.ledger_model.delivery("dlv-001").state is DeliveryState.REJECTED  # type: ignore[union-attr]
+    model = window.ledger_model
+    patient = model.data(model.index(0, int(LedgerColumn.PATIENT)))
+    assert patient == "Hansen, Lars (030492 *****)"  # from the queue, the identifier masked
+    assert resets == []
+
+
+def test_journal_alerts_show_the_receipt_reason_in_norwegian(qtbot: QtBot, service: FakeService) -> None:
+    window, entries = journal_window(qtbot, service)
+    target = entries[2]
+    note = make_note(1, target, signed=True)
+    rejected = make_delivery(1, note, DeliveryState.REJECTED, errors=("E21",))
+    with_errors = make_delivery(2, note, DeliveryState.RECEIPTED_WITH_ERRORS, errors=("E35",),
+                                recipient="Organization/gpo-03")
+    english = "DocumentReference/doc-001 to Practitioner/gp-03: rejected by the recipient: E21"
+    alerts = [replace(make_alert(20, AlertKind.NOTE_REJECTED, target), key=rejected.identifier, detail=english),
+              replace(make_alert(21, AlertKind.NOTE_RECEIPT_ERRORS, target, severity=Severity.WARNING),
+                      key=with_errors.identifier, detail="receipted with errors: E35")]
+    service.emit(make_summary(alerts=alerts, deliveries=[rejected, with_errors]))
+    text = window.banner.text()
+    assert "Journalnotat avvist av mottaker: Hansen, Lars (030492 *****)" in text
+    assert "E21 Mottaker finnes ikke" in text and "rejected by the recipient" not in text
+    assert "1 notat kvittert med feil" in text
+    warnings = next(line for line in window.banner.lines() if line.kind.value == "warnings")
+    assert "E35 Pasienten finnes ikke i mottakersystemet" in warnings.tooltip
+
+
+def test_the_lock_hides_the_ledger_and_closes_the_recipient_picker(qtbot: QtBot, service: FakeService) -> None:
+    window, entries = journal_window(qtbot, service)
+    window.show()
+    qtbot.waitExposed(window)
+    window.select_ref(entries[2].ref)
+    service.page(make_page(entries[2], [make_note(1, entries[2], signed=True)]))
+    window.journal.pick("note-001")
+    assert window.journal.pick_recipient() is not None
+    window.open_ledger()
+    assert window.ledger_view.isVisible()
+    window.idle_lock.lock()
+    assert window.locked
+    assert not window.ledger_view.isVisible() and window.journal.dialog is None
+    assert not window.ledger_action.isEnabled() and not window.menuBar().isVisible()
+    window.open_ledger()
+    assert not window.ledger_view.isVisible()
+
+
+def test_without_a_practitioner_the_window_says_how_to_write_notes(qtbot: QtBot) -> None:
+    service = FakeService(practitioner="")
+    window, entries = journal_window(qtbot, service)
+    window.select_ref(entries[2].ref)
+    service.page(make_page(entries[2], []))
+    assert window.journal.author_hint.isVisibleTo(window.journal)
+    assert window.journal.editor.isReadOnly()
+
+
+def test_a_journal_page_brings_the_ledger_up_to_date(qtbot: QtBot, service: FakeService) -> None:
+    """A resend made by a command marks the first attempt as resent in the page, not in a sync summary."""
+    window, entries = journal_window(qtbot, service)
+    note = make_note(1, entries[2], signed=True)
+    rejected = make_delivery(1, note, DeliveryState.REJECTED, errors=("E21",))
+    service.emit(make_summary(deliveries=[rejected]))
+    assert window.ledger_model.needs_action_count() == 1
+    resend = make_delivery(2, note, DeliveryState.SENT, minutes_ago=0, resend_of=rejected.communication)
+    service.page(make_page(entries[4], [note], [replace(rejected, resent_as=resend.communication), resend]))
+    assert window.ledger_model.needs_action_count() == 0
+    assert [d.identifier for d in window.ledger_model.deliveries()] == ["dlv-001", "dlv-002"]
