@@ -34,6 +34,8 @@ from legevakt.problems import Problem, ProblemError, ProblemKind
 from legevakt.sync.errors import PlatformError
 from legevakt.sync.mapping import ref_of
 from legevakt.worklist.commands import Command, make_create, make_update
+from legevakt.worklist.reconcile import Reconciled
+from legevakt.worklist.write_outcomes import merge
 
 if TYPE_CHECKING:
     from legevakt.app.runtime import Runtime
@@ -85,6 +87,10 @@ def _display(res: dict[str, Any]) -> str | None:
     return None
 
 
+def _merged(first: Reconciled | None, second: Reconciled) -> Reconciled:
+    return second if first is None else merge(first, second)
+
+
 def _newest(d: Delivery) -> datetime:
     when = d.created_at or d.sent_at
     return when if when is not None else datetime.min.replace(tzinfo=UTC)
@@ -95,6 +101,14 @@ class JournalService:
 
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
+        self._touched: dict[str, Delivery] = {}  # deliveries written since the last ``drain`` (latest form)
+        self._alerts: Reconciled | None = None  # alert changes since the last ``drain``
+
+    def drain(self) -> tuple[tuple[Delivery, ...], Reconciled | None]:
+        """The deliveries and alert changes this service caused since the last call (for a summary)."""
+        touched, alerts = tuple(self._touched.values()), self._alerts
+        self._touched, self._alerts = {}, None
+        return touched, alerts
 
     # -- reading -----------------------------------------------------------------------------------
     def page(self, encounter: str) -> JournalPage:
@@ -224,6 +238,7 @@ class JournalService:
         action = "note.resent" if decision.resend_of is not None else "note.sent"
         self._store(deliveries=[delivery], commands=[command],
                     audit=[(by, action, note.encounter, f"{note.ref} to {target.ref}")])
+        self._touched[delivery.identifier] = delivery
         return delivery, True
 
     # -- after a change: send it now, and learn the platform's ids --------------------------------
@@ -235,7 +250,13 @@ class JournalService:
         except PlatformError as exc:
             log.info("journal write queued, platform not reached: %s", type(exc).__name__)
             return
-        engine.follow(replayed=report)
+        if report is not None and report.reconciled is not None:
+            self._alerts = _merged(self._alerts, report.reconciled)
+        step = engine.follow(replayed=report)
+        if step is not None:
+            self._touched.update((d.identifier, d) for d in step.changed)
+            if step.result is not None:
+                self._alerts = _merged(self._alerts, step.result)
 
     def refreshed_note(self, note: Note) -> Note:
         return self.rt.store.note(note.identifier) or note

@@ -272,7 +272,14 @@ class SyncWorker:
     # -- the journal (results through on_journal; problems through on_failed) ----------------------
     def _journal(self, name: str, run: Callable[[JournalService], JournalResult | None]) -> None:
         def command(rt: WorkerRuntime) -> None:
-            result = run(rt.journal)
+            try:
+                result = run(rt.journal)
+            finally:
+                touched, alerts = rt.journal.drain()
+                if touched or alerts is not None:  # what it changed reaches the window like a sync step
+                    complete = self.last is not None and self.last.complete
+                    step = alerts or Reconciled(state=rt.engine.state, changed={}, events=(), alerts=())
+                    self._report(rt, step, rt.link(self.last), complete=complete, deliveries=touched)
             if result is not None and self.on_journal is not None:
                 self.on_journal(result)
         self.command(name, command)
