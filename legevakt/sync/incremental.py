@@ -15,9 +15,11 @@
 
 A failed or malformed change feed makes the cycle incomplete (it infers nothing), and the next one full.
 A full snapshot also runs every ``full_every`` cycles, after an error, after a reconnect of the push
-channel (``request_full``), after the machine slept (the wall clock moved more than twice the interval)
-and whenever the server offers no usable CapabilityStatement. The cursor and the picture advance only in
-``stored``, which the engine calls after the cycle's result is stored.
+channel (``request_full``), after the machine slept or the clock was set (since the last cycle ended,
+the wall clock moved more than the monotonic clock by over the interval; a slow cycle moves both alike
+and never forces a full snapshot) and whenever the server offers no usable CapabilityStatement. The
+cursor and the picture advance only in ``stored``, which the engine calls after the cycle's result is
+stored.
 
 All cursors are the server's own times (``meta.lastUpdated``, the HTTP ``Date``), never the client's clock.
 """
@@ -101,7 +103,8 @@ class IncrementalSync:
         self._base: Snapshot | None = None
         self._cursor: datetime | None = None
         self._pending: _Pending | None = None
-        self._last_now: datetime | None = None
+        self._ended: tuple[datetime, float] | None = None  # (wall clock, monotonic) when the last fetch ended
+        self._monotonic = time.monotonic  # injectable for tests
         self._feed_broken = False  # the server refused our change feed: full snapshots only
 
     # -- control ---------------------------------------------------------------------------------
@@ -118,6 +121,7 @@ class IncrementalSync:
     # -- the engine's interface ------------------------------------------------------------------
     def fetch(self, *, tracked: Iterable[str], now: datetime) -> Snapshot:
         tracked = frozenset(tracked)
+        started_mono = self._monotonic()
         try:
             reason = self._full_needed(now)
             self._pending = None
@@ -136,6 +140,9 @@ class IncrementalSync:
         except PlatformError:
             self.request_full("the last cycle failed")
             raise
+        finally:
+            elapsed = self._monotonic() - started_mono
+            self._ended = (now + timedelta(seconds=elapsed), self._monotonic())
         self.last_kind = kind
         self.counts[kind] += 1
         if snapshot.complete:
@@ -159,15 +166,19 @@ class IncrementalSync:
 
     # -- deciding -----------------------------------------------------------------------------------
     def _full_needed(self, now: datetime) -> str | None:
-        last, self._last_now = self._last_now, now
         with self._lock:
             reason, self._full_reason = self._full_reason, None
         if self._pending is not None:
             reason = reason or "the last cycle was not stored"
-        if reason is None and last is not None and self.interval is not None:
-            gap = (now - last).total_seconds()
-            if gap < 0 or gap > 2 * self.interval:
-                reason = f"the clock moved {gap:.0f} s since the last cycle (sleep or clock change)"
+        if reason is None and self._ended is not None and self.interval is not None:
+            # A sleep or a clock change shows as the wall clock moving differently from the monotonic one
+            # since the last cycle ENDED. A slow cycle (a slow platform, a large clinic) moves both alike and
+            # must never lock the engine into full snapshots.
+            ended_wall, ended_mono = self._ended
+            wall = (now - ended_wall).total_seconds()
+            mono = self._monotonic() - ended_mono
+            if wall < -1.0 or wall - mono > max(1.0, self.interval):
+                reason = f"the clock moved {wall:.0f} s in {mono:.0f} s since the last cycle (sleep or clock change)"
         if reason is None and self._since_full + 1 >= self.full_every:
             reason = f"every {self.full_every} cycles"
         if reason is None and (self._base is None or self._cursor is None):

@@ -124,6 +124,23 @@ def test_after_an_error_a_sleep_or_a_reconnect_the_next_cycle_is_full(make_link:
     assert kinds(link, 2) == ["F", "I"]
 
 
+def test_slow_cycles_on_a_slow_platform_stay_incremental(make_link: MakeLink) -> None:
+    """Cycles that start 12 s apart with a 5 s interval (each took 7 s: a slow platform or a large clinic)
+    are no sleep: both clocks moved alike, so the engine does not fall into full snapshots (the cliff)."""
+    link = make_link(interval=5.0, full_every=1000)
+    mono = [1000.0]
+    link.sync._monotonic = lambda: mono[0]
+    assert kinds(link, 2) == ["F", "I"]
+    for _ in range(4):
+        link.offset += timedelta(seconds=12)
+        mono[0] += 12.0
+        assert kinds(link, 1) == ["I"]
+    link.offset += timedelta(seconds=300)  # asleep: the wall clock moved, the monotonic clock did not
+    assert kinds(link, 2) == ["F", "I"]
+    link.offset -= timedelta(seconds=60)  # the clock was set back
+    assert kinds(link, 1) == ["F"]
+
+
 def test_the_cursor_and_picture_advance_only_after_the_cycle_is_stored(make_link: MakeLink) -> None:
     link = make_link()
     clinic = link.sim.clinic
