@@ -170,6 +170,7 @@ class ShiftReport:
     writes: tuple[WriteLine, ...]
     uptime: Uptime
     complete: bool = field(default=True)  # False: the shift has not ended yet (a report so far)
+    triage_names: tuple[tuple[str, str, str], ...] = ()  # the clinic's triage levels: (code, bokmål, English)
 
     @property
     def day(self) -> date:
@@ -438,4 +439,5 @@ def build_report(store: ReportSource, settings: Settings, shift: Shift, *, now: 
     uptime = link_uptime(events, _utc(shift.start), _utc(shift.end), None if complete else _utc(now))
     return ShiftReport(location=settings.location, shift_name=shift.name, start=shift.start, end=shift.end,
                        generated_at=now, census=census_part, alerts=alerts, undelivered=undelivered,
-                       rejected=rejected, writes=writes, uptime=uptime, complete=complete)
+                       rejected=rejected, writes=writes, uptime=uptime, complete=complete,
+                       triage_names=tuple((lvl.code, lvl.name("nb"), lvl.name("en")) for lvl in settings.scale.levels))

@@ -33,7 +33,7 @@ from legevakt.worklist.models import (
 from legevakt.worklist.reconcile import Reconciled
 from legevakt.worklist.snapshot import WorklistState
 
-DAY = date(2026, 12, 2)  # winter: Oslo is UTC+1
+DAY = date(2025, 12, 2)  # in the past (a fixed day), winter: Oslo is UTC+1
 
 
 def oslo(hh: int, mm: int = 0, day: date = DAY) -> datetime:
@@ -100,10 +100,10 @@ def test_uptime_counts_real_seconds_across_the_autumn_clock_change() -> None:
 
 
 @pytest.mark.parametrize(("spec", "start", "end"), [
-    ("2026-12-02:day", oslo(7), oslo(15)),
-    ("2026-12-02:evening", oslo(15), oslo(23)),
-    ("2026-12-02:night", oslo(23), oslo(7, day=NEXT)),  # belongs to the date it starts on
-    (" 2026-12-02:night ", oslo(23), oslo(7, day=NEXT)),
+    ("2025-12-02:day", oslo(7), oslo(15)),
+    ("2025-12-02:evening", oslo(15), oslo(23)),
+    ("2025-12-02:night", oslo(23), oslo(7, day=NEXT)),  # belongs to the date it starts on
+    (" 2025-12-02:night ", oslo(23), oslo(7, day=NEXT)),
 ])
 def test_the_pinned_shift_form(spec: str, start: datetime, end: datetime) -> None:
     shift = parse_report_shift(Settings(), spec)
@@ -112,9 +112,9 @@ def test_the_pinned_shift_form(spec: str, start: datetime, end: datetime) -> Non
 
 
 @pytest.mark.parametrize("spec", [
-    "", "2026-12-02", "evening", "evening@2026-12-02", "2026-12-02@evening", "2026-12-02:lunch",
-    "2026-13-02:day", "2026-02-30:day", "2026-1-2:day", "26-12-02:day", "2026-12-02:day:x", "2026-12-02:",
-    "current", "2026-12-02 evening",
+    "", "2025-12-02", "evening", "evening@2025-12-02", "2025-12-02@evening", "2025-12-02:lunch",
+    "2026-13-02:day", "2026-02-30:day", "2026-1-2:day", "26-12-02:day", "2025-12-02:day:x", "2025-12-02:",
+    "current", "2025-12-02 evening",
 ])
 def test_bad_shift_forms_say_what_is_expected(spec: str) -> None:
     with pytest.raises(ShiftSpecError) as err:
@@ -130,10 +130,10 @@ def test_configured_shift_names_are_the_ones_accepted(tmp_path: Path) -> None:
     from legevakt.app.settings import load
 
     settings = load(config, {})
-    shift = parse_report_shift(settings, "2026-12-02:kveld")
+    shift = parse_report_shift(settings, "2025-12-02:kveld")
     assert (shift.start, shift.end) == (oslo(20), oslo(8, day=NEXT))
     with pytest.raises(ShiftSpecError, match="morgen, kveld"):
-        parse_report_shift(settings, "2026-12-02:evening")
+        parse_report_shift(settings, "2025-12-02:evening")
 
 
 def test_the_scrubber_removes_names_and_national_ids() -> None:
@@ -202,6 +202,11 @@ def store(settings: Settings) -> Iterator[Store]:
 
 @pytest.fixture
 def filled(store: Store) -> Store:
+    return fill(store)
+
+
+def fill(store: Store) -> Store:
+    """The evening of 2 December 2025, by hand (also used by the PDF and command-line tests)."""
     entries = [
         entry(1, NAMES[1], nin(1), oslo(16), Fate.DEPARTED, DepartureReason.HOME),
         entry(2, NAMES[2], nin(2), oslo(17), Fate.DEPARTED, DepartureReason.ADMITTED),
@@ -277,7 +282,7 @@ def filled(store: Store) -> Store:
 
 @pytest.fixture
 def report(filled: Store, settings: Settings) -> ShiftReport:
-    shift = parse_report_shift(settings, "2026-12-02:evening")
+    shift = parse_report_shift(settings, "2025-12-02:evening")
     return build_report(filled, settings, shift, now=oslo(8, day=NEXT))
 
 
@@ -343,15 +348,15 @@ def test_the_report_holds_no_name_and_no_full_national_id(report: ShiftReport) -
 def test_the_json_is_plain_data(report: ShiftReport) -> None:
     doc = report.to_json()
     assert json.loads(json.dumps(doc)) == doc
-    assert doc["shift"] == "2026-12-02:evening"
-    assert doc["start"] == "2026-12-02T15:00:00+01:00"
+    assert doc["shift"] == "2025-12-02:evening"
+    assert doc["start"] == "2025-12-02T15:00:00+01:00"
     assert doc["census"]["departed_by_reason"] == {"admitted": 1, "home": 2}
     assert doc["uptime"]["share"] == 0.90625
     assert doc["complete"] is True
 
 
 def test_a_running_shift_is_reported_so_far(filled: Store, settings: Settings) -> None:
-    shift = parse_report_shift(settings, "2026-12-02:evening")
+    shift = parse_report_shift(settings, "2025-12-02:evening")
     report = build_report(filled, settings, shift, now=oslo(16, 15))
     assert not report.complete
     assert (report.uptime.up_seconds, report.uptime.known_seconds) == (hours(1), hours(1.25))
@@ -360,7 +365,7 @@ def test_a_running_shift_is_reported_so_far(filled: Store, settings: Settings) -
 
 def test_the_day_before_has_its_own_report(filled: Store, settings: Settings) -> None:
     """The day shift of 2 December: e6 arrived at 14:00; the link was up from 14:00 (unknown before)."""
-    report = build_report(filled, settings, parse_report_shift(settings, "2026-12-02:day"), now=oslo(8, day=NEXT))
+    report = build_report(filled, settings, parse_report_shift(settings, "2025-12-02:day"), now=oslo(8, day=NEXT))
     assert (report.census.arrived, report.census.present) == (1, 1)
     assert {a.id for a in report.alerts} == {"AL-000003", "AL-000004", "AL-000005", "AL-000007"}
     assert (report.uptime.up_seconds, report.uptime.known_seconds) == (hours(1), hours(1))
@@ -373,7 +378,7 @@ def test_the_worker_hands_the_report_out(filled: Store, settings: Settings) -> N
     from legevakt.app.worker import SyncWorker
 
     got: list[ShiftReport] = []
-    shift = parse_report_shift(settings, "2026-12-02:evening")
+    shift = parse_report_shift(settings, "2025-12-02:evening")
 
     class Runtime:
         def shift_report(self, s: object) -> ShiftReport:
@@ -387,5 +392,5 @@ def test_the_worker_hands_the_report_out(filled: Store, settings: Settings) -> N
     worker.shift_report(shift)
     assert got == []  # queued for the worker's turn
     assert worker.run_pending() == 1
-    assert [r.spec for r in got] == ["2026-12-02:evening"]
+    assert [r.spec for r in got] == ["2025-12-02:evening"]
     assert got[0].census.arrived == 5
