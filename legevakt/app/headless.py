@@ -87,6 +87,8 @@ def sync_once(settings: Settings) -> dict[str, Any]:
         except NotFound:
             pass  # no CapabilityStatement: still synced, by full snapshots
         except PlatformError as exc:
+            # The link was down for this attempt: the shift report's uptime counts it (one row per change).
+            runtime.writer.submit(lambda s: s.record_link(utcnow(), False)).result()
             raise HeadlessError(f"cannot reach the platform at {settings.platform}: {exc}") from exc
         failures: list[Problem] = []
         worker = SyncWorker(runtime, on_failed=failures.append, executor=InlineExecutor())

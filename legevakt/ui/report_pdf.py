@@ -200,8 +200,8 @@ class _Format:
         if masked is None and encounter is None:
             return "–"  # not about a patient (the link, the list)
         who = _e(masked) if masked else _e(self.translate("ShiftReport", "no ID"))
-        if encounter:
-            return f"{who}<br/><span style='color:#555555'>{_e(encounter)}</span>"
+        if encounter:  # the visit by its platform id (the column says "visit")
+            return f"{who}<br/>{_span('muted', _id(encounter))}"
         return who
 
     def departure(self, code: str) -> str:
@@ -227,7 +227,7 @@ class _Format:
 
     def location(self) -> str:
         loc = self.report.location
-        return loc.split("/", 1)[1] if loc.startswith("Location/") else (loc or "–")
+        return loc.split("/", 1)[1] if loc.startswith("Location/") else loc
 
 
 def shift_title(shift: Shift, language: str = "nb") -> str:
@@ -253,13 +253,28 @@ td.num { text-align: right; }
 """
 
 
+# Qt's HTML takes the collapsed border from the table's own style, not from the style sheet.
+_GRID = ("border='2' cellspacing='0' cellpadding='4' "
+         "style='border-collapse: collapse; border-style: solid; border-color: #a3adb8;'")
+
+
 def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], widths: Sequence[int] | None = None) -> str:
     """A grid: ``headers`` plain text (escaped here); cells already escaped HTML."""
     head = "".join(
         f"<th width='{widths[i]}%'>{_e(h)}</th>" if widths else f"<th>{_e(h)}</th>" for i, h in enumerate(headers))
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return (f"<table class='grid' width='100%' border='1' cellspacing='0' cellpadding='4'>"
+    return (f"<table class='grid' width='100%' {_GRID}>"
             f"<thead><tr>{head}</tr></thead>{body}</table>")
+
+
+def _id(ref: str) -> str:
+    """``Encounter/abc`` -> ``abc``: the platform id, where the column already names the type."""
+    return ref.rsplit("/", 1)[-1]
+
+
+def _recipient(f: _Format, d: DeliveryLine) -> str:
+    message = f.translate("ShiftReport", "message {id}").format(id=_id(d.communication or d.identifier))
+    return f"{_e(d.recipient)}<br/>{_span('muted', message)}"
 
 
 def _span(cls: str, text: str) -> str:
@@ -292,7 +307,7 @@ def _summary(f: _Format) -> str:
     ]
     cells = "".join(
         f"<tr><td>{_e(k)}</td><td class='num'><b>{_e(v)}</b></td></tr>" for k, v in rows)
-    return (f"<table class='grid' width='60%' border='1' cellspacing='0' cellpadding='4'>{cells}</table>")
+    return f"<table class='grid' width='60%' {_GRID}>{cells}</table>"
 
 
 def _census(f: _Format) -> str:
@@ -356,7 +371,7 @@ def _alerts(f: _Format) -> str:
         f.translate("ShiftReport", "Acknowledged"),
         f.translate("ShiftReport", "Resolved"),
     ]
-    return _table(headers, (_alert_row(f, a) for a in alerts), [12, 22, 18, 24, 24])
+    return _table(headers, (_alert_row(f, a) for a in alerts), [12, 21, 21, 23, 23])
 
 
 def _delivery_state(f: _Format, d: DeliveryLine) -> str:
@@ -381,8 +396,7 @@ def _undelivered(f: _Format) -> str:
         f.translate("ShiftReport", "State now"),
     ]
     rows = ([_e(f.when(d.sent_at)), _e(f.when(d.deadline)), f.patient(d.patient, d.encounter),
-             f"{_e(d.recipient)}<br/><span class='muted'>{_e(d.communication or d.identifier)}</span>",
-             _delivery_state(f, d)] for d in lines)
+             _recipient(f, d), _delivery_state(f, d)] for d in lines)
     return _table(headers, rows, [10, 10, 22, 30, 28])
 
 
@@ -403,11 +417,10 @@ def _rejected(f: _Format) -> str:
             return _e(f.translate("ShiftReport", "no reason given"))
         return "<br/>".join(f"<b>{_e(code)}</b> {_e(text)}" for code, text in d.errors)
 
-    rows = ([_e(f.when(d.rejected_at)), f.patient(d.patient, d.encounter),
-             f"{_e(d.recipient)}<br/><span class='muted'>{_e(d.communication or d.identifier)}</span>",
-             errors(d), _e(d.resent_as) if d.resent_as else _span("alarm", f.translate("ShiftReport", "not yet"))]
-            for d in lines)
-    return _table(headers, rows, [10, 20, 24, 30, 16])
+    not_yet = _span("alarm", f.translate("ShiftReport", "not yet"))
+    rows = ([_e(f.when(d.rejected_at)), f.patient(d.patient, d.encounter), _recipient(f, d), errors(d),
+             _e(_id(d.resent_as)) if d.resent_as else not_yet] for d in lines)
+    return _table(headers, rows, [10, 21, 27, 27, 15])
 
 
 def _write_row(f: _Format, w: WriteLine) -> list[str]:
@@ -435,7 +448,7 @@ def _writes(f: _Format) -> str:
         f.translate("ShiftReport", "State"),
         f.translate("ShiftReport", "The platform's answer"),
     ]
-    return _table(headers, (_write_row(f, w) for w in lines), [9, 18, 17, 12, 14, 30])
+    return _table(headers, (_write_row(f, w) for w in lines), [9, 21, 17, 12, 13, 28])
 
 
 def _uptime(f: _Format) -> str:
@@ -463,6 +476,9 @@ def _uptime(f: _Format) -> str:
 
 def title_text(report: ShiftReport, language: str = "nb") -> str:
     f = _Format(report, _Words(language))
+    if not f.location():
+        return f.translate("ShiftReport", "Shift report — Legevakt — {shift} {date}").format(
+            shift=f.shift_name(), date=f.date_only())
     return f.translate("ShiftReport", "Shift report — Legevakt {location} — {shift} {date}").format(
         location=f.location(), shift=f.shift_name(), date=f.date_only())
 
@@ -470,8 +486,7 @@ def title_text(report: ShiftReport, language: str = "nb") -> str:
 def report_html(report: ShiftReport, language: str = "nb") -> str:
     """The report as (escaped) HTML for ``QTextDocument``."""
     f = _Format(report, _Words(language))
-    title = f.translate("ShiftReport", "Shift report — Legevakt {location} — {shift} {date}").format(
-        location=f.location(), shift=f.shift_name(), date=f.date_only())
+    title = title_text(report, language)
     period = f.translate("ShiftReport", "{date}, {start}–{end} (clinic time)").format(
         date=f.long_date(), start=f.start.strftime("%H:%M"), end=f.end.strftime("%H:%M"))
     made = f.translate("ShiftReport", "Made {time}").format(time=f.stamp(report.generated_at))
@@ -632,7 +647,7 @@ def _paint(report: ShiftReport, target: str, language: str) -> int:
     pages = paginate(doc, body)
 
     footer_left = f.translate("ShiftReport", "Shift report · {location} · {shift} {date}").format(
-        location=f.location(), shift=f.shift_name(), date=report.day.strftime("%d.%m.%Y"))
+        location=f.location() or "–", shift=f.shift_name(), date=report.day.strftime("%d.%m.%Y"))
     painter = QPainter()
     if not painter.begin(writer):
         raise ReportWriteError(f"cannot write the PDF {target}")

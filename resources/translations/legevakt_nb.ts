@@ -1387,6 +1387,14 @@
             <translation>Vaktrapport · {location} · {shift} {date}</translation>
         </message>
         <message>
+            <source>message {id}</source>
+            <translation>melding {id}</translation>
+        </message>
+        <message>
+            <source>Shift report — Legevakt — {shift} {date}</source>
+            <translation>Vaktrapport — Legevakt — {shift} {date}</translation>
+        </message>
+        <message>
             <source>Page {n} of {m}</source>
             <translation>Side {n} av {m}</translation>
         </message>

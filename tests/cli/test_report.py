@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -102,5 +103,18 @@ def test_the_command_makes_its_own_offscreen_qt_application(data_dir: Path, tmp_
                            str(out), "--data-dir", str(data_dir)], capture_output=True, text=True, env=env,
                           timeout=120, check=False)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith(f"wrote {out}: shift 2025-12-02:night, 1 page(s)")
+    assert re.fullmatch(rf"wrote {re.escape(str(out))}: shift 2025-12-02:night, \d+ page\(s\)\n", done.stdout)
     assert out.read_bytes().startswith(b"%PDF-")
+
+
+def test_a_sync_that_cannot_reach_the_platform_logs_the_link_down(run: Run, tmp_path: Path) -> None:
+    """For the report's uptime: ``sync --once`` against nothing is a down row (the first: the state changed)."""
+    data = tmp_path / "fresh"
+    code, _, _ = run("sync", "--once", "--platform", "http://127.0.0.1:9/fhir", "--location", "Location/x",
+                     "--data-dir", str(data))
+    assert code == 1
+    store = open_store(data)
+    try:
+        assert [up for _, up in store.link_events()] == [False]
+    finally:
+        store.close()

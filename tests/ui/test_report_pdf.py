@@ -21,7 +21,7 @@ from legevakt.app.settings import Settings
 from legevakt.store.db import open_store
 from legevakt.ui import report_pdf
 from legevakt.ui.main_window import MainWindow
-from legevakt.ui.report_pdf import ReportWriteError, render_report_pdf, report_html, shift_title
+from legevakt.ui.report_pdf import ReportWriteError, render_report_pdf, report_html, shift_title, title_text
 from legevakt.worklist.census import Shift
 from tests.app.test_report import NAMES, NEXT, PREV, fill, nin, oslo
 from tests.ui.conftest import FakeService
@@ -271,3 +271,8 @@ def test_a_service_without_reports_disables_the_entry(qtbot: QtBot) -> None:
     window = MainWindow(FakeService(), clock=lambda: oslo(22, 30))
     qtbot.addWidget(window)
     assert not window.report_action.isEnabled()
+
+
+def test_the_title_without_a_configured_clinic(report: ShiftReport) -> None:
+    assert title_text(report) == "Vaktrapport — Legevakt lv-test — kveldsvakt 2. desember 2025"
+    assert title_text(replace(report, location="")) == "Vaktrapport — Legevakt — kveldsvakt 2. desember 2025"
