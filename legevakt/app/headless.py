@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from legevakt.app.problem_words import all_words, words
+from legevakt.app.report import ShiftReport, ShiftSpecError, build_report, parse_report_shift
 from legevakt.app.runtime import CLINIC_TZ, Runtime, alert_json, state_json
 from legevakt.app.settings import Settings
 from legevakt.app.worker import InlineExecutor, SyncWorker
@@ -43,6 +44,7 @@ __all__ = [
     "outbox_rows",
     "resolve_shift",
     "send_note",
+    "shift_report",
     "sign_note",
     "sync_once",
     "write_note",
@@ -85,6 +87,8 @@ def sync_once(settings: Settings) -> dict[str, Any]:
         except NotFound:
             pass  # no CapabilityStatement: still synced, by full snapshots
         except PlatformError as exc:
+            # The link was down for this attempt: the shift report's uptime counts it (one row per change).
+            runtime.writer.submit(lambda s: s.record_link(utcnow(), False)).result()
             raise HeadlessError(f"cannot reach the platform at {settings.platform}: {exc}") from exc
         failures: list[Problem] = []
         worker = SyncWorker(runtime, on_failed=failures.append, executor=InlineExecutor())
@@ -170,6 +174,26 @@ def census_of(settings: Settings, shift: Shift) -> Census:
         raise HeadlessError(str(exc)) from exc
     try:
         return census(store.entries(), shift)
+    finally:
+        store.close()
+
+
+# -- the shift handover report ---------------------------------------------------------------------
+
+def shift_report(settings: Settings, spec: str) -> ShiftReport:
+    """The handover report of the shift ``spec`` (``YYYY-MM-DD:NAME``) from the local store (no platform)."""
+    try:
+        shift = parse_report_shift(settings, spec)
+    except ShiftSpecError as exc:
+        raise HeadlessError(str(exc)) from exc
+    try:
+        store = open_store(settings.data_path())
+    except StoreError as exc:
+        raise HeadlessError(str(exc)) from exc
+    try:
+        return build_report(store, settings, shift)
+    except StoreError as exc:
+        raise HeadlessError(str(exc)) from exc
     finally:
         store.close()
 

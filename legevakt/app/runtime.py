@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -30,10 +30,13 @@ from legevakt.sync.incremental import IncrementalSync
 from legevakt.sync.journal_follow import JournalFollower
 from legevakt.sync.outbox_replay import OutboxReplayer, ReplayConfig
 from legevakt.sync.push import PushChannel
-from legevakt.worklist.census import census, shift_at
+from legevakt.worklist.census import Shift, census, shift_at
 from legevakt.worklist.models import Fate
 from legevakt.worklist.reconcile import Reconciled
 from legevakt.worklist.snapshot import WorklistState
+
+if TYPE_CHECKING:
+    from legevakt.app.report import ShiftReport
 
 log = logging.getLogger("legevakt.app")
 
@@ -125,6 +128,12 @@ class Runtime:
             return  # unchanged: no transaction (and no lock) for it
         self.writer.submit(lambda s: s.record_link(outcome.at, up)).result()
         self._link_up = up
+
+    def shift_report(self, shift: Shift) -> ShiftReport:
+        """The handover report of ``shift`` from this runtime's store (reads only)."""
+        from legevakt.app.report import build_report  # report.py imports this module (CLINIC_TZ)
+
+        return build_report(self.store, self.settings, shift)
 
     def audit(self, by: str, action: str, target: str) -> None:
         """Append one audit row through the writer and wait for it (platform ids only)."""

@@ -22,6 +22,7 @@ from legevakt.app.summary import ChangeSummary, LinkMode
 from legevakt.app.worker import Executor, SyncWorker
 from legevakt.problems import Problem, ProblemKind
 from legevakt.sync.fhir import TokenSource
+from legevakt.worklist.census import Shift
 from legevakt.worklist.commands import CommandKind
 
 log = logging.getLogger("legevakt.app")
@@ -41,6 +42,7 @@ class AppService(QObject):
     journal_loaded = Signal(object)  # JournalPage: one patient's notes and their deliveries
     ledger_loaded = Signal(object)  # LedgerPage: the shift's deliveries
     recipients_found = Signal(object)  # RecipientMatches: Practitioners and Organizations matching a query
+    report_ready = Signal(object)  # ShiftReport: a shift's handover report, as asked for by request_report
 
     def __init__(self, settings: Settings, *, demo: bool = False, tokens: TokenSource | None = None,
                  on_stop: Callable[[], None] | None = None, parent: QObject | None = None,
@@ -55,7 +57,8 @@ class AppService(QObject):
         self._on_stop = on_stop
         self.worker = SyncWorker(open_runtime=lambda: Runtime.open(settings, tokens=tokens, demo=demo),
                                  interval=settings.poll_seconds, push=settings.push, on_changed=self._changed,
-                                 on_failed=self._failed, executor=executor, on_journal=self._journal)
+                                 on_failed=self._failed, executor=executor, on_journal=self._journal,
+                                 on_report=self.report_ready.emit)
         self._started = False
 
     # -- the worker's callbacks (its thread) -> queued signals ----------------------------------------
@@ -133,6 +136,10 @@ class AppService(QObject):
             return True
         self.failed.emit(Problem.of(ProblemKind.NOTE_NO_AUTHOR))
         return False
+
+    def request_report(self, shift: Shift) -> None:
+        """Gather the handover report of ``shift`` in the worker; it arrives on ``report_ready``."""
+        self.worker.shift_report(shift)
 
     def sync_now(self) -> None:
         self.worker.wake()

@@ -22,7 +22,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from legevakt.app.journal import JournalPage, JournalService, LedgerPage, RecipientMatches
 from legevakt.app.summary import ChangeSummary, LinkMode, LinkStatus
@@ -31,9 +31,13 @@ from legevakt.problems import Problem, ProblemError, ProblemKind
 from legevakt.store.errors import StoreError
 from legevakt.sync import errors as perr
 from legevakt.sync.engine import CycleOutcome, SyncEngine
+from legevakt.worklist.census import Shift
 from legevakt.worklist.commands import CommandKind, make_command
 from legevakt.worklist.reconcile import Reconciled
 from legevakt.worklist.write_outcomes import merge
+
+if TYPE_CHECKING:
+    from legevakt.app.report import ShiftReport
 
 log = logging.getLogger("legevakt.app")
 
@@ -60,6 +64,8 @@ class WorkerRuntime(Protocol):
 
     def cycled(self, outcome: CycleOutcome) -> None:
         """After every cycle (the link's up/down log for the shift report)."""
+
+    def shift_report(self, shift: Shift) -> ShiftReport: ...
 
     def close(self) -> None: ...
 
@@ -134,6 +140,7 @@ Changed = Callable[[ChangeSummary], None]
 Journaled = Callable[[JournalResult], None]
 Failed = Callable[[Problem], None]
 Cycled = Callable[[CycleOutcome, CycleReason], None]
+Reported = Callable[["ShiftReport"], None]
 
 
 class SyncWorker:
@@ -149,7 +156,7 @@ class SyncWorker:
                  open_runtime: Callable[[], WorkerRuntime] | None = None, interval: float | None = None,
                  push: bool = False, on_changed: Changed | None = None, on_failed: Failed | None = None,
                  on_cycle: Cycled | None = None, executor: Executor | None = None,
-                 on_journal: Journaled | None = None) -> None:
+                 on_journal: Journaled | None = None, on_report: Reported | None = None) -> None:
         if (runtime is None) == (open_runtime is None):
             raise ValueError("give exactly one of runtime and open_runtime")
         self._runtime = runtime
@@ -160,6 +167,7 @@ class SyncWorker:
         self.on_failed = on_failed
         self.on_cycle = on_cycle
         self.on_journal = on_journal  # a journal page, the ledger or recipient matches, as asked for
+        self.on_report = on_report  # a ShiftReport, as asked for by shift_report
         self.executor: Executor = executor if executor is not None else ThreadExecutor()
         self._commands: queue.Queue[_Command] = queue.Queue()
         self._future: Future[None] | None = None
@@ -320,6 +328,15 @@ class SyncWorker:
             j.push()
             return j.page(encounter_ref)
         self._journal("send-note", run)
+
+    # -- the shift handover report (through on_report; problems through on_failed) ----------------
+    def shift_report(self, shift: Shift) -> None:
+        """Gather the handover report of ``shift`` from the store, in the worker's thread (reads only)."""
+        def run(rt: WorkerRuntime) -> None:
+            report = rt.shift_report(shift)
+            if self.on_report is not None:
+                self.on_report(report)
+        self.command("report", run)
 
     # -- one turn at a time (the loop's thread, or a test's / the CLI's) --------------------------
     def step(self, *, block: bool = False) -> bool:

@@ -14,12 +14,15 @@ from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeySequenc
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
+    QFileDialog,
     QFrame,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMenu,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -29,6 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from legevakt.app.journal import JournalPage
+from legevakt.app.report import ShiftReport
+from legevakt.app.runtime import CLINIC_TZ
 from legevakt.app.summary import ChangeSummary
 from legevakt.journal.model import Delivery
 from legevakt.ui import texts
@@ -42,8 +47,9 @@ from legevakt.ui.ledger_view import LedgerModel, LedgerView
 from legevakt.ui.lock import IdleLock, LockPage
 from legevakt.ui.patient_panel import PatientPanel
 from legevakt.ui.queue_model import Column, QueueFilter, QueueFilterProxy, QueueModel
+from legevakt.ui.report_pdf import ReportWriteError, render_report_pdf, shift_title
 from legevakt.ui.status import CRITICAL_AFTER, WARN_AFTER, SyncStatusBar
-from legevakt.worklist.census import DEFAULT_SHIFTS, shift_at
+from legevakt.worklist.census import DEFAULT_SHIFTS, Shift, previous_shift, shift_at
 from legevakt.worklist.commands import CommandKind
 from legevakt.worklist.models import EncounterStatus, Entry
 from legevakt.worklist.triage import MTS, TriageScale
@@ -243,6 +249,7 @@ class MainWindow(QMainWindow):
         self.idle_lock = IdleLock(idle_lock_ms, self)
         self.idle_lock.locked.connect(self._lock)
         self.idle_lock.unlocked.connect(self._unlock)
+        self._build_report_menu()
 
         self.tick_timer = QTimer(self)
         self.tick_timer.setInterval(tick_ms)
@@ -603,3 +610,79 @@ class MainWindow(QMainWindow):
             self.panel.show_entry(None, (), None)
             return
         self.panel.show_entry(entry, self.queue_model.alerts_for(entry.ref), self.queue_model.now)
+
+    # -- the shift handover report (menu "Shift report…"; the service gathers it, this thread renders) --
+    def _build_report_menu(self) -> None:
+        menu = self.menuBar().addMenu(translate("MainWindow", "&Shift"))
+        self.report_action = QAction(translate("MainWindow", "Shift report…"), self)
+        self.report_action.setObjectName("shiftReportAction")
+        self.report_action.setShortcut(QKeySequence("Ctrl+P"))
+        self.report_action.triggered.connect(self.ask_for_report)
+        menu.addAction(self.report_action)
+        ready = getattr(self.service, "report_ready", None)
+        if ready is not None:
+            ready.connect(self.report_ready)
+        else:
+            self.report_action.setEnabled(False)
+        # Nothing acts behind the idle lock: the menu bar goes with the shortcuts.
+        self.idle_lock.locked.connect(lambda: self.menuBar().setEnabled(False))
+        self.idle_lock.unlocked.connect(lambda: self.menuBar().setEnabled(True))
+        self._report_target: str | None = None
+        self.report_box: QMessageBox | None = None
+        #: Asks which shift and where to save it; (shift, path) or None. Tests put a function here.
+        self.choose_report: Callable[[list[Shift]], tuple[Shift, str] | None] = self._choose_report
+
+    def report_shifts(self) -> list[Shift]:
+        """The shifts offered: the current one and the two before it (clinic time)."""
+        shifts = getattr(getattr(self.service, "settings", None), "shifts", DEFAULT_SHIFTS)
+        current = shift_at(self._clock(), CLINIC_TZ, shifts)
+        offered = [current]
+        for _ in range(2):
+            offered.append(previous_shift(offered[-1], CLINIC_TZ, shifts))
+        return offered
+
+    def _choose_report(self, shifts: list[Shift]) -> tuple[Shift, str] | None:
+        title = translate("MainWindow", "Shift report")
+        labels = [shift_title(s, self._language) for s in shifts]
+        label, ok = QInputDialog.getItem(self, title, translate("MainWindow", "Which shift?"), labels, 0, False)
+        if not ok or label not in labels:
+            return None
+        shift = shifts[labels.index(label)]
+        day = shift.start.astimezone(CLINIC_TZ).date().isoformat()
+        suggested = translate("MainWindow", "shift-report-{day}-{shift}.pdf").format(
+            day=day, shift=texts.shift_name(shift.name))
+        path, _ = QFileDialog.getSaveFileName(self, title, suggested, translate("MainWindow", "PDF (*.pdf)"))
+        if not path:
+            return None
+        return shift, path if path.lower().endswith(".pdf") else path + ".pdf"
+
+    def ask_for_report(self) -> None:
+        """Ask for a shift and a file, then for the report (it comes back on the service's report_ready)."""
+        if self.locked or not self.report_action.isEnabled():
+            return
+        chosen = self.choose_report(self.report_shifts())
+        if chosen is None:
+            return
+        shift, self._report_target = chosen
+        request = getattr(self.service, "request_report", None)  # not in every UiService (see _build_report_menu)
+        if callable(request):
+            request(shift)
+
+    def report_ready(self, report: ShiftReport) -> None:
+        """Render the report the service gathered to the file asked for (writes that file only)."""
+        path, self._report_target = self._report_target, None
+        if path is None:
+            return
+        try:
+            pages = render_report_pdf(report, path, language=self._language)
+        except (ReportWriteError, OSError) as exc:
+            log.error("shift report not written: %s", type(exc).__name__)
+            self.banner.show_notice(translate("MainWindow", "The shift report could not be saved to {path}")
+                                    .format(path=path))
+            return
+        box = QMessageBox(QMessageBox.Icon.Information, translate("MainWindow", "Shift report"),
+                          translate("MainWindow", "The shift report is saved: {path} (pages: {pages})")
+                          .format(pages=pages, path=path), QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.report_box = box

@@ -112,6 +112,11 @@ def status_label(status: EncounterStatus) -> str:
     return translate("Texts", _STATUS[status])
 
 
+def status_source(status: EncounterStatus) -> str:
+    """The English source of ``status_label`` (for a translator other than the installed one: the report)."""
+    return _STATUS[status]
+
+
 def state_label(entry: Entry) -> str:
     """The queue's state column: the encounter status, or the loud dropped marker."""
     if entry.fate is Fate.DROPPED:

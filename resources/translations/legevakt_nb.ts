@@ -274,6 +274,38 @@
             <source>&amp;Deliveries…</source>
             <translation>&amp;Forsendelser…</translation>
         </message>
+        <message>
+            <source>&amp;Shift</source>
+            <translation>&amp;Vakt</translation>
+        </message>
+        <message>
+            <source>Shift report…</source>
+            <translation>Vaktrapport…</translation>
+        </message>
+        <message>
+            <source>Shift report</source>
+            <translation>Vaktrapport</translation>
+        </message>
+        <message>
+            <source>Which shift?</source>
+            <translation>Hvilken vakt?</translation>
+        </message>
+        <message>
+            <source>shift-report-{day}-{shift}.pdf</source>
+            <translation>vaktrapport-{day}-{shift}.pdf</translation>
+        </message>
+        <message>
+            <source>PDF (*.pdf)</source>
+            <translation>PDF (*.pdf)</translation>
+        </message>
+        <message>
+            <source>The shift report could not be saved to {path}</source>
+            <translation>Vaktrapporten kunne ikke lagres i {path}</translation>
+        </message>
+        <message>
+            <source>The shift report is saved: {path} (pages: {pages})</source>
+            <translation>Vaktrapporten er lagret: {path} (sider: {pages})</translation>
+        </message>
     </context>
     <context>
         <name>PatientPanel</name>
@@ -340,6 +372,10 @@
         <message>
             <source>Visit</source>
             <translation>Besøk</translation>
+        </message>
+        <message>
+            <source>Journal coming</source>
+            <translation>Journal kommer</translation>
         </message>
     </context>
     <context>
@@ -767,11 +803,11 @@
             <translation>Plattformen meldte en feil.</translation>
         </message>
         <message>
-            <source>The platform refused our credentials. Sign in again with &apos;legevakt login&apos;.</source>
+            <source>The platform refused our credentials. Sign in again with 'legevakt login'.</source>
             <translation>Plattformen avviste påloggingen. Logg inn på nytt med «legevakt login».</translation>
         </message>
         <message>
-            <source>No credentials stored for this platform. Run &apos;legevakt login --platform URL&apos; first.</source>
+            <source>No credentials stored for this platform. Run 'legevakt login --platform URL' first.</source>
             <translation>Ingen pålogging lagret for denne plattformen. Kjør «legevakt login --platform URL» først.</translation>
         </message>
         <message>
@@ -1287,6 +1323,421 @@
         <message>
             <source>{state}, sent again</source>
             <translation>{state}, sendt på nytt</translation>
+        </message>
+    </context>
+    <context>
+        <name>ShiftReport</name>
+        <message>
+            <source>Dropped from the queue</source>
+            <translation>Falt ut av køen</translation>
+        </message>
+        <message>
+            <source>Missing from the queue</source>
+            <translation>Mangler i køen</translation>
+        </message>
+        <message>
+            <source>Stale queue entry</source>
+            <translation>Utdatert oppføring i køen</translation>
+        </message>
+        <message>
+            <source>Possible duplicate patient</source>
+            <translation>Mulig dobbeltregistrert pasient</translation>
+        </message>
+        <message>
+            <source>Waiting past the triage target</source>
+            <translation>Venter over triagetid</translation>
+        </message>
+        <message>
+            <source>Not triaged</source>
+            <translation>Ikke triert</translation>
+        </message>
+        <message>
+            <source>The list may be out of date</source>
+            <translation>Listen kan være utdatert</translation>
+        </message>
+        <message>
+            <source>Many left the queue at once</source>
+            <translation>Mange forsvant fra køen samtidig</translation>
+        </message>
+        <message>
+            <source>Journal note not delivered</source>
+            <translation>Journalnotat ikke levert</translation>
+        </message>
+        <message>
+            <source>Journal note rejected</source>
+            <translation>Journalnotat avvist</translation>
+        </message>
+        <message>
+            <source>Journal note receipted with errors</source>
+            <translation>Journalnotat kvittert med feil</translation>
+        </message>
+        <message>
+            <source>Change not saved on the platform</source>
+            <translation>Endring ikke lagret på plattformen</translation>
+        </message>
+        <message>
+            <source>Change conflicts with another</source>
+            <translation>Endringen kolliderer med en annens</translation>
+        </message>
+        <message>
+            <source>critical</source>
+            <translation>kritisk</translation>
+        </message>
+        <message>
+            <source>warning</source>
+            <translation>advarsel</translation>
+        </message>
+        <message>
+            <source>in the outbox</source>
+            <translation>i utboksen</translation>
+        </message>
+        <message>
+            <source>sent</source>
+            <translation>sendt</translation>
+        </message>
+        <message>
+            <source>transported</source>
+            <translation>overført</translation>
+        </message>
+        <message>
+            <source>overdue</source>
+            <translation>forsinket</translation>
+        </message>
+        <message>
+            <source>receipted</source>
+            <translation>kvittert</translation>
+        </message>
+        <message>
+            <source>receipted with errors</source>
+            <translation>kvittert med feil</translation>
+        </message>
+        <message>
+            <source>rejected</source>
+            <translation>avvist</translation>
+        </message>
+        <message>
+            <source>still waiting</source>
+            <translation>venter fortsatt</translation>
+        </message>
+        <message>
+            <source>conflict</source>
+            <translation>konflikt</translation>
+        </message>
+        <message>
+            <source>refused</source>
+            <translation>avvist</translation>
+        </message>
+        <message>
+            <source>triage</source>
+            <translation>triage</translation>
+        </message>
+        <message>
+            <source>room</source>
+            <translation>rom</translation>
+        </message>
+        <message>
+            <source>nurse</source>
+            <translation>sykepleier</translation>
+        </message>
+        <message>
+            <source>doctor</source>
+            <translation>lege</translation>
+        </message>
+        <message>
+            <source>state</source>
+            <translation>status</translation>
+        </message>
+        <message>
+            <source>record</source>
+            <translation>journaldokument</translation>
+        </message>
+        <message>
+            <source>day shift</source>
+            <translation>dagvakt</translation>
+        </message>
+        <message>
+            <source>evening shift</source>
+            <translation>kveldsvakt</translation>
+        </message>
+        <message>
+            <source>night shift</source>
+            <translation>nattevakt</translation>
+        </message>
+        <message>
+            <source>{m} min</source>
+            <translation>{m} min</translation>
+        </message>
+        <message>
+            <source>{h} h {m} min</source>
+            <translation>{h} t {m} min</translation>
+        </message>
+        <message>
+            <source>{percent} %</source>
+            <translation>{percent} %</translation>
+        </message>
+        <message>
+            <source>no ID</source>
+            <translation>uten ID</translation>
+        </message>
+        <message>
+            <source>unknown</source>
+            <translation>ukjent</translation>
+        </message>
+        <message>
+            <source>Patients arrived</source>
+            <translation>Pasienter ankommet</translation>
+        </message>
+        <message>
+            <source>Alerts (critical)</source>
+            <translation>Varsler (kritiske)</translation>
+        </message>
+        <message>
+            <source>Alerts still open now</source>
+            <translation>Varsler fortsatt åpne nå</translation>
+        </message>
+        <message>
+            <source>Journal notes not delivered in time</source>
+            <translation>Journalnotater ikke levert i tide</translation>
+        </message>
+        <message>
+            <source>Journal notes rejected</source>
+            <translation>Journalnotater avvist</translation>
+        </message>
+        <message>
+            <source>Changes not saved on the platform</source>
+            <translation>Endringer ikke lagret på plattformen</translation>
+        </message>
+        <message>
+            <source>Link to the platform up</source>
+            <translation>Forbindelse med plattformen oppe</translation>
+        </message>
+        <message>
+            <source>Arrived during the shift: {arrived} = departed {departed} + present {present} + dropped, unresolved {dropped}</source>
+            <translation>Ankommet i vakten: {arrived} = dratt {departed} + til stede {present} + falt ut, uavklart {dropped}</translation>
+        </message>
+        <message>
+            <source>Patients who dropped out of the queue must be found and resolved.</source>
+            <translation>Pasienter som har falt ut av køen, må finnes og avklares.</translation>
+        </message>
+        <message>
+            <source>The census does not balance.</source>
+            <translation>Pasienttellingen går ikke opp.</translation>
+        </message>
+        <message>
+            <source>Departed, by reason</source>
+            <translation>Dratt, etter årsak</translation>
+        </message>
+        <message>
+            <source>Number</source>
+            <translation>Antall</translation>
+        </message>
+        <message>
+            <source>before the shift</source>
+            <translation>før vakten</translation>
+        </message>
+        <message>
+            <source>not acknowledged</source>
+            <translation>ikke kvittert</translation>
+        </message>
+        <message>
+            <source>automatically</source>
+            <translation>automatisk</translation>
+        </message>
+        <message>
+            <source>still open</source>
+            <translation>fortsatt åpent</translation>
+        </message>
+        <message>
+            <source>Raised</source>
+            <translation>Oppdaget</translation>
+        </message>
+        <message>
+            <source>Alert</source>
+            <translation>Varsel</translation>
+        </message>
+        <message>
+            <source>Patient / visit</source>
+            <translation>Pasient / besøk</translation>
+        </message>
+        <message>
+            <source>Acknowledged</source>
+            <translation>Kvittert</translation>
+        </message>
+        <message>
+            <source>Resolved</source>
+            <translation>Løst</translation>
+        </message>
+        <message>
+            <source>sent again as {communication}</source>
+            <translation>sendt på nytt som {communication}</translation>
+        </message>
+        <message>
+            <source>Sent</source>
+            <translation>Sendt</translation>
+        </message>
+        <message>
+            <source>Deadline</source>
+            <translation>Frist</translation>
+        </message>
+        <message>
+            <source>Recipient</source>
+            <translation>Mottaker</translation>
+        </message>
+        <message>
+            <source>State now</source>
+            <translation>Status nå</translation>
+        </message>
+        <message>
+            <source>Rejected</source>
+            <translation>Avvist</translation>
+        </message>
+        <message>
+            <source>Why (the recipient's codes)</source>
+            <translation>Hvorfor (mottakerens koder)</translation>
+        </message>
+        <message>
+            <source>Sent again</source>
+            <translation>Sendt på nytt</translation>
+        </message>
+        <message>
+            <source>no reason given</source>
+            <translation>ingen årsak oppgitt</translation>
+        </message>
+        <message>
+            <source>not yet</source>
+            <translation>ikke ennå</translation>
+        </message>
+        <message>
+            <source>{n} attempts</source>
+            <translation>{n} forsøk</translation>
+        </message>
+        <message>
+            <source>Made</source>
+            <translation>Laget</translation>
+        </message>
+        <message>
+            <source>Change</source>
+            <translation>Endring</translation>
+        </message>
+        <message>
+            <source>By</source>
+            <translation>Av</translation>
+        </message>
+        <message>
+            <source>State</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <source>The platform's answer</source>
+            <translation>Plattformens svar</translation>
+        </message>
+        <message>
+            <source>Up {up} of {known} with known state ({percent}).</source>
+            <translation>Oppe {up} av {known} med kjent status ({percent}).</translation>
+        </message>
+        <message>
+            <source>Not known: {unknown} (before the first record of the link).</source>
+            <translation>Ukjent: {unknown} (før første registrering av forbindelsen).</translation>
+        </message>
+        <message>
+            <source>still down</source>
+            <translation>fortsatt nede</translation>
+        </message>
+        <message>
+            <source>Down from</source>
+            <translation>Nede fra</translation>
+        </message>
+        <message>
+            <source>Until</source>
+            <translation>Til</translation>
+        </message>
+        <message>
+            <source>For</source>
+            <translation>Varighet</translation>
+        </message>
+        <message>
+            <source>No outages.</source>
+            <translation>Ingen brudd.</translation>
+        </message>
+        <message>
+            <source>Shift report — Legevakt {location} — {shift} {date}</source>
+            <translation>Vaktrapport — Legevakt {location} — {shift} {date}</translation>
+        </message>
+        <message>
+            <source>{date}, {start}–{end} (clinic time)</source>
+            <translation>{date}, {start}–{end} (legevaktens tid)</translation>
+        </message>
+        <message>
+            <source>Made {time}</source>
+            <translation>Laget {time}</translation>
+        </message>
+        <message>
+            <source>The shift is not over: this is the state so far.</source>
+            <translation>Vakten er ikke over: dette er status så langt.</translation>
+        </message>
+        <message>
+            <source>Patients appear only by their masked national identity number and their visit id.</source>
+            <translation>Pasienter vises bare med maskert fødselsnummer og besøks-ID.</translation>
+        </message>
+        <message>
+            <source>Summary</source>
+            <translation>Oversikt</translation>
+        </message>
+        <message>
+            <source>Census</source>
+            <translation>Pasienttelling</translation>
+        </message>
+        <message>
+            <source>Alerts</source>
+            <translation>Varsler</translation>
+        </message>
+        <message>
+            <source>Journal notes rejected by the recipient</source>
+            <translation>Journalnotater avvist av mottaker</translation>
+        </message>
+        <message>
+            <source>Link to the platform</source>
+            <translation>Forbindelsen med plattformen</translation>
+        </message>
+        <message>
+            <source>No alerts during this shift.</source>
+            <translation>Ingen varsler i denne vakten.</translation>
+        </message>
+        <message>
+            <source>Every note sent was receipted in time.</source>
+            <translation>Alle sendte notater ble kvittert i tide.</translation>
+        </message>
+        <message>
+            <source>No note was rejected.</source>
+            <translation>Ingen notater ble avvist.</translation>
+        </message>
+        <message>
+            <source>Every change made here was saved on the platform.</source>
+            <translation>Alle endringer gjort her ble lagret på plattformen.</translation>
+        </message>
+        <message>
+            <source>The link's state is not known for this shift (no record of it).</source>
+            <translation>Forbindelsens status er ukjent for denne vakten (ingen registrering).</translation>
+        </message>
+        <message>
+            <source>Nobody who arrived in this shift has departed.</source>
+            <translation>Ingen som ankom i denne vakten, har dratt.</translation>
+        </message>
+        <message>
+            <source>Shift report · {location} · {shift} {date}</source>
+            <translation>Vaktrapport · {location} · {shift} {date}</translation>
+        </message>
+        <message>
+            <source>message {id}</source>
+            <translation>melding {id}</translation>
+        </message>
+        <message>
+            <source>Shift report — Legevakt — {shift} {date}</source>
+            <translation>Vaktrapport — Legevakt — {shift} {date}</translation>
+        </message>
+        <message>
+            <source>Page {n} of {m}</source>
+            <translation>Side {n} av {m}</translation>
         </message>
     </context>
 </TS>
