@@ -168,6 +168,8 @@ class Settings:
     not_triaged_minutes: int = setting(15, _title("Minutes before 'not triaged'"), check=_not_negative)
     sync_stale_warning_seconds: int = setting(15, _title("Seconds to a stale warning"), check=_not_negative)
     sync_stale_critical_seconds: int = setting(60, _title("Seconds to stale critical"), check=_not_negative)
+    not_in_queue_grace_seconds: int = setting(
+        30, _title("Seconds an active visit may miss from the queue list"), check=_not_negative)
     mass_departure_min_entries: int = setting(5, _title("Mass departure: more than N"), check=_not_negative)
     mass_departure_share: float = setting(0.30, _title("Mass departure: share"), check=_share)
     write_pending_minutes: float = setting(2.0, _title("Minutes before a write alerts"), check=_not_negative)
@@ -197,6 +199,7 @@ class Settings:
             sync_stale_critical=timedelta(seconds=self.sync_stale_critical_seconds),
             mass_departure_min_entries=self.mass_departure_min_entries,
             mass_departure_share=self.mass_departure_share,
+            not_in_queue_grace=timedelta(seconds=self.not_in_queue_grace_seconds),
         )
 
     def data_path(self) -> Path:

@@ -23,6 +23,10 @@ MASS_KEY = "queue"
 class ReconcileConfig:
     scale: TriageScale = MTS
     not_triaged_after: timedelta = timedelta(minutes=15)
+    #: NOT_IN_QUEUE only once an active encounter has been missing from the List this long, counted from its
+    #: arrival (``period.start``, else when this client first saw it): registration writes the Encounter a
+    #: moment before its List entry.
+    not_in_queue_grace: timedelta = timedelta(seconds=30)
     sync_stale_warning: timedelta = timedelta(seconds=15)
     sync_stale_critical: timedelta = timedelta(seconds=60)
     mass_departure_min_entries: int = 5  # more than this many ...

@@ -107,14 +107,13 @@ def classify(ref: str, prev: Entry | None, enc: Encounter | None, *, in_list: bo
             entry, verdict = _next(prev, enc, patient, Fate.PRESENT, in_list=True, left_at=None), Verdict.PRESENT
         return Outcome(verdict, entry, event, settled, _back_in_list(ref))
 
-    # Active, but not in the List.
-    not_in_queue = Raise(AlertKind.NOT_IN_QUEUE, Severity.CRITICAL, ref, ref,
-                         "active at the clinic but not in the queue list")
+    # Active, but not in the List: NOT_IN_QUEUE comes from the entry's time rules once its grace has passed
+    # (``deadlines.time_alerts``), so a registration whose List entry lags a moment raises nothing.
     if prev is None:
         if not enc.at_clinic:
             return Outcome(Verdict.IGNORED, settled_effects=settled)  # never ours
         return Outcome(Verdict.ARRIVED, _new_entry(enc, patient, False, now), Event(EventKind.ARRIVED, ref, now),
-                       settled, (not_in_queue,))
+                       settled)
     if prev.fate is Fate.DEPARTED and (prev.departure is DepartureReason.CLOSED_BY_USER
                                        or not (prev.in_list or enc.at_clinic)):
         # A person closed this one (or it is no longer ours): it only comes back by re-entering the List.
@@ -131,7 +130,7 @@ def classify(ref: str, prev: Entry | None, enc: Encounter | None, *, in_list: bo
     # Never in the List since it was last seen active here (or it came back from a terminal status).
     event = Event(EventKind.RETURNED, ref, now) if prev.fate is not Fate.PRESENT else None
     return Outcome(Verdict.PRESENT, _next(prev, enc, patient, Fate.PRESENT, in_list=False, left_at=None), event,
-                   settled, (not_in_queue,))
+                   settled)
 
 
 def _back_in_list(ref: str) -> tuple[Effect, ...]:

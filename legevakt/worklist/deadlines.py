@@ -1,4 +1,5 @@
-"""Deadlines: the alerts that fall due with time alone (TRIAGE_OVERDUE, NOT_TRIAGED). Pure functions.
+"""Deadlines: the alerts that fall due with time alone (TRIAGE_OVERDUE, NOT_TRIAGED, NOT_IN_QUEUE after its
+grace). Pure functions.
 
 ``time_alerts`` evaluates one entry at one instant and says which alerts to raise or clear and when to look
 again; ``reconcile._Work`` applies the effects and keeps the checks in a heap of ``Deadline`` tuples,
@@ -62,4 +63,12 @@ def time_alerts(entry: Entry, now: datetime, config: ReconcileConfig,
     else:
         effects.append(Clear(AlertKind.NOT_TRIAGED, ref,
                              "triaged" if entry.fate is not Fate.DEPARTED else "departed"))
+    # Active here but not in the List: an alert once the grace since its arrival has passed.
+    if entry.fate is Fate.PRESENT and not entry.in_list and enc.status.is_active:
+        due = entry.arrived_at + config.not_in_queue_grace
+        if now >= due:
+            effects.append(Raise(AlertKind.NOT_IN_QUEUE, Severity.CRITICAL, ref, ref,
+                                 "active at the clinic but not in the queue list"))
+        else:
+            checks.append((due, ref, AlertKind.NOT_IN_QUEUE.value, enc.version))
     return TimeCheck(effects, checks)

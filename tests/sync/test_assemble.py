@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -118,10 +118,12 @@ def test_an_encounter_active_at_the_clinic_but_never_listed_is_not_in_queue(
     sim, assembler = link
     ref = sim.clinic.admit()
     sim.clinic.drop_from_list(ref)  # never seen in the List by us
-    result = reconcile(WorklistState(), assembler.fetch(tracked=(), now=now()), now())
+    first = reconcile(WorklistState(), assembler.fetch(tracked=(), now=now()), now())
+    assert first.state.entries[ref].fate is Fate.PRESENT
+    later = now() + timedelta(seconds=31)  # past the registration grace, still not listed
+    result = reconcile(first.state, assembler.fetch(tracked=first.state.live, now=later), later)
     kinds = {a.kind for a in result.alerts if a.encounter == ref}
     assert AlertKind.NOT_IN_QUEUE in kinds
-    assert result.state.entries[ref].fate is Fate.PRESENT
 
 
 def test_a_confirming_read_that_keeps_failing_becomes_an_unconfirmed_drop_then_clears(

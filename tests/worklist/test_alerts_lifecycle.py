@@ -25,6 +25,9 @@ def refused(kind: ProblemKind, **params: str) -> Iterator[None]:
 def _not_in_queue(desk: Desk) -> tuple[str, Alert]:
     ref = desk.platform.arrive(1, listed=False)
     desk.sync()
+    assert desk.alert(AlertKind.NOT_IN_QUEUE, ref) is None  # within the registration grace
+    desk.platform.advance(desk.config.not_in_queue_grace.total_seconds())
+    desk.sync()
     alert = desk.alert(AlertKind.NOT_IN_QUEUE, ref)
     assert alert is not None
     return ref, alert

@@ -287,6 +287,12 @@ def test_active_encounter_never_in_the_list_is_not_in_queue_until_added() -> Non
     desk.sync()
     entry = desk.entry(ref)
     assert entry.fate is Fate.PRESENT and not entry.in_list and not entry.ever_in_list
+    assert desk.alert(AlertKind.NOT_IN_QUEUE, ref) is None  # registration lists a moment late: a grace
+    desk.platform.advance(29)
+    desk.tick()
+    assert desk.alert(AlertKind.NOT_IN_QUEUE, ref) is None
+    desk.platform.advance(1)  # 30 s after its arrival (period.start), still not listed
+    desk.tick()
     alert = desk.alert(AlertKind.NOT_IN_QUEUE, ref)
     assert alert is not None and alert.severity is Severity.CRITICAL
     desk.platform.list_add(ref)
@@ -308,6 +314,7 @@ def test_reopened_encounter_at_the_clinic_but_not_in_the_list_is_not_in_queue() 
     desk.platform.finish(ref, DepartureReason.HOME)
     desk.sync()
     desk.platform.update(ref, status=EncounterStatus.IN_PROGRESS, disposition=None)  # reopened by mistake
+    desk.platform.advance(30)  # its arrival is past the grace
     result = desk.sync()
     assert desk.entry(ref).fate is Fate.PRESENT and desk.entry(ref).departure is None
     assert [e.kind for e in result.events] == [EventKind.RETURNED]
@@ -366,7 +373,7 @@ def test_same_condition_never_opens_a_second_alert() -> None:
     desk = Desk()
     ref = desk.platform.arrive(1, listed=False)
     for _ in range(5):
-        desk.platform.advance(5)
+        desk.platform.advance(15)
         desk.platform.update(ref, complaint="hodepine")
         desk.sync()
     assert len(desk.alerts_of(AlertKind.NOT_IN_QUEUE)) == 1
@@ -755,11 +762,15 @@ def test_restore_numbers_new_alerts_after_the_kept_ones() -> None:
     desk = Desk()
     ref = desk.platform.arrive(1, listed=False)
     desk.sync()
+    desk.platform.advance(30)
+    desk.sync()
     kept = desk.state
     restored = restore(kept.entries.values(), kept.alerts.values(), now=desk.platform.now)
     assert restored.alert_seq == 1
     desk.state = restored
     desk.platform.arrive(2, listed=False)
+    desk.sync()
+    desk.platform.advance(30)
     desk.sync()
     ids = sorted(a.id for a in desk.state.alerts.values())
     assert ids == ["AL-000001", "AL-000002"] and desk.alert(AlertKind.NOT_IN_QUEUE, ref) is not None
