@@ -51,6 +51,7 @@ class JournalPage:
     patient: str | None
     notes: tuple[Note, ...]  # newest first
     deliveries: tuple[Delivery, ...]  # every delivery of these notes, newest first
+    recipients: tuple[Recipient, ...] = ()  # the deliveries' recipients with their names, where known
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +104,7 @@ class JournalService:
         self.rt = runtime
         self._touched: dict[str, Delivery] = {}  # deliveries written since the last ``drain`` (latest form)
         self._alerts: Reconciled | None = None  # alert changes since the last ``drain``
+        self._names: dict[str, str | None] = {}  # recipient ref -> display name read from the platform
 
     def drain(self) -> tuple[tuple[Delivery, ...], Reconciled | None]:
         """The deliveries and alert changes this service caused since the last call (for a summary)."""
@@ -117,7 +119,20 @@ class JournalService:
         deliveries = store.deliveries(encounter=encounter)
         entry = self.rt.engine.state.entries.get(encounter)
         patient = entry.encounter.patient_ref if entry is not None else (notes[0].patient if notes else None)
-        return JournalPage(encounter, patient, tuple(notes), tuple(deliveries))
+        named = tuple(self._named(ref) for ref in dict.fromkeys(d.recipient for d in deliveries))
+        return JournalPage(encounter, patient, tuple(notes), tuple(deliveries), named)
+
+    def _named(self, ref: str) -> Recipient:
+        """The recipient with its name from the platform (read once per runtime; unreadable: no name)."""
+        if ref not in self._names:
+            if not self.rt.link_up:
+                return Recipient(ref)  # offline: no read that would hold the worker up; ask again later
+            try:
+                self._names[ref] = _display(self.rt.client.read(ref))
+            except PlatformError as exc:
+                log.info("recipient name not read: %s", type(exc).__name__)
+                self._names[ref] = None  # once per runtime: a missing or unreadable one is shown by reference
+        return Recipient(ref, self._names[ref])
 
     def ledger(self, *, everything: bool = False, since: datetime | None = None) -> LedgerPage:
         """The shift's deliveries (``since``), plus every earlier one still open or needing action;

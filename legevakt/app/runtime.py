@@ -121,6 +121,11 @@ class Runtime:
         log.info("another process wrote to the data directory: state re-read")
         return True
 
+    @property
+    def link_up(self) -> bool:
+        """The last cycle reached the platform."""
+        return self._link_up is True
+
     def cycled(self, outcome: CycleOutcome) -> None:
         """Log the link going up or down (one row per change) for the shift report's uptime."""
         up = outcome.error is None

@@ -680,6 +680,7 @@ class JournalPanel(QFrame):
         if not isinstance(page, JournalPage) or page.encounter != self._encounter or self._encounter is None:
             return
         self._page = page
+        self.names.learn(page.recipients)  # the display names of this page's recipients
         self._busy = False
         self.notice_label.hide()
         if self._awaiting is not None:

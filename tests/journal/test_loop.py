@@ -18,7 +18,7 @@ import pytest
 from legevakt import codes
 from legevakt.app.runtime import Runtime
 from legevakt.app.settings import load
-from legevakt.journal.model import DeliveryState, NoteStatus
+from legevakt.journal.model import DeliveryState, NoteStatus, Recipient
 from legevakt.problems import ProblemError, ProblemKind
 from legevakt.sim import SimServer
 from legevakt.worklist.models import AlertKind, AlertStatus, Severity
@@ -130,6 +130,13 @@ def test_a_signed_note_is_sent_to_the_gp_transported_and_receipted_and_the_outco
     doc = sim.store.read_copy(note_ref)
     assert doc["docStatus"] == "final" and doc["authenticator"]["reference"] == DOCTOR
     assert _journal_alerts(runtime) == []
+    # The journal page names the recipient as the platform does (read once the link is known to be up).
+    assert runtime.journal.page(encounter).recipients[0].display is None  # no cycle has reported the link
+    runtime.cycled(runtime.engine.cycle())
+    gp_res = sim.store.read_copy(gp)
+    name = gp_res.get("name")
+    expected = name if isinstance(name, str) else name[0]["text"]
+    assert runtime.journal.page(encounter).recipients == (Recipient(gp, expected),)
     # Writing and sending are audited, with platform ids only (never the note's text).
     audit = {r.action: r for r in runtime.store.audit(target=encounter)}
     assert {"note.signed", "note.sent"} <= set(audit)
