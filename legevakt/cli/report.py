@@ -28,7 +28,7 @@ def add_parsers(sub: Any) -> None:
     rep.add_argument("--pdf", metavar="FILE", help="write the report as an A4 PDF to FILE (replaced atomically)")
     rep.add_argument("--json", action="store_true", help="print the report as JSON")
     rep.add_argument("--language", choices=("nb", "en"), help="the PDF's language (default: the configured one)")
-    common(rep, platform=False)
+    common(rep)  # --location names the clinic in the title; the platform is not contacted
 
 
 def run(args: argparse.Namespace) -> int:
