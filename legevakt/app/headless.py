@@ -31,6 +31,7 @@ __all__ = [
     "CLINIC_TZ",
     "HeadlessError",
     "KeyringUnavailable",
+    "Watch",
     "alert_action",
     "alert_json",
     "census_of",
@@ -417,3 +418,81 @@ def deliveries_of(settings: Settings, *, everything: bool) -> list[Any]:
         raise HeadlessError(str(exc)) from exc
     finally:
         runtime.close()
+
+
+# -- sync --watch ----------------------------------------------------------------------------------
+
+Emit = Callable[[dict[str, Any]], None]
+
+
+def _queue_rows(entries: Any, pending: dict[str, int]) -> list[dict[str, Any]]:
+    rows = []
+    for entry in entries:
+        enc = entry.encounter
+        rows.append({"encounter": enc.ref, "patient": enc.patient_ref, "state": enc.status.value,
+                     "fate": entry.fate.value, "triage": enc.triage, "arrived": entry.arrived_at.isoformat(),
+                     "room": enc.room, "nurse": enc.nurse, "doctor": enc.doctor, "in_list": entry.in_list,
+                     "pending": pending.get(enc.ref, 0)})
+    return rows
+
+
+class Watch:
+    """``sync --watch``: the window's engine and worker (push where offered, else polling; incremental with
+    periodic full snapshots) in this thread, printing one JSON object per event until ``stop()``.
+
+    Events: first ``{"type": "snapshot", ...}`` (the ``sync --once --json`` document, after the first
+    cycle), then ``change`` (queue entries upserted or removed), ``alert`` (each alert opened or changed),
+    ``delivery`` (a journal delivery changed) and ``link`` (push/poll/offline or pending writes changed).
+    """
+
+    def __init__(self, settings: Settings, emit: Emit) -> None:
+        self.settings = settings
+        self.emit = emit
+        self.runtime = open_platform_runtime(settings)
+        self.worker = SyncWorker(self.runtime, interval=settings.poll_seconds, push=settings.push,
+                                 on_changed=self._changed, on_failed=self._failed, executor=InlineExecutor())
+        self._snapshot_sent = False
+        self._link: tuple[str, int] | None = None
+
+    def run(self) -> None:
+        """Until ``stop()`` (e.g. from a SIGINT/SIGTERM handler); the runtime is closed on the way out."""
+        try:
+            self.worker.run()
+        finally:
+            self.runtime.close()
+
+    def stop(self) -> None:
+        self.worker.stop()
+
+    def _failed(self, problem: Problem) -> None:
+        self.emit({"type": "problem", "problem": words(problem), "problem_kind": problem.to_json()})
+
+    def _changed(self, summary: Any) -> None:
+        if summary.initial:
+            return  # what the store held; the snapshot follows the first cycle
+        rt = self.runtime
+        link = summary.link
+        if not self._snapshot_sent and self.worker.last is not None:
+            outcome = self.worker.last
+            doc = state_json(rt.engine.state, self.settings, complete=outcome.complete, synced_at=outcome.at,
+                             link=link, problems=outcome.problems, pending=rt.pending_by_encounter())
+            shift = shift_at(outcome.at, CLINIC_TZ, self.settings.shifts)
+            doc["deliveries"] = [d.to_json() for d in rt.journal.ledger(since=shift.start).deliveries]
+            self.emit({"type": "snapshot", **doc})
+            self._snapshot_sent = True
+            self._link = (link.mode.value, link.pending_writes)
+            return
+        pending = dict(summary.pending or {})
+        if summary.upserted or summary.removed:
+            self.emit({"type": "change", "complete": summary.complete,
+                       "upserted": _queue_rows(summary.upserted, pending), "removed": list(summary.removed)})
+        for alert in summary.alerts:
+            self.emit({"type": "alert", **alert_json(alert)})
+        for d in summary.deliveries:
+            self.emit({"type": "delivery", **d.to_json()})
+        now = (link.mode.value, link.pending_writes)
+        if now != self._link:
+            self._link = now
+            self.emit({"type": "link", "link": link.mode.value, "pending_writes": link.pending_writes,
+                       "last_complete_at": link.last_complete_at.isoformat() if link.last_complete_at else None,
+                       "problem_kinds": [link.problem.to_json()] if link.problem else []})

@@ -1,25 +1,34 @@
-"""``legevakt sync --once``."""
+"""``legevakt sync --once`` and ``legevakt sync --watch`` (one JSON object per line until SIGINT/SIGTERM)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
+import sys
+from types import FrameType
 from typing import Any
 
-from legevakt.app.headless import sync_once
+from legevakt.app.headless import Watch, sync_once
 from legevakt.cli.options import CliError, common, settings_of
 
 
 def add_parsers(sub: Any) -> None:
     sync = sub.add_parser("sync", help="sync with the platform and reconcile")
     common(sync)
-    sync.add_argument("--once", action="store_true", help="one cycle, then exit (required for now)")
-    sync.add_argument("--json", action="store_true", help="print one JSON object")
+    mode = sync.add_mutually_exclusive_group()
+    mode.add_argument("--once", action="store_true", help="one cycle, then exit")
+    mode.add_argument("--watch", action="store_true",
+                      help="keep syncing as the window does; with --json one JSON object per line (snapshot, "
+                           "change, alert, delivery, link) until SIGINT or SIGTERM")
+    sync.add_argument("--json", action="store_true", help="print JSON")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.watch:
+        return _watch(args)
     if not args.once:
-        raise CliError("only 'sync --once' is available headless; the desktop app syncs continuously")
+        raise CliError("give --once (one cycle) or --watch (keep syncing)")
     doc = sync_once(settings_of(args))
     if args.json:
         print(json.dumps(doc, ensure_ascii=False, indent=2))
@@ -41,3 +50,37 @@ def print_sync(doc: dict[str, Any]) -> None:
     c = doc["census"]
     print(f"Census: arrived {c['arrived']} = departed {c['departed']} + present {c['present']} "
           f"+ dropped {c['dropped']}")
+
+
+def _watch(args: argparse.Namespace) -> int:
+    def emit(doc: dict[str, Any]) -> None:
+        if args.json:
+            print(json.dumps(doc, ensure_ascii=False), flush=True)
+        else:
+            kind = doc["type"]
+            if kind == "snapshot":
+                print_sync(doc)
+            elif kind == "change":
+                print(f"change: {len(doc['upserted'])} updated, {len(doc['removed'])} left the queue", flush=True)
+            elif kind == "alert":
+                print(f"alert {doc['id']} {doc['status']} {doc['severity']} {doc['kind']} {doc['encounter'] or ''}",
+                      flush=True)
+            elif kind == "delivery":
+                print(f"delivery {doc['communication'] or doc['note']} {doc['state']}", flush=True)
+            elif kind == "link":
+                print(f"link {doc['link']}, {doc['pending_writes']} write(s) pending", flush=True)
+            else:
+                print(f"problem: {doc.get('problem')}", file=sys.stderr, flush=True)
+
+    watch = Watch(settings_of(args), emit)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        watch.stop()  # the loop ends after the turn in progress; the store is closed cleanly
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        watch.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
