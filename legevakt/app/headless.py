@@ -450,6 +450,7 @@ class Watch:
         self.emit = emit
         self.runtime = open_platform_runtime(settings)
         self.worker = SyncWorker(self.runtime, interval=settings.poll_seconds, push=settings.push,
+                                 push_interval=settings.push_poll_seconds,
                                  on_changed=self._changed, on_failed=self._failed, executor=InlineExecutor())
         self._snapshot_sent = False
         self._link: tuple[str, int] | None = None

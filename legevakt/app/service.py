@@ -56,7 +56,8 @@ class AppService(QObject):
         self.practitioner = settings.practitioner  # "Practitioner/<id>": the author of this user's notes
         self._on_stop = on_stop
         self.worker = SyncWorker(open_runtime=lambda: Runtime.open(settings, tokens=tokens, demo=demo),
-                                 interval=settings.poll_seconds, push=settings.push, on_changed=self._changed,
+                                 interval=settings.poll_seconds, push=settings.push,
+                                 push_interval=settings.push_poll_seconds, on_changed=self._changed,
                                  on_failed=self._failed, executor=executor, on_journal=self._journal,
                                  on_report=self.report_ready.emit)
         self._started = False

@@ -162,6 +162,8 @@ class Settings:
     poll_seconds: float = setting(5.0, _title("Seconds between polls"), check=_positive)
     full_snapshot_every: int = setting(12, _title("Full snapshot every N cycles"), check=_at_least_one)
     push: bool = setting(True, _title("Use push notifications where the platform offers them"))
+    push_poll_seconds: float = setting(
+        60.0, _title("Seconds between safety-net polls while push is up"), check=_positive)
     timeout_seconds: float = setting(10.0, _title("Request timeout (seconds)"), check=_positive)
     verify_tls: bool = setting(True, _title("Verify the platform's TLS certificate"))
     triage_scale: str = setting("mts", _title("Triage scale (mts, retts or local)"))

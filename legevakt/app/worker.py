@@ -156,12 +156,16 @@ class SyncWorker:
                  open_runtime: Callable[[], WorkerRuntime] | None = None, interval: float | None = None,
                  push: bool = False, on_changed: Changed | None = None, on_failed: Failed | None = None,
                  on_cycle: Cycled | None = None, executor: Executor | None = None,
-                 on_journal: Journaled | None = None, on_report: Reported | None = None) -> None:
+                 on_journal: Journaled | None = None, on_report: Reported | None = None,
+                 push_interval: float | None = None) -> None:
         if (runtime is None) == (open_runtime is None):
             raise ValueError("give exactly one of runtime and open_runtime")
         self._runtime = runtime
         self._open_runtime = open_runtime
         self.interval = interval
+        #: While push is up, poll only as a safety net every ``push_interval`` seconds (None: ``interval``);
+        #: notifications wake the loop for every change.
+        self.push_interval = push_interval
         self.push = push
         self.on_changed = on_changed
         self.on_failed = on_failed
@@ -390,7 +394,7 @@ class SyncWorker:
 
     def _drain(self, runtime: WorkerRuntime, *, block: bool) -> bool:
         try:
-            command = self._commands.get(timeout=self.interval) if block else self._commands.get_nowait()
+            command = self._commands.get(timeout=self._quiet(runtime)) if block else self._commands.get_nowait()
         except queue.Empty:
             self._reason = CycleReason.POLL
             return True
@@ -405,6 +409,16 @@ class SyncWorker:
                 break
         self._reason = CycleReason.WAKE
         return True
+
+    def _quiet(self, runtime: WorkerRuntime) -> float | None:
+        """How long to wait for a command before polling: the safety-net interval while push is up."""
+        if self.push_interval is not None and self.last is not None and self.last.error is None:
+            try:
+                if runtime.link(self.last).mode is LinkMode.PUSH:
+                    return self.push_interval
+            except Exception:
+                log.exception("bug reading the link mode")
+        return self.interval
 
     def _cycle(self, runtime: WorkerRuntime, reason: CycleReason) -> CycleOutcome | None:
         try:

@@ -160,3 +160,21 @@ def test_sync_once_runs_the_queued_commands_then_one_cycle_and_returns_its_outco
     assert rt.log == ["ack A1", "cycle 1"]
     worker.stop()
     assert not rt.closed  # the caller gave the runtime: the caller closes it
+
+
+def test_while_push_is_up_the_worker_polls_only_as_a_safety_net() -> None:
+    runtime = FakeRuntime()
+    mode = [LinkMode.POLL]
+    runtime.link = lambda outcome, m=None: LinkStatus(mode[0], None, None)  # type: ignore[method-assign]
+    worker = SyncWorker(runtime, interval=5.0, push_interval=60.0, executor=InlineExecutor())
+    assert worker._quiet(runtime) == 5.0  # no cycle yet
+    worker.sync_once()
+    assert worker._quiet(runtime) == 5.0  # polling
+    mode[0] = LinkMode.PUSH
+    assert worker._quiet(runtime) == 60.0  # push up: notifications wake it, a poll now and then
+    runtime.engine.fail_cycles[2] = OSError("disk")
+    worker.sync_once()
+    assert worker._quiet(runtime) == 60.0  # the failed cycle reported no new outcome: still the last one
+    no_net = SyncWorker(FakeRuntime(), interval=5.0, executor=InlineExecutor())
+    no_net.sync_once()
+    assert no_net._quiet(no_net.runtime) == 5.0  # type: ignore[arg-type]
