@@ -178,7 +178,8 @@ class Runtime:
         elif not outcome.complete:
             problem = outcome.problems[0] if outcome.problems else Problem.of(ProblemKind.SNAPSHOT_INCOMPLETE)
         return LinkStatus(mode, state.last_complete_at, outcome.at, problem, pending, self.demo,
-                          self.settings.platform)
+                          self.settings.platform,
+                          push_poll_seconds=self.settings.push_poll_seconds if mode is LinkMode.PUSH else None)
 
     def summary(self, result: Reconciled | None, link: LinkStatus, *, complete: bool, initial: bool = False,
                 problems: tuple[Problem, ...] = ()) -> ChangeSummary:

@@ -156,9 +156,13 @@ class SyncStatusBar(QStatusBar):
             live = translate("SyncStatusBar", "Waiting for the first complete synchronisation")
         else:
             age = now - last
-            if age > self._critical_after:
+            # With push up, notifications keep the list current between the rare safety-net polls: its
+            # age counts against that poll interval (the channel drops to polling when heartbeats stop).
+            slack = timedelta(seconds=link.push_poll_seconds) if link is not None and link.push_poll_seconds \
+                and link.mode is LinkMode.PUSH else timedelta(0)
+            if age > self._critical_after + slack:
                 level = Freshness.CRITICAL
-            elif (age > self._warn_after or not self._complete
+            elif (age > self._warn_after + slack or not self._complete
                   or (link is not None and link.mode is LinkMode.OFFLINE)):
                 level = Freshness.WARNING
             else:

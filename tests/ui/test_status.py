@@ -68,6 +68,22 @@ def test_amber_past_15_seconds_red_past_60(qtbot: QtBot) -> None:
     assert status.property("level") == "critical"
 
 
+def test_with_push_up_the_age_counts_against_the_safety_net_poll(qtbot: QtBot) -> None:
+    """Push keeps the list current between polls every 60 s: 40 s since the last fetch is live, not amber;
+    once the expected poll is 15 s late it is amber, 60 s late red (and polling again is the usual thresholds)."""
+    status = bar(qtbot)
+    status.apply(make_summary(link=replace(make_link(LinkMode.PUSH, age_s=0), push_poll_seconds=60.0)))
+    status.refresh(NOW + timedelta(seconds=40))
+    assert status.freshness is Freshness.LIVE
+    status.refresh(NOW + timedelta(seconds=76))
+    assert status.freshness is Freshness.WARNING
+    status.refresh(NOW + timedelta(seconds=121))
+    assert status.freshness is Freshness.CRITICAL
+    status.apply(make_summary(link=make_link(LinkMode.POLL, age_s=0)))
+    status.refresh(NOW + timedelta(seconds=40))
+    assert status.freshness is Freshness.WARNING
+
+
 def test_offline_is_amber_with_the_problem_in_plain_words(qtbot: QtBot) -> None:
     status = bar(qtbot)
     status.apply(make_summary(link=make_link(LinkMode.OFFLINE, age_s=5,
