@@ -412,9 +412,12 @@ class SyncWorker:
 
     def _quiet(self, runtime: WorkerRuntime) -> float | None:
         """How long to wait for a command before polling: the safety-net interval while push is up."""
-        if self.push_interval is not None and self.last is not None and self.last.error is None:
+        last = self.last
+        if self.push_interval is not None and last is not None and last.error is None:
+            if last.journal is not None and (last.journal.checked or last.journal.unknown):
+                return self.interval  # notes wait for receipts, which no notification announces: keep polling
             try:
-                if runtime.link(self.last).mode is LinkMode.PUSH:
+                if runtime.link(last).mode is LinkMode.PUSH:
                     return self.push_interval
             except Exception:
                 log.exception("bug reading the link mode")

@@ -32,6 +32,7 @@ def running(make_sim: Callable[..., SimServer], tmp_path: Path, qtbot: QtBot,
     sim.faults.transport_delay_seconds = 0.05
     sim.faults.receipt_delay_seconds = 0.2
     settings = Settings(platform=sim.base_url, location=sim.clinic_ref, data_dir=str(tmp_path), poll_seconds=0.2,
+                        push_poll_seconds=0.2,
                         user="Kari Sykepleier", practitioner=AUTHOR)
     service = AppService(settings)
     window = MainWindow(service)

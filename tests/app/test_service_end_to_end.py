@@ -32,6 +32,7 @@ def running(make_sim: Callable[..., SimServer], tmp_path: Path, qtbot: QtBot,
             ) -> Iterator[tuple[SimServer, AppService, MainWindow, list[ChangeSummary]]]:
     sim = make_sim(seed=11, initial_patients=14)
     settings = Settings(platform=sim.base_url, location=sim.clinic_ref, data_dir=str(tmp_path), poll_seconds=0.2,
+                        push_poll_seconds=0.2,
                         user="Kari Sykepleier")
     service = AppService(settings)
     window = MainWindow(service)

@@ -175,6 +175,14 @@ def test_while_push_is_up_the_worker_polls_only_as_a_safety_net() -> None:
     runtime.engine.fail_cycles[2] = OSError("disk")
     worker.sync_once()
     assert worker._quiet(runtime) == 60.0  # the failed cycle reported no new outcome: still the last one
+    from dataclasses import replace as _replace
+
+    from legevakt.sync.journal_follow import JournalStep
+    assert worker.last is not None
+    worker.last = _replace(worker.last, journal=JournalStep(None, checked=2))
+    assert worker._quiet(runtime) == 5.0  # notes wait for receipts, which push does not announce
+    worker.last = _replace(worker.last, journal=JournalStep(None))
+    assert worker._quiet(runtime) == 60.0
     no_net = SyncWorker(FakeRuntime(), interval=5.0, executor=InlineExecutor())
     no_net.sync_once()
     assert no_net._quiet(no_net.runtime) == 5.0  # type: ignore[arg-type]

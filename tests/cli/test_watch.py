@@ -24,27 +24,33 @@ pytestmark = pytest.mark.skipif(os.name != "posix", reason="signals")
 
 
 class Lines:
+    """The process's stdout as JSON lines, read from the pipe's file descriptor with a deadline (no
+    buffered reader: two lines in one read must not hide the second from the selector)."""
+
     def __init__(self, proc: subprocess.Popen[bytes]) -> None:
         assert proc.stdout is not None
-        self.proc = proc
+        self.fd = proc.stdout.fileno()
         self.sel = selectors.DefaultSelector()
-        self.sel.register(proc.stdout, selectors.EVENT_READ)
+        self.sel.register(self.fd, selectors.EVENT_READ)
+        self.buffer = b""
         self.seen: list[dict[str, Any]] = []
 
     def until(self, want: Callable[[dict[str, Any]], bool], timeout: float = 30.0) -> dict[str, Any]:
-        assert self.proc.stdout is not None
         end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if not self.sel.select(timeout=0.2):
-                continue
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            doc = json.loads(line)  # every line is one JSON object
-            self.seen.append(doc)
-            if want(doc):
-                return doc
-        raise AssertionError(f"not seen in time; got {[d['type'] for d in self.seen]}")
+        while True:
+            while b"\n" in self.buffer:
+                line, self.buffer = self.buffer.split(b"\n", 1)
+                doc = json.loads(line)  # every line is one JSON object
+                self.seen.append(doc)
+                if want(doc):
+                    return doc
+            if time.monotonic() > end:
+                raise AssertionError(f"not seen in time; got {[d['type'] for d in self.seen]}")
+            if self.sel.select(timeout=0.2):
+                chunk = os.read(self.fd, 65536)
+                if not chunk:
+                    raise AssertionError(f"the process ended; got {[d['type'] for d in self.seen]}")
+                self.buffer += chunk
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
