@@ -556,7 +556,9 @@ QHeaderView#wallColumns::section {{ background: #eef2f6; color: #3e4c59; font-si
                                     padding: 6px 14px; }}
 QLabel#wallEmpty {{ background: {style.SURFACE}; color: {style.MUTED}; font-size: {s['row']}px; }}
 QFrame#wallFooter {{ background: {style.WINDOW}; border-top: 1px solid {style.LINE}; }}
-QLabel#wallNote, QLabel#wallPage {{ color: {style.MUTED}; font-size: {s['small']}px; }}
+QLabel#wallNote {{ color: {style.MUTED}; font-size: {s['small']}px; }}
+QLabel#wallPage {{ color: #0d47a1; background: #ffffff; font-size: {s['small']}px; font-weight: 700;
+                   border-radius: 6px; padding: 2px 14px; }}
 """
 
 
@@ -654,10 +656,14 @@ class Wallboard(QWidget):
         self.demo_label.setVisible(self._demo)
         self.clock_label = QLabel(header)
         self.clock_label.setObjectName("wallClock")
+        self.page_label = QLabel(header)  # in the header, where the eye is: more rows than this page shows
+        self.page_label.setObjectName("wallPage")
+        self.page_label.hide()
         h.addWidget(title)
         h.addWidget(subtitle)
         h.addStretch(1)
         h.addWidget(self.missing_label)
+        h.addWidget(self.page_label)
         h.addWidget(self.count_label)
         h.addWidget(self.demo_label)
         h.addSpacing(12)
@@ -719,10 +725,7 @@ class Wallboard(QWidget):
         h.setContentsMargins(24, 8, 24, 8)
         note = QLabel(translate("Wallboard", "Patients are seen in order of urgency, not of arrival."), footer)
         note.setObjectName("wallNote")
-        self.page_label = QLabel(footer)
-        self.page_label.setObjectName("wallPage")
         h.addWidget(note, 1)
-        h.addWidget(self.page_label)
         return footer
 
     # -- full screen and quit: the only keys ---------------------------------------------------
@@ -822,15 +825,19 @@ class Wallboard(QWidget):
         if self._page >= pages:
             self._page = 0
         per = self.rows_per_page()
+        height = self.table.verticalHeader().defaultSectionSize()
         first, last = self._page * per, (self._page + 1) * per
         for row in range(self.proxy.rowCount()):
             hidden = not first <= row < last
             if self.table.isRowHidden(row) != hidden:
                 self.table.setRowHidden(row, hidden)
+            # A row hidden while the default height changed comes back at its old height: set it.
+            if not hidden and self.table.rowHeight(row) != height:
+                self.table.setRowHeight(row, height)
         self.table.verticalScrollBar().setValue(0)
         self.page_label.setText(translate("Wallboard", "Page {page} of {pages}").format(page=self._page + 1,
-                                                                                      pages=pages)
-                                if pages > 1 else "")
+                                                                                      pages=pages))
+        self.page_label.setVisible(pages > 1)
 
     # -- updates ----------------------------------------------------------------------------------
     def apply_summary(self, summary: ChangeSummary) -> None:

@@ -255,6 +255,7 @@ def test_a_dropped_patient_stays_on_the_first_page_and_the_pages_cover_everyone(
     service.emit(make_summary(entries, initial=True))
     per_page = board.rows_per_page()
     assert 1 < per_page < 14
+    heights_before = board.table.rowHeight(0)
     pages = board.page_count()
     assert pages == -(-14 // per_page)
     seen: list[int] = []
@@ -263,12 +264,21 @@ def test_a_dropped_patient_stays_on_the_first_page_and_the_pages_cover_everyone(
         rows = board.visible_rows()
         if page == 0:
             assert rows[0] == 0 and board.proxy.index(0, WallColumn.WAITING).data() == "Savnet"
-        assert board.page_label.text() == f"Side {page + 1} av {pages}"
+        assert board.page_label.text() == f"Side {page + 1} av {pages}" and board.page_label.isVisibleTo(board)
         assert board.missing_label.isVisibleTo(board)  # on every page
+        # Whole rows of one height; a full page fills the table to within a pixel a row.
+        heights = {board.table.rowHeight(r) for r in rows}
+        assert len(heights) == 1
+        if len(rows) == per_page:
+            assert 0 <= board.table.viewport().height() - per_page * heights.pop() < per_page
         seen += rows
         board.next_page()
     assert seen == list(range(14))  # each row on exactly one page
     assert board.page == 0
+    board.resize(1920, 1080)  # a bigger screen: bigger rows, still whole ones, fewer pages
+    qtbot.waitUntil(lambda: board.table.rowHeight(0) > heights_before)
+    default = board.table.verticalHeader().defaultSectionSize()
+    assert {board.table.rowHeight(r) for r in board.visible_rows()} == {default}
 
 
 def test_the_stale_banner_comes_after_the_threshold_and_goes_with_fresh_data(
