@@ -1,4 +1,5 @@
-"""``legevakt`` without a command: the desktop window (on the embedded demo platform without --platform)."""
+"""``legevakt`` without a command: the desktop window (on the embedded demo platform without --platform);
+with ``--wallboard`` the corridor's wall board instead."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from legevakt.cli.options import CliError, settings_of
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--screenshot", metavar="FILE", help="render the window offscreen to a PNG and exit")
+    parser.add_argument("--wallboard", action="store_true",
+                        help="the wall board for a screen in the corridor (full screen; initials and age, no "
+                             "names; Esc leaves full screen, Ctrl+Q quits)")
     parser.add_argument("--language", choices=("nb", "en"), help="user interface language (default nb)")
     parser.add_argument("--seed", type=int, default=7, help="demo platform: random seed")
     parser.add_argument("--speed", type=float, default=10.0, help="demo platform: clinic clock speed-up")
@@ -44,10 +48,11 @@ def run(args: argparse.Namespace) -> int:
     elif not settings.location:
         raise CliError("give --location Location/<id> with --platform")
     from legevakt.app.service import AppService
-    from legevakt.ui.launch import run_window
+    from legevakt.ui.launch import run_wallboard, run_window
 
     service = AppService(settings, demo=demo, on_stop=sim.stop if sim is not None else None)
+    launch = run_wallboard if getattr(args, "wallboard", False) else run_window
     try:
-        return run_window(service, screenshot=args.screenshot, language=settings.language)
+        return launch(service, screenshot=args.screenshot, language=settings.language)
     finally:
         service.stop()

@@ -1,4 +1,5 @@
-"""Starting the window: the QApplication, translator, style, the main window and the service."""
+"""Starting the window: the QApplication, translator, style, the main window (or the wall board) and the
+service."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from legevakt.app.summary import ChangeSummary
 from legevakt.ui.i18n import TranslationMissingError, install_translator
 from legevakt.ui.main_window import MainWindow, UiService
 from legevakt.ui.style import apply_style
+from legevakt.ui.wallboard import SCREEN_SIZE, Wallboard, WallService
 
 log = logging.getLogger("legevakt.ui")
 
@@ -64,7 +66,39 @@ def run_window(service: UiService, *, screenshot: str | None = None, language: s
         window.close()
 
 
-def _screenshot(app: QApplication, window: MainWindow, service: UiService, path: Path, timeout_s: float) -> int:
+def run_wallboard(service: WallService, *, screenshot: str | None = None, language: str = "nb",
+                  first_sync_timeout_s: float = FIRST_SYNC_TIMEOUT_S) -> int:
+    """Show the wall board full screen for ``service`` and run until it closes (Ctrl+Q); the exit code.
+
+    With ``screenshot``: render it at a full-HD corridor screen's size once the first complete summary is
+    in, as ``run_window`` does for the window (same exit codes).
+    """
+    app = application()
+    try:
+        install_translator(app, language)
+    except TranslationMissingError as exc:
+        log.error("translations not installed: %s", exc)
+        print(f"legevakt: {exc}", file=sys.stderr)  # noqa: T201 - before any window exists
+        service.stop()
+        return 1
+    apply_style(app)
+    board = Wallboard(service, language=language)
+    if screenshot is None:
+        board.showFullScreen()
+    else:
+        board.resize(*SCREEN_SIZE)
+        board.show()
+    try:
+        if screenshot is None:
+            service.start()
+            return int(app.exec())
+        return _screenshot(app, board, service, Path(screenshot), first_sync_timeout_s)
+    finally:
+        service.stop()
+        board.close()
+
+
+def _screenshot(app: QApplication, window: QWidget, service: WallService, path: Path, timeout_s: float) -> int:
     loop = QEventLoop()
     seen = {"complete": False}
 

@@ -1740,4 +1740,111 @@
             <translation>Side {n} av {m}</translation>
         </message>
     </context>
+    <context>
+        <name>Wallboard</name>
+        <message>
+            <source>Urgency</source>
+            <translation>Hastegrad</translation>
+        </message>
+        <message>
+            <source>Waiting</source>
+            <translation>Ventetid</translation>
+        </message>
+        <message>
+            <source>Patient</source>
+            <translation>Pasient</translation>
+        </message>
+        <message>
+            <source>Age</source>
+            <translation>Alder</translation>
+        </message>
+        <message>
+            <source>Room</source>
+            <translation>Rom</translation>
+        </message>
+        <message>
+            <source>{n} yrs</source>
+            <translation>{n} år</translation>
+        </message>
+        <message>
+            <source>{n} mo</source>
+            <translation>{n} mnd</translation>
+        </message>
+        <message>
+            <source>{n} d</source>
+            <translation>{n} d</translation>
+        </message>
+        <message>
+            <source>Missing</source>
+            <translation>Savnet</translation>
+        </message>
+        <message>
+            <source>At x-ray/lab</source>
+            <translation>Røntgen/lab</translation>
+        </message>
+        <message>
+            <source>With doctor</source>
+            <translation>Hos lege</translation>
+        </message>
+        <message>
+            <source>In treatment</source>
+            <translation>Under behandling</translation>
+        </message>
+        <message>
+            <source>assigned</source>
+            <translation>tildelt</translation>
+        </message>
+        <message>
+            <source>Legevakt – waiting board</source>
+            <translation>Legevakt – ventetavle</translation>
+        </message>
+        <message>
+            <source>Legevakt</source>
+            <translation>Legevakt</translation>
+        </message>
+        <message>
+            <source>Waiting list</source>
+            <translation>Venteliste</translation>
+        </message>
+        <message>
+            <source>DEMO</source>
+            <translation>DEMO</translation>
+        </message>
+        <message>
+            <source>The list below may be out of date. Ask at the reception.</source>
+            <translation>Listen kan være utdatert. Spør i skranken.</translation>
+        </message>
+        <message>
+            <source>Patients are seen in order of urgency, not of arrival.</source>
+            <translation>Pasientene tas inn etter hastegrad, ikke etter ankomst.</translation>
+        </message>
+        <message>
+            <source>Page {page} of {pages}</source>
+            <translation>Side {page} av {pages}</translation>
+        </message>
+        <message>
+            <source>Not updated: no data from the platform yet</source>
+            <translation>Ikke oppdatert: ingen data fra plattformen ennå</translation>
+        </message>
+        <message>
+            <source>Not updated since {time}</source>
+            <translation>Ikke oppdatert siden {time}</translation>
+        </message>
+        <message>
+            <source>Patients: {n}</source>
+            <translation>Pasienter: {n}</translation>
+        </message>
+        <message>
+            <source>Missing: {n}</source>
+            <translation>Savnet: {n}</translation>
+        </message>
+        <message>
+            <source>Waiting for the first update…</source>
+            <translation>Venter på første oppdatering…</translation>
+        </message>
+        <message>
+            <source>No patients waiting</source>
+            <translation>Ingen pasienter venter</translation>
+        </message>
+    </context>
 </TS>
