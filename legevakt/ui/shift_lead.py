@@ -468,7 +468,7 @@ class ShiftLeadView(QWidget):
         self.alerts_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in (1, 2, 3):
             self.alerts_table.setColumnWidth(col, fit(self.alerts_model, col, "888"))
-        if self.arrivals_model is not None:
+        if self.arrivals_model is not None and self.arrivals_table is not None:
             self.arrivals_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
             self.arrivals_table.setColumnWidth(1, fit(self.arrivals_model, 1, "888"))
         # Tall enough for their usual rows without scrolling: every longest wait listed, the scale's levels
