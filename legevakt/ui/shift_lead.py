@@ -47,7 +47,7 @@ from PySide6.QtWidgets import (
 )
 
 from legevakt.app.runtime import CLINIC_TZ
-from legevakt.app.summary import ChangeSummary
+from legevakt.app.summary import ChangeSummary, LinkMode, LinkStatus
 from legevakt.ui import style, texts
 from legevakt.ui.delegates import QueueDelegate, TriageDelegate
 from legevakt.ui.i18n import current_language
@@ -288,6 +288,7 @@ class ShiftLeadView(QWidget):
         self._alerts: dict[str, Alert] = {}
         self._pending: dict[str, int] = {}
         self._overview: Overview | None = None
+        self._link: LinkStatus | None = None
         self._dirty = True
 
         outer = QVBoxLayout(self)
@@ -302,6 +303,13 @@ class ShiftLeadView(QWidget):
         self.caption.setObjectName("shiftLeadCaption")
         self.caption.setTextFormat(Qt.TextFormat.PlainText)
         head.addWidget(self.caption, 1)
+        self.link_label = QLabel(self)
+        self.link_label.setObjectName("shiftLeadLink")
+        self.link_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.link_label.setStyleSheet(f"background: {style.WARNING_BG}; color: {style.WARNING_FG}; font-weight: 700;"
+                                      " border-radius: 4px; padding: 3px 10px;")
+        self.link_label.hide()
+        head.addWidget(self.link_label)
         outer.addLayout(head)
 
         tiles = QHBoxLayout()
@@ -519,6 +527,7 @@ class ShiftLeadView(QWidget):
                 self._alerts.pop(alert.id, None)
         if summary.pending is not None:
             self._pending = {ref: n for ref, n in summary.pending.items() if n > 0}
+        self._link = summary.link
         self._dirty = True
         if self.isVisible():
             self.refresh()
@@ -560,6 +569,7 @@ class ShiftLeadView(QWidget):
         local = now.astimezone(CLINIC_TZ)
         self.caption.setText(translate("ShiftLeadView", "{shift} · figures as of {time}").format(
             shift=shift_title(ov.shift, self._language), time=local.strftime("%H:%M")))
+        self._show_link()
         self._show_tiles(ov)
         self.levels_model.set_rows(self._level_rows(ov))
         self.states_model.set_rows(self._state_rows(ov))
@@ -567,6 +577,20 @@ class ShiftLeadView(QWidget):
         self.waits_model.set_rows(self._wait_rows(ov))
         self.alerts_model.set_rows(self._alert_rows(ov))
         self._show_arrivals(ov)
+
+    def _show_link(self) -> None:
+        """The figures are as old as the list: say so when the platform cannot be reached."""
+        link = self._link
+        if link is None or link.mode is not LinkMode.OFFLINE:
+            self.link_label.hide()
+            return
+        if link.last_complete_at is None:
+            text = translate("ShiftLeadView", "Offline: no complete list yet")
+        else:
+            text = translate("ShiftLeadView", "Offline: the figures are from the list of {time}").format(
+                time=link.last_complete_at.astimezone(CLINIC_TZ).strftime("%H:%M"))
+        self.link_label.setText(text)
+        self.link_label.show()
 
     def _show_tiles(self, ov: Overview) -> None:
         dropped = ov.state_count(DROPPED)
@@ -628,6 +652,8 @@ class ShiftLeadView(QWidget):
                                                      "left")),
              Cell(str(ov.carried_over), number=True, bold=True)),
             (Cell(sub + translate("ShiftLeadView", "still here")), Cell(str(ov.carried_over_here), number=True)),
+            (Cell(sub + translate("ShiftLeadView", "left during the shift")),
+             Cell(str(ov.carried_over - ov.carried_over_here), number=True)),
             (Cell(translate("ShiftLeadView", "Arrived this shift"), bold=True),
              Cell(str(c.arrived), number=True, bold=True)),
             (Cell(sub + translate("ShiftLeadView", "still here")), Cell(str(c.present), number=True)),
@@ -696,12 +722,12 @@ class ShiftLeadView(QWidget):
     def _show_arrivals(self, ov: Overview) -> None:
         labels = hour_labels(ov.arrivals)
         counts = [h.arrivals for h in ov.arrivals]
-        if self.arrivals_model is not None:
+        if self.arrivals_model is not None:  # the newest hour on top: it is what the shift lead looks for
             self.arrivals_model.set_rows([
                 (Cell(f"{h.start:%H:%M}–{h.end.astimezone(CLINIC_TZ):%H:%M}"
                       + (f" {h.start.tzname()}" if " " in label else "")),
                  Cell(str(h.arrivals), number=True, bold=h.arrivals > 0))
-                for label, h in zip(labels, ov.arrivals, strict=True)])
+                for label, h in reversed(list(zip(labels, ov.arrivals, strict=True)))])
             return
         assert self.arrivals_set is not None and self.arrivals_axis is not None and self.arrivals_values is not None
         if list(self.arrivals_axis.categories()) != labels:
@@ -717,7 +743,7 @@ class ShiftLeadView(QWidget):
     def arrivals_shown(self) -> list[tuple[str, int]]:
         """What the chart (or the table) shows: (hour, arrivals), oldest first."""
         if self.arrivals_model is not None:
-            return [(row[0].text, int(row[1].text)) for row in self.arrivals_model.rows()]
+            return [(row[0].text, int(row[1].text)) for row in reversed(self.arrivals_model.rows())]
         assert self.arrivals_set is not None and self.arrivals_axis is not None
         return [(label, int(self.arrivals_set.at(i))) for i, label in enumerate(self.arrivals_axis.categories())]
 

@@ -9,6 +9,7 @@ so a spring night has no 02 and an autumn night has two.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -209,8 +210,8 @@ def overview(entries: Iterable[Entry], alerts: Iterable[Alert], now: datetime, *
         else:
             target = level.target_minutes
             waits.append(Wait(entry, waited, target, waited - target, seconds >= target * 60))
-    waits.sort(key=lambda w: (-w.waited_minutes, w.ref))
     over = sum(1 for w in waits if w.over_target)
+    longest_waits = heapq.nsmallest(max(0, longest), waits, key=lambda w: (-w.waited_minutes, w.entry.encounter.ref))
 
     buckets = clinic_hours(now, tz, hours)
     counts = [0] * len(buckets)
@@ -238,7 +239,7 @@ def overview(entries: Iterable[Entry], alerts: Iterable[Alert], now: datetime, *
     pending = pending or {}
     return Overview(
         now=now, shift=shift, live=len(live), by_level=by_level, by_state=by_state, waiting=len(waits),
-        over_target=over, longest=tuple(waits[:max(0, longest)]), arrivals=arrivals,
+        over_target=over, longest=tuple(longest_waits), arrivals=arrivals,
         census=census(entries, shift), carried_over=len(carried),
         carried_over_here=sum(1 for e in carried if is_live(e)), alerts=tuple(alert_counts),
         pending_writes=sum(n for n in pending.values() if n > 0),

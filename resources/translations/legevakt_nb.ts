@@ -1919,6 +1919,18 @@
             <translation>berørte pasienter: {patients}</translation>
         </message>
         <message>
+            <source>Offline: no complete list yet</source>
+            <translation>Frakoblet: ingen fullstendig liste ennå</translation>
+        </message>
+        <message>
+            <source>Offline: the figures are from the list of {time}</source>
+            <translation>Frakoblet: tallene er fra listen kl. {time}</translation>
+        </message>
+        <message>
+            <source>left during the shift</source>
+            <translation>reist i løpet av vakten</translation>
+        </message>
+        <message>
             <source>still here</source>
             <translation>fortsatt her</translation>
         </message>

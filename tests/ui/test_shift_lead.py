@@ -14,13 +14,24 @@ from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
+from legevakt.app.summary import LinkMode
 from legevakt.ui import shift_lead
 from legevakt.ui.i18n import install_translator
 from legevakt.ui.main_window import MainWindow
 from legevakt.ui.shift_lead import Cell, FigureModel, ShiftLeadView, hour_labels
 from legevakt.worklist.models import AlertKind, AlertStatus, DepartureReason, EncounterStatus, Fate, Severity
 from legevakt.worklist.overview import HourCount
-from tests.ui.conftest import NOW, FakeService, bump, clinic, clock, make_alert, make_entry, make_summary
+from tests.ui.conftest import (
+    NOW,
+    FakeService,
+    bump,
+    clinic,
+    clock,
+    make_alert,
+    make_entry,
+    make_link,
+    make_summary,
+)
 
 # NOW is 14:30 in Oslo on a Friday in March (CET): the day shift, 07:00-15:00, began 7.5 hours ago.
 
@@ -102,7 +113,8 @@ def test_the_figures_as_counted_by_hand(qtbot: QtBot) -> None:
     assert view.alerts_model.texts() == [["Falt ut", "1", "1", "1"], ["Over tid", "3", "0", "3"],
                                          ["Ikke triert", "1", "0", "1"]]
     assert view.census_model.texts() == [
-        ["Overført fra forrige vakt", "0"], ["    fortsatt her", "0"], ["Ankommet denne vakten", "14"],
+        ["Overført fra forrige vakt", "0"], ["    fortsatt her", "0"], ["    reist i løpet av vakten", "0"],
+        ["Ankommet denne vakten", "14"],
         ["    fortsatt her", "13"], ["    falt ut, ikke avklart", "1"], ["I vakten totalt", "14"]]
     assert view.caption.text() == "Dagvakt 14.03.2025 07:00–15:00 · tall per 14:30"
 
@@ -124,7 +136,8 @@ def test_the_patients_carried_over_from_the_previous_shift(qtbot: QtBot) -> None
     view.apply_summary(make_summary(removed=[gone_now.ref]))
     assert tile(view, "tile_shift") == ("4", "3 overført (1 fortsatt her) · 1 ankommet")
     assert view.census_model.texts() == [
-        ["Overført fra forrige vakt", "3"], ["    fortsatt her", "1"], ["Ankommet denne vakten", "1"],
+        ["Overført fra forrige vakt", "3"], ["    fortsatt her", "1"], ["    reist i løpet av vakten", "2"],
+        ["Ankommet denne vakten", "1"],
         ["    fortsatt her", "0"], ["    reist: gikk før undersøkelse", "1"], ["    falt ut, ikke avklart", "0"],
         ["I vakten totalt", "4"]]
     assert tile(view, "tile_now") == ("1", "1 venter på lege · 0 falt ut")
@@ -230,6 +243,7 @@ def test_without_qtcharts_the_arrivals_are_a_table_and_the_reason_is_logged(
     view.apply_summary(make_summary(entries, initial=True))
     shown = view.arrivals_shown()
     assert shown[-3:] == [("12:00–13:00", 2), ("13:00–14:00", 5), ("14:00–15:00", 7)] and len(shown) == 12
+    assert view.arrivals_model.texts()[0] == ["14:00–15:00", "7"]  # the newest hour on top, in view
 
 
 def test_an_autumn_night_labels_its_two_two_oclocks_apart() -> None:
@@ -318,3 +332,15 @@ def test_a_critical_alert_reddens_the_alerts_tile(qtbot: QtBot) -> None:
     assert view.tile_alerts.property("level") == "warn"
     view.apply_summary(make_summary(alerts=[make_alert(2, AlertKind.NOT_IN_QUEUE, entries[5])]))
     assert view.tile_alerts.property("level") == "alarm" and view.alerts_model.texts()[0][0] == "Ikke i køen"
+
+
+def test_offline_says_how_old_the_figures_are(qtbot: QtBot) -> None:
+    view = shown_view(qtbot, ShiftLeadView(clock=clock))
+    entries, alerts = clinic()
+    view.apply_summary(make_summary(entries, alerts=alerts, initial=True))
+    assert not view.link_label.isVisible()
+    view.apply_summary(make_summary(link=make_link(LinkMode.OFFLINE, age_s=600)))
+    assert view.link_label.isVisible()
+    assert view.link_label.text() == "Frakoblet: tallene er fra listen kl. 14:20"
+    view.apply_summary(make_summary(link=make_link(age_s=1)))
+    assert not view.link_label.isVisible()
