@@ -30,7 +30,7 @@ from legevakt.sync.incremental import IncrementalSync
 from legevakt.sync.journal_follow import JournalFollower
 from legevakt.sync.outbox_replay import OutboxReplayer, ReplayConfig
 from legevakt.sync.push import PushChannel
-from legevakt.worklist.census import Shift, census, shift_at
+from legevakt.worklist.census import Shift, census, previous_shift, shift_at
 from legevakt.worklist.models import Fate
 from legevakt.worklist.reconcile import Reconciled
 from legevakt.worklist.snapshot import WorklistState
@@ -185,18 +185,22 @@ class Runtime:
                 problems: tuple[Problem, ...] = ()) -> ChangeSummary:
         state = self.engine.state
         now = utcnow()
+        shift = shift_at(now, CLINIC_TZ, self.settings.shifts)
         if initial or result is None:
             upserted = tuple(state.queue)
             removed: tuple[str, ...] = ()
             alerts = tuple(state.alerts.values())
+            since = min(previous_shift(shift, CLINIC_TZ, self.settings.shifts).start, now - timedelta(hours=24))
+            departed = tuple(e for e in state.entries.values() if e.fate is Fate.DEPARTED
+                             and (e.left_at or e.arrived_at) >= since)
         else:
             upserted = tuple(e for e in result.changed.values() if e.fate is not Fate.DEPARTED)
-            removed = tuple(ref for ref, e in result.changed.items() if e.fate is Fate.DEPARTED)
+            departed = tuple(e for e in result.changed.values() if e.fate is Fate.DEPARTED)
+            removed = tuple(e.ref for e in departed)
             alerts = result.alerts
-        shift = shift_at(now, CLINIC_TZ, self.settings.shifts)
         return ChangeSummary(upserted=upserted, removed=removed, alerts=alerts, link=link,
                              census=census(state.entries.values(), shift), complete=complete, initial=initial,
-                             problems=problems, pending=self.pending_by_encounter())
+                             problems=problems, pending=self.pending_by_encounter(), departed=departed)
 
 
 def state_json(state: WorklistState, settings: Settings, *, complete: bool, synced_at: datetime,

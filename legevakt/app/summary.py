@@ -48,3 +48,7 @@ class ChangeSummary:
     problems: tuple[Problem, ...] = field(default=())  # why a snapshot was incomplete
     pending: Mapping[str, int] | None = None  # commands waiting in the outbox per encounter; None: unchanged
     deliveries: tuple[Delivery, ...] = field(default=())  # journal deliveries changed in this step (latest form)
+    # The departed entries behind ``removed`` (latest form, with their reason and time); in the initial summary
+    # every departure since the previous shift began (at least the last 24 hours): the shift-lead view's census,
+    # carry-over and arrivals per hour need the patients who have left too.
+    departed: tuple[Entry, ...] = field(default=())

@@ -48,6 +48,7 @@ from legevakt.ui.lock import IdleLock, LockPage
 from legevakt.ui.patient_panel import PatientPanel
 from legevakt.ui.queue_model import Column, QueueFilter, QueueFilterProxy, QueueModel
 from legevakt.ui.report_pdf import ReportWriteError, render_report_pdf, shift_title
+from legevakt.ui.shift_lead import ShiftLeadView
 from legevakt.ui.status import CRITICAL_AFTER, WARN_AFTER, SyncStatusBar
 from legevakt.worklist.census import DEFAULT_SHIFTS, Shift, previous_shift, shift_at
 from legevakt.worklist.commands import CommandKind
@@ -619,6 +620,18 @@ class MainWindow(QMainWindow):
         self.report_action.setShortcut(QKeySequence("Ctrl+P"))
         self.report_action.triggered.connect(self.ask_for_report)
         menu.addAction(self.report_action)
+        # The shift lead's overview: fed every summary (also while hidden); it names patients, so the lock hides it.
+        self.shift_lead_view = ShiftLeadView(self.service, scale=self._scale, clock=self._clock,
+                                             language=self._language, parent=self)
+        self.service.changed.connect(self.shift_lead_view.apply_summary)
+        self.idle_lock.locked.connect(self.shift_lead_view.hide)
+        self.shift_lead_action = QAction(translate("MainWindow", "Shift &lead overview"), self)
+        self.shift_lead_action.setObjectName("shiftLeadAction")
+        self.shift_lead_action.setShortcut(QKeySequence("Ctrl+Shift+O"))
+        self.shift_lead_action.triggered.connect(lambda: None if self.locked else self.shift_lead_view.open())
+        menu.addAction(self.shift_lead_action)
+        self.addAction(self.shift_lead_action)
+        self.shortcuts.append(self.shift_lead_action)
         ready = getattr(self.service, "report_ready", None)
         if ready is not None:
             ready.connect(self.report_ready)

@@ -306,6 +306,10 @@
             <source>The shift report is saved: {path} (pages: {pages})</source>
             <translation>Vaktrapporten er lagret: {path} (sider: {pages})</translation>
         </message>
+        <message>
+            <source>Shift &amp;lead overview</source>
+            <translation>&amp;Vaktleder-oversikt</translation>
+        </message>
     </context>
     <context>
         <name>PatientPanel</name>
@@ -1845,6 +1849,221 @@
         <message>
             <source>No patients waiting</source>
             <translation>Ingen pasienter venter</translation>
+        </message>
+    </context>
+    <context>
+        <name>ShiftLeadView</name>
+        <message>
+            <source>Against target</source>
+            <translation>Mot triagetid</translation>
+        </message>
+        <message>
+            <source>Alert</source>
+            <translation>Varsel</translation>
+        </message>
+        <message>
+            <source>Arrivals</source>
+            <translation>Ankomster</translation>
+        </message>
+        <message>
+            <source>Arrivals per hour, last {hours} hours</source>
+            <translation>Ankomster per time, siste {hours} timer</translation>
+        </message>
+        <message>
+            <source>Arrived this shift</source>
+            <translation>Ankommet denne vakten</translation>
+        </message>
+        <message>
+            <source>Arrived {time}</source>
+            <translation>Ankom {time}</translation>
+        </message>
+        <message>
+            <source>Carried over from the previous shift</source>
+            <translation>Overført fra forrige vakt</translation>
+        </message>
+        <message>
+            <source>Carried over: here when the shift began (arrived before it and had not left). Waits count from arrival until a doctor takes over, as in the queue.</source>
+            <translation>Overført: var her da vakten begynte (kom før den og hadde ikke reist). Ventetiden teller fra ankomst til en lege tar over, som i køen.</translation>
+        </message>
+        <message>
+            <source>Census of the shift</source>
+            <translation>Vaktens pasienter</translation>
+        </message>
+        <message>
+            <source>Changes not yet saved</source>
+            <translation>Endringer ikke lagret ennå</translation>
+        </message>
+        <message>
+            <source>Critical</source>
+            <translation>Kritiske</translation>
+        </message>
+        <message>
+            <source>Dropped from the queue</source>
+            <translation>Falt ut av køen</translation>
+        </message>
+        <message>
+            <source>Here when the shift began: arrived before it and had not left</source>
+            <translation>Var her da vakten begynte: kom før den og hadde ikke reist</translation>
+        </message>
+        <message>
+            <source>Hour</source>
+            <translation>Klokkeslett</translation>
+        </message>
+        <message>
+            <source>Hour (clinic time)</source>
+            <translation>Klokkeslett</translation>
+        </message>
+        <message>
+            <source>In this shift</source>
+            <translation>I denne vakten</translation>
+        </message>
+        <message>
+            <source>In this shift, in all</source>
+            <translation>I vakten totalt</translation>
+        </message>
+        <message>
+            <source>Longest waits for a doctor</source>
+            <translation>Lengst ventetid på lege</translation>
+        </message>
+        <message>
+            <source>Name</source>
+            <translation>Navn</translation>
+        </message>
+        <message>
+            <source>No open alerts</source>
+            <translation>Ingen åpne varsler</translation>
+        </message>
+        <message>
+            <source>Nobody is waiting for a doctor</source>
+            <translation>Ingen venter på lege</translation>
+        </message>
+        <message>
+            <source>Not acknowledged</source>
+            <translation>Ikke kvittert</translation>
+        </message>
+        <message>
+            <source>Open</source>
+            <translation>Åpne</translation>
+        </message>
+        <message>
+            <source>Open alerts</source>
+            <translation>Åpne varsler</translation>
+        </message>
+        <message>
+            <source>Open alerts by kind</source>
+            <translation>Åpne varsler per type</translation>
+        </message>
+        <message>
+            <source>Past the triage target</source>
+            <translation>Over triagetid</translation>
+        </message>
+        <message>
+            <source>Patients</source>
+            <translation>Pasienter</translation>
+        </message>
+        <message>
+            <source>Patients now</source>
+            <translation>Pasienter nå</translation>
+        </message>
+        <message>
+            <source>Per state</source>
+            <translation>Per status</translation>
+        </message>
+        <message>
+            <source>Per triage level</source>
+            <translation>Per triagenivå</translation>
+        </message>
+        <message>
+            <source>Room</source>
+            <translation>Rom</translation>
+        </message>
+        <message>
+            <source>Shift lead overview</source>
+            <translation>Vaktleder-oversikt</translation>
+        </message>
+        <message>
+            <source>State</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <source>Target</source>
+            <translation>Triagetid</translation>
+        </message>
+        <message>
+            <source>This shift</source>
+            <translation>Denne vakten</translation>
+        </message>
+        <message>
+            <source>Triage</source>
+            <translation>Triage</translation>
+        </message>
+        <message>
+            <source>Triage level</source>
+            <translation>Triagenivå</translation>
+        </message>
+        <message>
+            <source>Waiting</source>
+            <translation>Venter</translation>
+        </message>
+        <message>
+            <source>dropped, not resolved</source>
+            <translation>falt ut, ikke avklart</translation>
+        </message>
+        <message>
+            <source>everything saved on the platform</source>
+            <translation>alt er lagret på plattformen</translation>
+        </message>
+        <message>
+            <source>left: {reason}</source>
+            <translation>reist: {reason}</translation>
+        </message>
+        <message>
+            <source>of {waiting} waiting for a doctor</source>
+            <translation>av {waiting} som venter på lege</translation>
+        </message>
+        <message>
+            <source>patients affected: {patients}</source>
+            <translation>berørte pasienter: {patients}</translation>
+        </message>
+        <message>
+            <source>Offline: no complete list yet</source>
+            <translation>Frakoblet: ingen fullstendig liste ennå</translation>
+        </message>
+        <message>
+            <source>Offline: the figures are from the list of {time}</source>
+            <translation>Frakoblet: tallene er fra listen kl. {time}</translation>
+        </message>
+        <message>
+            <source>left during the shift</source>
+            <translation>reist i løpet av vakten</translation>
+        </message>
+        <message>
+            <source>still here</source>
+            <translation>fortsatt her</translation>
+        </message>
+        <message>
+            <source>{carried} carried over ({here} still here) · {arrived} arrived</source>
+            <translation>{carried} overført ({here} fortsatt her) · {arrived} ankommet</translation>
+        </message>
+        <message>
+            <source>critical: {critical} · not acknowledged: {unack}</source>
+            <translation>kritiske: {critical} · ikke kvittert: {unack}</translation>
+        </message>
+        <message>
+            <source>{m} min left</source>
+            <translation>{m} min igjen</translation>
+        </message>
+        <message>
+            <source>{m} min over</source>
+            <translation>{m} min over</translation>
+        </message>
+        <message>
+            <source>{shift} · figures as of {time}</source>
+            <translation>{shift} · tall per {time}</translation>
+        </message>
+        <message>
+            <source>{waiting} waiting for a doctor · {dropped} dropped</source>
+            <translation>{waiting} venter på lege · {dropped} falt ut</translation>
         </message>
     </context>
 </TS>

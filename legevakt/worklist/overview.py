@@ -1,0 +1,254 @@
+"""The shift lead's figures: counts per triage level and state, the longest waits against their targets,
+arrivals per clinic hour, the shift's census with the patients carried over, open alerts by kind and the
+writes still pending. One pure function of the entries, the alerts and a clock (no Qt, no I/O).
+
+Every instant is compared as an instant (UTC): two datetimes in the same zone would otherwise compare by
+wall time, wrong in a daylight-saving fold (see ``census``). The hours are the clinic's wall-clock hours,
+so a spring night has no 02 and an autumn night has two.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+
+from legevakt.worklist.census import DEFAULT_SHIFTS, OSLO, Census, Shift, ShiftDef, census, shift_at
+from legevakt.worklist.models import Alert, AlertKind, AlertStatus, EncounterStatus, Entry, Fate, Severity
+from legevakt.worklist.triage import TriageScale
+
+#: The state key of a dropped entry (the others are ``EncounterStatus`` values).
+DROPPED = "dropped"
+
+#: The states counted, in the order a shift lead reads them (every live entry has exactly one).
+STATE_ORDER: tuple[str, ...] = (
+    EncounterStatus.ARRIVED.value,
+    EncounterStatus.TRIAGED.value,
+    EncounterStatus.IN_PROGRESS.value,
+    EncounterStatus.ONLEAVE.value,
+    EncounterStatus.PLANNED.value,
+    EncounterStatus.UNKNOWN.value,
+    DROPPED,
+)
+
+HOURS = 12  # arrivals per hour over this many clinic hours, the current one last
+LONGEST = 5  # the longest waits shown
+
+
+@dataclass(frozen=True, slots=True)
+class LevelCount:
+    code: str | None  # a level of the scale; None: not triaged (no level, or a code the scale does not know)
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class StateCount:
+    state: str  # an EncounterStatus value, or DROPPED
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    entry: Entry
+    waited_minutes: int  # whole minutes since arrival
+    target_minutes: int | None  # the level's target to a doctor; None when not triaged
+    over_minutes: int | None  # waited - target (negative: still within); None when not triaged
+    over_target: bool  # at or past the target (as the queue colours it and the time rules raise it)
+
+    @property
+    def ref(self) -> str:
+        return self.entry.ref
+
+
+@dataclass(frozen=True, slots=True)
+class HourCount:
+    start: datetime  # in the clinic's zone (its fold says which 02 of an autumn night)
+    end: datetime  # exclusive
+    arrivals: int
+
+
+@dataclass(frozen=True, slots=True)
+class AlertCount:
+    kind: AlertKind
+    open: int  # open or acknowledged (not resolved)
+    critical: int
+    unacknowledged: int
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    now: datetime
+    shift: Shift
+    live: int  # present and dropped entries
+    by_level: tuple[LevelCount, ...]  # the scale's levels in rank order, then not triaged
+    by_state: tuple[StateCount, ...]  # STATE_ORDER
+    waiting: int  # live entries no doctor has taken over yet
+    over_target: int  # of those, past their level's target
+    longest: tuple[Wait, ...]  # the longest waits, longest first
+    arrivals: tuple[HourCount, ...]  # oldest hour first, the current (partial) hour last
+    census: Census  # the cohort that arrived in the shift, by its fate now
+    carried_over: int  # present at the shift's start: arrived before it, not departed before it
+    carried_over_here: int  # of those, still live now
+    alerts: tuple[AlertCount, ...]  # open alerts by kind, most critical first; kinds with none left out
+    pending_writes: int  # commands waiting in the outbox
+    pending_patients: int  # encounters with at least one
+
+    def level_count(self, code: str | None) -> int:
+        return next((c.count for c in self.by_level if c.code == code), 0)
+
+    def state_count(self, state: str) -> int:
+        return next((c.count for c in self.by_state if c.state == state), 0)
+
+    @property
+    def in_shift(self) -> int:
+        """Everyone the shift has had: carried over plus arrived in it."""
+        return self.carried_over + self.census.arrived
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+def is_live(entry: Entry) -> bool:
+    return entry.fate is not Fate.DEPARTED
+
+
+def waiting_for_doctor(entry: Entry) -> bool:
+    """Counts against the triage target: live, and no doctor has taken over (as the time rules judge)."""
+    enc = entry.encounter
+    return is_live(entry) and enc.status.waiting_for_doctor and enc.doctor is None
+
+
+def state_of(entry: Entry) -> str:
+    if entry.fate is Fate.DROPPED:
+        return DROPPED
+    status = entry.encounter.status
+    return status.value if status.value in STATE_ORDER else EncounterStatus.UNKNOWN.value
+
+
+def level_code(entry: Entry, scale: TriageScale) -> str | None:
+    """The entry's level in ``scale``; None when it has none the scale knows (the time rules' "not triaged")."""
+    level = scale.level(entry.encounter.triage)
+    return level.code if level is not None else None
+
+
+def hour_start(moment: datetime, tz: tzinfo) -> datetime:
+    """The start of the clinic hour that holds ``moment``, in ``tz`` (fold kept: the right 02 in autumn)."""
+    local = _utc(moment).astimezone(tz)
+    return local.replace(minute=0, second=0, microsecond=0)
+
+
+def clinic_hours(now: datetime, tz: tzinfo = OSLO, hours: int = HOURS) -> tuple[tuple[datetime, datetime], ...]:
+    """The last ``hours`` clinic hours as (start, end) in ``tz``, oldest first; the last one holds ``now``.
+
+    Stepped back in UTC from one hour's start to the instant before it, so a spring gap is skipped and an
+    autumn fold gives its two 02 hours, each one real hour long.
+    """
+    starts = [hour_start(now, tz)]
+    while len(starts) < hours:
+        starts.append(hour_start(_utc(starts[-1]) - timedelta(microseconds=1), tz))
+    starts.reverse()
+    ends = [*starts[1:], _hour_after(starts[-1], tz)]
+    return tuple(zip(starts, ends, strict=True))
+
+
+def _hour_after(start: datetime, tz: tzinfo) -> datetime:
+    """The start of the clinic hour after the one starting at ``start``."""
+    return hour_start(_utc(start) + timedelta(hours=1), tz)
+
+
+def carried_over(entries: Iterable[Entry], shift: Shift) -> list[Entry]:
+    """The entries present at the shift's start: arrived before it and not departed before it.
+
+    A dropped entry is not departed (its fate is unresolved), so one found dropped before the shift is
+    carried over until a person resolves it.
+    """
+    start = _utc(shift.start)
+    found = []
+    for entry in entries:
+        if _utc(entry.arrived_at) >= start:
+            continue
+        if entry.fate is Fate.DEPARTED and (entry.left_at is None or _utc(entry.left_at) < start):
+            continue  # left before the shift began (a departure without a time: long gone)
+        found.append(entry)
+    return found
+
+
+def overview(entries: Iterable[Entry], alerts: Iterable[Alert], now: datetime, *, scale: TriageScale,
+             pending: Mapping[str, int] | None = None, tz: tzinfo = OSLO,
+             shifts: tuple[ShiftDef, ...] = DEFAULT_SHIFTS, longest: int = LONGEST,
+             hours: int = HOURS) -> Overview:
+    """The shift lead's figures at ``now`` (aware).
+
+    ``entries``: every entry known, any fate (the departed ones feed the census, the carry-over and the
+    arrivals per hour). ``alerts``: any alerts; only the open ones count. ``pending``: commands waiting in
+    the outbox per encounter.
+    """
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("overview needs an aware datetime")
+    entries = list(entries)
+    shift = shift_at(now, tz, shifts)
+    live = [e for e in entries if is_live(e)]
+
+    levels: Counter[str | None] = Counter(level_code(e, scale) for e in live)
+    by_level = tuple(LevelCount(code, levels.get(code, 0)) for code in (*scale.codes, None))
+    states: Counter[str] = Counter(state_of(e) for e in live)
+    by_state = tuple(StateCount(s, states.get(s, 0)) for s in STATE_ORDER)
+
+    instant = _utc(now)
+    waits = []
+    for entry in live:
+        if not waiting_for_doctor(entry):
+            continue
+        seconds = (instant - _utc(entry.arrived_at)).total_seconds()
+        waited = max(0, int(seconds // 60))
+        level = scale.level(entry.encounter.triage)
+        if level is None:
+            waits.append(Wait(entry, waited, None, None, False))
+        else:
+            target = level.target_minutes
+            waits.append(Wait(entry, waited, target, waited - target, seconds >= target * 60))
+    over = sum(1 for w in waits if w.over_target)
+    longest_waits = heapq.nsmallest(max(0, longest), waits, key=lambda w: (-w.waited_minutes, w.entry.encounter.ref))
+
+    buckets = clinic_hours(now, tz, hours)
+    counts = [0] * len(buckets)
+    bounds = [(_utc(s), _utc(e)) for s, e in buckets]
+    for entry in entries:
+        arrived = _utc(entry.arrived_at)
+        for i, (start, end) in enumerate(bounds):
+            if start <= arrived < end:
+                counts[i] += 1
+                break
+    arrivals = tuple(HourCount(s, e, n) for (s, e), n in zip(buckets, counts, strict=True))
+
+    carried = carried_over(entries, shift)
+
+    kinds: dict[AlertKind, list[Alert]] = {}
+    for alert in alerts:
+        if alert.is_open:
+            kinds.setdefault(alert.kind, []).append(alert)
+    alert_counts = sorted(
+        (AlertCount(kind, len(found), sum(1 for a in found if a.severity is Severity.CRITICAL),
+                    sum(1 for a in found if a.status is AlertStatus.OPEN))
+         for kind, found in kinds.items()),
+        key=lambda c: (-c.critical, -c.open, list(AlertKind).index(c.kind)))
+
+    pending = pending or {}
+    return Overview(
+        now=now, shift=shift, live=len(live), by_level=by_level, by_state=by_state, waiting=len(waits),
+        over_target=over, longest=tuple(longest_waits), arrivals=arrivals,
+        census=census(entries, shift), carried_over=len(carried),
+        carried_over_here=sum(1 for e in carried if is_live(e)), alerts=tuple(alert_counts),
+        pending_writes=sum(n for n in pending.values() if n > 0),
+        pending_patients=sum(1 for n in pending.values() if n > 0),
+    )
+
+
+__all__ = [
+    "DROPPED", "HOURS", "LONGEST", "STATE_ORDER", "AlertCount", "HourCount", "LevelCount", "Overview",
+    "StateCount", "Wait", "carried_over", "clinic_hours", "hour_start", "is_live", "level_code", "overview",
+    "state_of", "waiting_for_doctor",
+]
