@@ -29,6 +29,7 @@ class LinkStatus:
     pending_writes: int = 0
     demo: bool = False
     platform: str = ""  # base URL shown in the status bar tooltip
+    tls_unverified: bool = False  # verify_tls = false over https: the status bar says so in red
 
 
 @dataclass(frozen=True, slots=True)

@@ -145,12 +145,16 @@ natt = "20:00"
 
 def test_an_old_config_without_a_version_is_upgraded_not_rejected(tmp_path: Path) -> None:
     assert CONFIG_VERSION == 1
-    settings = load(write(tmp_path, VERSION_0))
+    # Its verify_tls = false for a platform on another machine now needs the setting that says so (issue 11).
+    with pytest.raises(SettingsError, match="allow_unverified_tls_outside_loopback"):
+        load(write(tmp_path, VERSION_0))
+    knowingly = {"allow_unverified_tls_outside_loopback": "true"}
+    settings = load(write(tmp_path, VERSION_0), knowingly)
     assert (settings.platform, settings.location, settings.poll_seconds, settings.verify_tls,
             settings.not_triaged_minutes) == ("https://fhir.example.no/r4", "Location/lv-bergen", 3.0, False, 20)
     assert [(s.name, s.start) for s in settings.shifts] == [("dag", time(8)), ("natt", time(20))]
     assert settings.push is True  # the setting that version 0 did not have: its default
-    assert settings == load(write(tmp_path, "config_version = 1\n" + VERSION_0))
+    assert settings == load(write(tmp_path, "config_version = 1\n" + VERSION_0), knowingly)
     values, found = upgrade(tomllib.loads(VERSION_0))
     assert found == 0 and "config_version" not in values
 
