@@ -491,6 +491,8 @@ def _http_date(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        return parsedate_to_datetime(value)
+        moment = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
+    # A Date without a zone (or a doubled header) parses naive: read it as UTC, never crash the thread on it.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
