@@ -200,6 +200,31 @@ def test_a_foreign_next_link_makes_the_snapshot_incomplete_and_changes_no_fate(
     assert any(r.headers.get("authorization", "").startswith("Bearer ") for r in front.requests)
 
 
+def test_a_foreign_next_link_in_a_lookup_by_id_makes_the_snapshot_incomplete_too(
+        make_sim: Callable[..., SimServer], make_server: MakeServer, foreign: HostileServer) -> None:
+    """The Practitioner names are looked up by ``_id``; a next link elsewhere there is refused as well, and
+    the snapshot says why (before, such a failure was only logged)."""
+    sim = make_sim(seed=5, initial_patients=15)
+    proxy = Proxy(sim.base_url)
+    front = make_server(proxy)
+    proxy.public = front.origin
+
+    def hostile(seen: Seen, answer: Answer) -> Answer:
+        if seen.method == "GET" and seen.path.split("?")[0].endswith("/Practitioner"):
+            return rewrite_json(answer, lambda doc: doc.__setitem__(
+                "link", [{"relation": "next", "url": f"{foreign.origin}/fhir/Practitioner?page=2"}]))
+        return answer
+
+    proxy.rewrite = hostile
+    with client(sim.base_url.replace(proxy.upstream, front.origin)) as c:
+        snapshot = SnapshotAssembler(c, sim.clinic_ref, MTS).fetch(tracked=(), now=datetime.now(UTC))
+    proxy.close()
+    assert any(r.path.split("?")[0].endswith("/Practitioner") for r in front.requests)
+    assert not snapshot.complete
+    assert [p.kind for p in snapshot.problems] == [ProblemKind.FOREIGN_ORIGIN]
+    assert foreign.requests == []
+
+
 # -- redirects -------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("method", "status"), [("GET", 302), ("GET", 301), ("POST", 307), ("PUT", 308)])
