@@ -31,6 +31,12 @@ class ProblemKind(StrEnum):
     PLATFORM_REFUSED = "platform-refused"  # params: status?
     PLATFORM_MALFORMED = "platform-malformed"
     PLATFORM_CONFIGURATION = "platform-configuration"
+    # A link, redirect, token endpoint or websocket URL on another origin than the platform's: refused, so
+    # no credential goes there. params: via ("link", "redirect", "token-endpoint", "websocket"), origin
+    # (the refused origin, normalised: scheme://host:port)
+    FOREIGN_ORIGIN = "foreign-origin"
+    TLS_FAILED = "tls-failed"  # the platform's TLS certificate could not be verified (or the handshake failed)
+    INSECURE_TRANSPORT = "insecure-transport"  # credentials would go over plain http to another machine
     # -- snapshot completeness (why a snapshot was incomplete) --------------------------------------
     SNAPSHOT_LIST_CHANGED = "snapshot-list-changed"
     SNAPSHOT_NO_QUEUE_LIST = "snapshot-no-queue-list"

@@ -22,7 +22,7 @@ from legevakt.problems import Problem, ProblemError
 from legevakt.store.db import StoreError, open_store
 from legevakt.sync.auth import KeyringUnavailable, NoCredentials
 from legevakt.sync.engine import utcnow
-from legevakt.sync.errors import AuthenticationError, MalformedResponse, NotFound, PlatformError
+from legevakt.sync.errors import AuthenticationError, ForeignOrigin, MalformedResponse, NotFound, PlatformError
 from legevakt.worklist.census import Census, Shift, census, previous_shift, shift_at
 from legevakt.worklist.commands import CommandError, CommandKind, apply_local, check_reference, make_command
 from legevakt.worklist.reconcile import AlertActionError
@@ -83,6 +83,8 @@ def sync_once(settings: Settings) -> dict[str, Any]:
     try:
         try:
             runtime.client.capabilities()
+        except ForeignOrigin:
+            pass  # refused (nothing sent there): the cycle reports its snapshot incomplete and says why
         except MalformedResponse as exc:
             raise HeadlessError(f"{settings.platform} does not look like a FHIR R4 server: {exc.detail}") from exc
         except NotFound:
@@ -275,9 +277,13 @@ def do_changes(settings: Settings, ref: str, by: str, changes: dict[str, str | N
 # -- login / logout --------------------------------------------------------------------------------
 
 def login(platform: str, client_id: Callable[[], str], secret: Callable[[], str], *, verify: bool,
-          timeout: float) -> str:
+          timeout: float, token_url: str = "") -> str:
     """Check the credentials against the platform's token endpoint, then store them in the OS keyring.
-    ``client_id``/``secret`` are asked for only once a keyring is known to exist. The client id."""
+    ``client_id``/``secret`` are asked for only once a keyring is known to exist. The client id.
+
+    ``token_url``: the configured token endpoint (``oauth_endpoint``); empty: the one the platform declares,
+    which must be on its own origin. The secret goes nowhere else, and never over plain http to another
+    machine."""
     from legevakt.sync.auth import (
         ClientCredentials,
         ClientCredentialsTokens,
@@ -293,11 +299,14 @@ def login(platform: str, client_id: Callable[[], str], secret: Callable[[], str]
     if not cid or not sec:
         raise HeadlessError("both a client id and a secret are needed; nothing was stored")
     try:
-        token_url = discover_token_url(platform, verify=verify, timeout=timeout)
+        token_url = token_url or discover_token_url(platform, verify=verify, timeout=timeout)
     except PlatformError as exc:
         raise HeadlessError(f"cannot find the platform's token endpoint: {exc}; nothing was stored") from exc
     creds = ClientCredentials(cid, sec)
-    tokens = ClientCredentialsTokens(token_url, creds, verify=verify, timeout=timeout)
+    try:
+        tokens = ClientCredentialsTokens(token_url, creds, verify=verify, timeout=timeout)
+    except PlatformError as exc:
+        raise HeadlessError(f"{exc}; nothing was sent or stored") from exc
     try:
         tokens.refresh()
     except AuthenticationError as exc:

@@ -20,6 +20,11 @@ _WORDS: dict[ProblemKind, str] = {
     K.PLATFORM_NO_CREDENTIALS: "No credentials stored for this platform. Run 'legevakt login --platform URL' first.",
     K.PLATFORM_MALFORMED: "The platform sent something we could not understand; nothing was changed.",
     K.PLATFORM_CONFIGURATION: "The platform is not set up the way Legevakt expects.",
+    K.FOREIGN_ORIGIN: "the platform's {via} pointed to another server ({origin}): refused, nothing was sent there "
+                      "(the credentials go only to the platform's own address)",
+    K.TLS_FAILED: "the platform's TLS certificate could not be verified (not a network fault): install the "
+                  "platform's certificate authority or ask its administrator",
+    K.INSECURE_TRANSPORT: "refused to send credentials over plain http:// to another machine; use https://",
     K.SNAPSHOT_LIST_CHANGED: "the encounter list changed while it was being fetched",
     K.SNAPSHOT_NO_QUEUE_LIST: "the platform has no current queue list for this clinic",
     K.SNAPSHOT_TOTAL_MISMATCH: "the platform announced {said} encounters but {got} arrived",

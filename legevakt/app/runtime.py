@@ -17,7 +17,7 @@ import httpx
 
 from legevakt.app.journal import JournalService
 from legevakt.app.problem_words import words
-from legevakt.app.settings import Settings
+from legevakt.app.settings import Settings, tls_unverified
 from legevakt.app.summary import ChangeSummary, LinkMode, LinkStatus
 from legevakt.problems import Problem, ProblemKind
 from legevakt.store.db import Store, open_store
@@ -67,7 +67,8 @@ class Runtime:
         own: PlatformTokens | NoCredentials | None = None
         if tokens is None:  # the demo's simulator needs no credentials: never ask the keyring for them
             own = NoCredentials() if demo else stored_tokens(settings.platform, verify=settings.verify_tls,
-                                                             timeout=settings.timeout_seconds)
+                                                             timeout=settings.timeout_seconds,
+                                                             token_url=settings.oauth_endpoint)
         tokens = tokens if tokens is not None else own
         store = open_store(settings.data_path())
         writer = DbWriter(store)
@@ -171,14 +172,14 @@ class Runtime:
         pending = self.pending_writes()
         if outcome is None:
             return LinkStatus(LinkMode.CONNECTING, state.last_complete_at, None, None, pending, self.demo,
-                              self.settings.platform)
+                              self.settings.platform, tls_unverified(self.settings))
         problem = None
         if outcome.error is not None:
             mode, problem = LinkMode.OFFLINE, outcome.error.problem
         elif not outcome.complete:
             problem = outcome.problems[0] if outcome.problems else Problem.of(ProblemKind.SNAPSHOT_INCOMPLETE)
         return LinkStatus(mode, state.last_complete_at, outcome.at, problem, pending, self.demo,
-                          self.settings.platform,
+                          self.settings.platform, tls_unverified(self.settings),
                           push_poll_seconds=self.settings.push_poll_seconds if mode is LinkMode.PUSH else None)
 
     def summary(self, result: Reconciled | None, link: LinkStatus, *, complete: bool, initial: bool = False,

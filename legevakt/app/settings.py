@@ -27,6 +27,7 @@ from typing import Any
 
 import platformdirs
 
+from legevakt.sync.origins import origin, transport_problem
 from legevakt.worklist.census import DEFAULT_SHIFTS, ShiftDef, parse_shifts
 from legevakt.worklist.reconcile import ReconcileConfig
 from legevakt.worklist.triage import BUILT_IN, TriageScale, local_scale
@@ -82,7 +83,8 @@ def _location(value: str) -> str | None:
 
 
 def _url(value: str) -> str | None:
-    return None if not value or value.startswith(("http://", "https://")) else "must be an http(s) URL"
+    """An http(s) URL; plain ``http://`` only to this machine (credentials go there)."""
+    return transport_problem(value)
 
 
 # -- the two table settings: parse from TOML, write as TOML --------------------------------------------
@@ -156,6 +158,9 @@ def setting(default: Any = MISSING, title: str = "", *, factory: Callable[[], An
 @dataclass(frozen=True, slots=True)
 class Settings:
     platform: str = setting("", _title("Platform base URL (FHIR R4)"), check=_url)
+    oauth_endpoint: str = setting(
+        "", _title("OAuth2 token endpoint, where the client secret goes (empty: the one the platform declares "
+                   "on its own address)"), check=_url)
     location: str = setting("", _title("The clinic (Location reference)"), check=_location)
     data_dir: str = setting("", _title("Data directory (empty: the user's default)"))
     language: str = setting("nb", _title("Language (nb or en)"), check=_language)
@@ -166,6 +171,9 @@ class Settings:
         60.0, _title("Seconds between safety-net polls while push is up"), check=_positive)
     timeout_seconds: float = setting(10.0, _title("Request timeout (seconds)"), check=_positive)
     verify_tls: bool = setting(True, _title("Verify the platform's TLS certificate"))
+    allow_unverified_tls_outside_loopback: bool = setting(
+        False, _title("Accept verify_tls = false for a platform on another machine (unsafe: anyone on the way "
+                      "can read and change the traffic)"))
     triage_scale: str = setting("mts", _title("Triage scale (mts, retts or local)"))
     not_triaged_minutes: int = setting(15, _title("Minutes before 'not triaged'"), check=_not_negative)
     sync_stale_warning_seconds: int = setting(15, _title("Seconds to a stale warning"), check=_not_negative)
@@ -395,12 +403,36 @@ def load(path: Path | None = None, overrides: Mapping[str, Any] | None = None) -
     return validate(Settings(**values))
 
 
+def tls_unverified(settings: Settings) -> bool:
+    """TLS is in use (an https platform or token endpoint) without verifying certificates."""
+    return not settings.verify_tls and any(
+        url.lower().startswith("https://") for url in (settings.platform, settings.oauth_endpoint))
+
+
+def _unverified_outside_loopback(settings: Settings) -> str | None:
+    """The platform (or token endpoint) on another machine over TLS that is not verified, unless the setting
+    that says so is also set: the setting at fault, as a sentence."""
+    if settings.verify_tls or settings.allow_unverified_tls_outside_loopback:
+        return None
+    for name in ("platform", "oauth_endpoint"):
+        found = origin(getattr(settings, name)) if getattr(settings, name) else None
+        if found is not None and not found.loopback:
+            return (f"setting 'verify_tls' = false is refused for {name} {found} (another machine): anyone on "
+                    f"the way could read the credentials. Install the platform's certificate authority instead, "
+                    f"or set allow_unverified_tls_outside_loopback = true to accept the risk knowingly")
+    return None
+
+
 def validate(settings: Settings) -> Settings:
-    """Every setting's own check, then the one rule across settings (the scale must exist)."""
+    """Every setting's own check, then the rules across settings (the scale must exist; unverified TLS only
+    to this machine unless explicitly allowed)."""
     for info in SETTINGS:
         problem = info.problem(getattr(settings, info.name))
         if problem:
             raise SettingsError(problem)
+    unverified = _unverified_outside_loopback(settings)
+    if unverified:
+        raise SettingsError(unverified)
     if settings.triage_scale not in BUILT_IN and settings.triage_scale not in settings.local_scales:
         raise SettingsError(f"setting 'triage_scale': no scale named {settings.triage_scale!r} "
                             f"(built in: {', '.join(BUILT_IN)}; or define [triage_scales.{settings.triage_scale}])")

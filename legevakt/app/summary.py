@@ -29,6 +29,7 @@ class LinkStatus:
     pending_writes: int = 0
     demo: bool = False
     platform: str = ""  # base URL shown in the status bar tooltip
+    tls_unverified: bool = False  # verify_tls = false over https: the status bar says so in red
     #: While push is up, seconds between the safety-net polls: the list is kept current by notifications,
     #: so its age is judged against this, not the polling interval (None: polling).
     push_poll_seconds: float | None = None

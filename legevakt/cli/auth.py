@@ -39,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.command == "login":
             client_id = login(platform, lambda: args.client_id or _ask("Client id: "), _secret,
-                              verify=settings.verify_tls, timeout=settings.timeout_seconds)
+                              verify=settings.verify_tls, timeout=settings.timeout_seconds,
+                              token_url=settings.oauth_endpoint)
             print(f"Signed in to {platform} as client {client_id!r}. The credentials are in the OS keyring.")
             return 0
         logout(platform)

@@ -20,6 +20,7 @@ from legevakt import codes
 from legevakt.problems import Problem, ProblemError, ProblemKind
 from legevakt.sync.errors import (
     AuthenticationError,
+    ForeignOrigin,
     Gone,
     MalformedResponse,
     NotFound,
@@ -223,7 +224,8 @@ class SnapshotAssembler:
         return encounters, patients
 
     def _by_ids(self, rtype: str, refs: list[str]) -> list[Resource]:
-        """Batch reads via ``_id`` search; failures leave the rest unread (callers decide what that means)."""
+        """Batch reads via ``_id`` search; failures leave the rest unread (callers decide what that means),
+        except a link to another origin, which makes the snapshot incomplete (``ForeignOrigin``)."""
         found: list[Resource] = []
         ids = [r.partition("/")[2] for r in refs]
         for start in range(0, len(ids), self.id_batch):
@@ -231,6 +233,8 @@ class SnapshotAssembler:
             try:
                 for page in self.client.pages(rtype, {"_id": ",".join(chunk), "_count": str(len(chunk))}):
                     found.extend(page.resources)
+            except ForeignOrigin:
+                raise  # the snapshot is incomplete and says why (not just "records unread")
             except PlatformError as exc:
                 log.info("batch read of %d %s failed: %s", len(chunk), rtype, type(exc).__name__)
         return found

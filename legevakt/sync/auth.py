@@ -4,6 +4,10 @@ The client id and secret live only in the OS keyring (``keyring``), under the pl
 Access tokens live only in memory. Nothing secret is written to the config file, the database or a log.
 Where no keyring backend exists, ``KeyringUnavailable`` says what to install; there is no plain-text
 fallback.
+
+The secret goes only to a token endpoint the configuration names, or one the platform declares on its own
+origin (``ForeignOrigin`` otherwise: a CapabilityStatement cannot send the secret elsewhere), and never
+over plain ``http://`` to another machine (``InsecureTransport``).
 """
 
 from __future__ import annotations
@@ -24,10 +28,15 @@ from legevakt.problems import ProblemKind
 from legevakt.sync.errors import (
     AuthenticationError,
     ConfigurationError,
+    ForeignOrigin,
+    InsecureTransport,
     MalformedResponse,
     PlatformError,
     PlatformUnreachable,
+    TlsFailed,
+    tls_failure,
 )
+from legevakt.sync.origins import origin, same_origin, shown, transport_problem
 
 log = logging.getLogger("legevakt.sync")
 
@@ -118,12 +127,34 @@ def token_endpoint(capabilities: dict[str, object], base_url: str) -> str | None
     return None
 
 
+def _unreachable(exc: httpx.TransportError, what: str) -> PlatformUnreachable:
+    """A transport fault as a typed error: ``TlsFailed`` for a certificate (or handshake) failure."""
+    why = tls_failure(exc)
+    if why is not None:
+        return TlsFailed(f"{what}TLS: {why}")
+    return PlatformUnreachable(f"{what}{type(exc).__name__}")
+
+
+def check_token_url(token_url: str, platform: str | None = None) -> str:
+    """``token_url`` if the secret may go there: http(s), not plain http to another machine and, when
+    ``platform`` is given (the platform declared it), on the platform's own origin."""
+    if platform is not None and not same_origin(token_url, origin(platform.rstrip("/") + "/")):
+        log.warning("the platform declares a token endpoint on another origin (%s): refused", shown(token_url))
+        raise ForeignOrigin("token-endpoint", shown(token_url))
+    if transport_problem(token_url) is not None:
+        log.warning("refused a token endpoint over plain http to another machine (%s)", shown(token_url))
+        raise InsecureTransport(f"token endpoint {shown(token_url)}")
+    return token_url
+
+
 class ClientCredentialsTokens:
-    """A ``TokenSource``: fetches bearer tokens with the client credentials grant, renews before expiry."""
+    """A ``TokenSource``: fetches bearer tokens with the client credentials grant, renews before expiry.
+
+    The secret is sent only to ``token_url``, and never over plain http to another machine."""
 
     def __init__(self, token_url: str, creds: ClientCredentials, *, verify: bool = True, timeout: float = 10.0,
                  transport: httpx.BaseTransport | None = None, margin_seconds: float = 30.0) -> None:
-        self.token_url = token_url
+        self.token_url = check_token_url(token_url)
         self._creds = creds
         self._margin = margin_seconds
         self._lock = threading.Lock()
@@ -152,7 +183,7 @@ class ClientCredentialsTokens:
                 "grant_type": "client_credentials", "client_id": self._creds.client_id,
                 "client_secret": self._creds.client_secret})
         except httpx.TransportError as exc:
-            raise PlatformUnreachable(f"token endpoint: {type(exc).__name__}") from exc
+            raise _unreachable(exc, "token endpoint: ") from exc
         if resp.status_code in (400, 401, 403):
             raise AuthenticationError(f"token endpoint refused the client (HTTP {resp.status_code})",
                                       status=resp.status_code)
@@ -174,8 +205,11 @@ class ClientCredentialsTokens:
 def discover_token_url(platform: str, *, verify: bool = True, timeout: float = 10.0,
                        transport: httpx.BaseTransport | None = None) -> str:
     """The platform's OAuth2 token endpoint: SMART ``oauth-uris`` in its CapabilityStatement, else
-    ``.well-known/smart-configuration``. Raises ``ConfigurationError`` when it declares neither."""
+    ``.well-known/smart-configuration``. Raises ``ConfigurationError`` when it declares neither, and
+    ``ForeignOrigin`` when it declares one on another origin (configure ``oauth_endpoint`` for that)."""
     base = platform.rstrip("/")
+    if transport_problem(base) is not None:
+        raise InsecureTransport(f"platform {shown(base)}")
     with httpx.Client(timeout=timeout, verify=verify, transport=transport,
                       headers={"Accept": "application/fhir+json"}) as http:
         try:
@@ -186,15 +220,15 @@ def discover_token_url(platform: str, *, verify: bool = True, timeout: float = 1
                     if isinstance(body, dict):
                         url = token_endpoint(body, base)
                         if url:
-                            return url
+                            return check_token_url(url, base)
             resp = http.get(f"{base}/.well-known/smart-configuration", headers={"Accept": "application/json"})
             if resp.status_code == 200:
                 with contextlib.suppress(ValueError):
                     body = resp.json()
                     if isinstance(body, dict) and isinstance(body.get("token_endpoint"), str):
-                        return str(body["token_endpoint"])
+                        return check_token_url(str(body["token_endpoint"]), base)
         except httpx.TransportError as exc:
-            raise PlatformUnreachable(type(exc).__name__) from exc
+            raise _unreachable(exc, "") from exc
     raise ConfigurationError("the platform does not say where to get access tokens (no SMART oauth-uris in its "
                              "CapabilityStatement, no .well-known/smart-configuration)")
 
@@ -215,11 +249,13 @@ class NoCredentials:
 
 class PlatformTokens:
     """``ClientCredentialsTokens`` for a platform whose token endpoint is discovered on first use (so
-    opening the app does no network I/O); thread-safe like the tokens it wraps."""
+    opening the app does no network I/O), or is the configured ``token_url``; thread-safe like the tokens
+    it wraps."""
 
     def __init__(self, platform: str, creds: ClientCredentials, *, verify: bool = True, timeout: float = 10.0,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None, token_url: str = "") -> None:
         self.platform = platform
+        self.token_url = token_url
         self._creds = creds
         self._verify = verify
         self._timeout = timeout
@@ -230,8 +266,8 @@ class PlatformTokens:
     def _tokens(self) -> ClientCredentialsTokens:
         with self._lock:
             if self._inner is None:
-                url = discover_token_url(self.platform, verify=self._verify, timeout=self._timeout,
-                                         transport=self._transport)
+                url = self.token_url or discover_token_url(self.platform, verify=self._verify,
+                                                           timeout=self._timeout, transport=self._transport)
                 self._inner = ClientCredentialsTokens(url, self._creds, verify=self._verify, timeout=self._timeout,
                                                       transport=self._transport)
             return self._inner
@@ -249,9 +285,11 @@ class PlatformTokens:
                 self._inner = None
 
 
-def stored_tokens(platform: str, *, verify: bool = True, timeout: float = 10.0) -> PlatformTokens | NoCredentials:
+def stored_tokens(platform: str, *, verify: bool = True, timeout: float = 10.0,
+                  token_url: str = "") -> PlatformTokens | NoCredentials:
     """The token source for a platform: its stored credentials, or ``NoCredentials`` when none are stored
-    (or no keyring exists: the platform may not need any; a 401 then says to log in)."""
+    (or no keyring exists: the platform may not need any; a 401 then says to log in). ``token_url``: the
+    configured token endpoint (empty: the one the platform declares on its own origin)."""
     try:
         creds = load_credentials(platform)
     except KeyringUnavailable:
@@ -262,4 +300,4 @@ def stored_tokens(platform: str, *, verify: bool = True, timeout: float = 10.0) 
         creds = None
     if creds is None:
         return NoCredentials()
-    return PlatformTokens(platform, creds, verify=verify, timeout=timeout)
+    return PlatformTokens(platform, creds, verify=verify, timeout=timeout, token_url=token_url)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from legevakt.sync.auth import token_endpoint
-from legevakt.sync.errors import MalformedResponse, NotFound, Refused
+from legevakt.sync.errors import ForeignOrigin, MalformedResponse, NotFound, Refused
 from legevakt.sync.fhir import FhirClient
 
 log = logging.getLogger("legevakt.sync")
@@ -93,10 +93,13 @@ def parse_capabilities(body: Resource, base_url: str) -> ServerFeatures:
 
 def discover(client: FhirClient) -> ServerFeatures:
     """Read ``[base]/metadata``. A missing or unusable statement is ``ServerFeatures.unknown()``; the
-    platform being unreachable (or refusing our credentials) raises, so the caller can try again."""
+    platform being unreachable (or refusing our credentials), or sending us to another origin, raises, so
+    the caller can try again."""
     try:
         body = client.capabilities()
         return parse_capabilities(body, client.base_url.rstrip("/"))
+    except ForeignOrigin:
+        raise  # refused, not "no statement": the caller says why (and tries again)
     except (NotFound, Refused, MalformedResponse) as exc:
         log.info("no usable CapabilityStatement (%s): full snapshots only, no push", type(exc).__name__)
         return ServerFeatures.unknown()

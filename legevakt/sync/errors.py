@@ -8,6 +8,8 @@ with a trace.
 
 from __future__ import annotations
 
+import ssl
+
 from legevakt.problems import Problem, ProblemKind
 
 
@@ -41,6 +43,17 @@ class PlatformError(Exception):
 class PlatformUnreachable(PlatformError):
     user_message = "Cannot reach the platform (network down, server not answering, or timed out)."
     kind = ProblemKind.PLATFORM_UNREACHABLE
+
+
+class TlsFailed(PlatformUnreachable):
+    """The secure connection failed: the certificate could not be verified, or the TLS handshake failed.
+
+    A kind of its own (not "network down": someone must fix a certificate or the trust store), handled
+    like an unreachable platform otherwise (the cycle fails, the outbox waits); never retried at once."""
+
+    user_message = ("The platform's TLS certificate could not be verified (or the secure connection failed); "
+                    "this is not a network outage. Ask the platform's administrator to check its certificate.")
+    kind = ProblemKind.TLS_FAILED
 
 
 class PlatformServerError(PlatformError):
@@ -83,3 +96,49 @@ class MalformedResponse(PlatformError):
 class ConfigurationError(PlatformError):
     user_message = "The platform is not set up the way Legevakt expects."
     kind = ProblemKind.PLATFORM_CONFIGURATION
+
+
+class InsecureTransport(ConfigurationError):
+    """Credentials would go over plain ``http://`` to a host other than this machine: refused."""
+
+    user_message = ("Refused to send credentials over plain http:// to another machine; use an https:// address "
+                    "(plain http:// is accepted only for this machine).")
+    kind = ProblemKind.INSECURE_TRANSPORT
+
+
+class ForeignOrigin(MalformedResponse):
+    """The platform named another origin (a ``next`` link, a redirect, a token endpoint, a websocket URL):
+    refused, and nothing (no token, no secret) was sent there.
+
+    A malformed answer for the snapshot's rules (the snapshot is incomplete; no fate changes). ``where``
+    (the problem's ``via``: "link", "redirect", "token-endpoint", "websocket") says what pointed away,
+    ``foreign`` the refused origin (normalised ``scheme://host:port``, so it holds only host characters,
+    never the server's free text)."""
+
+    user_message = ("The platform pointed to another server; Legevakt refused to go there, so that its "
+                    "credentials stay with the platform.")
+    kind = ProblemKind.FOREIGN_ORIGIN
+
+    def __init__(self, where: str, foreign: str) -> None:
+        super().__init__(f"{where} on another origin ({foreign}) refused")
+        self.where = where
+        self.foreign = foreign
+
+    @property
+    def problem(self) -> Problem:
+        return Problem(self.kind, {"via": self.where, "origin": self.foreign})
+
+
+def tls_failure(exc: BaseException | None) -> str | None:
+    """Why TLS failed, when ``exc`` (or what caused it) is an ``ssl.SSLError``: OpenSSL's own words (e.g.
+    "certificate verify failed: self-signed certificate"), never the server's. None for anything else."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            return f"certificate verify failed: {exc.verify_message}" if exc.verify_message else \
+                "certificate verify failed"
+        if isinstance(exc, ssl.SSLError):
+            return str(exc.reason or type(exc).__name__).lower().replace("_", " ")
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None

@@ -2,6 +2,11 @@
 
 It relies on nothing beyond the FHIR R4 specification: opaque versions, optional ``Bundle.total``,
 servers that return fewer entries than ``_count``, and no consistency between pages.
+
+Every request goes to the base URL's origin only (``legevakt.sync.origins``): a ``next`` link or a
+redirect to another origin is refused with ``ForeignOrigin`` before anything (the bearer token above all)
+is sent there. Redirects on the platform's own origin are followed for reads (at most five). A TLS failure
+is ``TlsFailed``, not "unreachable".
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, retry_if
 from legevakt.sync.backoff import full_jitter
 from legevakt.sync.errors import (
     AuthenticationError,
+    ForeignOrigin,
     Gone,
     MalformedResponse,
     NotFound,
@@ -29,7 +35,10 @@ from legevakt.sync.errors import (
     PlatformUnreachable,
     PreconditionFailed,
     Refused,
+    TlsFailed,
+    tls_failure,
 )
+from legevakt.sync.origins import origin, same_origin, shown
 
 log = logging.getLogger("legevakt.sync")
 
@@ -46,6 +55,8 @@ class TokenSource(Protocol):
 
 
 _TRANSIENT = frozenset({429, 502, 503, 504})
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 5
 
 
 def _give_up(state: RetryCallState) -> httpx.Response:
@@ -95,6 +106,8 @@ class FhirClient:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/") + "/"
+        #: The only origin requests (and the token) go to; None (a base URL without one) refuses them all.
+        self.origin = origin(self.base_url)
         self.timeout = timeout
         self.verify = verify
         #: The HTTP ``Date`` of the last answer (the server's clock, to the second), when it sent one.
@@ -125,8 +138,11 @@ class FhirClient:
 
     def request(self, method: str, url: str, *, params: Mapping[str, str] | None = None,
                 json_body: Resource | None = None, headers: Mapping[str, str] | None = None,
-                ) -> httpx.Response:
-        """Send with retries for transient faults and one re-authentication on 401."""
+                where: str = "link") -> httpx.Response:
+        """Send with retries for transient faults and one re-authentication on 401.
+
+        ``url`` must be on the platform's origin (``where`` names what gave it, for ``ForeignOrigin``);
+        a redirect is followed for GET on the same origin only."""
         hdrs = dict(headers or {})
         content: bytes | None = None
         if json_body is not None:
@@ -136,16 +152,25 @@ class FhirClient:
 
         def exchange() -> httpx.Response:
             nonlocal reauthed
+            target, query, hops, what = url, params, 0, where
             while True:
+                self._require_origin(target, what)  # before a token is even fetched for it
                 if self._tokens is not None:
                     token = self._tokens.token()
                     if token:
                         hdrs["Authorization"] = f"Bearer {token}"
-                resp = self._send(method, url, params, content, hdrs)
+                resp = self._send(method, target, query, content, hdrs, what)
                 if resp.status_code == 401 and self._tokens is not None and not reauthed:
                     reauthed = True  # one new token per request, sent again at once
                     self._tokens.refresh()
                     continue
+                location = resp.headers.get("location") if resp.status_code in _REDIRECTS else None
+                if location:
+                    moved = urljoin(str(resp.request.url), location)
+                    self._require_origin(moved, "redirect")
+                    if method == "GET" and hops < MAX_REDIRECTS:
+                        target, query, hops, what = moved, None, hops + 1, "redirect"
+                        continue
                 return resp
 
         retrying = Retrying(
@@ -169,12 +194,24 @@ class FhirClient:
                 delay = max(delay, min(self._retry.max_delay, _retry_after_seconds(retry_after)))
         return delay
 
+    def _require_origin(self, url: str | httpx.URL, where: str) -> None:
+        if not same_origin(url, self.origin):
+            log.warning("refused a %s to another origin (%s); nothing was sent there", where, shown(url))
+            raise ForeignOrigin(where, shown(url))
+
     def _send(self, method: str, url: str, params: Mapping[str, str] | None, content: bytes | None,
-              headers: Mapping[str, str]) -> httpx.Response:
+              headers: Mapping[str, str], where: str = "link") -> httpx.Response:
         """One exchange, reading at most ``max_body_bytes`` of the (decoded) body: a body that is too big
         is refused while it streams in, never held whole in memory."""
         req = self._http.build_request(method, url, params=params, content=content, headers=headers)
-        resp = self._http.send(req, stream=True)
+        self._require_origin(req.url, where)  # what is actually sent, whatever built the URL
+        try:
+            resp = self._http.send(req, stream=True)
+        except httpx.TransportError as exc:
+            why = tls_failure(exc)
+            if why is not None:  # a certificate to fix, not a network fault: not retried
+                raise TlsFailed(f"TLS: {why}") from exc
+            raise
         try:
             self.last_date = resp.headers.get("date")
             declared = resp.headers.get("content-length")
@@ -258,7 +295,7 @@ class FhirClient:
             if page.next_url in seen_urls:
                 raise MalformedResponse("the server's next link loops back to an earlier page")
             seen_urls.add(page.next_url)
-            body = self.get(page.next_url, expect="Bundle")
+            body = self.get(page.next_url, expect="Bundle")  # another origin: ForeignOrigin, nothing sent
 
 
 def _page(bundle: Resource, rtype: str) -> Page:

@@ -15,7 +15,10 @@ the channel is down (the worker keeps polling), and it reconnects with exponenti
 jitter; after a reconnect it calls ``on_reconnect()`` (the worker then takes a full snapshot, which also
 back-fills whatever changed while it was down) and ``wake()``. ``stop()`` deletes the Subscriptions.
 
-The bearer token (when auth is on) goes in the websocket handshake's ``Authorization`` header.
+The bearer token (when auth is on) goes in the websocket handshake's ``Authorization`` header, and only
+to the platform's own origin (``ws``/``wss`` on its host and port): a websocket URL elsewhere, from the
+CapabilityStatement or a ``$get-ws-binding-token`` answer, is refused (``ForeignOrigin``) and push is
+unavailable (the worker polls).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import contextlib
 import inspect
 import json
 import logging
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -35,18 +39,22 @@ from typing import Any
 
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 from websockets.sync.client import ClientConnection, connect
+from websockets.uri import parse_uri
 
 from legevakt.sync.backoff import full_jitter
 from legevakt.sync.capabilities import ServerFeatures, discover
 from legevakt.sync.errors import (
     AuthenticationError,
     ConfigurationError,
+    ForeignOrigin,
     PlatformError,
     PlatformUnreachable,
     Refused,
+    tls_failure,
 )
 from legevakt.sync.fhir import FhirClient, RetryPolicy, TokenSource
 from legevakt.sync.mapping import parse_instant
+from legevakt.sync.origins import Origin, origin, origin_of
 
 log = logging.getLogger("legevakt.sync")
 
@@ -187,6 +195,8 @@ class PushChannel:
                         log.info("push unavailable: no websocket subscriptions offered; polling")
                         return
                     self.flavour = flavour
+                    if flavour is PushFlavour.R4 and self.features.websocket_url is not None:
+                        self._require_origin(self.features.websocket_url)  # before any Subscription is made
                     self._ensure_subscriptions(client, flavour)
                     was_up = self._session(client, flavour)
                     why = "the connection closed"
@@ -198,6 +208,10 @@ class PushChannel:
                     if exc.reauth and self._tokens is not None:
                         with contextlib.suppress(PlatformError):
                             self._tokens.refresh()
+                except ForeignOrigin as exc:  # the token would go elsewhere: refused, and it will not change
+                    self._set_state(PushState.UNAVAILABLE, str(exc))
+                    log.warning("push unavailable: %s; polling", exc.detail)
+                    return
                 except (ConfigurationError, Refused) as exc:
                     self._set_state(PushState.UNAVAILABLE, exc.user_message)
                     log.warning("push unavailable: %s; polling", exc.detail or type(exc).__name__)
@@ -209,7 +223,8 @@ class PushChannel:
                             self._tokens.refresh()
                 except (PlatformError, OSError, InvalidHandshake, InvalidURI, ConnectionClosed,
                         ValueError) as exc:
-                    why = f"{type(exc).__name__}"
+                    tls = tls_failure(exc)
+                    why = f"the websocket's TLS failed: {tls}" if tls else f"{type(exc).__name__}"
                 if self._stop.is_set():
                     return
                 failures = 1 if was_up else failures + 1
@@ -278,6 +293,7 @@ class PushChannel:
         else:
             assert self.features is not None and self.features.websocket_url is not None
             url = self.features.websocket_url
+        self._require_origin(url)  # before the token is put in a handshake
         headers = {}
         if self._tokens is not None:
             bearer = self._tokens.token()
@@ -312,9 +328,26 @@ class PushChannel:
                 ws.close()
         return up
 
+    def _require_origin(self, url: str) -> None:
+        """Refuse a websocket URL that is not on the platform's origin (ws/wss on its host and port)."""
+        found: Origin | None
+        try:
+            uri = parse_uri(url)  # as websockets will connect
+            found = origin_of("https" if uri.secure else "http", uri.host, uri.port)
+        except (InvalidURI, ValueError):
+            found = None
+        if found is None or found != origin(self.base_url.rstrip("/") + "/"):
+            raise ForeignOrigin("websocket", str(found) if found is not None else "–")
+
     def _connect(self, url: str, headers: dict[str, str]) -> ClientConnection:
+        tls: dict[str, Any] = {}
+        if url.lower().startswith("wss:") and not self._verify:  # as the FHIR client (verify_tls = false)
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            tls["ssl"] = context
         ws = connect(url, additional_headers=headers, open_timeout=self.config.open_timeout,
-                     ping_interval=self.config.ping_interval, close_timeout=2, **_LEGACY_KW)
+                     ping_interval=self.config.ping_interval, close_timeout=2, **tls, **_LEGACY_KW)
         assert isinstance(ws, ClientConnection)
         return ws
 
@@ -458,6 +491,8 @@ def _http_date(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        return parsedate_to_datetime(value)
+        moment = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
+    # A Date without a zone (or a doubled header) parses naive: read it as UTC, never crash the thread on it.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

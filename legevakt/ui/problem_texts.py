@@ -41,6 +41,15 @@ _TEXTS: dict[ProblemKind, str] = {
     K.PLATFORM_MALFORMED: QT_TRANSLATE_NOOP(
         "Problems", "The platform sent something we could not understand; nothing was changed."),
     K.PLATFORM_CONFIGURATION: QT_TRANSLATE_NOOP("Problems", "The platform is not set up the way Legevakt expects."),
+    K.FOREIGN_ORIGIN: QT_TRANSLATE_NOOP(
+        "Problems", "The platform pointed to another server ({origin}) for {via}; Legevakt refused to go there, "
+                    "so the credentials stay with the platform."),
+    K.TLS_FAILED: QT_TRANSLATE_NOOP(
+        "Problems", "The platform's certificate could not be verified, so no secure connection was made. This is "
+                    "not a network fault: ask the platform's administrator to check the certificate."),
+    K.INSECURE_TRANSPORT: QT_TRANSLATE_NOOP(
+        "Problems", "Refused to send credentials unencrypted (http://) to another machine; use an https:// "
+                    "address."),
     K.SNAPSHOT_LIST_CHANGED: QT_TRANSLATE_NOOP(
         "Problems", "The list changed on the platform while it was being fetched."),
     K.SNAPSHOT_NO_QUEUE_LIST: QT_TRANSLATE_NOOP(
@@ -144,6 +153,15 @@ _FIELDS: dict[str, str] = {
 }
 
 
+#: What pointed to another origin (``FOREIGN_ORIGIN``'s ``via``).
+_VIA: dict[str, str] = {
+    "link": QT_TRANSLATE_NOOP("Problems", "the next page of a list"),
+    "redirect": QT_TRANSLATE_NOOP("Problems", "a redirect"),
+    "token-endpoint": QT_TRANSLATE_NOOP("Problems", "signing in"),
+    "websocket": QT_TRANSLATE_NOOP("Problems", "push notifications"),
+}
+
+
 def _status_word(value: Any) -> Any:
     """An encounter status value ("finished", "finished:home") in the user's words; others as they are."""
     from legevakt.ui.texts import status_label  # late: texts imports the domain models
@@ -164,6 +182,8 @@ def _words(params: Mapping[str, Any]) -> dict[str, Any]:
         out["field"] = QCoreApplication.translate(_CONTEXT, _FIELDS[field])
         if field == "state" and "value" in out:
             out["value"] = _status_word(out["value"])
+    if out.get("via") in _VIA:
+        out["via"] = QCoreApplication.translate(_CONTEXT, _VIA[out["via"]])
     for key in ("status", "from", "to", "state"):
         if key in out:
             out[key] = _status_word(out[key])

@@ -1,4 +1,5 @@
-"""The status bar: is the list live, how old is it, push/poll/offline, pending writes, DEMO.
+"""The status bar: is the list live, how old is it, push/poll/offline, pending writes, DEMO, and a red
+"TLS NOT VERIFIED" while the platform's certificate is not checked (``verify_tls = false``).
 
 It never infers. The age counts from the last *complete* snapshot (``link.last_complete_at``) and ticks
 every second; before the first complete snapshot it says so. Past 15 s, offline or after an incomplete
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStatusBar, QWidget
 
 from legevakt.app.summary import ChangeSummary, LinkMode, LinkStatus
@@ -93,6 +94,13 @@ class SyncStatusBar(QStatusBar):
         self.demo_label.setToolTip(translate("SyncStatusBar", "Connected to the built-in demo platform: "
                                                               "synthetic patients only"))
         self.demo_label.hide()
+        self.tls_label = QLabel(translate("SyncStatusBar", "TLS NOT VERIFIED"), box)
+        self.tls_label.setObjectName("tlsUnverifiedBadge")
+        self.tls_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.tls_label.setToolTip(translate(
+            "SyncStatusBar", "verify_tls = false: the platform's certificate is not checked, so anyone on the "
+                             "network path could read or change what is sent, the credentials included"))
+        self.tls_label.hide()
         h.addWidget(self.dot)
         h.addWidget(self.live_label)
         h.addWidget(_separator(box))
@@ -101,6 +109,7 @@ class SyncStatusBar(QStatusBar):
         h.addWidget(self.pending_label)
         h.addWidget(self.problem_label, 1)
         h.addWidget(self.census_label)
+        h.addWidget(self.tls_label)
         h.addWidget(self.demo_label)
         self.addWidget(box, 1)
 
@@ -119,6 +128,8 @@ class SyncStatusBar(QStatusBar):
         parts = [self.live_label.text(), self.mode_label.text(), self.pending_label.text()]
         if self.problem_label.text():
             parts.append(self.problem_label.text())
+        if self.tls_label.isVisibleTo(self):
+            parts.append(self.tls_label.text())
         if self.demo_label.isVisibleTo(self):
             parts.append(self.demo_label.text())
         return " · ".join(parts)
@@ -177,6 +188,7 @@ class SyncStatusBar(QStatusBar):
         self.pending_label.setText(pending_text(link.pending_writes if link is not None else 0))
         self.problem_label.setText(problem if level is not Freshness.LIVE or problem else "")
         self.demo_label.setVisible(bool(link is not None and link.demo))
+        self.tls_label.setVisible(bool(link is not None and link.tls_unverified))
         if link is not None and link.platform:
             self.setToolTip(translate("SyncStatusBar", "Platform: {url}").format(url=link.platform))
         if level is not self._freshness:

@@ -551,6 +551,14 @@
             <translation>DEMO</translation>
         </message>
         <message>
+            <source>TLS NOT VERIFIED</source>
+            <translation>TLS IKKE VERIFISERT</translation>
+        </message>
+        <message>
+            <source>verify_tls = false: the platform's certificate is not checked, so anyone on the network path could read or change what is sent, the credentials included</source>
+            <translation>verify_tls = false: plattformens sertifikat kontrolleres ikke, så hvem som helst på nettverksveien kan lese eller endre det som sendes, også påloggingsopplysningene</translation>
+        </message>
+        <message>
             <source>Connected to the built-in demo platform: synthetic patients only</source>
             <translation>Koblet til den innebygde demoplattformen: bare oppdiktede pasienter</translation>
         </message>
@@ -837,6 +845,34 @@
         <message>
             <source>The platform is not set up the way Legevakt expects.</source>
             <translation>Plattformen er ikke satt opp slik Legevakt forventer.</translation>
+        </message>
+        <message>
+            <source>The platform pointed to another server ({origin}) for {via}; Legevakt refused to go there, so the credentials stay with the platform.</source>
+            <translation>Plattformen viste til en annen server ({origin}) for {via}; Legevakt nektet å gå dit, så påloggingsopplysningene blir hos plattformen.</translation>
+        </message>
+        <message>
+            <source>The platform's certificate could not be verified, so no secure connection was made. This is not a network fault: ask the platform's administrator to check the certificate.</source>
+            <translation>Plattformens sertifikat kunne ikke verifiseres, så ingen sikker forbindelse ble opprettet. Dette er ikke en nettverksfeil: be plattformens administrator sjekke sertifikatet.</translation>
+        </message>
+        <message>
+            <source>Refused to send credentials unencrypted (http://) to another machine; use an https:// address.</source>
+            <translation>Nektet å sende påloggingsopplysninger ukryptert (http://) til en annen maskin; bruk en https://-adresse.</translation>
+        </message>
+        <message>
+            <source>the next page of a list</source>
+            <translation>neste side av en liste</translation>
+        </message>
+        <message>
+            <source>a redirect</source>
+            <translation>en videresending</translation>
+        </message>
+        <message>
+            <source>signing in</source>
+            <translation>pålogging</translation>
+        </message>
+        <message>
+            <source>push notifications</source>
+            <translation>varsler fra plattformen (push)</translation>
         </message>
         <message>
             <source>The list changed on the platform while it was being fetched.</source>

@@ -145,12 +145,16 @@ natt = "20:00"
 
 def test_an_old_config_without_a_version_is_upgraded_not_rejected(tmp_path: Path) -> None:
     assert CONFIG_VERSION == 1
-    settings = load(write(tmp_path, VERSION_0))
+    # Its verify_tls = false for a platform on another machine now needs the setting that says so (issue 11).
+    with pytest.raises(SettingsError, match="allow_unverified_tls_outside_loopback"):
+        load(write(tmp_path, VERSION_0))
+    knowingly = {"allow_unverified_tls_outside_loopback": "true"}
+    settings = load(write(tmp_path, VERSION_0), knowingly)
     assert (settings.platform, settings.location, settings.poll_seconds, settings.verify_tls,
             settings.not_triaged_minutes) == ("https://fhir.example.no/r4", "Location/lv-bergen", 3.0, False, 20)
     assert [(s.name, s.start) for s in settings.shifts] == [("dag", time(8)), ("natt", time(20))]
     assert settings.push is True  # the setting that version 0 did not have: its default
-    assert settings == load(write(tmp_path, "config_version = 1\n" + VERSION_0))
+    assert settings == load(write(tmp_path, "config_version = 1\n" + VERSION_0), knowingly)
     values, found = upgrade(tomllib.loads(VERSION_0))
     assert found == 0 and "config_version" not in values
 
@@ -225,3 +229,42 @@ def test_the_reference_of_a_local_configuration_reads_back_the_same(tmp_path: Pa
     again = load(write(tmp_path, reference(local)))
     assert again == local
     assert again.scale.codes == ("akutt", "snart", "vent") and again.poll_seconds == 3.0
+
+
+# -- where secrets may go (issue 11) ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("url", ["http://fhir.example.no/r4", "HTTP://fhir.example.no:8080/r4", "http://192.0.2.2/fhir",
+                                 "http://127.0.0.1.nip.io/fhir", "http://localhost.evil.example/fhir"])
+@pytest.mark.parametrize("key", ["platform", "oauth_endpoint"])
+def test_plain_http_to_another_machine_is_refused(tmp_path: Path, key: str, url: str) -> None:
+    with pytest.raises(SettingsError, match=rf"setting '{key}' must use https://.*only for this machine"):
+        load(write(tmp_path, f"{key} = \"{url}\"\n"))
+    with pytest.raises(SettingsError, match="must use https://"):
+        load(tmp_path / "absent.toml", {key: url})  # a flag too
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8080/fhir", "http://127.3.2.1/fhir", "http://localhost:1/fhir",
+                                 "http://[::1]:8080/fhir", "https://fhir.example.no/r4"])
+def test_plain_http_is_fine_to_this_machine_and_https_anywhere(tmp_path: Path, url: str) -> None:
+    assert load(write(tmp_path, f"platform = \"{url}\"\noauth_endpoint = \"{url}/token\"\n")).platform == url
+
+
+def test_unverified_tls_to_another_machine_needs_the_setting_that_says_so(tmp_path: Path) -> None:
+    remote = "platform = \"https://fhir.example.no/r4\"\nverify_tls = false\n"
+    with pytest.raises(SettingsError) as caught:
+        load(write(tmp_path, remote))
+    message = str(caught.value)
+    assert "'verify_tls' = false is refused" in message and "https://fhir.example.no:443" in message
+    assert "allow_unverified_tls_outside_loopback = true" in message
+    knowingly = load(write(tmp_path, remote + "allow_unverified_tls_outside_loopback = true\n"))
+    assert not knowingly.verify_tls and settings_module.tls_unverified(knowingly)
+    # A token endpoint on another machine counts too; this machine needs no permission.
+    with pytest.raises(SettingsError, match=re.escape("oauth_endpoint https://login.example.no:443")):
+        load(write(tmp_path, "platform = \"https://127.0.0.1:8443/fhir\"\n"
+                             "oauth_endpoint = \"https://login.example.no/token\"\nverify_tls = false\n"))
+    local = load(write(tmp_path, "platform = \"https://localhost:8443/fhir\"\nverify_tls = false\n"))
+    assert settings_module.tls_unverified(local)
+    assert not settings_module.tls_unverified(load(write(tmp_path, "platform = \"https://fhir.example.no/r4\"\n")))
+    plain = load(write(tmp_path, "platform = \"http://127.0.0.1:8080/fhir\"\nverify_tls = false\n"))
+    assert not settings_module.tls_unverified(plain)  # no TLS at all: nothing unverified to show
+    assert Settings().allow_unverified_tls_outside_loopback is False

@@ -137,3 +137,28 @@ def test_the_shift_census_is_shown_and_balances(qtbot: QtBot) -> None:
     bar.apply(replace(make_summary(), census=census))
     assert bar.census_label.text() == "Vakt kveld: 23 ankommet = 15 dratt + 7 her + 1 falt ut"
     assert bar.census_label.toolTip() == "Hjem: 12\nInnlagt: 3"
+
+
+def test_unverified_tls_is_shown_in_red(qtbot: QtBot) -> None:
+    """verify_tls = false (issue 11): the bar says so, in red, for as long as it holds."""
+    from PySide6.QtGui import QColor
+
+    from legevakt.ui.style import style_sheet
+
+    status = bar(qtbot)
+    status.setStyleSheet(style_sheet())
+    status.apply(make_summary(link=make_link(LinkMode.POLL)))
+    assert not status.tls_label.isVisibleTo(status) and "TLS" not in status.text()
+    status.apply(make_summary(link=replace(make_link(LinkMode.POLL), tls_unverified=True)))
+    assert status.tls_label.isVisibleTo(status)
+    assert status.text().endswith("TLS IKKE VERIFISERT")
+    assert "sertifikat kontrolleres ikke" in status.tls_label.toolTip()
+    status.resize(1200, 30)
+    status.show()
+    qtbot.waitExposed(status)
+    image = status.tls_label.grab().toImage()
+    corner = QColor(image.pixel(image.width() // 2, 2))  # the badge's background, above its text
+    assert corner.red() > 150 and corner.green() < 80 and corner.blue() < 80, corner.name()
+    status.grab().save("/tmp/secure_status_tls.png")
+    status.apply(make_summary(link=make_link(LinkMode.POLL)))
+    assert not status.tls_label.isVisibleTo(status)
