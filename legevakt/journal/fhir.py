@@ -216,7 +216,7 @@ def communication(d: Delivery, encounter: str, sender: str, sent: dt.datetime) -
         "recipient": [_ref(d.recipient)],
         "payload": [{"contentReference": _ref(d.note)}],
     }
-    if d.resend_of:
+    if d.resend_of and d.resend_of.startswith("Communication/"):  # not when the first was never created
         res["about"] = [_ref(d.resend_of)]
     return res
 

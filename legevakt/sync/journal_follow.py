@@ -11,7 +11,7 @@ FHIR search parameter, R4 3.1.1.4.2):
    that is an application receipt settles its delivery (``legevakt.journal.model.on_receipt``).
 4. The clock: a delivery whose receipt search succeeded this cycle, or that is still in our own outbox
    (so certainly unreceipted), goes ``overdue`` past its deadline. One we could not check is left as it
-   was: offline, nothing is inferred.
+   was: offline, nothing is inferred. One whose create the platform refused goes ``overdue`` at once.
 5. A receipted delivery gets an outbox command recording the outcome on our Communication (``completed``,
    or ``not-done`` with the 8221 reason), stored with the new state and its alerts in one transaction.
 
@@ -36,6 +36,7 @@ from legevakt.journal.model import (
     Receipt,
     on_clock,
     on_receipt,
+    on_refused,
     on_resent,
     on_sent,
     on_transported,
@@ -267,8 +268,10 @@ class JournalFollower:
                 if owner is not None:
                     current[owner] = on_receipt(current[owner], r)
 
-        # 4. the clock, where we know
+        # 4. the clock, where we know (a create the platform refused never arrives: undelivered now)
         for ident, d in list(current.items()):
+            if d.communication is None and outbox.get(ident) == "refused":
+                d = current[ident] = on_refused(d)
             certain = (d.communication in checked) or (
                 d.communication is None and outbox.get(ident) in ("pending", "conflict", "refused"))
             if certain:

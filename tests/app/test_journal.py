@@ -83,3 +83,41 @@ def test_a_note_whose_signing_the_platform_refused_is_not_sent_as_signed(sim: Si
     _, created = runtime.journal.send_note(ref, DOCTOR, to="Organization/gpo-01")
     runtime.journal.push()
     assert created and len(_notes_sent(sim, ref)) == 1
+
+
+def _signed_note(rt: Runtime, encounter: str) -> str:
+    note = rt.journal.write_note(encounter, DOCTOR, "Epikrise: sår sydd, kontroll om 10 dager", signed=True)
+    rt.journal.push()
+    ref = rt.journal.refreshed_note(note).ref
+    assert ref is not None
+    return ref
+
+
+def test_a_send_the_platform_refused_is_undelivered_at_once_and_can_be_sent_again(
+        sim: SimServer, runtime: Runtime) -> None:
+    encounter = sorted(runtime.engine.state.entries)[0]
+    ref = _signed_note(runtime, encounter)
+    sim.faults.apply({"reject_writes_next": 1})
+    first, created = runtime.journal.send_note(ref, DOCTOR, to="Organization/gpo-01")
+    runtime.journal.push()
+    assert created and _notes_sent(sim, ref) == []  # the platform has no Communication: it never goes
+
+    # Not "queued" for the next half hour: undelivered now, a critical alert, and it may be sent again.
+    refused = runtime.store.delivery(first.identifier)
+    assert refused is not None and refused.state is DeliveryState.OVERDUE and refused.needs_action
+    (alert,) = [a for a in runtime.store.alerts() if a.kind is AlertKind.NOTE_UNDELIVERED]
+    assert alert.key == first.identifier and alert.is_open
+
+    resend, created = runtime.journal.send_note(ref, DOCTOR, to="Organization/gpo-01")
+    runtime.journal.push()
+    assert created and resend.identifier != first.identifier
+    _settle(sim, runtime)
+    (on_platform,) = _notes_sent(sim, ref)
+    assert "about" not in on_platform  # the first attempt never existed on the platform
+    done = runtime.store.delivery(resend.identifier)
+    assert done is not None and done.state is DeliveryState.RECEIPTED and done.communication == \
+        f"Communication/{on_platform['id']}"
+    first_now = runtime.store.delivery(first.identifier)
+    assert first_now is not None and first_now.resent_as == done.communication and not first_now.needs_action
+    (resolved,) = [a for a in runtime.store.alerts() if a.kind is AlertKind.NOTE_UNDELIVERED]
+    assert resolved.status is AlertStatus.RESOLVED

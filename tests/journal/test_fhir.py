@@ -118,6 +118,10 @@ def test_a_resend_refers_to_the_first_without_looking_like_a_receipt() -> None:
     validate_r4(res)
     assert res["about"] == [{"reference": "Communication/c0"}]
     assert not f.is_receipt(res)
+    # the first attempt was refused by the platform (never created): nothing to refer to
+    never = f.communication(m.replace(_sent(), resend_of="req-1"), "Encounter/e1", "Practitioner/d1", T0)
+    validate_r4(never)
+    assert "about" not in never
 
 
 @pytest.mark.parametrize(
