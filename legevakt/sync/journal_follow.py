@@ -284,7 +284,10 @@ class JournalFollower:
             was = before.get(d.identifier)
             if d.resend_of and d.communication and was is not None and was.communication is None:
                 first = self.ledger.delivery(d.resend_of)
+                if first is not None:
+                    first = current.get(first.identifier, first)  # as this step left it (it may have changed too)
                 if first is not None and first.resent_as is None:
+                    changed = [c for c in changed if c.identifier != first.identifier]
                     changed.append(on_resent(first, d))
 
         # 5. outcomes recorded on our Communications

@@ -127,3 +127,30 @@ def test_a_failed_receipt_search_leaves_its_deliveries_unchecked(runtime: tuple[
                for d in after)
     assert not [a for a in rt.store.alerts() if a.kind.value.startswith("NOTE_")]
     assert step.problems and step.problems[0].kind is not ProblemKind.RECEIPT_MALFORMED
+
+
+def test_a_late_receipt_of_the_first_attempt_in_the_cycle_its_resend_is_created_is_kept(
+        runtime: tuple[Runtime, SimServer]) -> None:
+    rt, sim = runtime
+    (first_id,) = _send_many(rt, 1)
+    first = rt.store.delivery(first_id)
+    assert first is not None and first.communication is not None and first.deadline is not None
+    late = first.deadline + timedelta(minutes=1)
+    rt.engine.clock = lambda: late  # type: ignore[method-assign]
+    rt.engine.follow()
+    assert rt.store.delivery(first_id).state is DeliveryState.OVERDUE  # type: ignore[union-attr]
+
+    resend, created = rt.journal.send_note(first.note, DOCTOR, to=first.recipient)
+    assert created
+    report = rt.engine.replay()  # the resend is created; the follower hears of it below
+    sim.faults.apply({"receipt_mode": "ok"})
+    sim.recipients._receipt(first.communication.split("/")[1])  # the first attempt's receipt comes after all
+    step = rt.engine.follow(replayed=report)  # one step: the resend's id and the first's receipt
+    assert step is not None
+    resent = rt.store.delivery(resend.identifier)
+    assert resent is not None and resent.communication is not None
+    settled = rt.store.delivery(first_id)
+    assert settled is not None and settled.state is DeliveryState.RECEIPTED  # not overwritten by the old copy
+    assert settled.resent_as == resent.communication
+    assert settled.communication in sim.recipients.receipted  # the oracle: the recipient did receipt it
+    assert sim.store.read_copy(settled.communication)["status"] == "completed"  # and the outcome is recorded
