@@ -159,6 +159,8 @@ def test_every_listed_8221_code_has_a_norwegian_text() -> None:
         lambda r: r["statusReason"]["coding"][0].update(code="4"),
         lambda r: r["statusReason"]["coding"][0].update(system="urn:oid:2.16.578.1.12.4.1.1.8222"),
         lambda r: (r.pop("partOf"), r.pop("inResponseTo")),
+        # found by part-of one sent Communication but answering another: applied to neither
+        lambda r: r["inResponseTo"][0].update(reference="Communication/c2"),
     ],
 )
 def test_what_is_not_a_receipt_is_refused(breakage: Any) -> None:
