@@ -464,7 +464,7 @@ class AlertBanner(QFrame):
         text.setTextFormat(Qt.TextFormat.PlainText)
         text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         if line.tooltip:
-            text.setToolTip(line.tooltip)
+            text.setToolTip(texts.plain_tooltip(line.tooltip))  # platform text (refusals, names): never HTML
         h.addWidget(text)
         if line.detail:
             detail = QLabel(line.detail, row)

@@ -177,3 +177,31 @@ def test_banner_hidden_without_alerts_and_other_critical_kinds_read(qtbot: QtBot
     overdue = make_alert(3, AlertKind.TRIAGE_OVERDUE, e, severity=Severity.CRITICAL)
     service.emit(make_summary(alerts=[overdue]))
     assert "Venter over dobbel triagetid: Nordmann, Kari" in " ".join(critical_lines(window.banner))
+
+
+def _as_shown(tip: str) -> str:
+    """What a Qt tooltip shows for ``tip``: Qt renders it as HTML when it looks like HTML."""
+    from PySide6.QtGui import Qt as QtGui
+    from PySide6.QtGui import QTextDocument
+
+    doc = QTextDocument()
+    if QtGui.mightBeRichText(tip):
+        doc.setHtml(tip)
+    else:
+        doc.setPlainText(tip)
+    return doc.toPlainText()
+
+
+def test_tooltips_show_platform_text_literally_never_as_html(qtbot: QtBot, service: FakeService) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    window = window_with_clinic(qtbot, service)
+    entries, alerts = clinic()
+    # the platform's refusal text (WRITE_NOT_APPLIED quotes it) and a platform name in the warnings' tooltip
+    detail = "create Communication: refused by the platform: HTTP 422: <b>nei</b><img src=x>"
+    refused = make_alert(40, AlertKind.WRITE_NOT_APPLIED, entries[3], detail=detail)
+    named = replace(entries[2], patient=replace(entries[2].patient, name="<i>Hansen</i>, Lars"))  # type: ignore[arg-type]
+    service.emit(make_summary([named], alerts=[*alerts, refused]))
+    tips = [lbl.toolTip() for lbl in window.banner.findChildren(QLabel, "bannerText") if lbl.toolTip()]
+    assert detail in [_as_shown(t) for t in tips]
+    assert any("<i>Hansen</i>, Lars" in _as_shown(t) for t in tips)
