@@ -154,3 +154,35 @@ def test_a_late_receipt_of_the_first_attempt_in_the_cycle_its_resend_is_created_
     assert settled.resent_as == resent.communication
     assert settled.communication in sim.recipients.receipted  # the oracle: the recipient did receipt it
     assert sim.store.read_copy(settled.communication)["status"] == "completed"  # and the outcome is recorded
+
+
+def test_a_sent_note_the_platform_cannot_find_goes_overdue_at_its_deadline(
+        runtime: tuple[Runtime, SimServer], spy: Spy) -> None:
+    rt, sim = runtime
+    empty = {"resourceType": "Bundle", "type": "searchset", "total": 0, "entry": []}
+
+    def unhelpful(request: httpx.Request) -> httpx.Response | None:
+        """A server that answers a create with a bare 201 (no Location, no body) and whose identifier
+        search finds nothing: the client cannot learn the Communication it created."""
+        if request.url.path.endswith("/Communication") and request.method == "POST":
+            spy.inner.handle_request(request).read()
+            return httpx.Response(201)
+        if request.url.path.endswith("/Communication") and "identifier" in request.url.params:
+            return httpx.Response(200, content=json.dumps(empty).encode(),
+                                  headers={"Content-Type": "application/fhir+json"})
+        return None
+
+    spy.hook = unhelpful
+    (ident,) = _send_many(rt, 1)
+    sent = rt.store.delivery(ident)
+    assert sent is not None and sent.communication is None and rt.store.outbox_states([ident]) == {ident: "applied"}
+    assert len([c for c in sim.store.live("Communication") if c.get("category")]) >= 1  # it is on the platform
+    assert sent.deadline is not None
+    late = sent.deadline + timedelta(minutes=1)
+    rt.engine.clock = lambda: late  # type: ignore[method-assign]
+    rt.engine.follow()
+    # No receipt can be seen for it: past its deadline it is undelivered, with its alert (not queued forever).
+    overdue = rt.store.delivery(ident)
+    assert overdue is not None and overdue.state is DeliveryState.OVERDUE
+    assert [a.kind.value for a in rt.store.alerts() if a.is_open and a.kind.value.startswith("NOTE_")] == [
+        "NOTE_UNDELIVERED"]
