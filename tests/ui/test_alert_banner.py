@@ -205,3 +205,20 @@ def test_tooltips_show_platform_text_literally_never_as_html(qtbot: QtBot, servi
     tips = [lbl.toolTip() for lbl in window.banner.findChildren(QLabel, "bannerText") if lbl.toolTip()]
     assert detail in [_as_shown(t) for t in tips]
     assert any("<i>Hansen</i>, Lars" in _as_shown(t) for t in tips)
+
+
+def test_a_note_the_platform_refused_is_undelivered_because_refused_not_for_want_of_a_receipt() -> None:
+    from legevakt.journal.model import DeliveryState
+    from legevakt.ui.alert_banner import delivery_reason
+    from tests.ui.conftest import make_delivery, make_note
+
+    entries, _ = clinic()
+    note = make_note(1, entries[2], signed=True)
+    refused = replace(make_delivery(1, note, DeliveryState.QUEUED, minutes_ago=1), state=DeliveryState.OVERDUE)
+    assert refused.communication is None and refused.deadline is not None and refused.deadline > NOW
+    alert = make_alert(41, AlertKind.NOTE_UNDELIVERED, entries[2], minutes_ago=0, key=refused.identifier)
+    assert delivery_reason(alert, refused) == "ikke sendt: plattformen avviste den"
+    late = make_delivery(2, note, DeliveryState.OVERDUE, minutes_ago=40)
+    assert late.deadline is not None
+    assert delivery_reason(replace(alert, raised_at=late.deadline), late) == \
+        f"ingen kvittering innen fristen {late.deadline.astimezone():%H:%M}"
