@@ -336,6 +336,10 @@ class JournalOutcome:
     delivery: Any = None
     on_platform: bool = True
     created: bool = True  # send: a new Communication (False: the existing one, nothing changed)
+    refused: bool = False  # the platform refused (or conflicted with) the write: it will not go by itself
+
+
+_NOT_GOING = ("refused", "conflict")  # outbox states of a write that the next sync will not send
 
 
 def _known(runtime: Runtime, encounter: str) -> None:
@@ -371,8 +375,9 @@ def write_note(settings: Settings, encounter: str, by: str, text: str, *, sign: 
         journal = runtime.journal
         note = _journal_call(lambda: journal.write_note(encounter, by, text, signed=sign))
         journal.push()
+        state = runtime.store.outbox_states([note.identifier]).get(note.identifier)
         note = journal.refreshed_note(note)
-        return JournalOutcome(note, on_platform=note.ref is not None)
+        return JournalOutcome(note, on_platform=note.ref is not None, refused=state in _NOT_GOING)
     finally:
         runtime.close()
 
@@ -387,8 +392,9 @@ def sign_note(settings: Settings, note_ref: str, by: str) -> JournalOutcome:
         journal = runtime.journal
         note = _journal_call(lambda: journal.sign_note(note_ref, by))
         journal.push()
-        waiting = any(c.target == note.ref for c in runtime.store.pending())
-        return JournalOutcome(journal.refreshed_note(note), on_platform=not waiting)
+        state = journal.sign_state(note)
+        return JournalOutcome(journal.refreshed_note(note), on_platform=state == "applied",
+                              refused=state in _NOT_GOING)
     finally:
         runtime.close()
 
@@ -409,8 +415,9 @@ def send_note(settings: Settings, note_ref: str, by: str, to: str | None) -> Jou
         if created:
             journal.push()
         delivery = journal.refreshed_delivery(delivery)
+        state = runtime.store.outbox_states([delivery.identifier]).get(delivery.identifier)
         return JournalOutcome(runtime.store.note(note_ref), delivery, on_platform=delivery.communication is not None,
-                              created=created)
+                              created=created, refused=delivery.communication is None and state in _NOT_GOING)
     finally:
         runtime.close()
 

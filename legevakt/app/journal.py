@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +33,7 @@ from legevakt.journal.model import (
 from legevakt.problems import Problem, ProblemError, ProblemKind
 from legevakt.sync.errors import PlatformError
 from legevakt.sync.mapping import ref_of
-from legevakt.worklist.commands import Command, make_create, make_update
+from legevakt.worklist.commands import Command, CommandKind, make_create, make_update
 from legevakt.worklist.reconcile import Reconciled
 from legevakt.worklist.write_outcomes import merge
 
@@ -115,7 +115,7 @@ class JournalService:
     # -- reading -----------------------------------------------------------------------------------
     def page(self, encounter: str) -> JournalPage:
         store = self.rt.store
-        notes = store.notes(encounter)
+        notes = self._as_on_platform(store.notes(encounter))
         deliveries = store.deliveries(encounter=encounter)
         entry = self.rt.engine.state.entries.get(encounter)
         patient = entry.encounter.patient_ref if entry is not None else (notes[0].patient if notes else None)
@@ -184,7 +184,30 @@ class JournalService:
         note = self.rt.store.note(key)
         if note is None:
             raise _problem(ProblemKind.NOTE_UNKNOWN, note=key)
-        return note
+        return self._as_on_platform([note])[0]
+
+    def sign_state(self, note: Note) -> str | None:
+        """The outbox state of the latest command signing ``note`` on the platform (``pending``,
+        ``applied``, ``conflict``, ``refused``; None: none queued here, e.g. a note created signed)."""
+        return self._sign_states([note]).get(note.ref or "")
+
+    def _sign_states(self, notes: Sequence[Note]) -> dict[str, str]:
+        refs = {n.ref: n.encounter for n in notes if n.ref}
+        latest: dict[str, str] = {}
+        for encounter in set(refs.values()):
+            for item in self.rt.store.outbox(encounter=encounter):  # in order: the last one wins
+                c = item.command
+                if c.kind is CommandKind.UPDATE and c.target in refs and c.change().set.get("docStatus") == "final":
+                    latest[c.target] = item.state.value
+        return latest
+
+    def _as_on_platform(self, notes: Sequence[Note]) -> list[Note]:
+        """The notes as the platform has them: one whose signing the platform refused is not signed (it may
+        be signed again, and is not sent as signed)."""
+        signed = [n for n in notes if n.status is NoteStatus.FINAL and n.ref]
+        refused = {ref for ref, state in self._sign_states(signed).items() if state == "refused"} if signed else set()
+        return [replace(n, status=NoteStatus.PRELIMINARY, authenticator=None) if n.ref in refused else n
+                for n in notes]
 
     def _store(self, *, notes: Sequence[Note] = (), deliveries: Sequence[Delivery] = (),
                commands: Sequence[Command] = (), audit: Sequence[tuple[str, str, str, str]] = ()) -> None:
@@ -274,7 +297,7 @@ class JournalService:
                 self._alerts = _merged(self._alerts, step.result)
 
     def refreshed_note(self, note: Note) -> Note:
-        return self.rt.store.note(note.identifier) or note
+        return self._as_on_platform([self.rt.store.note(note.identifier) or note])[0]
 
     def refreshed_delivery(self, d: Delivery) -> Delivery:
         return self.rt.store.delivery(d.identifier) or d

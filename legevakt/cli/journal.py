@@ -11,8 +11,8 @@ Pinned for scripts:
   after a rejection or an overdue: a resend.
 - ``deliveries [--json] [--all]``: the ledger.
 
-Exit codes as for ``do``: 0 done on the platform, 1 an error (nothing changed), 3 stored and queued in the
-outbox but not (yet) on the platform (it goes at the next sync).
+Exit codes as for ``do``: 0 done on the platform, 1 an error (nothing changed), 3 stored here but not (yet) on
+the platform: queued in the outbox (it goes at the next sync), or refused by the platform (an alert says why).
 """
 
 from __future__ import annotations
@@ -83,12 +83,17 @@ def run_note(args: argparse.Namespace) -> int:
     note = done.note
     doc = {"note": note.ref, "status": note.status.value, "on_platform": done.on_platform,
            "identifier": note.identifier}
-    _print(doc, args.json, f"{note.ref or 'note ' + note.identifier}: {note.status.value}"
-                           + ("" if done.on_platform else " (queued: goes to the platform at the next sync)"))
+    waiting = "" if done.on_platform else (" (refused by the platform)" if done.refused
+                                            else " (queued: goes to the platform at the next sync)")
+    _print(doc, args.json, f"{note.ref or 'note ' + note.identifier}: {note.status.value}{waiting}")
     if not done.on_platform:
-        print("legevakt: the note is stored here and queued, not yet on the platform", file=sys.stderr)
+        print(_REFUSED if done.refused else "legevakt: the note is stored here and queued, not yet on the platform",
+              file=sys.stderr)
         return EXIT_NOT_APPLIED
     return 0
+
+
+_REFUSED = "legevakt: refused by the platform, not on it (the alert says why); it is not sent again by itself"
 
 
 def run_send(args: argparse.Namespace) -> int:
@@ -98,10 +103,11 @@ def run_send(args: argparse.Namespace) -> int:
     doc = {"communication": d.communication, "state": d.state.value, "recipient": d.recipient,
            "created": done.created, "resend_of": d.resend_of,
            "deadline": d.deadline.isoformat() if d.deadline else None}
-    what = "sent" if done.created else "already sent (nothing changed)"
+    what = "refused by the platform" if done.refused else "sent" if done.created else "already sent (nothing changed)"
     _print(doc, args.json, f"{d.communication or 'queued'}: {what}, {d.state.value}, to {d.recipient}")
     if not done.on_platform:
-        print("legevakt: stored here and queued, not yet on the platform", file=sys.stderr)
+        print(_REFUSED + "; send it again" if done.refused
+              else "legevakt: stored here and queued, not yet on the platform", file=sys.stderr)
         return EXIT_NOT_APPLIED
     return 0
 

@@ -216,7 +216,7 @@ def communication(d: Delivery, encounter: str, sender: str, sent: dt.datetime) -
         "recipient": [_ref(d.recipient)],
         "payload": [{"contentReference": _ref(d.note)}],
     }
-    if d.resend_of:
+    if d.resend_of and d.resend_of.startswith("Communication/"):  # not when the first was never created
         res["about"] = [_ref(d.resend_of)]
     return res
 
@@ -246,8 +246,11 @@ def receipt(res: dict[str, Any]) -> Receipt:
         raise _malformed("category")
     if res.get("status") != "completed":
         raise _malformed("status")
-    target = _first_ref(res.get("inResponseTo")) or _first_ref(res.get("partOf"))
+    answers, part_of = _first_ref(res.get("inResponseTo")), _first_ref(res.get("partOf"))
+    target = answers or part_of
     if not target or not res.get("id"):
+        raise _malformed("inResponseTo")
+    if answers and part_of and answers != part_of:  # found by part-of one note, answering another: neither
         raise _malformed("inResponseTo")
     coding = ((res.get("statusReason") or {}).get("coding") or [None])[0]
     if not isinstance(coding, dict) or coding.get("system") != APPREC_STATUS_SYSTEM:

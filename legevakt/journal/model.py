@@ -12,7 +12,8 @@ Deliveries
 
     ``queued``: the Communication waits in the outbox. ``sent``: the platform has it (``sent`` is set).
     ``transported``: the platform set ``received`` (transport acknowledged). ``overdue``: the note kind's
-    deadline passed after sending without an application receipt. A receipt that arrives after the
+    deadline passed after sending without an application receipt, or the platform refused to create the
+    Communication (it can never arrive: ``on_refused``, at once). A receipt that arrives after the
     deadline still settles the delivery (an OK one resolves the overdue). Receipted states are final: a
     second receipt changes nothing.
 
@@ -282,7 +283,8 @@ def new_delivery(identifier: str, note: Note, to: Recipient, *, by: str, at: dt.
     return Delivery(
         identifier=identifier, note=note.ref, patient=note.patient, recipient=to.ref, kind=note.kind,
         sent_at=at, deadline=deadline(at, setting, note.kind),
-        resend_of=resend_of.communication if resend_of is not None else None,
+        # the first attempt's Communication; its client identifier when the platform never created one
+        resend_of=(resend_of.communication or resend_of.identifier) if resend_of is not None else None,
         encounter=note.encounter, sender=by, created_at=at,
     )
 
@@ -297,6 +299,14 @@ def on_sent(d: Delivery, communication: str, sent_at: dt.datetime, setting: Any)
     if d.state is DeliveryState.QUEUED:
         return replace(d, state=DeliveryState.SENT, communication=communication)
     return replace(d, communication=communication)
+
+
+def on_refused(d: Delivery) -> Delivery:
+    """The platform refused to create the Communication (4xx): it will never arrive, so the delivery is
+    undelivered now, not only once the deadline has passed (a person must send it again)."""
+    if d.communication is not None or d.state is not DeliveryState.QUEUED:
+        return d
+    return _forward(d, DeliveryState.OVERDUE, was_overdue=True)
 
 
 def on_transported(d: Delivery, received_at: dt.datetime) -> Delivery:
@@ -430,6 +440,7 @@ __all__ = [
     "new_note",
     "on_clock",
     "on_receipt",
+    "on_refused",
     "on_resent",
     "on_sent",
     "on_transported",

@@ -230,10 +230,10 @@ class Store:
                 self._save_in(uow, result, actor=actor, snapshot_complete=False)
             OutboxRepository(uow).mark(command_id, state, error, actor=actor, attempt=attempt)
 
-    def outbox(self, status: str | None = None) -> list[OutboxItem]:
-        """Outbox rows in order (only those in ``status`` when given)."""
+    def outbox(self, status: str | None = None, *, encounter: str | None = None) -> list[OutboxItem]:
+        """Outbox rows in order (only those in ``status``, or of ``encounter``, when given)."""
         with self._db.reading() as uow:
-            return OutboxRepository(uow).items(status)
+            return OutboxRepository(uow).items(status, encounter=encounter)
 
     def outbox_states(self, command_ids: Sequence[str]) -> dict[str, str]:
         """The outbox state of each of these commands (absent: never queued here)."""

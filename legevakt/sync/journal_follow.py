@@ -11,7 +11,9 @@ FHIR search parameter, R4 3.1.1.4.2):
    that is an application receipt settles its delivery (``legevakt.journal.model.on_receipt``).
 4. The clock: a delivery whose receipt search succeeded this cycle, or that is still in our own outbox
    (so certainly unreceipted), goes ``overdue`` past its deadline. One we could not check is left as it
-   was: offline, nothing is inferred.
+   was: offline, nothing is inferred. One whose create the platform refused goes ``overdue`` at once; one
+   created whose Communication the platform's identifier search does not find goes ``overdue`` past its
+   deadline (no receipt can be seen for it).
 5. A receipted delivery gets an outbox command recording the outcome on our Communication (``completed``,
    or ``not-done`` with the 8221 reason), stored with the new state and its alerts in one transaction.
 
@@ -36,6 +38,7 @@ from legevakt.journal.model import (
     Receipt,
     on_clock,
     on_receipt,
+    on_refused,
     on_resent,
     on_sent,
     on_transported,
@@ -136,11 +139,16 @@ class JournalFollower:
             return None
         return found
 
-    def _by_identifier(self, fetch: _Fetch, rtype: str, idents: Sequence[str]) -> dict[str, Resource]:
+    def _by_identifier(self, fetch: _Fetch, rtype: str, idents: Sequence[str],
+                       searched: set[str] | None = None) -> dict[str, Resource]:
+        """The resources with these client identifiers; ``searched`` learns the identifiers whose search
+        succeeded (found or not)."""
         out: dict[str, Resource] = {}
         for chunk in _chunks(idents, self.batch):
             value = ",".join(f"{codes.CLIENT_REQUEST_SYSTEM}|{i}" for i in chunk)
             found = self._search(fetch, rtype, {"identifier": value, "_count": str(len(chunk) * 2)})
+            if found is not None and searched is not None:
+                searched.update(chunk)
             for res in found or ():
                 for ident in res.get("identifier") or []:
                     if isinstance(ident, dict) and ident.get("system") == codes.CLIENT_REQUEST_SYSTEM \
@@ -208,7 +216,9 @@ class JournalFollower:
                 named.append(replace(n, ref=note_refs[n.identifier]))
 
         unsent = [d for d in open_ if d.communication is None and outbox.get(d.identifier) == "applied"]
-        found = self._by_identifier(fetch, "Communication", [d.identifier for d in unsent if d.identifier not in hints])
+        looked: set[str] = set()  # created, but the platform's answers name no Communication for it
+        found = self._by_identifier(fetch, "Communication", [d.identifier for d in unsent if d.identifier not in hints],
+                                    looked)
         sent_res: dict[str, Resource] = {}
         for d in unsent:
             hinted = hints.get(d.identifier)
@@ -267,10 +277,13 @@ class JournalFollower:
                 if owner is not None:
                     current[owner] = on_receipt(current[owner], r)
 
-        # 4. the clock, where we know
+        # 4. the clock, where we know (a create the platform refused never arrives: undelivered now)
         for ident, d in list(current.items()):
+            if d.communication is None and outbox.get(ident) == "refused":
+                d = current[ident] = on_refused(d)
             certain = (d.communication in checked) or (
-                d.communication is None and outbox.get(ident) in ("pending", "conflict", "refused"))
+                d.communication is None and outbox.get(ident) in ("pending", "conflict", "refused")) or (
+                d.communication is None and ident in looked)  # no Communication found: no receipt can be seen
             if certain:
                 current[ident] = on_clock(d, now)
 
@@ -281,7 +294,10 @@ class JournalFollower:
             was = before.get(d.identifier)
             if d.resend_of and d.communication and was is not None and was.communication is None:
                 first = self.ledger.delivery(d.resend_of)
+                if first is not None:
+                    first = current.get(first.identifier, first)  # as this step left it (it may have changed too)
                 if first is not None and first.resent_as is None:
+                    changed = [c for c in changed if c.identifier != first.identifier]
                     changed.append(on_resent(first, d))
 
         # 5. outcomes recorded on our Communications

@@ -126,6 +126,8 @@ def delivery_reason(alert: Alert, delivery: Delivery | None) -> str:
     if delivery is None or alert.kind not in DELIVERY_ALERTS:
         return ""
     if alert.kind is AlertKind.NOTE_UNDELIVERED:
+        if delivery.communication is None and delivery.deadline is not None and alert.raised_at < delivery.deadline:
+            return translate("AlertBanner", "not sent: the platform refused it")  # before its deadline
         return translate("AlertBanner", "no receipt by the deadline {time}").format(
             time=texts.clock_text(delivery.deadline))
     reasons = texts.receipt_text(delivery.receipt).replace("\n", " · ")
@@ -464,7 +466,7 @@ class AlertBanner(QFrame):
         text.setTextFormat(Qt.TextFormat.PlainText)
         text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         if line.tooltip:
-            text.setToolTip(line.tooltip)
+            text.setToolTip(texts.plain_tooltip(line.tooltip))  # platform text (refusals, names): never HTML
         h.addWidget(text)
         if line.detail:
             detail = QLabel(line.detail, row)

@@ -263,8 +263,8 @@ class DeliveryRow(QFrame):
         elif can_resend(d, siblings):
             self.resend_button = QPushButton(translate("JournalPanel", "Send again"), self)
             self.resend_button.setObjectName("resendButton")
-            self.resend_button.setToolTip(translate("JournalPanel", "Send the note again to {recipient}").format(
-                recipient=names.label(d.recipient)))
+            self.resend_button.setToolTip(texts.plain_tooltip(translate(  # the name is the platform's
+                "JournalPanel", "Send the note again to {recipient}").format(recipient=names.label(d.recipient))))
             self.resend_button.setEnabled(writable)
             self.resend_button.clicked.connect(lambda _checked=False: self.resend.emit(self.delivery))
             row = QHBoxLayout()

@@ -224,8 +224,8 @@ class LedgerModel(QAbstractTableModel):
             return d.note
         if column is LedgerColumn.RECIPIENT:
             return d.recipient
-        if column is LedgerColumn.RECEIPT:
-            return texts.receipt_text(d.receipt) or None
+        if column is LedgerColumn.RECEIPT:  # the recipient's own text: shown literally, never as HTML
+            return texts.plain_tooltip(texts.receipt_text(d.receipt)) or None
         if column is LedgerColumn.STATE and d.needs_action:
             return translate("LedgerView", "Needs action: send the note again or contact the recipient")
         return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import Qt as QtGui
 
 from legevakt.journal.model import DeliveryState, NoteStatus, Receipt
 from legevakt.ui.i18n import current_language
@@ -86,6 +87,12 @@ def receipt_text(receipt: Receipt | None) -> str:
     if receipt.free_text and receipt.free_text.strip():
         lines.append(f"«{receipt.free_text.strip()}»")
     return "\n".join(lines)
+
+
+def plain_tooltip(text: str) -> str:
+    """``text`` for ``setToolTip`` or a ``ToolTipRole``, shown literally: Qt renders a tooltip that looks
+    like HTML as HTML, and there is no plain-text flag for tooltips, so it goes as escaped rich text."""
+    return QtGui.convertFromPlainText(text, QtGui.WhiteSpaceMode.WhiteSpaceNormal) if text else ""
 
 
 def recipient_ref_label(ref: str) -> str:

@@ -212,6 +212,10 @@
             <source>no receipt by the deadline {time}</source>
             <translation>ingen kvittering innen fristen {time}</translation>
         </message>
+        <message>
+            <source>not sent: the platform refused it</source>
+            <translation>ikke sendt: plattformen avviste den</translation>
+        </message>
     </context>
     <context>
         <name>AlertListModel</name>

@@ -141,3 +141,33 @@ def test_an_unreachable_platform_leaves_the_note_queued_with_exit_3(
     assert doc["note"] is None and doc["status"] == "final" and doc["on_platform"] is False
     code, out, _ = run("outbox", "--json", *where[4:])
     assert code == 0 and len(json.loads(out)) == 1
+
+
+def test_a_signature_the_platform_refused_is_exit_3_and_not_reported_signed(
+        run: Run, sim: SimServer, where: list[str]) -> None:
+    saved = _json(run, "note", _encounter(sim), "--by", DOCTOR, "--text", "Foreløpig vurdering", *where)
+    sim.faults.apply({"reject_writes_next": 1})
+    code, out, err = run("note", "--sign", saved["note"], "--by", DOCTOR, "--json", *where)
+    assert sim.store.read_copy(saved["note"])["docStatus"] == "preliminary"  # the oracle
+    assert code == 3 and "refused" in err and "next sync" not in err
+    doc = json.loads(out)
+    assert doc["status"] == "preliminary" and doc["on_platform"] is False
+    code, _, err = run("send", saved["note"], "--by", DOCTOR, *where)
+    assert code == 1 and "not signed" in err
+    assert _json(run, "note", "--sign", saved["note"], "--by", DOCTOR, *where)["status"] == "final"  # again: ok
+
+
+def test_a_write_the_platform_refused_says_refused_not_queued(run: Run, sim: SimServer, where: list[str]) -> None:
+    encounter = _encounter(sim)
+    sim.faults.apply({"reject_writes_next": 1})
+    code, out, err = run("note", encounter, "--by", DOCTOR, "--text", "Avvist notat", "--sign", "--json", *where)
+    assert code == 3 and "refused" in err and "next sync" not in err and "next sync" not in out
+    assert json.loads(out)["note"] is None
+    note = _json(run, "note", encounter, "--by", DOCTOR, "--text", "Henvisning", "--sign", *where)["note"]
+    sim.faults.apply({"reject_writes_next": 1})
+    code, out, err = run("send", note, "--by", DOCTOR, "--to", "Organization/gpo-03", "--json", *where)
+    assert code == 3 and "refused" in err and "queued" not in err
+    doc = json.loads(out)
+    assert doc["communication"] is None and doc["state"] == "overdue"
+    again = _json(run, "send", note, "--by", DOCTOR, "--to", "Organization/gpo-03", *where)  # a resend at once
+    assert again["created"] is True and again["communication"].startswith("Communication/")

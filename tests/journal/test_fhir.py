@@ -118,6 +118,10 @@ def test_a_resend_refers_to_the_first_without_looking_like_a_receipt() -> None:
     validate_r4(res)
     assert res["about"] == [{"reference": "Communication/c0"}]
     assert not f.is_receipt(res)
+    # the first attempt was refused by the platform (never created): nothing to refer to
+    never = f.communication(m.replace(_sent(), resend_of="req-1"), "Encounter/e1", "Practitioner/d1", T0)
+    validate_r4(never)
+    assert "about" not in never
 
 
 @pytest.mark.parametrize(
@@ -155,6 +159,8 @@ def test_every_listed_8221_code_has_a_norwegian_text() -> None:
         lambda r: r["statusReason"]["coding"][0].update(code="4"),
         lambda r: r["statusReason"]["coding"][0].update(system="urn:oid:2.16.578.1.12.4.1.1.8222"),
         lambda r: (r.pop("partOf"), r.pop("inResponseTo")),
+        # found by part-of one sent Communication but answering another: applied to neither
+        lambda r: r["inResponseTo"][0].update(reference="Communication/c2"),
     ],
 )
 def test_what_is_not_a_receipt_is_refused(breakage: Any) -> None:

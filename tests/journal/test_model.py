@@ -224,3 +224,18 @@ def test_a_receipt_for_another_communication_never_changes_anything(
 ) -> None:
     for d in (_delivery(), m.on_transported(_delivery(), T0), m.on_clock(_delivery(), T0 + dt.timedelta(days=1))):
         assert m.on_receipt(d, _receipt(status, "Communication/c1-other", codes)) == d
+
+
+def test_a_send_the_platform_refused_is_undelivered_at_once_and_resendable() -> None:
+    queued = _delivery(sent=False)
+    refused = m.on_refused(queued)
+    assert refused.state is m.DeliveryState.OVERDUE and refused.needs_action  # well before any deadline
+    assert [a.kind for a in m.alerts_raised(queued, refused)] == [m.AlertKind.NOTE_UNDELIVERED]
+    assert m.on_refused(_delivery()) == _delivery()  # one the platform has: not refused
+    note = m.Note("n-1", "Encounter/e1", "Patient/p1", "Practitioner/d1", "x", T0, status=m.NoteStatus.FINAL,
+                  ref="DocumentReference/n1")
+    to = m.recipient("Practitioner/gp1")
+    decision = m.send_decision(note, to, [refused])
+    assert decision.existing is None and decision.resend_of == refused
+    again = m.new_delivery("id-2", note, to, by="Practitioner/d1", at=T0, setting=None, resend_of=refused)
+    assert again.resend_of == refused.identifier  # no Communication to refer to: the first's identifier

@@ -127,3 +127,62 @@ def test_a_failed_receipt_search_leaves_its_deliveries_unchecked(runtime: tuple[
                for d in after)
     assert not [a for a in rt.store.alerts() if a.kind.value.startswith("NOTE_")]
     assert step.problems and step.problems[0].kind is not ProblemKind.RECEIPT_MALFORMED
+
+
+def test_a_late_receipt_of_the_first_attempt_in_the_cycle_its_resend_is_created_is_kept(
+        runtime: tuple[Runtime, SimServer]) -> None:
+    rt, sim = runtime
+    (first_id,) = _send_many(rt, 1)
+    first = rt.store.delivery(first_id)
+    assert first is not None and first.communication is not None and first.deadline is not None
+    late = first.deadline + timedelta(minutes=1)
+    rt.engine.clock = lambda: late  # type: ignore[method-assign]
+    rt.engine.follow()
+    assert rt.store.delivery(first_id).state is DeliveryState.OVERDUE  # type: ignore[union-attr]
+
+    resend, created = rt.journal.send_note(first.note, DOCTOR, to=first.recipient)
+    assert created
+    report = rt.engine.replay()  # the resend is created; the follower hears of it below
+    sim.faults.apply({"receipt_mode": "ok"})
+    sim.recipients._receipt(first.communication.split("/")[1])  # the first attempt's receipt comes after all
+    step = rt.engine.follow(replayed=report)  # one step: the resend's id and the first's receipt
+    assert step is not None
+    resent = rt.store.delivery(resend.identifier)
+    assert resent is not None and resent.communication is not None
+    settled = rt.store.delivery(first_id)
+    assert settled is not None and settled.state is DeliveryState.RECEIPTED  # not overwritten by the old copy
+    assert settled.resent_as == resent.communication
+    assert settled.communication in sim.recipients.receipted  # the oracle: the recipient did receipt it
+    assert sim.store.read_copy(settled.communication)["status"] == "completed"  # and the outcome is recorded
+
+
+def test_a_sent_note_the_platform_cannot_find_goes_overdue_at_its_deadline(
+        runtime: tuple[Runtime, SimServer], spy: Spy) -> None:
+    rt, sim = runtime
+    empty = {"resourceType": "Bundle", "type": "searchset", "total": 0, "entry": []}
+
+    def unhelpful(request: httpx.Request) -> httpx.Response | None:
+        """A server that answers a create with a bare 201 (no Location, no body) and whose identifier
+        search finds nothing: the client cannot learn the Communication it created."""
+        if request.url.path.endswith("/Communication") and request.method == "POST":
+            spy.inner.handle_request(request).read()
+            return httpx.Response(201)
+        if request.url.path.endswith("/Communication") and "identifier" in request.url.params:
+            return httpx.Response(200, content=json.dumps(empty).encode(),
+                                  headers={"Content-Type": "application/fhir+json"})
+        return None
+
+    spy.hook = unhelpful
+    (ident,) = _send_many(rt, 1)
+    sent = rt.store.delivery(ident)
+    assert sent is not None and sent.communication is None and rt.store.outbox_states([ident]) == {ident: "applied"}
+    assert len([c for c in sim.store.live("Communication") if c.get("category")]) >= 1  # it is on the platform
+    assert sent.deadline is not None
+    late = sent.deadline + timedelta(minutes=1)
+    rt.engine.clock = lambda: late  # type: ignore[method-assign]
+    rt.engine.follow()
+    # No receipt can be seen for it: past its deadline it is undelivered, with its alert (not queued forever).
+    overdue = rt.store.delivery(ident)
+    assert overdue is not None and overdue.state is DeliveryState.OVERDUE
+    assert [a.kind.value for a in rt.store.alerts() if a.is_open and a.kind.value.startswith("NOTE_")] == [
+        "NOTE_UNDELIVERED"]

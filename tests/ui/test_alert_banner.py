@@ -177,3 +177,48 @@ def test_banner_hidden_without_alerts_and_other_critical_kinds_read(qtbot: QtBot
     overdue = make_alert(3, AlertKind.TRIAGE_OVERDUE, e, severity=Severity.CRITICAL)
     service.emit(make_summary(alerts=[overdue]))
     assert "Venter over dobbel triagetid: Nordmann, Kari" in " ".join(critical_lines(window.banner))
+
+
+def _as_shown(tip: str) -> str:
+    """What a Qt tooltip shows for ``tip``: Qt renders it as HTML when it looks like HTML."""
+    from PySide6.QtGui import Qt as QtGui
+    from PySide6.QtGui import QTextDocument
+
+    doc = QTextDocument()
+    if QtGui.mightBeRichText(tip):
+        doc.setHtml(tip)
+    else:
+        doc.setPlainText(tip)
+    return doc.toPlainText()
+
+
+def test_tooltips_show_platform_text_literally_never_as_html(qtbot: QtBot, service: FakeService) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    window = window_with_clinic(qtbot, service)
+    entries, alerts = clinic()
+    # the platform's refusal text (WRITE_NOT_APPLIED quotes it) and a platform name in the warnings' tooltip
+    detail = "create Communication: refused by the platform: HTTP 422: <b>nei</b><img src=x>"
+    refused = make_alert(40, AlertKind.WRITE_NOT_APPLIED, entries[3], detail=detail)
+    named = replace(entries[2], patient=replace(entries[2].patient, name="<i>Hansen</i>, Lars"))  # type: ignore[arg-type]
+    service.emit(make_summary([named], alerts=[*alerts, refused]))
+    tips = [lbl.toolTip() for lbl in window.banner.findChildren(QLabel, "bannerText") if lbl.toolTip()]
+    assert detail in [_as_shown(t) for t in tips]
+    assert any("<i>Hansen</i>, Lars" in _as_shown(t) for t in tips)
+
+
+def test_a_note_the_platform_refused_is_undelivered_because_refused_not_for_want_of_a_receipt() -> None:
+    from legevakt.journal.model import DeliveryState
+    from legevakt.ui.alert_banner import delivery_reason
+    from tests.ui.conftest import make_delivery, make_note
+
+    entries, _ = clinic()
+    note = make_note(1, entries[2], signed=True)
+    refused = replace(make_delivery(1, note, DeliveryState.QUEUED, minutes_ago=1), state=DeliveryState.OVERDUE)
+    assert refused.communication is None and refused.deadline is not None and refused.deadline > NOW
+    alert = make_alert(41, AlertKind.NOTE_UNDELIVERED, entries[2], minutes_ago=0, key=refused.identifier)
+    assert delivery_reason(alert, refused) == "ikke sendt: plattformen avviste den"
+    late = make_delivery(2, note, DeliveryState.OVERDUE, minutes_ago=40)
+    assert late.deadline is not None
+    assert delivery_reason(replace(alert, raised_at=late.deadline), late) == \
+        f"ingen kvittering innen fristen {late.deadline.astimezone():%H:%M}"

@@ -322,3 +322,20 @@ def test_recipient_search_with_no_match_says_so(qtbot: QtBot, service: FakeServi
     assert not dialog.send_button.isEnabled()
     qtbot.keyClick(dialog.search, Qt.Key.Key_Return)
     assert dialog.result() == 0 and service.sent == []
+
+
+def test_the_resend_tooltip_names_the_recipient_literally_never_as_html(
+        qtbot: QtBot, service: FakeService, entry: Entry) -> None:
+    from PySide6.QtGui import QTextDocument
+
+    panel = make_panel(qtbot, service, entry)
+    note = make_note(1, entry, signed=True)
+    overdue = make_delivery(1, note, DeliveryState.OVERDUE, recipient="Practitioner/gp-07", minutes_ago=50)
+    panel.names.learn([Recipient("Practitioner/gp-07", HTML)])  # the name as the platform has it
+    service.page(make_page(entry, [note], [overdue]))
+    button = card(panel, "note-001").rows[0].resend_button
+    assert button is not None
+    tip = button.toolTip()
+    doc = QTextDocument()
+    doc.setHtml(tip) if QtGui.mightBeRichText(tip) else doc.setPlainText(tip)  # as a tooltip shows it
+    assert doc.toPlainText().endswith(HTML)

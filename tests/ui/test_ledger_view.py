@@ -195,3 +195,19 @@ def test_a_journal_page_updates_the_ledger_and_adds_only_what_belongs_to_the_shi
     assert model.fold([resent, old_ok, old_open, new], since)
     assert [d.identifier for d in model.deliveries()] == ["dlv-001", "dlv-002", "dlv-old-overdue", "dlv-003"]
     assert model.delivery("dlv-002") == resent
+
+
+def test_the_receipt_tooltip_shows_the_recipients_text_literally_never_as_html() -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import Qt as QtGui
+    from PySide6.QtGui import QTextDocument
+
+    entries, _ = clinic()
+    note = make_note(1, entries[2], signed=True)
+    free = "<b>Avvist</b><img src='http://example.invalid/x.png'>"
+    rejected = make_delivery(1, note, DeliveryState.REJECTED, free_text=free)  # a rejection without 8221 codes
+    model = make_model([rejected])
+    tip = model.data(model.index(0, int(LedgerColumn.RECEIPT)), Qt.ItemDataRole.ToolTipRole)
+    doc = QTextDocument()
+    doc.setHtml(tip) if QtGui.mightBeRichText(tip) else doc.setPlainText(tip)  # as a tooltip shows it
+    assert doc.toPlainText() == f"«{free}»"

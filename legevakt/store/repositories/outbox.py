@@ -176,11 +176,13 @@ class OutboxRepository:
             session.add(_audit_row(_AUDIT_OF[state], command_from_row(row), actor, now))
         session.flush()
 
-    def items(self, status: OutboxState | str | None = None) -> list[OutboxItem]:
-        """Outbox rows in order; only those in ``status`` when given."""
+    def items(self, status: OutboxState | str | None = None, *, encounter: str | None = None) -> list[OutboxItem]:
+        """Outbox rows in order; only those in ``status``, or of ``encounter``, when given."""
         stmt = select(OutboxRow).order_by(OutboxRow.id)
         if status is not None:
             stmt = stmt.where(OutboxRow.state == OutboxState(status).value)
+        if encounter is not None:
+            stmt = stmt.where(OutboxRow.encounter == encounter)
         return [_item(row) for row in self._uow.session.scalars(stmt)]
 
     def states(self, command_ids: Sequence[str]) -> dict[str, str]:
