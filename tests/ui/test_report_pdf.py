@@ -214,7 +214,7 @@ def test_the_menu_entry_asks_for_a_shift_and_a_file_then_writes_the_pdf(qtbot: Q
     window = MainWindow(service, clock=lambda: oslo(22, 30))
     qtbot.addWidget(window)
     (menu,) = [a for a in window.menuBar().actions() if a.text() == "&Vakt"]
-    assert [a.text() for a in menu.menu().actions()] == ["Vaktrapport…"]
+    assert "Vaktrapport…" in [a.text() for a in menu.menu().actions()]
     offered: list[list[Shift]] = []
     out = tmp_path / "rapport.pdf"
 
