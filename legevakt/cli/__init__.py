@@ -26,7 +26,7 @@ _RUN = {"sync": sync.run, "alerts": alerts.run, "census": census.run, "do": do.r
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="legevakt", description="Legevakt: the emergency clinic worklist.")
-    common(parser)
+    common(parser, root=True)
     gui.add_arguments(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for group in (sim, sync, alerts, census, do, outbox, auth, journal, report):

@@ -12,10 +12,13 @@ from legevakt.app.settings import Settings, load
 CliError = HeadlessError  # a one-line error for stderr; exit code 1
 
 
-def common(parser: argparse.ArgumentParser, *, platform: bool = True, nested: bool = False) -> None:
-    """Options every command takes. ``nested``: on a sub-sub-command, so they may stand on either level
-    (SUPPRESS keeps the inner parser from overwriting what the outer one parsed)."""
-    kw: dict[str, Any] = {"default": argparse.SUPPRESS} if nested else {}
+def common(parser: argparse.ArgumentParser, *, platform: bool = True, nested: bool = False,
+           root: bool = False) -> None:
+    """Options every command takes, on the top-level parser (``root``) and again on each command, so they
+    may stand before or after the command's name: on a command they default to SUPPRESS, which keeps its
+    parser from overwriting what the top level parsed (``legevakt --platform URL sync --once``).
+    ``nested``: on a sub-sub-command (``alerts ack``), which also takes ``--json`` there."""
+    kw: dict[str, Any] = {} if root else {"default": argparse.SUPPRESS}
     parser.add_argument("--data-dir", help="where the local store lives (default: the user's data directory)", **kw)
     parser.add_argument("--config", help="the TOML configuration file (default: the user's config directory)",
                         **kw)

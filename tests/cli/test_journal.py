@@ -171,3 +171,12 @@ def test_a_write_the_platform_refused_says_refused_not_queued(run: Run, sim: Sim
     assert doc["communication"] is None and doc["state"] == "overdue"
     again = _json(run, "send", note, "--by", DOCTOR, "--to", "Organization/gpo-03", *where)  # a resend at once
     assert again["created"] is True and again["communication"].startswith("Communication/")
+
+
+def test_the_usual_options_may_stand_before_the_command(run: Run, sim: SimServer, where: list[str]) -> None:
+    before = _json(run, *where, "sync", "--once")
+    after = _json(run, "sync", "--once", *where)
+    assert {r["encounter"] for r in before["queue"]} == {r["encounter"] for r in after["queue"]} == set(
+        sim.clinic.active_encounters())
+    code, out, err = run(*where, "deliveries", "--json")
+    assert code == 0 and json.loads(out) == [], err
