@@ -8,7 +8,9 @@ acknowledgement and resolution as every other kind):
 - entering ``receipted-with-errors``: ``NOTE_RECEIPT_ERRORS`` (warning);
 - any receipt: that delivery's ``NOTE_UNDELIVERED`` resolves (a receipt came; a rejection raises its own);
 - an OK receipt (``receipted``) on any delivery of a note to a recipient resolves every journal alert of
-  every delivery of that note to that recipient (the first send and its resends): the note reached them.
+  every delivery of that note to that recipient (the first send and its resends): the note reached them;
+  and once one has, a later rejection or overdue of another attempt raises nothing (``ledger`` must then
+  hold that note's deliveries to say so).
 
 Alerts are keyed by the delivery's client identifier: one condition per attempt, so a person who resolved
 the first attempt's alert still hears about the resend's. Details are English with platform ids and codes
@@ -48,8 +50,14 @@ def delivery_alerts(state: WorklistState, changes: Iterable[tuple[Delivery, Deli
     same: dict[tuple[str, str], list[Delivery]] = {}
     for d in ledger:
         same.setdefault((d.note, d.recipient), []).append(d)
+    changes = list(changes)
+    latest = {after.identifier: after for _, after in changes}
     for before, after in changes:
-        for decision in alerts_raised(before, after):
+        reached = any(d.state is DeliveryState.RECEIPTED and d.identifier != after.identifier
+                      for d in (latest.get(x.identifier, x) for x in same.get((after.note, after.recipient), ())))
+        # Another attempt of this note already reached this recipient: a late rejection or overdue of this
+        # one is no news a person must act on (no false alarm).
+        for decision in () if reached else alerts_raised(before, after):
             kind = AlertKind(decision.kind.value)
             related = tuple(r for r in (after.note, after.communication) if r)
             work.raise_alert(kind, _SEVERITY[decision.severity.value], after.identifier, after.encounter,

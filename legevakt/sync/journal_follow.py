@@ -168,13 +168,18 @@ class JournalFollower:
         ledger is asked only for the notes of the keys in ``state`` (usually none or a few), and ``changed``
         covers the rest: the same alerts resolve in the same step, with the same result. At most one query
         per receipted delivery plus fewer lookups than that (usually none at all)."""
+        # A change that would alert needs its note's other attempts: one that reached the recipient
+        # already means no alert (rare: one query per such note).
+        alarming = {d.note for d in changed if d.state in (DeliveryState.OVERDUE, DeliveryState.REJECTED,
+                                                            DeliveryState.RECEIPTED_WITH_ERRORS)}
+        extra = [c for note in sorted(alarming) for c in self.ledger.deliveries(note=note)]
         receipted = [d for d in changed if d.state is DeliveryState.RECEIPTED]
         if not receipted:
-            return []
+            return extra
         keys = {key for kind, key in (*state.open_keys, *state.suppressed) if kind in KINDS}
         unknown = [key for key in keys if key not in known]
         if len(unknown) >= len(receipted):  # looking their notes up costs more than a query per chain
-            return [c for d in receipted for c in self.ledger.deliveries(note=d.note)]
+            return extra + [c for d in receipted for c in self.ledger.deliveries(note=d.note)]
         notes = {known[key].note for key in keys if key in known}
         for key in unknown:
             d = self.ledger.delivery(key)
@@ -188,7 +193,7 @@ class JournalFollower:
                     asked[d.note] = self.ledger.deliveries(note=d.note)
                 chains.extend(asked[d.note])
         chains.extend(changed)
-        return chains
+        return extra + chains
 
     # -- one step ----------------------------------------------------------------------------------
     def follow(self, state: WorklistState, now: datetime, hints: Mapping[str, str] | None = None) -> JournalStep:

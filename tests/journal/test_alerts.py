@@ -153,3 +153,18 @@ def test_journal_alerts_are_open_exactly_while_the_note_has_not_reached_its_reci
             elif d.state is m.DeliveryState.OVERDUE:
                 expect.add(AlertKind.NOTE_UNDELIVERED)
         assert open_kinds == expect
+
+
+def test_once_one_attempt_reached_the_recipient_a_late_failure_of_another_raises_nothing() -> None:
+    first = _sent("d-1", "Communication/c1")
+    resend = _sent("d-2", "Communication/c2", resend_of=first)
+    ok = m.on_receipt(resend, _receipt("Communication/c2", m.ReceiptStatus.OK))
+    late_reject = m.on_receipt(first, _receipt("Communication/c1", m.ReceiptStatus.REJECTED, "E10"))
+    assert _step(WorklistState(), first, late_reject, [late_reject, ok]).alerts == ()
+    overdue = m.on_clock(first, T0 + dt.timedelta(minutes=31))
+    assert _step(WorklistState(), first, overdue, [overdue, ok]).alerts == ()
+    to_other = m.on_sent(m.new_delivery("d-3", NOTE, m.Recipient("Organization/o3"), by="Practitioner/d1",
+                                        at=T0, setting=30), "Communication/c3", T0, 30)
+    other_late = m.on_clock(to_other, T0 + dt.timedelta(minutes=31))
+    (alert,) = _step(WorklistState(), to_other, other_late, [other_late, ok, late_reject]).alerts
+    assert alert.key == "d-3"  # another recipient has not had the note: it still alerts

@@ -57,10 +57,15 @@ def _receipted(d: Delivery, status: ReceiptStatus) -> Delivery:
                                                    errors))
 
 
+_ALARMING = (DeliveryState.OVERDUE, DeliveryState.REJECTED, DeliveryState.RECEIPTED_WITH_ERRORS)
+
+
 def _old_chains(ledger: FakeLedger, changed: Sequence[Delivery]) -> list[Delivery]:
+    """The naive rule: every delivery of each note with a change that settles (receipted OK) or alerts
+    (overdue, rejected, with errors), by a query per such delivery."""
     chains: list[Delivery] = []
     for d in changed:
-        if d.state is DeliveryState.RECEIPTED:
+        if d.state is DeliveryState.RECEIPTED or d.state in _ALARMING:
             chains.extend(ledger.deliveries(note=d.note))
     return chains
 
