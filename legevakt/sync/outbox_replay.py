@@ -24,7 +24,7 @@ Each outcome is stored in its own transaction right after the answer, with the a
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -175,6 +175,7 @@ class OutboxReplayer:
         items: list[ReplayItem] = []
         combined: Reconciled | None = None
         blocked: set[str] = set()
+        failed_targets: set[str] = set()  # resources whose UPDATE was refused or in conflict in this replay
         stop: PlatformError | None = None
         self.stored_state = state
 
@@ -191,8 +192,14 @@ class OutboxReplayer:
                 items.append(ReplayItem(command, ReplayOutcome.PENDING,
                                         "waiting for an earlier change to the same encounter"))
                 continue
+            broken = _depends_on(command, failed_targets)
             try:
-                item = self._send(command, now)
+                if broken is not None:
+                    # e.g. a note sent while its signing was refused: never deliver what the platform refused
+                    item = ReplayItem(command, ReplayOutcome.REFUSED,
+                                      f"not sent: the change to {broken} it depends on was not applied")
+                else:
+                    item = self._send(command, now)
             except (PlatformUnreachable, AuthenticationError) as exc:
                 stop = exc
                 item = ReplayItem(command, ReplayOutcome.PENDING, str(exc))
@@ -200,6 +207,9 @@ class OutboxReplayer:
                 item = ReplayItem(command, ReplayOutcome.PENDING, str(exc))
             log.info("write %s (%s): %s", command.command_id, command.kind.value, item.outcome.value)
             items.append(item)
+            if command.kind is CommandKind.UPDATE and command.target and item.outcome in (
+                    ReplayOutcome.REFUSED, ReplayOutcome.CONFLICT):
+                failed_targets.add(command.target)
             if item.outcome is ReplayOutcome.APPLIED:
                 result = write_applied(state, command, now, rc)
                 self._mark(item, result)
@@ -367,6 +377,30 @@ class OutboxReplayer:
             return ReplayItem(command, ReplayOutcome.APPLIED, f"created (HTTP {resp.status_code})", wrote=True)
         self.client.json(resp)  # raises the typed error
         raise MalformedResponse(f"unexpected HTTP {resp.status_code} to a create", status=resp.status_code)
+
+
+def _references(value: Any) -> Iterator[str]:
+    """Every ``reference`` inside a resource body."""
+    if isinstance(value, dict):
+        ref = value.get("reference")
+        if isinstance(ref, str):
+            yield ref
+        for v in value.values():
+            yield from _references(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _references(v)
+
+
+def _depends_on(command: Command, failed: set[str]) -> str | None:
+    """The refused resource a CREATE refers to (a Communication carrying a note whose signing failed)."""
+    if not failed or command.kind is not CommandKind.CREATE:
+        return None
+    try:
+        body = command.resource()
+    except Exception:  # noqa: BLE001 - a malformed body is refused by the send itself
+        return None
+    return next((ref for ref in _references(body.get("payload")) if ref in failed), None)
 
 
 def _changed(resource: Resource, fields: dict[str, Any]) -> Resource:

@@ -121,3 +121,23 @@ def test_a_send_the_platform_refused_is_undelivered_at_once_and_can_be_sent_agai
     assert first_now is not None and first_now.resent_as == done.communication and not first_now.needs_action
     (resolved,) = [a for a in runtime.store.alerts() if a.kind is AlertKind.NOTE_UNDELIVERED]
     assert resolved.status is AlertStatus.RESOLVED
+
+
+def test_a_note_signed_and_sent_offline_is_not_delivered_when_the_signing_is_refused(
+        sim: SimServer, runtime: Runtime) -> None:
+    encounter = sorted(runtime.engine.state.entries)[0]
+    ref = _saved_note(runtime, encounter)
+    runtime.journal.sign_note(ref, DOCTOR)  # both queued while nothing is sent (as offline)
+    delivery, created = runtime.journal.send_note(ref, DOCTOR, to="Organization/gpo-01")
+    assert created
+    sim.faults.apply({"reject_writes_next": 1})  # the platform refuses the signing when it comes
+    runtime.journal.push()
+    assert sim.store.read_copy(ref)["docStatus"] == "preliminary"
+    assert _notes_sent(sim, ref) == []  # the recipient never gets an unsigned note
+    _settle(sim, runtime)
+    assert _notes_sent(sim, ref) == []
+    states = {i.command.kind.value: i.state.value for i in runtime.store.outbox()
+              if i.command.target == ref or i.command.command_id == delivery.identifier}
+    assert states == {"update": "refused", "create": "refused"}
+    d = runtime.store.delivery(delivery.identifier)
+    assert d is not None and d.needs_action and d.communication is None
