@@ -135,18 +135,22 @@ class JournalService:
         return Recipient(ref, self._names[ref])
 
     def ledger(self, *, everything: bool = False, since: datetime | None = None) -> LedgerPage:
-        """The shift's deliveries (``since``), plus every earlier one still open or needing action;
-        ``everything``: all deliveries ever."""
+        """The shift's deliveries (``since``), plus every earlier one still on its way or with an open
+        journal alert; ``everything``: all deliveries ever."""
         store = self.rt.store
         if everything:
             return LedgerPage(tuple(store.deliveries()), None)
         recent = store.deliveries(since=since) if since is not None else store.deliveries()
         seen = {d.identifier for d in recent}
+        # From earlier shifts: what is still on its way, and what still has an open journal alert (once a
+        # person resolved it, or a resend reached the recipient, it stays in its own shift's ledger).
+        alerted = {a.key for a in self.rt.engine.state.alerts.values() if a.kind.value.startswith("NOTE_")}
         older = [d for d in store.deliveries(states=[DeliveryState.QUEUED, DeliveryState.SENT,
                                                      DeliveryState.TRANSPORTED, DeliveryState.OVERDUE,
                                                      DeliveryState.REJECTED, DeliveryState.RECEIPTED_WITH_ERRORS])
                  if d.identifier not in seen and (d.state in (DeliveryState.QUEUED, DeliveryState.SENT,
-                                                              DeliveryState.TRANSPORTED) or d.needs_action)]
+                                                              DeliveryState.TRANSPORTED)
+                                                  or (d.needs_action and d.identifier in alerted))]
         merged = sorted([*recent, *older], key=_newest, reverse=True)
         return LedgerPage(tuple(merged), since)
 

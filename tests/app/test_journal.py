@@ -141,3 +141,23 @@ def test_a_note_signed_and_sent_offline_is_not_delivered_when_the_signing_is_ref
     assert states == {"update": "refused", "create": "refused"}
     d = runtime.store.delivery(delivery.identifier)
     assert d is not None and d.needs_action and d.communication is None
+
+
+def test_an_earlier_shifts_failed_delivery_stays_in_the_ledger_until_its_alert_is_resolved(
+        sim: SimServer, runtime: Runtime) -> None:
+    from datetime import timedelta
+
+    encounter = sorted(runtime.engine.state.entries)[0]
+    ref = _saved_note(runtime, encounter)
+    runtime.journal.sign_note(ref, DOCTOR)
+    runtime.journal.push()
+    sim.faults.apply({"receipt_mode": "reject", "receipt_error_code": "E21"})
+    delivery, _ = runtime.journal.send_note(ref, DOCTOR, to="Organization/gpo-01")
+    runtime.journal.push()
+    _settle(sim, runtime)
+    later = runtime.engine.clock() + timedelta(hours=9)  # a later shift: this one began after the send
+    assert [d.identifier for d in runtime.journal.ledger(since=later).deliveries] == [delivery.identifier]
+    (alert,) = [a for a in runtime.engine.state.alerts.values() if a.kind is AlertKind.NOTE_REJECTED]
+    runtime.engine.resolve(alert.id, "lege", "Sendt per post")
+    assert runtime.journal.ledger(since=later).deliveries == ()
+    assert [d.identifier for d in runtime.journal.ledger(everything=True).deliveries] == [delivery.identifier]
