@@ -62,6 +62,7 @@ class LockPage(QWidget):
         """A live line for a critical alert that arrived while locked (words without patient data)."""
         self.live.setText(line)
         self.live.setVisible(True)
+        self._relayout()
 
     def set_critical(self, critical: int) -> None:
         """How many critical alerts wait for acknowledgement (a count never identifies anyone)."""
@@ -70,6 +71,14 @@ class LockPage(QWidget):
         else:
             self.alerts.setText(translate("LockPage", "{count} critical alerts waiting").format(count=critical))
         self.alerts.setVisible(critical > 0)
+        self._relayout()
+
+    def _relayout(self) -> None:
+        """Labels centred in the layout keep their old width until the next layout pass: a longer count
+        ("12 kritiske varsler venter") would show cut until then."""
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
 
 
 class IdleLock(QObject):
