@@ -174,7 +174,7 @@ class ShiftAlertsModel(QAbstractTableModel):
             if column is AlertsColumn.REASON:
                 return alert.resolution or None
             if column is AlertsColumn.PATIENT and alert.encounter:
-                return alert.encounter  # the platform id only in a tooltip
+                return f"{self.patient_text(alert)}\n{alert.encounter}"  # the platform id only in a tooltip
             return None
         if role == _DECORATION and column is AlertsColumn.SEVERITY:
             return style.alert_icon(alert.severity is Severity.CRITICAL)
@@ -395,7 +395,7 @@ class AlertsPanel(QDialog):
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setSectionResizeMode(int(AlertsColumn.REASON), QHeaderView.ResizeMode.Stretch)
         for column, width in ((AlertsColumn.SEVERITY, 100), (AlertsColumn.STATUS, 120), (AlertsColumn.KIND, 150),
-                              (AlertsColumn.PATIENT, 230), (AlertsColumn.RAISED, 70),
+                              (AlertsColumn.PATIENT, 270), (AlertsColumn.RAISED, 90),
                               (AlertsColumn.ACKNOWLEDGED, 150), (AlertsColumn.COMMENT, 180),
                               (AlertsColumn.RESOLVED, 150)):
             self.table.setColumnWidth(int(column), width)
@@ -506,7 +506,7 @@ class AlertsPanel(QDialog):
         critical = sum(1 for a in alerts if a.severity is Severity.CRITICAL and a.status is AlertStatus.OPEN)
         unresolved = sum(1 for a in alerts if a.status is not AlertStatus.RESOLVED)
         self.caption.setText(translate(
-            "AlertsPanel", "{total} alerts this shift · {open} not resolved · {critical} critical not acknowledged"
+            "AlertsPanel", "{total} alerts this shift · not resolved: {open} · critical, not acknowledged: {critical}"
         ).format(total=len(alerts), open=unresolved, critical=critical))
         self._update_buttons()
 

@@ -2177,8 +2177,8 @@
             <translation>ukjent pasient</translation>
         </message>
         <message>
-            <source>{total} alerts this shift · {open} not resolved · {critical} critical not acknowledged</source>
-            <translation>{total} varsler denne vakten · {open} ikke løst · {critical} kritiske ikke kvittert</translation>
+            <source>{total} alerts this shift · not resolved: {open} · critical, not acknowledged: {critical}</source>
+            <translation>{total} varsler denne vakten · ikke løst: {open} · kritiske, ikke kvittert: {critical}</translation>
         </message>
         <message numerus="yes">
             <source>%n patients</source>
