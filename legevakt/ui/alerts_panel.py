@@ -355,6 +355,7 @@ class AlertsPanel(QDialog):
         self.proxy = AlertsFilterProxy(self)
         self.proxy.setSourceModel(model)
         self.dialog: CommentDialog | None = None
+        self._stale = True
 
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -440,6 +441,8 @@ class AlertsPanel(QDialog):
 
     def open(self) -> None:
         self.show()
+        if self._stale:
+            self._changed()
         self.raise_()
         self.activateWindow()
         self.table.setFocus()
@@ -502,13 +505,17 @@ class AlertsPanel(QDialog):
 
     # -- rendering ----------------------------------------------------------------------------
     def _changed(self, *_args: object) -> None:
+        self._update_buttons()
+        if not self.isVisible():
+            self._stale = True  # counted again when shown: a hidden window costs a sync little
+            return
+        self._stale = False
         alerts = self.model.alerts()
         critical = sum(1 for a in alerts if a.severity is Severity.CRITICAL and a.status is AlertStatus.OPEN)
         unresolved = sum(1 for a in alerts if a.status is not AlertStatus.RESOLVED)
         self.caption.setText(translate(
             "AlertsPanel", "{total} alerts this shift · not resolved: {open} · critical, not acknowledged: {critical}"
         ).format(total=len(alerts), open=unresolved, critical=critical))
-        self._update_buttons()
 
     def _update_buttons(self) -> None:
         alert = self.selected_alert()

@@ -53,7 +53,7 @@ def window_with_fakes(qtbot: QtBot, service: FakeService, **kwargs: object) -> t
 
 
 def test_a_new_critical_alert_rings_and_notifies_once(qtbot: QtBot, service: FakeService) -> None:
-    window, sound, notifier = window_with_fakes(qtbot, service)
+    _window, sound, notifier = window_with_fakes(qtbot, service)
     entries, alerts = clinic()
     service.emit(make_summary(entries, alerts=alerts, initial=True))  # AL-000001 is critical: known at start
     assert (sound.plays, notifier.shown) == (0, [])
@@ -82,7 +82,7 @@ def test_the_notification_names_no_patient(qtbot: QtBot, service: FakeService) -
 
 
 def test_a_warning_does_not_ring_an_escalation_does(qtbot: QtBot, service: FakeService) -> None:
-    window, sound, notifier = window_with_fakes(qtbot, service)
+    _window, sound, notifier = window_with_fakes(qtbot, service)
     service.emit(make_summary(initial=True))
     entry = make_entry(22)
     warning = make_alert(22, AlertKind.TRIAGE_OVERDUE, entry, severity=Severity.WARNING)
