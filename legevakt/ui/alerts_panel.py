@@ -427,7 +427,7 @@ class AlertsPanel(QDialog):
         resolve.activated.connect(self.resolve_selected)
         for signal in (model.rowsInserted, model.rowsRemoved, model.dataChanged, model.modelReset):
             signal.connect(self._changed)
-        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self.refresh_buttons())
         self._changed()
 
     # -- feeding ------------------------------------------------------------------------------
@@ -501,11 +501,11 @@ class AlertsPanel(QDialog):
 
     def _watch(self, dlg: CommentDialog | None) -> None:
         if dlg is not None:
-            dlg.finished.connect(lambda _r: self._update_buttons())
+            dlg.finished.connect(lambda _r: self.refresh_buttons())
 
     # -- rendering ----------------------------------------------------------------------------
     def _changed(self, *_args: object) -> None:
-        self._update_buttons()
+        self.refresh_buttons()
         if not self.isVisible():
             self._stale = True  # counted again when shown: a hidden window costs a sync little
             return
@@ -517,7 +517,8 @@ class AlertsPanel(QDialog):
             "AlertsPanel", "{total} alerts this shift · not resolved: {open} · critical, not acknowledged: {critical}"
         ).format(total=len(alerts), open=unresolved, critical=critical))
 
-    def _update_buttons(self) -> None:
+    def refresh_buttons(self) -> None:
+        """Acknowledge…/Resolve… for the selected alert (also after a refused command cleared its pending mark)."""
         alert = self.selected_alert()
         self.ack_button.setEnabled(self.can_acknowledge(alert))
         self.resolve_button.setEnabled(self.can_resolve(alert))

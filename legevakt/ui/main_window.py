@@ -253,7 +253,6 @@ class MainWindow(QMainWindow):
         self.idle_lock.locked.connect(self._lock)
         self.idle_lock.unlocked.connect(self._unlock)
         self._build_report_menu()
-        self._build_alerts_menu()
 
         self.tick_timer = QTimer(self)
         self.tick_timer.setInterval(tick_ms)
@@ -280,6 +279,7 @@ class MainWindow(QMainWindow):
         for signal in (self.ledger_model.rowsInserted, self.ledger_model.dataChanged, self.ledger_model.rowsRemoved):
             signal.connect(lambda *_a: self.banner.refresh())  # the 8221 reasons of journal alerts
         self._update_counts()
+        self._build_alerts_menu()  # last: its slots run after apply_summary and the banner's
 
     # -- the idle lock --------------------------------------------------------------------------
     @property
@@ -719,6 +719,7 @@ class MainWindow(QMainWindow):
         self.shift_alerts = ShiftAlertsModel(self, entry_lookup=self.queue_model.entry)
         self.alerts_panel = AlertsPanel(self.banner, self.shift_alerts, shift_start=self.shift_start, parent=self)
         self.service.changed.connect(self.alerts_panel.apply_summary)
+        self.service.failed.connect(lambda _problem: self.alerts_panel.refresh_buttons())  # after the banner's
         self.idle_lock.locked.connect(self.alerts_panel.hide)
         menu = self.menuBar().addMenu(translate("MainWindow", "&Alerts"))
         menu.setObjectName("alertsMenu")

@@ -201,3 +201,16 @@ def test_the_alerts_panel_as_the_shift_lead_sees_it(qtbot: QtBot, service: FakeS
     panel.select_alert("AL-000001")
     SHOTS.mkdir(parents=True, exist_ok=True)
     assert panel.grab().save(str(SHOTS / "alerts-panel.png"))
+
+
+def test_a_refused_acknowledgement_can_be_tried_again(qtbot: QtBot, service: FakeService) -> None:
+    window = panel_window(qtbot, service)
+    panel = window.alerts_panel
+    assert panel.select_alert("AL-000001")
+    dialog = panel.acknowledge_selected()
+    assert dialog is not None
+    dialog.editor.setPlainText("Sett til")
+    dialog.action_button.click()
+    assert not panel.ack_button.isEnabled()
+    service.fail("the platform refused")
+    assert panel.ack_button.isEnabled()
