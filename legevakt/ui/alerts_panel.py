@@ -7,8 +7,9 @@ severity (critical first), then status (not acknowledged, acknowledged, resolved
 filters by status. ``AlertsPanel`` is the window: acknowledging and resolving reuse the banner's dialogs and
 rules (a comment is required for a critical alert, a reason for resolving) and its call to the service.
 
-Alerts resolved before this window started are not read back from the store (the summaries carry open
-alerts and what changed since).
+Summaries carry the open alerts and what changed since the start; opening the panel also reads the shift's
+alerts from the store (``load``, the service's ``load_alerts``), so alerts resolved before a restart are
+listed too.
 """
 
 from __future__ import annotations
@@ -244,6 +245,13 @@ class ShiftAlertsModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(row, 0), self.index(row, last), list(ROW_ROLES))
         return bool(new or updated)
 
+    def merge(self, alerts: Iterable[Alert]) -> bool:
+        """A read of the shift from the store: unknown alerts join; a known one only moves forward in its
+        status (a summary that came meanwhile may be newer than the read)."""
+        forward = [a for a in alerts if (known := self._alerts.get(a.id)) is None
+                   or _STATUS_RANK[a.status] > _STATUS_RANK[known.status]]
+        return self.apply(forward)
+
     def refresh_patients(self, encounters: Iterable[str]) -> None:
         """The named encounters changed (a name, an identifier): their rows' patient cells again."""
         refs = set(encounters)
@@ -342,7 +350,8 @@ class AlertsPanel(QDialog):
     """The window listing every alert of the shift, with Acknowledge… and Resolve…."""
 
     def __init__(self, commands: AlertCommands, model: ShiftAlertsModel, *,
-                 shift_start: Callable[[], datetime] | None = None, parent: QWidget | None = None) -> None:
+                 shift_start: Callable[[], datetime] | None = None,
+                 load: Callable[[datetime], None] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("alertsPanel")
         self.setWindowTitle(translate("AlertsPanel", "Alerts this shift"))
@@ -352,6 +361,7 @@ class AlertsPanel(QDialog):
         self.commands = commands
         self.model = model
         self._shift_start = shift_start
+        self._load = load  # reads the shift's alerts (resolved ones too) from the store; they come to merge()
         self.proxy = AlertsFilterProxy(self)
         self.proxy.setSourceModel(model)
         self.dialog: CommentDialog | None = None
@@ -440,6 +450,9 @@ class AlertsPanel(QDialog):
             self.model.prune(self._shift_start())
 
     def open(self) -> None:
+        """Show the window and read the shift's alerts again (rows stay; the read folds in)."""
+        if self._load is not None and self._shift_start is not None:
+            self._load(self._shift_start())
         self.show()
         if self._stale:
             self._changed()

@@ -717,7 +717,11 @@ class MainWindow(QMainWindow):
         self.idle_lock.unlocked.connect(self._back_to_alert)
         # Every alert of the shift, with its history; it names patients, so the lock hides it.
         self.shift_alerts = ShiftAlertsModel(self, entry_lookup=self.queue_model.entry)
-        self.alerts_panel = AlertsPanel(self.banner, self.shift_alerts, shift_start=self.shift_start, parent=self)
+        loaded, load = getattr(self.service, "alerts_loaded", None), getattr(self.service, "load_alerts", None)
+        self.alerts_panel = AlertsPanel(self.banner, self.shift_alerts, shift_start=self.shift_start,
+                                        load=load if loaded is not None and callable(load) else None, parent=self)
+        if loaded is not None:
+            loaded.connect(self.shift_alerts.merge)
         self.service.changed.connect(self.alerts_panel.apply_summary)
         self.service.failed.connect(lambda _problem: self.alerts_panel.refresh_buttons())  # after the banner's
         self.idle_lock.locked.connect(self.alerts_panel.hide)

@@ -214,3 +214,21 @@ def test_a_refused_acknowledgement_can_be_tried_again(qtbot: QtBot, service: Fak
     assert not panel.ack_button.isEnabled()
     service.fail("the platform refused")
     assert panel.ack_button.isEnabled()
+
+
+def test_opening_reads_the_shift_and_a_read_never_takes_an_alert_back(qtbot: QtBot, service: FakeService) -> None:
+    window = panel_window(qtbot, service)
+    window.open_alerts()
+    assert service.alert_reads == [window.shift_start()]
+    panel = window.alerts_panel
+    # From the store: an alert resolved before this window started, and an older form of AL-000006
+    # (open, where the summaries already said acknowledged).
+    entries = clinic()[0]
+    earlier = make_alert(50, AlertKind.DROPPED_FROM_QUEUE, entries[3], minutes_ago=80, status=AlertStatus.RESOLVED,
+                         resolved_by="Dag Vakt", resolved_at=NOW - timedelta(minutes=70), resolution="Funnet")
+    stale = make_alert(6, AlertKind.NOT_IN_QUEUE, entries[5], minutes_ago=40)
+    service.alerts_loaded.emit((earlier, stale))
+    ids = [a.id for a in panel.rows()]
+    assert "AL-000050" in ids and len(ids) == 9
+    acked = panel.model.alert("AL-000006")
+    assert acked is not None and acked.status is AlertStatus.ACKNOWLEDGED
