@@ -31,7 +31,7 @@ from legevakt.sync.journal_follow import JournalFollower
 from legevakt.sync.outbox_replay import OutboxReplayer, ReplayConfig
 from legevakt.sync.push import PushChannel
 from legevakt.worklist.census import Shift, census, previous_shift, shift_at
-from legevakt.worklist.models import Fate
+from legevakt.worklist.models import Alert, Fate
 from legevakt.worklist.reconcile import Reconciled
 from legevakt.worklist.snapshot import WorklistState
 
@@ -140,6 +140,12 @@ class Runtime:
         from legevakt.app.report import build_report  # report.py imports this module (CLINIC_TZ)
 
         return build_report(self.store, self.settings, shift)
+
+    def shift_alerts(self, since: datetime) -> tuple[Alert, ...]:
+        """Every alert raised since ``since`` (a shift's start) or still open then, from the store (reads
+        only): what the alerts panel shows, resolved ones included, after a restart too."""
+        return tuple(a for a in self.store.alerts()
+                     if a.raised_at >= since or a.resolved_at is None or a.resolved_at > since)
 
     def audit(self, by: str, action: str, target: str) -> None:
         """Append one audit row through the writer and wait for it (platform ids only)."""

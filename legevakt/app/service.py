@@ -43,6 +43,7 @@ class AppService(QObject):
     ledger_loaded = Signal(object)  # LedgerPage: the shift's deliveries
     recipients_found = Signal(object)  # RecipientMatches: Practitioners and Organizations matching a query
     report_ready = Signal(object)  # ShiftReport: a shift's handover report, as asked for by request_report
+    alerts_loaded = Signal(object)  # tuple[Alert, ...]: the shift's alerts from the store, as asked for by load_alerts
 
     def __init__(self, settings: Settings, *, demo: bool = False, tokens: TokenSource | None = None,
                  on_stop: Callable[[], None] | None = None, parent: QObject | None = None,
@@ -59,7 +60,7 @@ class AppService(QObject):
                                  interval=settings.poll_seconds, push=settings.push,
                                  push_interval=settings.push_poll_seconds, on_changed=self._changed,
                                  on_failed=self._failed, executor=executor, on_journal=self._journal,
-                                 on_report=self.report_ready.emit)
+                                 on_report=self.report_ready.emit, on_alerts=self.alerts_loaded.emit)
         self._started = False
 
     # -- the worker's callbacks (its thread) -> queued signals ----------------------------------------
@@ -141,6 +142,10 @@ class AppService(QObject):
     def request_report(self, shift: Shift) -> None:
         """Gather the handover report of ``shift`` in the worker; it arrives on ``report_ready``."""
         self.worker.shift_report(shift)
+
+    def load_alerts(self, since: datetime) -> None:
+        """Read every alert of the shift that began at ``since`` (resolved ones too); on ``alerts_loaded``."""
+        self.worker.load_alerts(since)
 
     def sync_now(self) -> None:
         self.worker.wake()

@@ -186,6 +186,8 @@ class Settings:
     note_receipt_deadline_minutes: float = setting(
         30.0, _title("Minutes until a sent note must be receipted"), check=_positive)
     idle_lock_minutes: int = setting(10, _title("Lock the screen after idle minutes"), check=_positive)
+    alert_sound: bool = setting(True, _title("Play a sound when a new critical alert arrives"))
+    alert_notifications: bool = setting(True, _title("Show a desktop notification for a new critical alert"))
     user: str = setting("", _title("User name shown on acknowledgements"))
     practitioner: str = setting("", _title("You as a Practitioner reference (author of notes)"),
                                 check=_practitioner)

@@ -33,6 +33,7 @@ from legevakt.sync import errors as perr
 from legevakt.sync.engine import CycleOutcome, SyncEngine
 from legevakt.worklist.census import Shift
 from legevakt.worklist.commands import CommandKind, make_command
+from legevakt.worklist.models import Alert
 from legevakt.worklist.reconcile import Reconciled
 from legevakt.worklist.write_outcomes import merge
 
@@ -66,6 +67,8 @@ class WorkerRuntime(Protocol):
         """After every cycle (the link's up/down log for the shift report)."""
 
     def shift_report(self, shift: Shift) -> ShiftReport: ...
+
+    def shift_alerts(self, since: datetime) -> tuple[Alert, ...]: ...
 
     def close(self) -> None: ...
 
@@ -141,6 +144,7 @@ Journaled = Callable[[JournalResult], None]
 Failed = Callable[[Problem], None]
 Cycled = Callable[[CycleOutcome, CycleReason], None]
 Reported = Callable[["ShiftReport"], None]
+AlertsRead = Callable[[tuple[Alert, ...]], None]
 
 
 class SyncWorker:
@@ -157,7 +161,7 @@ class SyncWorker:
                  push: bool = False, on_changed: Changed | None = None, on_failed: Failed | None = None,
                  on_cycle: Cycled | None = None, executor: Executor | None = None,
                  on_journal: Journaled | None = None, on_report: Reported | None = None,
-                 push_interval: float | None = None) -> None:
+                 push_interval: float | None = None, on_alerts: AlertsRead | None = None) -> None:
         if (runtime is None) == (open_runtime is None):
             raise ValueError("give exactly one of runtime and open_runtime")
         self._runtime = runtime
@@ -172,6 +176,7 @@ class SyncWorker:
         self.on_cycle = on_cycle
         self.on_journal = on_journal  # a journal page, the ledger or recipient matches, as asked for
         self.on_report = on_report  # a ShiftReport, as asked for by shift_report
+        self.on_alerts = on_alerts  # the shift's alerts, as asked for by load_alerts
         self.executor: Executor = executor if executor is not None else ThreadExecutor()
         self._commands: queue.Queue[_Command] = queue.Queue()
         self._future: Future[None] | None = None
@@ -341,6 +346,14 @@ class SyncWorker:
             if self.on_report is not None:
                 self.on_report(report)
         self.command("report", run)
+
+    def load_alerts(self, since: datetime) -> None:
+        """Read the alerts of the shift that began at ``since`` from the store, in the worker's turn."""
+        def run(rt: WorkerRuntime) -> None:
+            alerts = rt.shift_alerts(since)
+            if self.on_alerts is not None:
+                self.on_alerts(alerts)
+        self.command("alerts", run)
 
     # -- one turn at a time (the loop's thread, or a test's / the CLI's) --------------------------
     def step(self, *, block: bool = False) -> bool:

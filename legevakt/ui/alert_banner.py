@@ -269,19 +269,24 @@ class AlertBanner(QFrame):
         """True while any critical alert awaits acknowledgement (the banner is red)."""
         return any(line.kind is LineKind.CRITICAL for line in self.lines())
 
+    def is_pending(self, alert_id: str) -> bool:
+        """An acknowledgement or resolution of ``alert_id`` was sent and has not come back yet."""
+        return alert_id in self._pending
+
     def text(self) -> str:
         return "\n".join(f"{ln.text} {ln.detail}".strip() for ln in self.lines())
 
     # -- commands -----------------------------------------------------------------------------
-    def acknowledge(self, alert_id: str) -> CommentDialog | None:
-        """Open the acknowledge dialog for ``alert_id`` (non-blocking); on OK call the service."""
+    def acknowledge(self, alert_id: str, parent: QWidget | None = None) -> CommentDialog | None:
+        """Open the acknowledge dialog for ``alert_id`` (non-blocking, over ``parent``, default this window);
+        on OK call the service."""
         alert = self._model.alert(alert_id)
         if alert is None or alert.status is not AlertStatus.OPEN or alert_id in self._pending:
             return None
         entry = self._lookup(alert.encounter) if alert.encounter else None
         critical = alert.severity is Severity.CRITICAL
         dlg = CommentDialog(
-            self.window(), title=translate("AlertBanner", "Acknowledge alert"),
+            parent or self.window(), title=translate("AlertBanner", "Acknowledge alert"),
             heading=headline(alert, entry),
             prompt=(translate("AlertBanner", "Comment (required): what have you done or decided?") if critical
                     else translate("AlertBanner", "Comment (optional):")),
@@ -297,14 +302,14 @@ class AlertBanner(QFrame):
 
         return self._open(dlg, done)
 
-    def resolve(self, alert_id: str) -> CommentDialog | None:
+    def resolve(self, alert_id: str, parent: QWidget | None = None) -> CommentDialog | None:
         """Open the resolve dialog for ``alert_id``; a reason is required."""
         alert = self._model.alert(alert_id)
         if alert is None or alert.status is AlertStatus.RESOLVED or alert_id in self._pending:
             return None
         entry = self._lookup(alert.encounter) if alert.encounter else None
         dlg = CommentDialog(
-            self.window(), title=translate("AlertBanner", "Resolve alert"), heading=headline(alert, entry),
+            parent or self.window(), title=translate("AlertBanner", "Resolve alert"), heading=headline(alert, entry),
             prompt=translate("AlertBanner", "Reason (required): where is the patient, what was done?"),
             action=translate("AlertBanner", "Resolve"), required=True)
 

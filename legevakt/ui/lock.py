@@ -2,7 +2,9 @@
 
 After ``idle`` without a key press or mouse use, the window shows a lock page instead of the queue: no
 names, no identifiers, no banner text, only how many critical alerts are waiting (a count never
-identifies anyone), so a passer-by learns nothing and a nurse still sees that something needs her. Any key
+identifies anyone) and, when a new one comes while locked, a live line with its kind and time
+("Nytt kritisk varsel: falt ut av køen (13:27)"), so a passer-by learns nothing and a nurse still sees
+that something needs her. Any key
 or click brings the queue back. (Re-authentication on unlock belongs with the platform login; until
 then this is a privacy screen, not an access control.)
 """
@@ -39,18 +41,44 @@ class LockPage(QWidget):
         self.alerts = QLabel(self)
         self.alerts.setObjectName("lockAlerts")
         self.alerts.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        for w in (self.title, self.text, self.alerts):
+        # The newest critical alert that came while locked: its kind and time, never the patient.
+        self.live = QLabel(self)
+        self.live.setObjectName("lockLive")
+        self.live.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.live.setTextFormat(Qt.TextFormat.PlainText)
+        self.live.setVisible(False)
+        for w in (self.title, self.text, self.alerts, self.live):
             v.addWidget(w, 0, Qt.AlignmentFlag.AlignHCenter)
 
     def show_state(self, idle_minutes: int, critical: int) -> None:
         self.text.setText(translate(
             "LockPage", "Patient data is hidden because the screen was idle for {minutes} min. "
                         "Press a key or click to continue.").format(minutes=idle_minutes))
+        self.live.clear()
+        self.live.setVisible(False)
+        self.set_critical(critical)
+
+    def show_new_alert(self, line: str) -> None:
+        """A live line for a critical alert that arrived while locked (words without patient data)."""
+        self.live.setText(line)
+        self.live.setVisible(True)
+        self._relayout()
+
+    def set_critical(self, critical: int) -> None:
+        """How many critical alerts wait for acknowledgement (a count never identifies anyone)."""
         if critical == 1:
             self.alerts.setText(translate("LockPage", "1 critical alert waiting"))
         else:
             self.alerts.setText(translate("LockPage", "{count} critical alerts waiting").format(count=critical))
         self.alerts.setVisible(critical > 0)
+        self._relayout()
+
+    def _relayout(self) -> None:
+        """Labels centred in the layout keep their old width until the next layout pass: a longer count
+        ("12 kritiske varsler venter") would show cut until then."""
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
 
 
 class IdleLock(QObject):

@@ -40,11 +40,13 @@ from legevakt.ui import texts
 from legevakt.ui.actions import patient_menu
 from legevakt.ui.alert_banner import AlertBanner
 from legevakt.ui.alerts_model import AlertListModel, needs_acknowledgement
+from legevakt.ui.alerts_panel import AlertsPanel, ShiftAlertsModel
 from legevakt.ui.delegates import ICON_SIZE, IconDelegate, QueueDelegate, TriageDelegate
 from legevakt.ui.i18n import current_language
 from legevakt.ui.journal_panel import JournalPanel, RecipientNames
 from legevakt.ui.ledger_view import LedgerModel, LedgerView
 from legevakt.ui.lock import IdleLock, LockPage
+from legevakt.ui.notify import AlertNotifier, new_alert_line
 from legevakt.ui.patient_panel import PatientPanel
 from legevakt.ui.queue_model import Column, QueueFilter, QueueFilterProxy, QueueModel
 from legevakt.ui.report_pdf import ReportWriteError, render_report_pdf, shift_title
@@ -52,7 +54,7 @@ from legevakt.ui.shift_lead import ShiftLeadView
 from legevakt.ui.status import CRITICAL_AFTER, WARN_AFTER, SyncStatusBar
 from legevakt.worklist.census import DEFAULT_SHIFTS, Shift, previous_shift, shift_at
 from legevakt.worklist.commands import CommandKind
-from legevakt.worklist.models import EncounterStatus, Entry
+from legevakt.worklist.models import Alert, EncounterStatus, Entry
 from legevakt.worklist.triage import MTS, TriageScale
 
 log = logging.getLogger("legevakt.ui")
@@ -277,6 +279,7 @@ class MainWindow(QMainWindow):
         for signal in (self.ledger_model.rowsInserted, self.ledger_model.dataChanged, self.ledger_model.rowsRemoved):
             signal.connect(lambda *_a: self.banner.refresh())  # the 8221 reasons of journal alerts
         self._update_counts()
+        self._build_alerts_menu()  # last: its slots run after apply_summary and the banner's
 
     # -- the idle lock --------------------------------------------------------------------------
     @property
@@ -699,3 +702,55 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
         self.report_box = box
+
+    # -- alerts that reach a person: sound and notification, the lock's live line, Alerts > All alerts… --
+    def _build_alerts_menu(self) -> None:
+        settings = getattr(self.service, "settings", None)
+        self.alert_notifier = AlertNotifier(sound_on=bool(getattr(settings, "alert_sound", True)),
+                                            notifications_on=bool(getattr(settings, "alert_notifications", True)),
+                                            parent=self)
+        self.service.changed.connect(self.alert_notifier.apply_summary)
+        self.alert_notifier.new_critical.connect(self._critical_arrived)
+        self._arrived_while_locked: Alert | None = None
+        for signal in (self.alerts_model.rowsInserted, self.alerts_model.rowsRemoved, self.alerts_model.dataChanged):
+            signal.connect(self._lock_count)
+        self.idle_lock.unlocked.connect(self._back_to_alert)
+        # Every alert of the shift, with its history; it names patients, so the lock hides it.
+        self.shift_alerts = ShiftAlertsModel(self, entry_lookup=self.queue_model.entry)
+        loaded, load = getattr(self.service, "alerts_loaded", None), getattr(self.service, "load_alerts", None)
+        self.alerts_panel = AlertsPanel(self.banner, self.shift_alerts, shift_start=self.shift_start,
+                                        load=load if loaded is not None and callable(load) else None, parent=self)
+        if loaded is not None:
+            loaded.connect(self.shift_alerts.merge)
+        self.service.changed.connect(self.alerts_panel.apply_summary)
+        self.service.failed.connect(lambda _problem: self.alerts_panel.refresh_buttons())  # after the banner's
+        self.idle_lock.locked.connect(self.alerts_panel.hide)
+        menu = self.menuBar().addMenu(translate("MainWindow", "&Alerts"))
+        menu.setObjectName("alertsMenu")
+        self.alerts_action = QAction(translate("MainWindow", "All alerts…"), self)
+        self.alerts_action.setObjectName("alertsAction")
+        self.alerts_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
+        self.alerts_action.triggered.connect(self.open_alerts)
+        menu.addAction(self.alerts_action)
+        self.addAction(self.alerts_action)
+        self.shortcuts.append(self.alerts_action)
+
+    def open_alerts(self) -> None:
+        """Alerts > All alerts… (Ctrl+Shift+A)."""
+        if not self.locked:
+            self.alerts_panel.open()
+
+    def _critical_arrived(self, alert: Alert) -> None:
+        if self.locked:
+            self.lock_page.show_new_alert(new_alert_line(alert))
+            self._arrived_while_locked = alert
+
+    def _lock_count(self, *_args: object) -> None:
+        if self.locked:
+            self.lock_page.set_critical(sum(1 for a in self.alerts_model.ordered() if needs_acknowledgement(a)))
+
+    def _back_to_alert(self) -> None:
+        """Unlocked after a critical alert came: show its patient (the banner has its Acknowledge…)."""
+        alert, self._arrived_while_locked = self._arrived_while_locked, None
+        if alert is not None and alert.encounter and self.alerts_model.alert(alert.id) is not None:
+            self._show_patient(alert.encounter)

@@ -314,6 +314,14 @@
             <source>Shift &amp;lead overview</source>
             <translation>&amp;Vaktleder-oversikt</translation>
         </message>
+        <message>
+            <source>&amp;Alerts</source>
+            <translation>V&amp;arsler</translation>
+        </message>
+        <message>
+            <source>All alerts…</source>
+            <translation>Alle varsler…</translation>
+        </message>
     </context>
     <context>
         <name>PatientPanel</name>
@@ -2104,6 +2112,194 @@
         <message>
             <source>{waiting} waiting for a doctor · {dropped} dropped</source>
             <translation>{waiting} venter på lege · {dropped} falt ut</translation>
+        </message>
+    </context>
+    <context>
+        <name>AlertsPanel</name>
+        <message>
+            <source>&amp;Show:</source>
+            <translation>&amp;Vis:</translation>
+        </message>
+        <message>
+            <source>Acknowledge the selected alert with a comment (Ctrl+K)</source>
+            <translation>Kvitter det valgte varselet med en kommentar (Ctrl+K)</translation>
+        </message>
+        <message>
+            <source>Acknowledged</source>
+            <translation>Kvittert</translation>
+        </message>
+        <message>
+            <source>Acknowledge…</source>
+            <translation>Kvitter…</translation>
+        </message>
+        <message>
+            <source>Alerts</source>
+            <translation>Varsler</translation>
+        </message>
+        <message>
+            <source>Alerts this shift</source>
+            <translation>Varsler denne vakten</translation>
+        </message>
+        <message>
+            <source>All alerts</source>
+            <translation>Alle varsler</translation>
+        </message>
+        <message>
+            <source>Close</source>
+            <translation>Lukk</translation>
+        </message>
+        <message>
+            <source>Comment</source>
+            <translation>Kommentar</translation>
+        </message>
+        <message>
+            <source>Critical</source>
+            <translation>Kritisk</translation>
+        </message>
+        <message>
+            <source>Kind</source>
+            <translation>Type</translation>
+        </message>
+        <message>
+            <source>Not acknowledged</source>
+            <translation>Ikke kvittert</translation>
+        </message>
+        <message>
+            <source>Not resolved</source>
+            <translation>Ikke løst</translation>
+        </message>
+        <message>
+            <source>Patient</source>
+            <translation>Pasient</translation>
+        </message>
+        <message>
+            <source>Raised</source>
+            <translation>Oppstått</translation>
+        </message>
+        <message>
+            <source>Reason</source>
+            <translation>Begrunnelse</translation>
+        </message>
+        <message>
+            <source>Resolve the selected alert with a reason (Ctrl+Shift+K)</source>
+            <translation>Løs det valgte varselet med en begrunnelse (Ctrl+Shift+K)</translation>
+        </message>
+        <message>
+            <source>Resolved</source>
+            <translation>Løst</translation>
+        </message>
+        <message>
+            <source>Resolve…</source>
+            <translation>Løs…</translation>
+        </message>
+        <message>
+            <source>Severity</source>
+            <translation>Alvorlighet</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <source>Warning</source>
+            <translation>Advarsel</translation>
+        </message>
+        <message>
+            <source>automatically</source>
+            <translation>automatisk</translation>
+        </message>
+        <message>
+            <source>the condition cleared</source>
+            <translation>årsaken er borte</translation>
+        </message>
+        <message>
+            <source>unknown patient</source>
+            <translation>ukjent pasient</translation>
+        </message>
+        <message>
+            <source>{total} alerts this shift · not resolved: {open} · critical, not acknowledged: {critical}</source>
+            <translation>{total} varsler denne vakten · ikke løst: {open} · kritiske, ikke kvittert: {critical}</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n patients</source>
+            <translation>
+                <numerusform>%n pasient</numerusform>
+                <numerusform>%n pasienter</numerusform>
+            </translation>
+        </message>
+    </context>
+    <context>
+        <name>Notify</name>
+        <message>
+            <source>Legevakt</source>
+            <translation>Legevakt</translation>
+        </message>
+        <message>
+            <source>Legevakt: new critical alert</source>
+            <translation>Legevakt: nytt kritisk varsel</translation>
+        </message>
+        <message numerus="yes">
+            <source>Legevakt: %n new critical alerts</source>
+            <translation>
+                <numerusform>Legevakt: %n nytt kritisk varsel</numerusform>
+                <numerusform>Legevakt: %n nye kritiske varsler</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>New critical alert: {kind} ({time})</source>
+            <translation>Nytt kritisk varsel: {kind} ({time})</translation>
+        </message>
+        <message>
+            <source>active visit not in the queue</source>
+            <translation>aktivt besøk mangler i køen</translation>
+        </message>
+        <message>
+            <source>change conflicts with someone else's</source>
+            <translation>endringen kolliderer med en annens</translation>
+        </message>
+        <message>
+            <source>change not saved on the platform</source>
+            <translation>endringen er ikke lagret på plattformen</translation>
+        </message>
+        <message>
+            <source>dropped from the queue</source>
+            <translation>falt ut av køen</translation>
+        </message>
+        <message>
+            <source>journal note not delivered</source>
+            <translation>journalnotat ikke levert</translation>
+        </message>
+        <message>
+            <source>journal note receipted with errors</source>
+            <translation>journalnotat kvittert med feil</translation>
+        </message>
+        <message>
+            <source>journal note rejected</source>
+            <translation>journalnotat avvist</translation>
+        </message>
+        <message>
+            <source>many patients left the queue at once</source>
+            <translation>mange pasienter forsvant samtidig</translation>
+        </message>
+        <message>
+            <source>not triaged</source>
+            <translation>ikke triert</translation>
+        </message>
+        <message>
+            <source>possible duplicate patient</source>
+            <translation>mulig dobbeltregistrert pasient</translation>
+        </message>
+        <message>
+            <source>stale entry</source>
+            <translation>utdatert oppføring</translation>
+        </message>
+        <message>
+            <source>the list may be out of date</source>
+            <translation>listen kan være utdatert</translation>
+        </message>
+        <message>
+            <source>waiting past twice the triage target</source>
+            <translation>venter over dobbel triagetid</translation>
         </message>
     </context>
 </TS>

@@ -213,6 +213,7 @@ class FakeService(QObject):
     journal_loaded = Signal(object)  # JournalPage
     ledger_loaded = Signal(object)  # LedgerPage
     recipients_found = Signal(object)  # RecipientMatches
+    alerts_loaded = Signal(object)  # tuple[Alert, ...]: the shift's alerts read from the store
 
     def __init__(self, *, demo: bool = False, user: str = "Hanne Lie", language: str = "nb",
                  on_start: tuple[ChangeSummary, ...] = (), practitioner: str = "Practitioner/hanne-lie") -> None:
@@ -235,6 +236,7 @@ class FakeService(QObject):
         self.journals_opened: list[tuple[str, str]] = []
         self.submitted: list[tuple[str, str, str, str | None]] = []
         self.displays: list[str | None] = []
+        self.alert_reads: list[datetime] = []
 
     def start(self) -> None:
         self.started += 1
@@ -266,6 +268,9 @@ class FakeService(QObject):
 
     def search_recipients(self, query: str) -> None:
         self.searches.append(query)
+
+    def load_alerts(self, since: datetime) -> None:
+        self.alert_reads.append(since)
 
     def save_note(self, encounter_ref: str, text: str, note: str | None = None) -> None:
         self.saved.append((encounter_ref, text, note))
