@@ -47,6 +47,7 @@ from legevakt.ui.ledger_view import LedgerModel, LedgerView
 from legevakt.ui.lock import IdleLock, LockPage
 from legevakt.ui.patient_panel import PatientPanel
 from legevakt.ui.queue_model import Column, QueueFilter, QueueFilterProxy, QueueModel
+from legevakt.ui.safe_actions import SafeActions
 from legevakt.ui.report_pdf import ReportWriteError, render_report_pdf, shift_title
 from legevakt.ui.shift_lead import ShiftLeadView
 from legevakt.ui.status import CRITICAL_AFTER, WARN_AFTER, SyncStatusBar
@@ -242,6 +243,9 @@ class MainWindow(QMainWindow):
 
         self._install_shortcuts()
         self._update_title()
+        # Confirm what ends a visit, offer "Angre" on the rest; the banner names rooms and clinicians.
+        self.safe = SafeActions(self, self._submit, self._scale, self._language, self.queue_model.directory)
+        self.banner.write_words = self.safe.write_text
 
         if idle_lock_ms is None:
             minutes = getattr(getattr(service, "settings", None), "idle_lock_minutes", 10)
@@ -288,6 +292,7 @@ class MainWindow(QMainWindow):
         self.lock_page.show_state(self._idle_minutes, critical)
         self.pages.setCurrentWidget(self.lock_page)
         self.banner.close_dialogs()
+        self.safe.close_dialogs()
         self.journal.close_dialogs()
         self.ledger_view.hide()  # it names patients
         self.menuBar().hide()
@@ -429,7 +434,9 @@ class MainWindow(QMainWindow):
         entry = self.selected_entry()
         if entry is None:
             return None
-        return patient_menu(self, entry, self._scale, self._language, self._submit, self.queue_model.directory())
+        # The entry as it is now: the action stays with this patient if rows re-sort before it is chosen.
+        return patient_menu(self, entry, self._scale, self._language, self.safe.request(entry),
+                            self.queue_model.directory())
 
     def open_patient_menu(self, pos: QPoint | None = None) -> None:
         menu = self.patient_menu()

@@ -92,7 +92,9 @@ def write_not_applied(state: WorklistState, command: Command, reason: str, now: 
     work.raise_alert(AlertKind.WRITE_NOT_APPLIED, Severity.CRITICAL, command.command_id, command.encounter,
                      detail)
     if refused:
-        _revert(work, command, platform_value)
+        # Without the platform's value (refused before it was read) the row shows the value the command
+        # was made on, the last one confirmed: never a blanked triage, room or clinician.
+        _revert(work, command, platform_value if platform_value is not None else command.base)
     return work.freeze()
 
 
