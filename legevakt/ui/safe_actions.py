@@ -92,7 +92,7 @@ def value_text(kind: CommandKind, value: str | None, scale: TriageScale, languag
     if value is None:
         return translate("SafeActions", "none")
     if kind is CommandKind.SET_TRIAGE:
-        return texts.triage_label(scale, value, language)
+        return texts.triage_short(scale, value, language)
     if kind is CommandKind.SET_STATE:
         status, _, disp = value.partition(":")
         try:
@@ -223,10 +223,10 @@ class UndoToast(QFrame):
 
     @property
     def can_undo(self) -> bool:
-        return self.isVisible() and self._undo is not None
+        return not self.isHidden() and self._undo is not None
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.parent() and event.type() == QEvent.Type.Resize and self.isVisible():
+        if watched is self.parent() and event.type() == QEvent.Type.Resize and not self.isHidden():
             self._place()
         return False
 
