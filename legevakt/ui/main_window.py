@@ -47,8 +47,8 @@ from legevakt.ui.ledger_view import LedgerModel, LedgerView
 from legevakt.ui.lock import IdleLock, LockPage
 from legevakt.ui.patient_panel import PatientPanel
 from legevakt.ui.queue_model import Column, QueueFilter, QueueFilterProxy, QueueModel
-from legevakt.ui.safe_actions import SafeActions
 from legevakt.ui.report_pdf import ReportWriteError, render_report_pdf, shift_title
+from legevakt.ui.safe_actions import SafeActions
 from legevakt.ui.shift_lead import ShiftLeadView
 from legevakt.ui.status import CRITICAL_AFTER, WARN_AFTER, SyncStatusBar
 from legevakt.worklist.census import DEFAULT_SHIFTS, Shift, previous_shift, shift_at

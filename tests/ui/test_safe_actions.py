@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QLabel, QMenu, QMessageBox, QPushButton, QWidget, QApplication
+from PySide6.QtWidgets import QApplication, QLabel, QMenu, QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from legevakt.ui import texts
@@ -18,7 +18,7 @@ from legevakt.ui.main_window import MainWindow
 from legevakt.ui.queue_model import Column
 from legevakt.ui.safe_actions import UNDO_MS
 from legevakt.worklist.commands import CommandKind, make_command
-from legevakt.worklist.models import AlertKind, EncounterStatus, Entry
+from legevakt.worklist.models import Alert, AlertKind, Entry
 from legevakt.worklist.snapshot import WorklistState
 from legevakt.worklist.triage import MTS
 from legevakt.worklist.write_outcomes import apply_command, write_conflict, write_not_applied
@@ -245,7 +245,7 @@ def test_a_confirmation_open_during_a_sync_still_ends_the_patient_it_named(qtbot
 
 # -- a refused write -----------------------------------------------------------------------------------------
 def refused(entry: Entry, kind: CommandKind, target: str, display: str | None = None, *,
-            conflict_with: str | None = None) -> tuple[Entry, object]:
+            conflict_with: str | None = None) -> tuple[Entry, Alert]:
     """The worklist's own steps: the command's local effect, then the platform refuses it before reading
     the encounter (no platform value), or a conflict with ``conflict_with``."""
     state = WorklistState(entries={entry.ref: entry}, in_list=frozenset({entry.ref}), live=frozenset({entry.ref}))
@@ -297,7 +297,7 @@ def test_a_conflicting_doctor_names_both_doctors(qtbot: QtBot, service: FakeServ
     patient = by_name(entries, "Nilsen, Sofie")  # Dahl, Kristin
     after, alert = refused(patient, CommandKind.ASSIGN_DOCTOR, "Practitioner/aas", "Aas, Morten",
                            conflict_with="Practitioner/dahl")
-    assert alert.kind is AlertKind.WRITE_CONFLICT  # type: ignore[attr-defined]
+    assert alert.kind is AlertKind.WRITE_CONFLICT
     service.emit(make_summary([after], alerts=[alert]))
     text = banner_texts(window)
     assert "Aas, Morten" in text and "Dahl, Kristin" in text and "Practitioner/" not in text
