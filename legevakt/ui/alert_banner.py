@@ -253,6 +253,8 @@ class AlertBanner(QFrame):
         self.dialog: CommentDialog | None = None
         # A refused or conflicting write in words, naming rooms and clinicians (set by the window).
         self.write_words: Callable[[Alert, Entry | None], str] | None = None
+        # Words for a platform reference in a refusal (patient, room, clinician), set by the window.
+        self.names: Callable[[str], str | None] | None = None
         self.buttons: dict[str, QPushButton] = {}  # alert id -> its button (for tests and shortcuts)
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
@@ -344,6 +346,10 @@ class AlertBanner(QFrame):
     def command_failed(self, problem: Problem | str) -> None:
         """The service refused or failed a command: show why in the user's language, re-enable the buttons."""
         self._pending.clear()
+        if isinstance(problem, Problem) and self.names is not None:
+            names = self.names  # "Rom 3", "Nilsen, Sofie (211119 *****)" rather than their ids
+            problem = Problem(problem.kind, {k: (names(v) or v) if isinstance(v, str) else v
+                                             for k, v in problem.params.items()})
         self.show_notice(problem_text(problem) if isinstance(problem, Problem) else problem)
 
     def show_notice(self, message: str | None) -> None:

@@ -129,7 +129,7 @@ class UiService(Protocol):
     def resolve(self, alert_id: str, by: str, reason: str) -> None: ...
     def open_journal(self, encounter_ref: str, by: str) -> None: ...
     def submit(self, encounter_ref: str, kind: CommandKind, target: str, *,
-               disposition: str | None = None, display: str | None = None) -> None: ...
+               disposition: str | None = None, display: str | None = None, expect: str | None = None) -> None: ...
     def load_journal(self, encounter_ref: str) -> None: ...
     def load_ledger(self, since: datetime | None = None, *, everything: bool = False) -> None: ...
     def search_recipients(self, query: str) -> None: ...
@@ -244,8 +244,10 @@ class MainWindow(QMainWindow):
         self._install_shortcuts()
         self._update_title()
         # Confirm what ends a visit, offer "Angre" on the rest; the banner names rooms and clinicians.
-        self.safe = SafeActions(self, self._submit, self._scale, self._language, self.queue_model.directory)
+        self.safe = SafeActions(self, self._submit, self._scale, self._language, self.queue_model.directory,
+                                entry=self.queue_model.entry)
         self.banner.write_words = self.safe.write_text
+        self.banner.names = self.safe.ref_name
 
         if idle_lock_ms is None:
             minutes = getattr(getattr(service, "settings", None), "idle_lock_minutes", 10)
@@ -449,8 +451,8 @@ class MainWindow(QMainWindow):
         menu.popup(self.table.viewport().mapToGlobal(pos))
 
     def _submit(self, ref: str, kind: CommandKind, target: str, disposition: str | None,
-                display: str | None = None) -> None:
-        self.service.submit(ref, kind, target, disposition=disposition, display=display)
+                display: str | None = None, expect: str | None = None) -> None:
+        self.service.submit(ref, kind, target, disposition=disposition, display=display, expect=expect)
 
     def _update_title(self) -> None:
         title = translate("MainWindow", "Legevakt")

@@ -31,8 +31,11 @@ translate = QCoreApplication.translate
 
 UNDO_MS = 10_000
 
-#: Submit(encounter ref, kind, target, disposition, display name of the target)
+#: Submit(encounter ref, kind, target, disposition, display name of the target): what the menu calls
 Submit = Callable[[str, CommandKind, str, str | None, str | None], None]
+#: Send(..., expect): to the service, with the field's value as the person saw it (None: not checked)
+Send = Callable[[str, CommandKind, str, str | None, str | None, str | None], None]
+_REF = re.compile(r"(Encounter|Location|Practitioner)/[A-Za-z0-9\-.]{1,64}")
 
 _NAME_FIELD = {CommandKind.ASSIGN_ROOM: "room_name", CommandKind.ASSIGN_NURSE: "nurse_name",
                CommandKind.ASSIGN_DOCTOR: "doctor_name"}
@@ -47,6 +50,9 @@ class Request:
     target: str
     disposition: str | None = None
     display: str | None = None
+    #: The field's value the command is meant for: as the row showed it, or (an undo) as the undone action
+    #: set it. When someone else changed it in between the service refuses the command (None: no check).
+    expect: str | None = None
 
     @property
     def ref(self) -> str:
@@ -74,12 +80,12 @@ def inverse(request: Request) -> Request | None:
             return None
         if new.is_terminal or enc.status is new or enc.status not in TRANSITIONS.get(new, frozenset()):
             return None
-        return Request(request.entry, CommandKind.SET_STATE, enc.status.value)
+        return Request(request.entry, CommandKind.SET_STATE, enc.status.value, expect=new.value)
     before = field_value(enc, request.kind)
     if not before or before == request.target:
         return None
     name = getattr(enc, _NAME_FIELD[request.kind]) if request.kind in _NAME_FIELD else None
-    return Request(request.entry, request.kind, before, None, name)
+    return Request(request.entry, request.kind, before, None, name, expect=request.target)
 
 
 def patient_label(entry: Entry) -> str:
@@ -246,9 +252,11 @@ class UndoToast(QFrame):
 class SafeActions(QObject):
     """Between the patient menu and the service: confirms, submits, offers undo, remembers names."""
 
-    def __init__(self, window: QWidget, submit: Submit, scale: TriageScale, language: str,
-                 names: Callable[[], dict[str, dict[str, str]]] | None = None, undo_ms: int = UNDO_MS) -> None:
+    def __init__(self, window: QWidget, submit: Send, scale: TriageScale, language: str,
+                 names: Callable[[], dict[str, dict[str, str]]] | None = None, undo_ms: int = UNDO_MS, *,
+                 entry: Callable[[str], Entry | None] | None = None) -> None:
         super().__init__(window)
+        self._entry = entry
         self._window = window
         self._submit = submit
         self._scale = scale
@@ -262,7 +270,7 @@ class SafeActions(QObject):
         """The menu's submit for ``entry`` (the row as it is now): later re-sorts do not change the patient."""
         def chosen(ref: str, kind: CommandKind, target: str, disposition: str | None, display: str | None) -> None:
             assert ref == entry.ref
-            self.choose(Request(entry, kind, target, disposition, display))
+            self.choose(Request(entry, kind, target, disposition, display, field_value(entry.encounter, kind)))
         return chosen
 
     def choose(self, request: Request) -> None:
@@ -287,6 +295,16 @@ class SafeActions(QObject):
                 return name
         return None
 
+    def ref_name(self, ref: str) -> str | None:
+        """Words for a platform reference in a message: the patient (name and masked id) for an
+        encounter, the name for a room or clinician; None when not known here."""
+        if not _REF.fullmatch(ref):
+            return None
+        if ref.startswith("Encounter/"):
+            found = self._entry(ref) if self._entry is not None else None
+            return patient_label(found) if found is not None else None
+        return self.name_of(ref)
+
     def write_text(self, alert: Alert, entry: Entry | None) -> str:
         """A write alert's change in words for the banner (``write_change_text`` with this window's names)."""
         return write_change_text(alert, entry, self._scale, self._language, self.name_of)
@@ -310,7 +328,8 @@ class SafeActions(QObject):
 
     def _send(self, request: Request, *, undoable: bool) -> None:
         self._remember(request)
-        self._submit(request.ref, request.kind, request.target, request.disposition, request.display)
+        self._submit(request.ref, request.kind, request.target, request.disposition, request.display,
+                     request.expect)
         if not undoable:
             return
         back = inverse(request)

@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QLabel, QMenu, QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
+from legevakt.problems import Problem, ProblemKind
 from legevakt.ui import texts
 from legevakt.ui.main_window import MainWindow
 from legevakt.ui.queue_model import Column
@@ -132,6 +133,8 @@ def test_a_triage_change_can_be_undone_with_exactly_the_inverse_command(qtbot: Q
     button_.click()
     assert service.submitted == [(patient.ref, "set-triage", "orange", None),
                                  (patient.ref, "set-triage", "green", None)]
+    # Each for the value it was meant for: changed by someone else in between, the service refuses it.
+    assert service.expects == ["green", "orange"]
     assert not shown(toast)
     toast.undo()  # a second "Angre" (Ctrl+Z) finds nothing to undo
     assert len(service.submitted) == 2
@@ -147,6 +150,7 @@ def test_undoing_a_room_puts_back_the_room_it_had_by_name(qtbot: QtBot, service:
     assert service.submitted == [(patient.ref, "assign-room", "Location/akuttrom-1", None),
                                  (patient.ref, "assign-room", "Location/rom-3", None)]
     assert service.displays == ["Akuttrom 1", "Rom 3"]
+    assert service.expects == ["Location/rom-3", "Location/akuttrom-1"]
 
 
 def test_a_state_change_is_undone_to_the_state_before(qtbot: QtBot, service: FakeService) -> None:
@@ -156,6 +160,7 @@ def test_a_state_change_is_undone_to_the_state_before(qtbot: QtBot, service: Fak
     window.safe.toast.undo()
     assert service.submitted == [(patient.ref, "set-state", "onleave", None),
                                  (patient.ref, "set-state", "triaged", None)]
+    assert service.expects == ["triaged", "onleave"]
 
 
 def test_an_action_without_an_inverse_says_so_instead_of_offering_angre(qtbot: QtBot, service: FakeService) -> None:
@@ -202,6 +207,17 @@ def test_escape_dismisses_the_toast_and_ctrl_z_undoes(qtbot: QtBot, service: Fak
     qtbot.keyClick(window.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert service.submitted[1:] == [(patient.ref, "set-triage", "red", None),
                                      (patient.ref, "set-triage", "green", None)]
+
+
+def test_the_lock_closes_the_question_and_the_toast_they_name_a_patient(qtbot: QtBot, service: FakeService) -> None:
+    window, entries = window_with_clinic(qtbot, service)
+    patient = by_name(entries, "Hansen, Lars")
+    action(submenu(open_menu(window, patient), "triageMenu"), "red").trigger()
+    action(submenu(open_menu(window, patient), "finishMenu"), "home").trigger()
+    assert shown(window.safe.toast) and window.safe.dialog is not None
+    window.idle_lock.locked.emit()
+    assert window.locked and window.safe.dialog is None and not shown(window.safe.toast)
+    assert service.submitted == [(patient.ref, "set-triage", "red", None)]  # closing is not confirming
 
 
 # -- the patient stays the one selected when the menu opened --------------------------------------------------
@@ -314,6 +330,18 @@ def test_a_refused_write_in_a_window_that_never_assigned_it_uses_the_queue_names
     service.emit(make_summary([after], alerts=[alert]))
     text = banner_texts(window)
     assert "Lie, Hanne" in text and "Practitioner/" not in text
+
+
+def test_a_command_the_service_refuses_names_the_patient_and_the_room_not_their_ids(
+        qtbot: QtBot, service: FakeService) -> None:
+    window, entries = window_with_clinic(qtbot, service)
+    patient = by_name(entries, "Nilsen, Sofie")
+    service.fail(Problem.of(ProblemKind.COMMAND_CHANGED_SINCE, field="room", encounter=patient.ref))
+    (notice,) = [t for t in banner_texts(window).splitlines() if t.startswith("Ikke utført")]
+    assert "Nilsen, Sofie (211119 *****)" in notice and "Encounter/" not in notice
+    service.fail(Problem.of(ProblemKind.COMMAND_NOTHING_TO_CHANGE, field="room", value="Location/rom-3"))
+    (notice,) = [t for t in banner_texts(window).splitlines() if t.startswith("Ikke utført")]
+    assert "Rom 3" in notice and "Location/" not in notice
 
 
 # -- screenshots ---------------------------------------------------------------------------------------------
