@@ -100,10 +100,12 @@ class AppService(QObject):
         self.worker.resolve(alert_id, by, reason)
 
     def submit(self, encounter_ref: str, kind: CommandKind, target: str, *,
-               disposition: str | None = None, display: str | None = None) -> None:
-        """Change one field of an encounter (``SyncWorker.submit``, by this service's user). The outcome
-        arrives as a summary (pending marker, then the platform's version) or on ``failed``."""
-        self.worker.submit(encounter_ref, kind, target, by=self.user, disposition=disposition, display=display)
+               disposition: str | None = None, display: str | None = None, expect: str | None = None) -> None:
+        """Change one field of an encounter (``SyncWorker.submit``, by this service's user; ``expect``: the
+        value the person saw). The outcome arrives as a summary (pending marker, then the platform's
+        version) or on ``failed``."""
+        self.worker.submit(encounter_ref, kind, target, by=self.user, disposition=disposition, display=display,
+                           expect=expect)
 
     def open_journal(self, encounter_ref: str, by: str) -> None:
         self.worker.open_journal(encounter_ref, by)

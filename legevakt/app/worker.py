@@ -32,7 +32,7 @@ from legevakt.store.errors import StoreError
 from legevakt.sync import errors as perr
 from legevakt.sync.engine import CycleOutcome, SyncEngine
 from legevakt.worklist.census import Shift
-from legevakt.worklist.commands import CommandKind, make_command
+from legevakt.worklist.commands import CommandKind, field_value, make_command
 from legevakt.worklist.models import Alert
 from legevakt.worklist.reconcile import Reconciled
 from legevakt.worklist.write_outcomes import merge
@@ -259,14 +259,20 @@ class SyncWorker:
         self.command("resolve", lambda rt: rt.engine.resolve(alert_id, by, reason))
 
     def submit(self, encounter_ref: str, kind: CommandKind, target: str, *, by: str,
-               disposition: str | None = None, display: str | None = None) -> None:
+               disposition: str | None = None, display: str | None = None, expect: str | None = None) -> None:
         """Change one field of an encounter: validated, applied locally and stored in the outbox in one
-        transaction, then sent at once (the platform out of reach: it stays pending and goes later)."""
+        transaction, then sent at once (the platform out of reach: it stays pending and goes later).
+
+        ``expect``: the field's value as the person saw it (an undo: the value their action set); when the
+        field holds another by now (someone else changed it) the command is refused, not applied on top."""
         def run(rt: WorkerRuntime) -> Reconciled:
             engine = rt.engine
             entry = engine.state.entries.get(encounter_ref)
             if entry is None:
                 raise ProblemError(Problem.of(ProblemKind.COMMAND_NOT_IN_QUEUE, encounter=encounter_ref))
+            if expect is not None and field_value(entry.encounter, kind) != expect:
+                raise ProblemError(Problem.of(ProblemKind.COMMAND_CHANGED_SINCE, field=kind.field,
+                                              encounter=encounter_ref))
             command = make_command(entry, kind, target, by=by, now=engine.clock(), scale=engine.config.scale,
                                    disposition=disposition, display=display)
             queued = engine.submit(command)

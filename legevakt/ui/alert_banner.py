@@ -253,6 +253,10 @@ class AlertBanner(QFrame):
         self._notice: str | None = None
         self._shown: tuple[BannerLine, ...] | None = None  # None: nothing rendered yet
         self.dialog: CommentDialog | None = None
+        # A refused or conflicting write in words, naming rooms and clinicians (set by the window).
+        self.write_words: Callable[[Alert, Entry | None], str] | None = None
+        # Words for a platform reference in a refusal (patient, room, clinician), set by the window.
+        self.names: Callable[[str], str | None] | None = None
         self.buttons: dict[str, QPushButton] = {}  # alert id -> its button (for tests and shortcuts)
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
@@ -349,6 +353,10 @@ class AlertBanner(QFrame):
     def command_failed(self, problem: Problem | str) -> None:
         """The service refused or failed a command: show why in the user's language, re-enable the buttons."""
         self._pending.clear()
+        if isinstance(problem, Problem) and self.names is not None:
+            names = self.names  # "Rom 3", "Nilsen, Sofie (211119 *****)" rather than their ids
+            problem = Problem(problem.kind, {k: (names(v) or v) if isinstance(v, str) else v
+                                             for k, v in problem.params.items()})
         self.show_notice(problem_text(problem) if isinstance(problem, Problem) else problem)
 
     def show_notice(self, message: str | None) -> None:
@@ -392,8 +400,10 @@ class AlertBanner(QFrame):
             entry = self._lookup(alert.encounter) if alert.encounter else None
             pending = alert.id in self._pending
             delivery = self._delivery(alert.key) if alert.kind in DELIVERY_ALERTS else None
+            detail = detail_text(alert, entry, delivery)
+            words = self.write_words(alert, entry) if self.write_words is not None else ""
             lines.append(BannerLine(
-                LineKind.CRITICAL, alert.id, headline(alert, entry), detail_text(alert, entry, delivery),
+                LineKind.CRITICAL, alert.id, headline(alert, entry), f"{words} · {detail}" if words else detail,
                 button=(translate("AlertBanner", "Acknowledging…") if pending
                         else translate("AlertBanner", "Acknowledge…")),
                 enabled=not pending, tooltip=alert.detail))

@@ -50,6 +50,7 @@ from legevakt.ui.notify import AlertNotifier, new_alert_line
 from legevakt.ui.patient_panel import PatientPanel
 from legevakt.ui.queue_model import Column, QueueFilter, QueueFilterProxy, QueueModel
 from legevakt.ui.report_pdf import ReportWriteError, render_report_pdf, shift_title
+from legevakt.ui.safe_actions import SafeActions
 from legevakt.ui.shift_lead import ShiftLeadView
 from legevakt.ui.status import CRITICAL_AFTER, WARN_AFTER, SyncStatusBar
 from legevakt.worklist.census import DEFAULT_SHIFTS, Shift, previous_shift, shift_at
@@ -130,7 +131,7 @@ class UiService(Protocol):
     def resolve(self, alert_id: str, by: str, reason: str) -> None: ...
     def open_journal(self, encounter_ref: str, by: str) -> None: ...
     def submit(self, encounter_ref: str, kind: CommandKind, target: str, *,
-               disposition: str | None = None, display: str | None = None) -> None: ...
+               disposition: str | None = None, display: str | None = None, expect: str | None = None) -> None: ...
     def load_journal(self, encounter_ref: str) -> None: ...
     def load_ledger(self, since: datetime | None = None, *, everything: bool = False) -> None: ...
     def search_recipients(self, query: str) -> None: ...
@@ -244,6 +245,11 @@ class MainWindow(QMainWindow):
 
         self._install_shortcuts()
         self._update_title()
+        # Confirm what ends a visit, offer "Angre" on the rest; the banner names rooms and clinicians.
+        self.safe = SafeActions(self, self._submit, self._scale, self._language, self.queue_model.directory,
+                                entry=self.queue_model.entry)
+        self.banner.write_words = self.safe.write_text
+        self.banner.names = self.safe.ref_name
 
         if idle_lock_ms is None:
             minutes = getattr(getattr(service, "settings", None), "idle_lock_minutes", 10)
@@ -291,6 +297,7 @@ class MainWindow(QMainWindow):
         self.lock_page.show_state(self._idle_minutes, critical)
         self.pages.setCurrentWidget(self.lock_page)
         self.banner.close_dialogs()
+        self.safe.close_dialogs()
         self.journal.close_dialogs()
         self.ledger_view.hide()  # it names patients
         self.menuBar().hide()
@@ -432,7 +439,9 @@ class MainWindow(QMainWindow):
         entry = self.selected_entry()
         if entry is None:
             return None
-        return patient_menu(self, entry, self._scale, self._language, self._submit, self.queue_model.directory())
+        # The entry as it is now: the action stays with this patient if rows re-sort before it is chosen.
+        return patient_menu(self, entry, self._scale, self._language, self.safe.request(entry),
+                            self.queue_model.directory())
 
     def open_patient_menu(self, pos: QPoint | None = None) -> None:
         menu = self.patient_menu()
@@ -445,8 +454,8 @@ class MainWindow(QMainWindow):
         menu.popup(self.table.viewport().mapToGlobal(pos))
 
     def _submit(self, ref: str, kind: CommandKind, target: str, disposition: str | None,
-                display: str | None = None) -> None:
-        self.service.submit(ref, kind, target, disposition=disposition, display=display)
+                display: str | None = None, expect: str | None = None) -> None:
+        self.service.submit(ref, kind, target, disposition=disposition, display=display, expect=expect)
 
     def _update_title(self) -> None:
         title = translate("MainWindow", "Legevakt")

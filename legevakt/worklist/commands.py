@@ -115,6 +115,7 @@ class Command:
     display: str | None = None  # a display for the room or practitioner reference, when known
     resource_type: str | None = None  # CREATE: the type to create
     body: str | None = None  # CREATE: the resource as JSON text (an object, without id); UPDATE: the change
+    base_display: str | None = None  # the display of the ``base`` room or practitioner (put back on a refusal)
 
     @property
     def target_value(self) -> str | None:
@@ -190,6 +191,17 @@ def field_value(encounter: Encounter, kind: CommandKind) -> str | None:
     raise CommandError(_K.COMMAND_INVALID, what="no-field", command=kind.value)
 
 
+def field_display(encounter: Encounter, kind: CommandKind) -> str | None:
+    """The display name the encounter has for the room or practitioner a command of ``kind`` sets."""
+    if kind is CommandKind.ASSIGN_ROOM:
+        return encounter.room_name
+    if kind is CommandKind.ASSIGN_NURSE:
+        return encounter.nurse_name
+    if kind is CommandKind.ASSIGN_DOCTOR:
+        return encounter.doctor_name
+    return None
+
+
 def with_field(encounter: Encounter, kind: CommandKind, value: str | None, display: str | None = None,
                ) -> Encounter:
     """The encounter with one field set to ``value`` (as ``field_value`` reads it); same version."""
@@ -245,7 +257,7 @@ def make_command(entry: Entry, kind: CommandKind, target: str, *, by: str, now: 
         base=field_value(entry.encounter, kind), created_at=now, created_by=by, disposition=disp,
         base_version=entry.encounter.version or None,
         system=scale.system if kind is CommandKind.SET_TRIAGE else None,
-        display=(display or "").strip() or None,
+        display=(display or "").strip() or None, base_display=field_display(entry.encounter, kind),
     )
     check(command, entry, scale)
     return command

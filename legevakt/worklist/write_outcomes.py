@@ -92,7 +92,9 @@ def write_not_applied(state: WorklistState, command: Command, reason: str, now: 
     work.raise_alert(AlertKind.WRITE_NOT_APPLIED, Severity.CRITICAL, command.command_id, command.encounter,
                      detail)
     if refused:
-        _revert(work, command, platform_value)
+        # Without the platform's value (refused before it was read) the row shows the value the command
+        # was made on, the last one confirmed: never a blanked triage, room or clinician.
+        _revert(work, command, platform_value if platform_value is not None else command.base)
     return work.freeze()
 
 
@@ -130,10 +132,12 @@ def _revert(work: _Work, command: Command, platform_value: str | None) -> None:
     entry = work.entries.get(command.encounter)
     if entry is None or field_value(entry.encounter, command.kind) != command.target_value:
         return
+    # The base's name when the platform holds the base again (a room shows "Rom 3", not its id).
+    display = command.base_display if platform_value == command.base else None
     try:
-        encounter = with_field(entry.encounter, command.kind, platform_value)
+        encounter = with_field(entry.encounter, command.kind, platform_value, display)
     except ValueError:
-        encounter = with_field(entry.encounter, command.kind, command.base)
+        encounter = with_field(entry.encounter, command.kind, command.base, command.base_display)
     work.put_entry(replace(entry, encounter=encounter))
 
 

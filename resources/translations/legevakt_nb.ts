@@ -2302,4 +2302,107 @@
             <translation>venter over dobbel triagetid</translation>
         </message>
     </context>
+    <context>
+        <name>SafeActions</name>
+        <message>
+            <source>Cancel the visit of {patient}?</source>
+            <translation>Avlyse besøket til {patient}?</translation>
+        </message>
+        <message>
+            <source>Cancel visit</source>
+            <translation>Avlys besøket</translation>
+        </message>
+        <message>
+            <source>Close (Esc)</source>
+            <translation>Lukk (Esc)</translation>
+        </message>
+        <message>
+            <source>Confirm</source>
+            <translation>Bekreft</translation>
+        </message>
+        <message>
+            <source>Do not</source>
+            <translation>Avbryt</translation>
+        </message>
+        <message>
+            <source>Doctor</source>
+            <translation>Lege</translation>
+        </message>
+        <message>
+            <source>Nurse</source>
+            <translation>Sykepleier</translation>
+        </message>
+        <message>
+            <source>Room</source>
+            <translation>Rom</translation>
+        </message>
+        <message>
+            <source>State</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <source>Triage</source>
+            <translation>Triage</translation>
+        </message>
+        <message>
+            <source>Finish the visit of {patient}: {reason}?</source>
+            <translation>Avslutte besøket til {patient}: {reason}?</translation>
+        </message>
+        <message>
+            <source>Finish visit</source>
+            <translation>Avslutt besøket</translation>
+        </message>
+        <message>
+            <source>Mark as error</source>
+            <translation>Merk som feilregistrert</translation>
+        </message>
+        <message>
+            <source>Mark the visit of {patient} as entered in error?</source>
+            <translation>Merke besøket til {patient} som feilregistrert?</translation>
+        </message>
+        <message>
+            <source>Register that {patient} left without being seen?</source>
+            <translation>Registrere at {patient} gikk uten å bli sett?</translation>
+        </message>
+        <message>
+            <source>Register {patient} as deceased and finish the visit?</source>
+            <translation>Registrere {patient} som død og avslutte besøket?</translation>
+        </message>
+        <message>
+            <source>The patient leaves the queue. This cannot be undone here.</source>
+            <translation>Pasienten går ut av køen. Dette kan ikke angres her.</translation>
+        </message>
+        <message>
+            <source>Undo (Ctrl+Z)</source>
+            <translation>Angre (Ctrl+Z)</translation>
+        </message>
+        <message>
+            <source>Undo</source>
+            <translation>Angre</translation>
+        </message>
+        <message>
+            <source>none</source>
+            <translation>ingen</translation>
+        </message>
+        <message>
+            <source>{action} (cannot be undone here)</source>
+            <translation>{action} (kan ikke angres her)</translation>
+        </message>
+        <message>
+            <source>{field} set to {value} – {patient}</source>
+            <translation>{field} satt til {value} – {patient}</translation>
+        </message>
+        <message>
+            <source>{field} {value} not confirmed yet</source>
+            <translation>{field} {value} er ikke bekreftet ennå</translation>
+        </message>
+        <message>
+            <source>{field} {value} refused by the platform</source>
+            <translation>{field} {value} ble avvist av plattformen</translation>
+        </message>
+        <message>
+            <source>{field}: ours {ours}, the platform has {theirs}</source>
+            <translation>{field}: vår {ours}, plattformen har {theirs}</translation>
+        </message>
+    </context>
 </TS>

@@ -186,3 +186,32 @@ def test_while_push_is_up_the_worker_polls_only_as_a_safety_net() -> None:
     no_net = SyncWorker(FakeRuntime(), interval=5.0, executor=InlineExecutor())
     no_net.sync_once()
     assert no_net._quiet(no_net.runtime) == 5.0  # type: ignore[arg-type]
+
+
+@dataclass
+class RecordingEngine(FakeEngine):
+    submitted: list[Any] = field(default_factory=list)
+
+    def submit(self, command: Any) -> Reconciled:
+        self.submitted.append(command)
+        return tick(self.state, NOW, self.config)
+
+    def replay(self) -> None:
+        return None
+
+
+def test_a_command_for_a_value_someone_else_changed_meanwhile_is_refused_not_applied_on_top() -> None:
+    """``expect``: the value the person saw (an undo: the value it undoes). The row holds another by now."""
+    from tests.ui.conftest import make_entry
+
+    entry = make_entry(1, triage="yellow")  # someone re-triaged it to yellow; the person saw (and set) green
+    rt = FakeRuntime()
+    rt.engine = RecordingEngine(rt.log, state=WorklistState(entries={entry.ref: entry}))
+    problems: list[Problem] = []
+    worker = SyncWorker(rt, executor=InlineExecutor(), on_failed=problems.append)
+    worker.submit(entry.ref, CommandKind.SET_TRIAGE, "red", by="Kari", expect="green")
+    worker.submit(entry.ref, CommandKind.SET_TRIAGE, "red", by="Kari", expect="yellow")
+    worker.submit(entry.ref, CommandKind.SET_TRIAGE, "orange", by="Kari")  # no expectation: not checked
+    assert worker.run_pending() == 3
+    assert problems == [Problem.of(ProblemKind.COMMAND_CHANGED_SINCE, field="triage", encounter=entry.ref)]
+    assert [(c.target, c.base) for c in rt.engine.submitted] == [("red", "yellow"), ("orange", "yellow")]

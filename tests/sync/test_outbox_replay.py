@@ -596,3 +596,37 @@ def test_a_replay_cut_short_by_the_disk_keeps_what_it_stored(rig: Rig, monkeypat
     assert alert is not None  # the engine carries on from what was stored, not from before the replay
     assert rig.store.alert(alert.id) == alert
     assert rig.engine.state.alert_seq == rig.store.load_state(rig.now, CFG).alert_seq
+
+
+def test_a_write_refused_before_the_encounter_was_read_shows_the_last_confirmed_triage(rig: Rig) -> None:
+    """A refusal that comes without the platform's value (the read itself was refused) puts back the value
+    the command was made on, never a blank triage."""
+    ref = newest_arrived(rig)
+    rig.submit(ref, CommandKind.SET_TRIAGE, "green")
+    assert outcomes(rig.replay()) == [ReplayOutcome.APPLIED]
+    command = rig.submit(ref, CommandKind.SET_TRIAGE, "red")
+    assert rig.engine.state.entries[ref].encounter.triage == "red"  # the local effect
+
+    def gone(request: httpx.Request) -> httpx.Response | None:
+        if request.method == "GET" and request.url.path.endswith(ref):
+            return httpx.Response(404, json={"resourceType": "OperationOutcome", "issue": [
+                {"severity": "error", "code": "not-found", "diagnostics": f"{ref} is not known"}]})
+        return None
+
+    rig.transport.before = gone
+    report = rig.replay()
+    assert outcomes(report) == [ReplayOutcome.REFUSED] and report.items[0].theirs is None
+    assert rig.engine.state.open_alert(AlertKind.WRITE_NOT_APPLIED, command.command_id) is not None
+    assert rig.engine.state.entries[ref].encounter.triage == "green"
+
+
+def test_a_refused_room_shows_the_previous_room_by_name_again(rig: Rig) -> None:
+    ref = newest_arrived(rig)
+    (first, first_name), (second, second_name) = rig.sim.clinic.rooms[0], rig.sim.clinic.rooms[1]
+    rig.submit(ref, CommandKind.ASSIGN_ROOM, first, display=first_name)
+    assert outcomes(rig.replay()) == [ReplayOutcome.APPLIED]
+    rig.submit(ref, CommandKind.ASSIGN_ROOM, second, display=second_name)
+    rig.sim.faults.reject_writes_next = 1
+    assert outcomes(rig.replay()) == [ReplayOutcome.REFUSED]
+    encounter = rig.engine.state.entries[ref].encounter
+    assert (encounter.room, encounter.room_name) == (first, first_name)

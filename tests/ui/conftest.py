@@ -237,6 +237,7 @@ class FakeService(QObject):
         self.submitted: list[tuple[str, str, str, str | None]] = []
         self.displays: list[str | None] = []
         self.alert_reads: list[datetime] = []
+        self.expects: list[str | None] = []  # the value the person saw (an undo: the value it undoes)
 
     def start(self) -> None:
         self.started += 1
@@ -253,9 +254,10 @@ class FakeService(QObject):
         self.resolved.append((alert_id, by, reason))
 
     def submit(self, encounter_ref: str, kind: object, target: str, *, disposition: str | None = None,
-               display: str | None = None) -> None:
+               display: str | None = None, expect: str | None = None) -> None:
         self.submitted.append((encounter_ref, str(kind), target, disposition))
         self.displays.append(display)
+        self.expects.append(expect)
 
     def open_journal(self, encounter_ref: str, by: str) -> None:
         self.journals_opened.append((encounter_ref, by))

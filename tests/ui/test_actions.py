@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QMenu, QPushButton
 from pytestqt.qtbot import QtBot
 
 from legevakt.ui.main_window import MainWindow
@@ -51,6 +51,10 @@ def test_finishing_a_visit_asks_why_it_ended(qtbot: QtBot, service: FakeService)
     menu = window.patient_menu()
     assert menu is not None
     action(submenu(menu, "finishMenu"), "admitted").trigger()
+    assert service.submitted == []  # ending a visit is confirmed first (tests/ui/test_safe_actions.py)
+    box = window.safe.dialog
+    assert box is not None
+    box.findChild(QPushButton, "confirmButton").click()
     assert service.submitted == [(target.ref, "set-state", "finished", "admitted")]
 
 

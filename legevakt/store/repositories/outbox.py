@@ -66,6 +66,7 @@ def command_payload(command: Command) -> dict[str, Any]:
         "base_version": command.base_version,
         "system": command.system,
         "display": command.display,
+        "base_display": command.base_display,
         "resource_type": command.resource_type,
         "body": command.body,
     }
@@ -86,6 +87,7 @@ def command_from_row(row: OutboxRow) -> Command:
         base_version=payload.get("base_version"),
         system=payload.get("system"),
         display=payload.get("display"),
+        base_display=payload.get("base_display"),
         resource_type=payload.get("resource_type"),
         body=payload.get("body"),
     )
