@@ -435,6 +435,23 @@ class QueueModel(QAbstractTableModel):
                 self._entries[entry.ref] = entry
             self.endInsertRows()
 
+    def reload(self, summary: ChangeSummary) -> None:
+        """Replace every row with the whole list in ``summary`` as one model reset (selection and scroll
+        are lost). Syncs never come here, they ``apply``; this is the reset ``legevakt.bench ui`` measures
+        the incremental path against."""
+        self.beginResetModel()
+        self._now = self._clock()
+        self._entries = {e.ref: e for e in summary.upserted if e.fate is not Fate.DEPARTED}
+        for ref in summary.removed:
+            self._entries.pop(ref, None)
+        self._refs = list(self._entries)
+        self._row = {ref: i for i, ref in enumerate(self._refs)}
+        self._alerts, self._alert_ref = {}, {}
+        self._update_alerts(summary.alerts, ())
+        if summary.pending is not None:
+            self._pending = dict(summary.pending)
+        self.endResetModel()
+
     def tick(self, now: datetime | None = None) -> None:
         """Advance the clock: refresh the waiting column only."""
         self._now = now if now is not None else self._clock()
