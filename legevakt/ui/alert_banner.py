@@ -255,6 +255,9 @@ class AlertBanner(QFrame):
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(0)
+        #: True while an owner folds in a batch of alert changes and calls ``refresh`` once after it
+        #: (the main window, per sync summary): the model's per-row signals then rebuild nothing.
+        self.deferred = False
         for signal in (model.rowsInserted, model.rowsRemoved, model.dataChanged, model.modelReset):
             signal.connect(self._model_changed)
         self.refresh()
@@ -364,7 +367,8 @@ class AlertBanner(QFrame):
 
     # -- rendering ----------------------------------------------------------------------------
     def _model_changed(self, *_args: object) -> None:
-        self.refresh()
+        if not self.deferred:
+            self.refresh()
 
     def refresh(self) -> None:
         """Recompute the lines; rebuild the widgets only if they differ from what is shown."""

@@ -522,13 +522,13 @@ class MainWindow(QMainWindow):
         """Render one change summary (the service's ``changed`` signal)."""
         selected = self._selected_ref()
         pending_before = self.queue_model.pending_for(self.journal.encounter) if self.journal.encounter else None
-        self._applying = True
+        self._applying = self.banner.deferred = True
         try:
             self.queue_model.apply(summary)
             self._keep_or_clear_selection(selected)
             self.alerts_model.apply(summary.alerts, initial=summary.initial)
         finally:
-            self._applying = False
+            self._applying = self.banner.deferred = False
         self.banner.refresh()
         self.status.apply(summary)
         if summary.link.demo and not self._demo:
