@@ -226,7 +226,7 @@ def _qt() -> Any:
     from legevakt.ui.style import apply_style
 
     app = QApplication.instance() or QApplication(["legevakt-bench"])
-    install_translator(app, "nb")  # type: ignore[arg-type]
+    install_translator(app, "nb")
     apply_style(app)  # type: ignore[arg-type]
     return app
 

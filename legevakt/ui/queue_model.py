@@ -191,9 +191,7 @@ class QueueModel(QAbstractTableModel):
 
     def counts(self) -> dict[QueueFilter, int]:
         """How many entries each filter shows (dropped entries only under *all* and *dropped* here)."""
-        tally = self._tally
-        return {QueueFilter.ALL: len(self._refs), QueueFilter.WAITING: tally[QueueFilter.WAITING],
-                QueueFilter.IN_TREATMENT: tally[QueueFilter.IN_TREATMENT], QueueFilter.DROPPED: tally[QueueFilter.DROPPED]}
+        return {QueueFilter.ALL: len(self._refs), **self._tally}
 
     def _count(self, ref: str, entry: Entry | None) -> None:
         """Move ``ref`` to the tally of ``entry``'s kind (None: out of the queue)."""
