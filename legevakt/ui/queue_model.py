@@ -16,6 +16,7 @@ from enum import IntEnum, StrEnum
 from typing import Any
 
 from PySide6.QtCore import (
+    QAbstractItemModel,
     QAbstractTableModel,
     QCoreApplication,
     QModelIndex,
@@ -92,6 +93,9 @@ def _headers() -> dict[Column, tuple[str, str]]:
     }
 
 
+_COLUMNS: tuple[Column, ...] = tuple(Column)
+_NCOLUMNS = len(_COLUMNS)
+
 # Roles that change when an entry's data changes (every column).
 ROW_ROLES: tuple[int, ...] = (
     _DISPLAY, _DECORATION, _TOOLTIP, _FONT, _BACKGROUND, _FOREGROUND, _ACCESSIBLE,
@@ -151,6 +155,9 @@ class QueueModel(QAbstractTableModel):
         self._language = language or current_language()
         self._now = clock()
         self._refs: list[str] = []
+        #: The sort key of each row (``sort_key``), kept beside ``_refs``: the proxy compares these directly,
+        #: thousands of times per reset and a dozen per changed row.
+        self.keys: list[tuple[int, int, datetime, str]] = []
         self._row: dict[str, int] = {}
         self._entries: dict[str, Entry] = {}
         self._alerts: dict[str, dict[str, Alert]] = {}  # encounter ref -> alert id -> open alert
@@ -187,7 +194,11 @@ class QueueModel(QAbstractTableModel):
 
     def row_of(self, ref: str) -> int:
         """The row of ``ref``, or -1."""
-        return self._row.get(ref, -1)
+        row = self._row.get(ref, -1)
+        if row >= 0 and (row >= len(self._refs) or self._refs[row] != ref):  # asked between two removals
+            self._row = {r: i for i, r in enumerate(self._refs)}
+            row = self._row.get(ref, -1)
+        return row
 
     def counts(self) -> dict[QueueFilter, int]:
         """How many entries each filter shows (dropped entries only under *all* and *dropped* here)."""
@@ -251,14 +262,15 @@ class QueueModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
-        if not index.isValid() or index.parent().isValid():
+        # A table: a valid index of this model has no parent. Painting asks ~8 roles per cell: kept lean.
+        if not index.isValid():
             return None
         row, col = index.row(), index.column()
-        if not (0 <= row < len(self._refs) and 0 <= col < len(Column)):
+        if not (0 <= row < len(self._refs) and 0 <= col < _NCOLUMNS):
             return None
         entry = self._entries[self._refs[row]]
         role = int(role)
-        column = Column(col)
+        column = _COLUMNS[col]
         if role in (_DISPLAY, _ACCESSIBLE):
             text = self._text(entry, column)
             if role == _ACCESSIBLE and column is Column.TRIAGE and entry.fate is Fate.DROPPED:
@@ -440,6 +452,7 @@ class QueueModel(QAbstractTableModel):
                 new.append(entry)
             elif self._entries[ref] != entry:
                 self._entries[ref] = entry
+                self.keys[row] = sort_key(entry, self.level_of(entry))
                 self._count(ref, entry)
                 changed.add(row)
                 self.dataChanged.emit(self.index(row, 0), self.index(row, last_col), list(ROW_ROLES))
@@ -452,6 +465,7 @@ class QueueModel(QAbstractTableModel):
                 self._refs.append(entry.ref)
                 self._row[entry.ref] = first + i
                 self._entries[entry.ref] = entry
+                self.keys.append(sort_key(entry, self.level_of(entry)))
                 self._count(entry.ref, entry)
             self.endInsertRows()
 
@@ -466,6 +480,7 @@ class QueueModel(QAbstractTableModel):
             self._entries.pop(ref, None)
         self._refs = list(self._entries)
         self._row = {ref: i for i, ref in enumerate(self._refs)}
+        self.keys = [sort_key(e, self.level_of(e)) for e in self._entries.values()]
         self._kind, self._tally = {}, dict.fromkeys(_KINDS, 0)
         for ref, entry in self._entries.items():
             self._count(ref, entry)
@@ -500,9 +515,11 @@ class QueueModel(QAbstractTableModel):
                 del self._row[ref]
                 self._count(ref, None)
             del self._refs[first:last + 1]
-            for i in range(first, len(self._refs)):
-                self._row[self._refs[i]] = i
+            del self.keys[first:last + 1]
             self.endRemoveRows()
+        if rows:  # renumber once, from the lowest row removed (the runs above went high to low)
+            low = rows[-1]
+            self._row.update(zip(self._refs[low:], range(low, len(self._refs)), strict=True))
 
     def _update_alerts(self, alerts: Sequence[Alert], stale: Iterable[str]) -> set[str]:
         touched: set[str] = set()
@@ -597,6 +614,7 @@ class QueueFilterProxy(QSortFilterProxyModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._filter = QueueFilter.ALL
+        self._queue: QueueModel | None = None
         self.setDynamicSortFilter(True)
         self.setSortRole(int(QueueRole.SORT_KEY))
         self.setFilterRole(int(QueueRole.ENTRY))
@@ -617,9 +635,12 @@ class QueueFilterProxy(QSortFilterProxyModel):
             self._filter = which
             self.invalidateRowsFilter()
 
+    def setSourceModel(self, model: QAbstractItemModel | None) -> None:  # type: ignore[override]
+        self._queue = model if isinstance(model, QueueModel) else None
+        super().setSourceModel(model)
+
     def _source(self) -> QueueModel | None:
-        src = self.sourceModel()
-        return src if isinstance(src, QueueModel) else None
+        return self._queue
 
     def filterAcceptsRow(self, source_row: int,
                          source_parent: QModelIndex | QPersistentModelIndex) -> bool:
@@ -630,11 +651,11 @@ class QueueFilterProxy(QSortFilterProxyModel):
 
     def lessThan(self, left: QModelIndex | QPersistentModelIndex,
                  right: QModelIndex | QPersistentModelIndex) -> bool:
-        src = self._source()
+        src = self._queue
         if src is None:
             return False
-        a, b = src.entry_at(left.row()), src.entry_at(right.row())
-        return sort_key(a, src.level_of(a)) < sort_key(b, src.level_of(b))
+        keys = src.keys
+        return keys[left.row()] < keys[right.row()]
 
     def entry_at(self, proxy_row: int) -> Entry | None:
         src = self._source()
