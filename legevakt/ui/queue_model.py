@@ -635,7 +635,7 @@ class QueueFilterProxy(QSortFilterProxyModel):
             self._filter = which
             self.invalidateRowsFilter()
 
-    def setSourceModel(self, model: QAbstractItemModel | None) -> None:  # type: ignore[override]
+    def setSourceModel(self, model: QAbstractItemModel) -> None:
         self._queue = model if isinstance(model, QueueModel) else None
         super().setSourceModel(model)
 
