@@ -243,7 +243,7 @@ class QueueModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._refs)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Column)
+        return 0 if parent.isValid() else _NCOLUMNS
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = _DISPLAY) -> Any:
@@ -445,7 +445,7 @@ class QueueModel(QAbstractTableModel):
         # Changes go before insertions, which the proxy places by binary search over its current order.
         changed: set[int] = set()
         new: list[Entry] = []
-        last_col = len(Column) - 1
+        last_col = _NCOLUMNS - 1
         for ref, entry in upserts.items():
             row = self._row.get(ref)
             if row is None:
