@@ -298,6 +298,7 @@ class Bench:
         for m in (self.window.queue_model, self.model):
             m.modelReset.connect(self._count_reset)
         self.at_start = True
+        self.last_apply_ms = 0.0  # the last window step without its event processing (layout, painting)
 
     def _count_reset(self) -> None:
         self.resets += 1
@@ -307,7 +308,9 @@ class Bench:
 
     def window_step(self) -> None:
         """The incremental path: the next summary through the service's signal, events processed."""
+        t = time.perf_counter()
         self.service.changed.emit(self._step())
+        self.last_apply_ms = (time.perf_counter() - t) * 1000.0
         self.app.processEvents()
         self.at_start = not self.at_start
 
@@ -347,6 +350,7 @@ def _rss_mb() -> tuple[float, float]:
 def measure(case: Case, repeats: int) -> dict[str, Any]:
     bench = Bench(case)
     window: list[float] = []
+    applied: list[float] = []
     resets: list[float] = []
     model: list[float] = []
     bench.window_step()  # warm up both directions of every path
@@ -362,6 +366,7 @@ def measure(case: Case, repeats: int) -> dict[str, Any]:
         for _ in range(repeats):
             for _direction in range(2):
                 window.append(_timed(bench.window_step))
+                applied.append(bench.last_apply_ms)
                 resets.append(_timed(bench.window_reset))
                 model.append(_timed(lambda: bench.model_step(True)))
                 model.append(_timed(lambda: bench.model_step(False)))
@@ -381,6 +386,7 @@ def measure(case: Case, repeats: int) -> dict[str, Any]:
         "ratio": round(window_ms / reset_ms, 3),
         "rss_mb": round(rss, 1),
         "rss_peak_mb": round(peak, 1),
+        "window_apply_median_ms": round(statistics.median(applied), 2),  # the summary's slots, before painting
         "repeats": repeats,
         "samples": len(window),
         "changed": len(case.forward.upserted) + len(case.forward.removed),

@@ -46,6 +46,7 @@ def test_ui_bench_prints_one_json_object_with_the_pinned_keys(capsys: pytest.Cap
     assert row["window_median_ms"] > 0 and row["model_median_ms"] > 0 and row["reset_median_ms"] > 0
     assert row["ratio"] == pytest.approx(row["window_median_ms"] / row["reset_median_ms"], rel=0.02)
     assert 0 < row["rss_mb"] <= row["rss_peak_mb"]
+    assert 0 < row["window_apply_median_ms"] <= row["window_median_ms"]
     assert row["resets_in_steps"] == 0  # the incremental path never resets
     assert set(row["meets"]) == set(row["targets"])
 
