@@ -311,7 +311,7 @@ class Bench:
         t = time.perf_counter()
         self.service.changed.emit(self._step())
         self.last_apply_ms = (time.perf_counter() - t) * 1000.0
-        self.app.processEvents()
+        self._events()
         self.at_start = not self.at_start
 
     def window_reset(self) -> None:
@@ -319,7 +319,15 @@ class Bench:
         whole = self.case.reload_start if self.at_start else self.case.reload_after
         with _resetting(self.window.queue_model):
             self.service.changed.emit(whole)
+        self._events()
+
+    def _events(self) -> None:
+        """What the event loop does next: layout, painting, and deleting the widgets a rebuild dropped
+        (``processEvents`` alone leaves ``deleteLater`` to the loop, which a bench does not run)."""
+        from PySide6.QtCore import QCoreApplication, QEvent
+
         self.app.processEvents()
+        QCoreApplication.sendPostedEvents(None, int(QEvent.Type.DeferredDelete.value))
 
     def model_step(self, at_start: bool) -> None:
         self.model.apply(self.case.forward if at_start else self.case.backward)

@@ -425,6 +425,9 @@ class AlertBanner(QFrame):
         return f"{line} ({reason})" if reason else line
 
     def _rebuild(self, lines: tuple[BannerLine, ...]) -> None:
+        # Laid out once, when every new line is in: a layout shows a new child later, one at a time, and the
+        # window would lay out (and repaint) once per group, moving the queue under it in between.
+        self._layout.setEnabled(False)
         while self._layout.count():
             item = self._layout.takeAt(0)
             widget = item.widget() if item is not None else None
@@ -449,6 +452,10 @@ class AlertBanner(QFrame):
             group_layout = group.layout()
             assert group_layout is not None
             group_layout.addWidget(self._line_widget(group, line))
+        for group in groups.values():
+            group.show()
+        self._layout.setEnabled(True)
+        self._layout.activate()
         self.setVisible(bool(lines))
 
     def _line_widget(self, parent: QWidget, line: BannerLine) -> QWidget:
