@@ -261,6 +261,9 @@ class AlertBanner(QFrame):
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(0)
+        #: True while an owner folds in a batch of alert changes and calls ``refresh`` once after it
+        #: (the main window, per sync summary): the model's per-row signals then rebuild nothing.
+        self.deferred = False
         for signal in (model.rowsInserted, model.rowsRemoved, model.dataChanged, model.modelReset):
             signal.connect(self._model_changed)
         self.refresh()
@@ -379,7 +382,8 @@ class AlertBanner(QFrame):
 
     # -- rendering ----------------------------------------------------------------------------
     def _model_changed(self, *_args: object) -> None:
-        self.refresh()
+        if not self.deferred:
+            self.refresh()
 
     def refresh(self) -> None:
         """Recompute the lines; rebuild the widgets only if they differ from what is shown."""
@@ -438,6 +442,9 @@ class AlertBanner(QFrame):
         return f"{line} ({reason})" if reason else line
 
     def _rebuild(self, lines: tuple[BannerLine, ...]) -> None:
+        # Laid out once, when every new line is in: a layout shows a new child later, one at a time, and the
+        # window would lay out (and repaint) once per group, moving the queue under it in between.
+        self._layout.setEnabled(False)
         while self._layout.count():
             item = self._layout.takeAt(0)
             widget = item.widget() if item is not None else None
@@ -462,6 +469,10 @@ class AlertBanner(QFrame):
             group_layout = group.layout()
             assert group_layout is not None
             group_layout.addWidget(self._line_widget(group, line))
+        for group in groups.values():
+            group.show()
+        self._layout.setEnabled(True)
+        self._layout.activate()
         self.setVisible(bool(lines))
 
     def _line_widget(self, parent: QWidget, line: BannerLine) -> QWidget:

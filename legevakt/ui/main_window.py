@@ -265,6 +265,7 @@ class MainWindow(QMainWindow):
         self.tick_timer.timeout.connect(self.tick)
         self.tick_timer.start()
 
+        self._applying = False  # inside apply_summary: the rows' signals wait, counts and panel follow once
         for signal in (self.queue_model.rowsInserted, self.queue_model.rowsRemoved):
             signal.connect(self._queue_changed)
         self.queue_model.dataChanged.connect(self._queue_data_changed)
@@ -533,9 +534,13 @@ class MainWindow(QMainWindow):
         """Render one change summary (the service's ``changed`` signal)."""
         selected = self._selected_ref()
         pending_before = self.queue_model.pending_for(self.journal.encounter) if self.journal.encounter else None
-        self.queue_model.apply(summary)
-        self._keep_or_clear_selection(selected)
-        self.alerts_model.apply(summary.alerts, initial=summary.initial)
+        self._applying = self.banner.deferred = True
+        try:
+            self.queue_model.apply(summary)
+            self._keep_or_clear_selection(selected)
+            self.alerts_model.apply(summary.alerts, initial=summary.initial)
+        finally:
+            self._applying = self.banner.deferred = False
         self.banner.refresh()
         self.status.apply(summary)
         if summary.link.demo and not self._demo:
@@ -605,6 +610,8 @@ class MainWindow(QMainWindow):
         self._queue_changed()
 
     def _queue_changed(self, *_args: object) -> None:
+        if self._applying:
+            return  # apply_summary updates both once, after every row
         self._update_counts()
         self._update_panel()
 
@@ -612,10 +619,14 @@ class MainWindow(QMainWindow):
         counts = self.proxy.counts()
         titles = _filter_titles()
         for which, button in self.filter_buttons.items():
-            button.setText(f"{titles[which]}  {counts[which]}")
-            button.setProperty("alarm", which is QueueFilter.DROPPED and counts[which] > 0)
-            button.style().unpolish(button)
-            button.style().polish(button)
+            text = f"{titles[which]}  {counts[which]}"
+            if button.text() != text:
+                button.setText(text)
+            alarm = which is QueueFilter.DROPPED and counts[which] > 0
+            if button.property("alarm") is not alarm:  # re-polishing restyles the button: only on a change
+                button.setProperty("alarm", alarm)
+                button.style().unpolish(button)
+                button.style().polish(button)
 
     def _update_panel(self) -> None:
         entry = self.selected_entry()

@@ -16,6 +16,7 @@ from enum import IntEnum, StrEnum
 from typing import Any
 
 from PySide6.QtCore import (
+    QAbstractItemModel,
     QAbstractTableModel,
     QCoreApplication,
     QModelIndex,
@@ -92,6 +93,9 @@ def _headers() -> dict[Column, tuple[str, str]]:
     }
 
 
+_COLUMNS: tuple[Column, ...] = tuple(Column)
+_NCOLUMNS = len(_COLUMNS)
+
 # Roles that change when an entry's data changes (every column).
 ROW_ROLES: tuple[int, ...] = (
     _DISPLAY, _DECORATION, _TOOLTIP, _FONT, _BACKGROUND, _FOREGROUND, _ACCESSIBLE,
@@ -151,11 +155,18 @@ class QueueModel(QAbstractTableModel):
         self._language = language or current_language()
         self._now = clock()
         self._refs: list[str] = []
+        #: The sort key of each row (``sort_key``), kept beside ``_refs``: the proxy compares these directly,
+        #: thousands of times per reset and a dozen per changed row.
+        self.keys: list[tuple[int, int, datetime, str]] = []
         self._row: dict[str, int] = {}
         self._entries: dict[str, Entry] = {}
         self._alerts: dict[str, dict[str, Alert]] = {}  # encounter ref -> alert id -> open alert
         self._alert_ref: dict[str, str] = {}  # alert id -> encounter ref
         self._pending: dict[str, int] = {}  # encounter ref -> commands waiting in the outbox
+        # Which filter each row counts under (dropped, waiting, in treatment) and the tally, kept as rows
+        # change: the filter buttons' counts cost nothing per sync (recounting 10 000 rows did).
+        self._kind: dict[str, QueueFilter] = {}
+        self._tally: dict[QueueFilter, int] = dict.fromkeys(_KINDS, 0)
         self._headers = _headers()
         self._bold = QFont()
         self._bold.setBold(True)
@@ -183,7 +194,25 @@ class QueueModel(QAbstractTableModel):
 
     def row_of(self, ref: str) -> int:
         """The row of ``ref``, or -1."""
-        return self._row.get(ref, -1)
+        row = self._row.get(ref, -1)
+        if row >= 0 and (row >= len(self._refs) or self._refs[row] != ref):  # asked between two removals
+            self._row = {r: i for i, r in enumerate(self._refs)}
+            row = self._row.get(ref, -1)
+        return row
+
+    def counts(self) -> dict[QueueFilter, int]:
+        """How many entries each filter shows (dropped entries only under *all* and *dropped* here)."""
+        return {QueueFilter.ALL: len(self._refs), **self._tally}
+
+    def _count(self, ref: str, entry: Entry | None) -> None:
+        """Move ``ref`` to the tally of ``entry``'s kind (None: out of the queue)."""
+        old = self._kind.pop(ref, None)
+        if old is not None:
+            self._tally[old] -= 1
+        if entry is not None:
+            kind = _kind(entry)
+            self._kind[ref] = kind
+            self._tally[kind] += 1
 
     def directory(self) -> dict[str, dict[str, str]]:
         """Rooms, nurses and doctors seen in the queue (ref -> name), for assigning from the window."""
@@ -214,7 +243,7 @@ class QueueModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._refs)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Column)
+        return 0 if parent.isValid() else _NCOLUMNS
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = _DISPLAY) -> Any:
@@ -233,14 +262,15 @@ class QueueModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
-        if not index.isValid() or index.parent().isValid():
+        # A table: a valid index of this model has no parent. Painting asks ~8 roles per cell: kept lean.
+        if not index.isValid():
             return None
         row, col = index.row(), index.column()
-        if not (0 <= row < len(self._refs) and 0 <= col < len(Column)):
+        if not (0 <= row < len(self._refs) and 0 <= col < _NCOLUMNS):
             return None
         entry = self._entries[self._refs[row]]
         role = int(role)
-        column = Column(col)
+        column = _COLUMNS[col]
         if role in (_DISPLAY, _ACCESSIBLE):
             text = self._text(entry, column)
             if role == _ACCESSIBLE and column is Column.TRIAGE and entry.fate is Fate.DROPPED:
@@ -415,13 +445,15 @@ class QueueModel(QAbstractTableModel):
         # Changes go before insertions, which the proxy places by binary search over its current order.
         changed: set[int] = set()
         new: list[Entry] = []
-        last_col = len(Column) - 1
+        last_col = _NCOLUMNS - 1
         for ref, entry in upserts.items():
             row = self._row.get(ref)
             if row is None:
                 new.append(entry)
             elif self._entries[ref] != entry:
                 self._entries[ref] = entry
+                self.keys[row] = sort_key(entry, self.level_of(entry))
+                self._count(ref, entry)
                 changed.add(row)
                 self.dataChanged.emit(self.index(row, 0), self.index(row, last_col), list(ROW_ROLES))
         alert_rows = [self._row[r] for r in alert_touched if r in self._row and self._row[r] not in changed]
@@ -433,7 +465,30 @@ class QueueModel(QAbstractTableModel):
                 self._refs.append(entry.ref)
                 self._row[entry.ref] = first + i
                 self._entries[entry.ref] = entry
+                self.keys.append(sort_key(entry, self.level_of(entry)))
+                self._count(entry.ref, entry)
             self.endInsertRows()
+
+    def reload(self, summary: ChangeSummary) -> None:
+        """Replace every row with the whole list in ``summary`` as one model reset (selection and scroll
+        are lost). Syncs never come here, they ``apply``; this is the reset ``legevakt.bench ui`` measures
+        the incremental path against."""
+        self.beginResetModel()
+        self._now = self._clock()
+        self._entries = {e.ref: e for e in summary.upserted if e.fate is not Fate.DEPARTED}
+        for ref in summary.removed:
+            self._entries.pop(ref, None)
+        self._refs = list(self._entries)
+        self._row = {ref: i for i, ref in enumerate(self._refs)}
+        self.keys = [sort_key(e, self.level_of(e)) for e in self._entries.values()]
+        self._kind, self._tally = {}, dict.fromkeys(_KINDS, 0)
+        for ref, entry in self._entries.items():
+            self._count(ref, entry)
+        self._alerts, self._alert_ref = {}, {}
+        self._update_alerts(summary.alerts, ())
+        if summary.pending is not None:
+            self._pending = dict(summary.pending)
+        self.endResetModel()
 
     def tick(self, now: datetime | None = None) -> None:
         """Advance the clock: refresh the waiting column only."""
@@ -458,10 +513,13 @@ class QueueModel(QAbstractTableModel):
             for ref in self._refs[first:last + 1]:
                 del self._entries[ref]
                 del self._row[ref]
+                self._count(ref, None)
             del self._refs[first:last + 1]
-            for i in range(first, len(self._refs)):
-                self._row[self._refs[i]] = i
+            del self.keys[first:last + 1]
             self.endRemoveRows()
+        if rows:  # renumber once, from the lowest row removed (the runs above went high to low)
+            low = rows[-1]
+            self._row.update(zip(self._refs[low:], range(low, len(self._refs)), strict=True))
 
     def _update_alerts(self, alerts: Sequence[Alert], stale: Iterable[str]) -> set[str]:
         touched: set[str] = set()
@@ -540,12 +598,23 @@ def matches(entry: Entry, which: QueueFilter) -> bool:
     return False  # DROPPED: only dropped entries, accepted above
 
 
+def _kind(entry: Entry) -> QueueFilter:
+    """The one filter besides *all* that counts ``entry``: dropped, waiting or in treatment."""
+    if entry.fate is Fate.DROPPED:
+        return QueueFilter.DROPPED
+    return QueueFilter.WAITING if waiting_for_doctor(entry) else QueueFilter.IN_TREATMENT
+
+
+_KINDS = (QueueFilter.WAITING, QueueFilter.IN_TREATMENT, QueueFilter.DROPPED)
+
+
 class QueueFilterProxy(QSortFilterProxyModel):
     """Visible order and filters. Dropped entries pinned on top, then untriaged, then triage and arrival."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._filter = QueueFilter.ALL
+        self._queue: QueueModel | None = None
         self.setDynamicSortFilter(True)
         self.setSortRole(int(QueueRole.SORT_KEY))
         self.setFilterRole(int(QueueRole.ENTRY))
@@ -566,9 +635,12 @@ class QueueFilterProxy(QSortFilterProxyModel):
             self._filter = which
             self.invalidateRowsFilter()
 
+    def setSourceModel(self, model: QAbstractItemModel) -> None:
+        self._queue = model if isinstance(model, QueueModel) else None
+        super().setSourceModel(model)
+
     def _source(self) -> QueueModel | None:
-        src = self.sourceModel()
-        return src if isinstance(src, QueueModel) else None
+        return self._queue
 
     def filterAcceptsRow(self, source_row: int,
                          source_parent: QModelIndex | QPersistentModelIndex) -> bool:
@@ -579,11 +651,11 @@ class QueueFilterProxy(QSortFilterProxyModel):
 
     def lessThan(self, left: QModelIndex | QPersistentModelIndex,
                  right: QModelIndex | QPersistentModelIndex) -> bool:
-        src = self._source()
+        src = self._queue
         if src is None:
             return False
-        a, b = src.entry_at(left.row()), src.entry_at(right.row())
-        return sort_key(a, src.level_of(a)) < sort_key(b, src.level_of(b))
+        keys = src.keys
+        return keys[left.row()] < keys[right.row()]
 
     def entry_at(self, proxy_row: int) -> Entry | None:
         src = self._source()
@@ -602,13 +674,8 @@ class QueueFilterProxy(QSortFilterProxyModel):
         return self.mapFromSource(src.index(row, 0)).row()
 
     def counts(self) -> dict[QueueFilter, int]:
-        """How many entries each filter shows."""
+        """How many entries each filter shows (the model keeps the tally as rows change)."""
         src = self._source()
-        entries = src.entries() if src is not None else ()
-        return {
-            QueueFilter.ALL: len(entries),
-            QueueFilter.WAITING: sum(1 for e in entries if e.fate is not Fate.DROPPED and waiting_for_doctor(e)),
-            QueueFilter.IN_TREATMENT: sum(1 for e in entries if e.fate is not Fate.DROPPED
-                                          and not waiting_for_doctor(e)),
-            QueueFilter.DROPPED: sum(1 for e in entries if e.fate is Fate.DROPPED),
-        }
+        if src is None:
+            return dict.fromkeys(QueueFilter, 0)
+        return src.counts()
