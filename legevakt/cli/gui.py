@@ -88,6 +88,12 @@ class _DemoKnobs:
             for ref in refs:
                 self.clinic.drop_from_list(ref)
 
+    def restore(self, refs: Sequence[str]) -> None:
+        with self.clinic.lock:
+            for ref in refs:
+                if ref not in self.clinic.list_items():
+                    self.clinic.add_to_list(ref)
+
 
 def _screenshot_set(args: argparse.Namespace, settings: Settings) -> int:
     """``--screenshot DIR``: the review set, always on the demo platform."""

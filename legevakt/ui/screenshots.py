@@ -38,7 +38,6 @@ JOURNAL_TIMEOUT_S = 30.0  # save, sign, send and the recipient's receipt
 MASS_SHARE = 0.4  # share of the queue dropped at once (the rule needs more than 30 % and more than 5)
 MASS_MIN = 6
 POLL_MS = 50
-DIALOG_SIZE = (1100, 700)
 NOTE_TEXT = ("Kontrollert etter fall. Ingen nevrologiske utfall, CT caput uten funn. "
              "Utskrevet til hjemmet med råd om tilsyn i natt.")
 
@@ -58,6 +57,10 @@ class DemoPlatform(Protocol):
 
     def drop(self, refs: Sequence[str]) -> None:
         """Remove these entries from the List at once (one platform change), the encounters left active."""
+        ...
+
+    def restore(self, refs: Sequence[str]) -> None:
+        """Put these entries back in the List."""
         ...
 
 
@@ -101,6 +104,11 @@ class _Scenes:
         self.echo = echo
         self.timeout_s = timeout_s
         self.report = ShotReport()
+        self.dropped: list[str] = []
+
+    def drop(self, refs: Sequence[str]) -> None:
+        self.platform.drop(refs)
+        self.dropped.extend(refs)
 
     def save(self, widget: QWidget, name: str) -> None:
         settle(self.app, PAINT_SETTLE_MS)
@@ -197,7 +205,7 @@ def _bokmaal_scenes(shots: _Scenes, window: MainWindow, board: Wallboard) -> Non
         shots.fail("01-main-dropped.png", "the queue is empty")
         return
     dropped = listed[len(listed) // 2]
-    platform.drop([dropped])
+    shots.drop([dropped])
     ok = wait_until(lambda: _open_alert(window, AlertKind.DROPPED_FROM_QUEUE, dropped)
                     and window.banner.is_critical(), timeout)
     if ok:
@@ -211,7 +219,6 @@ def _bokmaal_scenes(shots: _Scenes, window: MainWindow, board: Wallboard) -> Non
     # 03: Varsler > Alle varsler…
     window.open_alerts()
     panel = window.alerts_panel
-    panel.resize(*DIALOG_SIZE)
     ok = wait_until(lambda: panel.isVisible() and panel.proxy.rowCount() > 0, timeout)
     shots.scene("03-alerts-panel.png", ok, "the alerts panel listed nothing", panel)
     panel.hide()
@@ -223,14 +230,13 @@ def _bokmaal_scenes(shots: _Scenes, window: MainWindow, board: Wallboard) -> Non
     if len(listed) - count < 2:
         shots.fail("04-mass-departure.png", f"the queue is too short ({len(listed)}) for a mass departure")
     else:
-        platform.drop(listed[:count])
+        shots.drop(listed[:count])
         ok = wait_until(lambda: _open_alert(window, AlertKind.MASS_DEPARTURE), timeout)
         shots.scene("04-mass-departure.png", ok, f"no mass-departure alert within {timeout:.0f} s", window)
 
     # 05: Vakt > Vaktleders oversikt.
     window.shift_lead_action.trigger()
     lead = window.shift_lead_view
-    lead.resize(*DIALOG_SIZE)
     ok = wait_until(lead.isVisible, timeout)
     shots.scene("05-shift-lead.png", ok, "the shift-lead view did not open", lead)
     lead.hide()
@@ -247,7 +253,7 @@ def _bokmaal_scenes(shots: _Scenes, window: MainWindow, board: Wallboard) -> Non
     if not window.locked or not remaining:
         shots.fail("07-lock.png", "the window did not lock" if not window.locked else "nobody left to drop")
     else:
-        platform.drop([remaining[-1]])
+        shots.drop([remaining[-1]])
         ok = wait_until(lambda: not window.lock_page.live.isHidden(), timeout)
         shots.scene("07-lock.png", ok, f"no new critical alert on the lock screen within {timeout:.0f} s", window)
     window.idle_lock.unlock()
@@ -285,7 +291,9 @@ def _journal(window: MainWindow, platform: DemoPlatform) -> tuple[bool, str]:
 
 
 def _english_scene(shots: _Scenes, make_service: Callable[[str], UiService], timeout_s: float) -> None:
-    """10: the main window in English: a second start with language en on the same platform."""
+    """10: the main window in English: a second start with language en on the same platform, the patients
+    dropped for the scenes before back in the List (a fresh client would list them as not in the queue)."""
+    shots.platform.restore(shots.dropped)
     install_translator(shots.app, "en")
     service = make_service("en")
     window = MainWindow(service, language="en")
@@ -293,10 +301,9 @@ def _english_scene(shots: _Scenes, make_service: Callable[[str], UiService], tim
     window.show()
     try:
         ok = _first_sync(service, timeout_s)
-        if ok:
-            listed = _listed_rows(window, shots.platform)
-            if listed:
-                window.select_ref(listed[0])
+        entry = window.proxy.entry_at(min(2, window.proxy.rowCount() - 1)) if ok else None
+        if entry is not None:
+            window.select_ref(entry.ref)
         shots.scene("10-main-english.png", ok, f"no complete sync within {timeout_s:.0f} s", window)
     finally:
         window.close()
