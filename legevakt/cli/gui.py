@@ -120,6 +120,6 @@ def _screenshot_set(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         return run_screenshots(Path(args.screenshot), _DemoKnobs(sim), make_service,
-                               echo=lambda line: print(line, flush=True))  # noqa: T201 - the command's output
+                               echo=lambda line: print(line, flush=True))
     finally:
         sim.stop()
