@@ -1,0 +1,103 @@
+"""``legevakt --screenshot DIR``: the review set staged on the demo platform; ``--screenshot FILE.png`` the
+single main-window shot as before; a scene that cannot be staged is named and exits 2 (no hang)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QImage
+
+from legevakt.app.service import AppService
+from legevakt.app.settings import Settings
+from legevakt.cli import main
+from legevakt.sim import SimServer
+from legevakt.ui.screenshots import run_screenshots
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+SET = ("01-main-dropped.png", "02-journal.png", "03-alerts-panel.png", "04-mass-departure.png",
+       "05-shift-lead.png", "06-wallboard.png", "07-lock.png", "10-main-english.png")
+
+
+def assert_png(path: Path, min_size: tuple[int, int] = (1000, 500)) -> None:
+    data = path.read_bytes()
+    assert data[:8] == PNG_MAGIC, path.name
+    assert len(data) > 20_000, f"{path.name}: {len(data)} bytes is too little for a rendered screen"
+    image = QImage(str(path))
+    assert not image.isNull(), path.name
+    assert image.width() >= min_size[0] and image.height() >= min_size[1], (path.name, image.size())
+
+
+def test_a_directory_gets_the_review_set(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out_dir = tmp_path / "shots"  # does not exist, does not end in .png: created
+    code = main(["--data-dir", str(tmp_path / "data"), "--screenshot", str(out_dir)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    for name in SET:
+        assert_png(out_dir / name)
+    assert sorted(p.name for p in out_dir.iterdir()) == sorted([*SET, "MISSING.txt"])
+    missing = (out_dir / "MISSING.txt").read_text(encoding="utf-8").splitlines()
+    assert len(missing) == 2
+    assert "sign-in" in missing[0] and "item 1" in missing[0]
+    assert "settings" in missing[1] and "item 8" in missing[1]
+    # One line per file written, and the two missing screens named in the output.
+    written = [line for line in out.splitlines() if line.startswith("wrote ")]
+    assert sorted(Path(line.removeprefix("wrote ")).name for line in written) == sorted([*SET, "MISSING.txt"])
+    assert sum(line.startswith("missing: ") for line in out.splitlines()) == 2
+    assert_png(out_dir / "06-wallboard.png", (1920, 1080))
+
+
+def test_an_existing_directory_named_png_gets_the_set_too(tmp_path: Path) -> None:
+    out_dir = tmp_path / "review.png"
+    out_dir.mkdir()
+    assert main(["--data-dir", str(tmp_path / "data"), "--screenshot", str(out_dir)]) == 0
+    assert (out_dir / "MISSING.txt").is_file() and (out_dir / "07-lock.png").is_file()
+
+
+def test_a_png_path_still_gives_the_one_main_window_shot(tmp_path: Path) -> None:
+    shots = tmp_path / "out"
+    shots.mkdir()
+    target = shots / "main.png"
+    assert main(["--data-dir", str(tmp_path / "data"), "--screenshot", str(target)]) == 0
+    assert [p.name for p in shots.iterdir()] == ["main.png"]
+    assert_png(target)
+
+
+class DeafPlatform:
+    """A platform whose List never changes: no scene that needs a drop can be staged."""
+
+    def __init__(self, sim: SimServer) -> None:
+        self.sim = sim
+
+    def queue(self) -> list[str]:
+        return self.sim.clinic.list_items()
+
+    def drop(self, refs: Sequence[str]) -> None:
+        pass
+
+    def restore(self, refs: Sequence[str]) -> None:
+        pass
+
+
+def test_a_scene_that_cannot_be_staged_is_named_and_exits_2(
+        tmp_path: Path, make_sim: Callable[..., SimServer]) -> None:
+    sim = make_sim(seed=3)
+    sim.faults.transport_delay_seconds = 0.05
+    sim.faults.receipt_delay_seconds = 0.2
+
+    def make_service(language: str) -> AppService:
+        return AppService(Settings(platform=sim.base_url, location=sim.clinic_ref, language=language,
+                                   data_dir=str(tmp_path / language), poll_seconds=0.5, user="demo",
+                                   practitioner=sim.clinic.doctors[0].ref), demo=True)
+
+    lines: list[str] = []
+    code = run_screenshots(tmp_path / "shots", DeafPlatform(sim), make_service, echo=lines.append, timeout_s=1.0)
+    assert code == 2
+    failed = [line for line in lines if line.startswith("not staged: ")]
+    assert [line.split(":")[1].strip() for line in failed] == ["01-main-dropped.png", "04-mass-departure.png",
+                                                               "07-lock.png"]
+    # The scenes that need no drop are still written.
+    names = {p.name for p in (tmp_path / "shots").iterdir()}
+    assert {"02-journal.png", "03-alerts-panel.png", "05-shift-lead.png", "06-wallboard.png",
+            "10-main-english.png", "MISSING.txt"} == names
