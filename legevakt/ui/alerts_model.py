@@ -44,7 +44,7 @@ def needs_acknowledgement(alert: Alert) -> bool:
 # Within a group, what this product exists to prevent comes first: a patient lost from the queue, then
 # information that did not reach its recipient, then writes not applied, then a list that may be stale.
 _KIND_RANK: dict[AlertKind, int] = {kind: rank for rank, kind in enumerate((
-    AlertKind.DROPPED_FROM_QUEUE, AlertKind.MASS_DEPARTURE, AlertKind.NOT_IN_QUEUE,
+    AlertKind.MASS_DEPARTURE, AlertKind.DROPPED_FROM_QUEUE, AlertKind.NOT_IN_QUEUE,
     AlertKind.NOTE_UNDELIVERED, AlertKind.NOTE_REJECTED, AlertKind.NOTE_RECEIPT_ERRORS, AlertKind.WRITE_NOT_APPLIED,
     AlertKind.WRITE_CONFLICT,
     AlertKind.SYNC_STALE, AlertKind.TRIAGE_OVERDUE, AlertKind.NOT_TRIAGED, AlertKind.DUPLICATE_PATIENT,

@@ -74,3 +74,15 @@ def test_order_for_the_banner_puts_unacknowledged_critical_first_and_lost_patien
     assert first is not None and first.id == alerts[0].id
     assert model.alert("nope") is None
     assert older_critical.raised_at == NOW - timedelta(minutes=30)
+
+
+def test_in_a_flood_the_line_that_explains_it_comes_before_the_drops() -> None:
+    """A mass departure first ("N patients left at once – possible platform fault"), so a nurse reads the
+    explanation before seventeen identical red lines (issue 9, the flood)."""
+    entries, _ = clinic()
+    drops = [make_alert(20 + i, AlertKind.DROPPED_FROM_QUEUE, e, minutes_ago=1) for i, e in enumerate(entries[:6])]
+    mass = make_alert(30, AlertKind.MASS_DEPARTURE, None, minutes_ago=1, key="mass-departure",
+                      related=tuple(e.ref for e in entries[:6]))
+    model = AlertListModel()
+    model.apply([*drops, mass])
+    assert model.ordered()[0].id == mass.id
