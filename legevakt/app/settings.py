@@ -296,6 +296,10 @@ class SettingInfo:
             raise SettingsError(f"{source}: {problem}")
         return converted
 
+    def wrong(self, value: Any) -> str | None:
+        """This setting's own check of a value of the right type: the bare phrase ("must be positive"), or None."""
+        return self.spec.check(value) if self.spec.check is not None else None
+
     def problem(self, value: Any) -> str | None:
         """What is wrong with a value of the right type, as a sentence naming the setting; None if fine."""
         wrong = self.spec.check(value) if self.spec.check is not None else None
