@@ -2501,7 +2501,7 @@
         </message>
         <message>
             <source>Play a sound for a new critical alert</source>
-            <translation>Spill av en lyd ved nytt kritisk varsel</translation>
+            <translation>Spill av lyd ved nytt kritisk varsel</translation>
         </message>
         <message>
             <source>Saved to {path}. The changes take effect when Legevakt is restarted.</source>
@@ -2517,7 +2517,7 @@
         </message>
         <message>
             <source>Show a desktop notification for a new critical alert</source>
-            <translation>Vis en skrivebordsvarsling ved nytt kritisk varsel</translation>
+            <translation>Vis skrivebordsvarsling ved nytt kritisk varsel</translation>
         </message>
         <message>
             <source>Sound:</source>
