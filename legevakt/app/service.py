@@ -12,12 +12,13 @@ import getpass
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
 from legevakt.app.journal import JournalPage, LedgerPage, RecipientMatches
 from legevakt.app.runtime import Runtime
-from legevakt.app.settings import Settings
+from legevakt.app.settings import Settings, config_path
 from legevakt.app.summary import ChangeSummary, LinkMode
 from legevakt.app.worker import Executor, SyncWorker
 from legevakt.problems import Problem, ProblemKind
@@ -47,9 +48,11 @@ class AppService(QObject):
 
     def __init__(self, settings: Settings, *, demo: bool = False, tokens: TokenSource | None = None,
                  on_stop: Callable[[], None] | None = None, parent: QObject | None = None,
-                 executor: Executor | None = None) -> None:
+                 executor: Executor | None = None, config: Path | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
+        #: The config.toml these settings were read from (the settings dialog writes it).
+        self.config_path = config or config_path()
         self.demo = demo
         self.user = settings.user or _login_name()
         self.language = settings.language

@@ -16,7 +16,9 @@ import difflib
 import json
 import logging
 import math
+import os
 import sys
+import tempfile
 import tomllib
 import typing
 from collections.abc import Callable, Mapping
@@ -24,6 +26,7 @@ from dataclasses import MISSING, dataclass, field, fields
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 
@@ -80,6 +83,14 @@ def _language(value: str) -> str | None:
 
 def _location(value: str) -> str | None:
     return None if not value or value.startswith("Location/") else "must look like Location/<id>"
+
+
+def _time_zone(value: str) -> str | None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return "must be an IANA time zone such as Europe/Oslo"
+    return None
 
 
 def _url(value: str) -> str | None:
@@ -188,6 +199,8 @@ class Settings:
     idle_lock_minutes: int = setting(10, _title("Lock the screen after idle minutes"), check=_positive)
     alert_sound: bool = setting(True, _title("Play a sound when a new critical alert arrives"))
     alert_notifications: bool = setting(True, _title("Show a desktop notification for a new critical alert"))
+    time_zone: str = setting("Europe/Oslo", _title("The clinic's time zone (IANA name) for clock times"),
+                             check=_time_zone)
     user: str = setting("", _title("User name shown on acknowledgements"))
     practitioner: str = setting("", _title("You as a Practitioner reference (author of notes)"),
                                 check=_practitioner)
@@ -282,6 +295,10 @@ class SettingInfo:
         if problem:
             raise SettingsError(f"{source}: {problem}")
         return converted
+
+    def wrong(self, value: Any) -> str | None:
+        """This setting's own check of a value of the right type: the bare phrase ("must be positive"), or None."""
+        return self.spec.check(value) if self.spec.check is not None else None
 
     def problem(self, value: Any) -> str | None:
         """What is wrong with a value of the right type, as a sentence naming the setting; None if fine."""
@@ -438,6 +455,55 @@ def validate(settings: Settings) -> Settings:
     if settings.triage_scale not in BUILT_IN and settings.triage_scale not in settings.local_scales:
         raise SettingsError(f"setting 'triage_scale': no scale named {settings.triage_scale!r} "
                             f"(built in: {', '.join(BUILT_IN)}; or define [triage_scales.{settings.triage_scale}])")
+    return settings
+
+
+def save(path: Path, changes: Mapping[str, Any]) -> Settings:
+    """Write ``changes`` (Settings attribute -> value) into the TOML file at ``path``; returns what it now holds.
+
+    The file's other settings are kept (re-rendered, so comments are not), ``config_version`` is written as
+    the version the keys are now in. Everything is validated first, as ``load`` would read it back: a bad
+    value is a SettingsError naming the setting and nothing is written. The write is atomic (a temporary
+    file in the same directory, then ``os.replace``) and the file is private to the user (0600).
+    """
+    source = str(path)
+    raw: dict[str, Any] = {}
+    if path.exists():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"{path}: not valid TOML: {exc}") from exc
+    raw, _ = upgrade(raw, source=source)
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        info = _BY_KEY.get(key)
+        if info is None:
+            raise _unknown(key, source, [*_BY_KEY, VERSION_KEY])
+        values[info.name] = info.checked(value, source)
+    for name, value in changes.items():
+        info = _BY_NAME.get(name)
+        if info is None:
+            raise _unknown(name, "settings", list(_BY_NAME))
+        values[name] = value if info.is_table else info.checked(value, "settings")
+    settings = validate(Settings(**values))
+    written = [s for s in SETTINGS if s.name in values]
+    text = (f"# Legevakt settings; `python -m legevakt.app.settings` lists every setting.\n"
+            f"{VERSION_KEY} = {CONFIG_VERSION}\n"
+            + "".join(s.render(getattr(settings, s.name)) for s in written if not s.is_table)
+            + "".join("\n" + s.render(getattr(settings, s.name)) for s in written if s.is_table))
+    tomllib.loads(text)  # what is written must read back
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".toml", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return settings
 
 

@@ -66,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
     from legevakt.app.service import AppService
     from legevakt.ui.launch import run_wallboard, run_window
 
-    service = AppService(settings, demo=demo, on_stop=sim.stop if sim is not None else None)
+    service = AppService(settings, demo=demo, on_stop=sim.stop if sim is not None else None,
+                         config=Path(args.config) if getattr(args, "config", None) else None)
     launch = run_wallboard if getattr(args, "wallboard", False) else run_window
     try:
         return launch(service, screenshot=args.screenshot, language=settings.language)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 from PySide6.QtCore import QCoreApplication, QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer
@@ -51,6 +52,7 @@ from legevakt.ui.patient_panel import PatientPanel
 from legevakt.ui.queue_model import Column, QueueFilter, QueueFilterProxy, QueueModel
 from legevakt.ui.report_pdf import ReportWriteError, render_report_pdf, shift_title
 from legevakt.ui.safe_actions import SafeActions
+from legevakt.ui.settings_dialog import SettingsDialog
 from legevakt.ui.shift_lead import ShiftLeadView
 from legevakt.ui.status import CRITICAL_AFTER, WARN_AFTER, SyncStatusBar
 from legevakt.worklist.census import DEFAULT_SHIFTS, Shift, previous_shift, shift_at
@@ -636,6 +638,17 @@ class MainWindow(QMainWindow):
         self.panel.show_entry(entry, self.queue_model.alerts_for(entry.ref), self.queue_model.now)
 
     # -- the shift handover report (menu "Shift report…"; the service gathers it, this thread renders) --
+    def open_settings(self) -> SettingsDialog | None:
+        """The settings dialog on the service's config file (None behind the lock or without a file)."""
+        config = getattr(self.service, "config_path", None)
+        if self.locked or config is None:
+            return None
+        dialog = SettingsDialog(Path(config), parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.idle_lock.locked.connect(dialog.reject)
+        dialog.open()
+        return dialog
+
     def _build_report_menu(self) -> None:
         menu = self.menuBar().addMenu(translate("MainWindow", "&Shift"))
         self.report_action = QAction(translate("MainWindow", "Shift report…"), self)
@@ -655,6 +668,17 @@ class MainWindow(QMainWindow):
         menu.addAction(self.shift_lead_action)
         self.addAction(self.shift_lead_action)
         self.shortcuts.append(self.shift_lead_action)
+        # The settings dialog writes config.toml (where the service read it); changes apply at the next start.
+        tools = self.menuBar().addMenu(translate("MainWindow", "&Tools"))
+        self.settings_action = QAction(translate("MainWindow", "&Settings…"), self)
+        self.settings_action.setObjectName("settingsAction")
+        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.settings_action.triggered.connect(self.open_settings)
+        tools.addAction(self.settings_action)
+        self.addAction(self.settings_action)
+        self.shortcuts.append(self.settings_action)
+        config = getattr(self.service, "config_path", None)
+        self.settings_action.setEnabled(config is not None)
         ready = getattr(self.service, "report_ready", None)
         if ready is not None:
             ready.connect(self.report_ready)

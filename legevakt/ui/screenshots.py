@@ -44,7 +44,6 @@ NOTE_TEXT = ("Kontrollert etter fall. Ingen nevrologiske utfall, CT caput uten f
 #: Screens of the review set that do not exist yet: file name and the issue 9 item that adds it.
 MISSING = (
     ("08-sign-in.png", "the sign-in screen: added by issue 9 item 1"),
-    ("09-settings.png", "the settings dialog: added by issue 9 item 8"),
 )
 
 
@@ -257,6 +256,16 @@ def _bokmaal_scenes(shots: _Scenes, window: MainWindow, board: Wallboard) -> Non
         ok = wait_until(lambda: not window.lock_page.live.isHidden(), timeout)
         shots.scene("07-lock.png", ok, f"no new critical alert on the lock screen within {timeout:.0f} s", window)
     window.idle_lock.unlock()
+
+    # 09: Verktøy > Innstillinger… on the service's config file (shown, never saved).
+    dialog = window.open_settings()
+    ok = dialog is not None and wait_until(dialog.isVisible, timeout)
+    if dialog is not None:
+        dialog.resize(dialog.sizeHint())
+        shots.scene("09-settings.png", ok, "the settings dialog did not open", dialog)
+        dialog.reject()
+    else:
+        shots.fail("09-settings.png", "the service names no config file")
 
 
 def _journal(window: MainWindow, platform: DemoPlatform) -> tuple[bool, str]:

@@ -283,6 +283,14 @@
             <translation>&amp;Vakt</translation>
         </message>
         <message>
+            <source>&amp;Tools</source>
+            <translation>Ver&amp;ktøy</translation>
+        </message>
+        <message>
+            <source>&amp;Settings…</source>
+            <translation>&amp;Innstillinger…</translation>
+        </message>
+        <message>
             <source>Shift report…</source>
             <translation>Vaktrapport…</translation>
         </message>
@@ -2403,6 +2411,133 @@
         <message>
             <source>{field}: ours {ours}, the platform has {theirs}</source>
             <translation>{field}: vår {ours}, plattformen har {theirs}</translation>
+        </message>
+    </context>
+    <context>
+        <name>SettingsDialog</name>
+        <message>
+            <source>&amp;Clinic (Location):</source>
+            <translation>Le&amp;gevakt (Location):</translation>
+        </message>
+        <message>
+            <source>&amp;Language:</source>
+            <translation>&amp;Språk:</translation>
+        </message>
+        <message>
+            <source>&amp;Platform address (FHIR R4):</source>
+            <translation>&amp;Plattformadresse (FHIR R4):</translation>
+        </message>
+        <message>
+            <source>&amp;Save</source>
+            <translation>&amp;Lagre</translation>
+        </message>
+        <message>
+            <source>&amp;Triage scale:</source>
+            <translation>&amp;Triageskala:</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>Avbryt</translation>
+        </message>
+        <message>
+            <source>Changes take effect after Legevakt is restarted.</source>
+            <translation>Endringene gjelder fra neste gang Legevakt startes.</translation>
+        </message>
+        <message>
+            <source>Close</source>
+            <translation>Lukk</translation>
+        </message>
+        <message>
+            <source>Could not write {path}: {message}</source>
+            <translation>Kunne ikke skrive {path}: {message}</translation>
+        </message>
+        <message>
+            <source>English</source>
+            <translation>Engelsk</translation>
+        </message>
+        <message>
+            <source>Lock after idle &amp;minutes:</source>
+            <translation>Lås etter &amp;minutter uten bruk:</translation>
+        </message>
+        <message>
+            <source>Must be a number</source>
+            <translation>Må være et tall</translation>
+        </message>
+        <message>
+            <source>Must be a web address starting with https://, e.g. https://fhir.example.no/r4</source>
+            <translation>Må være en nettadresse som begynner med https://, for eksempel https://fhir.example.no/r4</translation>
+        </message>
+        <message>
+            <source>Must be a whole number</source>
+            <translation>Må være et helt tall</translation>
+        </message>
+        <message>
+            <source>Must be bokmål or English</source>
+            <translation>Må være bokmål eller engelsk</translation>
+        </message>
+        <message>
+            <source>Must be greater than zero</source>
+            <translation>Må være større enn null</translation>
+        </message>
+        <message>
+            <source>Must look like Location/&lt;id&gt;</source>
+            <translation>Må se ut som Location/&lt;id&gt;</translation>
+        </message>
+        <message>
+            <source>Must use https:// (plain http:// only to this machine: localhost, 127.0.0.1)</source>
+            <translation>Må bruke https:// (vanlig http:// bare til denne maskinen: localhost, 127.0.0.1)</translation>
+        </message>
+        <message>
+            <source>Norwegian bokmål</source>
+            <translation>Norsk bokmål</translation>
+        </message>
+        <message>
+            <source>Not a valid value</source>
+            <translation>Ugyldig verdi</translation>
+        </message>
+        <message>
+            <source>Notifications:</source>
+            <translation>Varslinger:</translation>
+        </message>
+        <message>
+            <source>Play a sound for a new critical alert</source>
+            <translation>Spill av lyd ved nytt kritisk varsel</translation>
+        </message>
+        <message>
+            <source>Saved to {path}. The changes take effect when Legevakt is restarted.</source>
+            <translation>Lagret i {path}. Endringene gjelder fra neste gang Legevakt startes.</translation>
+        </message>
+        <message>
+            <source>Seconds between &amp;polls:</source>
+            <translation>Sekunder mellom &amp;oppdateringer:</translation>
+        </message>
+        <message>
+            <source>Settings</source>
+            <translation>Innstillinger</translation>
+        </message>
+        <message>
+            <source>Show a desktop notification for a new critical alert</source>
+            <translation>Vis skrivebordsvarsling ved nytt kritisk varsel</translation>
+        </message>
+        <message>
+            <source>Sound:</source>
+            <translation>Lyd:</translation>
+        </message>
+        <message>
+            <source>The settings file {path} has a bad value elsewhere; nothing was saved.</source>
+            <translation>Innstillingsfilen {path} har en ugyldig verdi et annet sted; ingenting ble lagret.</translation>
+        </message>
+        <message>
+            <source>This platform is on another machine and its TLS certificate is not checked (verify_tls = false in the file): refused</source>
+            <translation>Plattformen er på en annen maskin, og TLS-sertifikatet kontrolleres ikke (verify_tls = false i filen): avvist</translation>
+        </message>
+        <message>
+            <source>Time &amp;zone:</source>
+            <translation>T&amp;idssone:</translation>
+        </message>
+        <message>
+            <source>Unknown time zone: use a name such as Europe/Oslo</source>
+            <translation>Ukjent tidssone: bruk et navn som Europe/Oslo</translation>
         </message>
     </context>
 </TS>

@@ -20,6 +20,7 @@ from legevakt.app.settings import (
     Upgrade,
     load,
     reference,
+    save,
     upgrade,
     validate,
 )
@@ -268,3 +269,72 @@ def test_unverified_tls_to_another_machine_needs_the_setting_that_says_so(tmp_pa
     plain = load(write(tmp_path, "platform = \"http://127.0.0.1:8080/fhir\"\nverify_tls = false\n"))
     assert not settings_module.tls_unverified(plain)  # no TLS at all: nothing unverified to show
     assert Settings().allow_unverified_tls_outside_loopback is False
+
+
+# -- time_zone ---------------------------------------------------------------------------------------
+
+def test_the_time_zone_defaults_to_oslo_and_takes_an_iana_name(tmp_path: Path) -> None:
+    assert load(tmp_path / "absent.toml").time_zone == "Europe/Oslo"
+    assert load(write(tmp_path, 'time_zone = "Arctic/Longyearbyen"\n')).time_zone == "Arctic/Longyearbyen"
+
+
+@pytest.mark.parametrize("zone", ["Europe/Olso", "", "CET+1", "../etc/passwd"])
+def test_an_unknown_time_zone_is_a_named_error(tmp_path: Path, zone: str) -> None:
+    with pytest.raises(SettingsError, match="time_zone"):
+        load(write(tmp_path, f'time_zone = "{zone}"\n'))
+
+
+# -- save --------------------------------------------------------------------------------------------
+
+def test_save_writes_what_load_reads_back_and_keeps_the_other_keys(tmp_path: Path) -> None:
+    path = write(tmp_path, LOCAL + '\n')
+    before = load(path)
+    saved = save(path, {"poll_seconds": "7.5", "idle_lock_minutes": 3, "time_zone": "Europe/London",
+                        "alert_sound": False, "location": "Location/lv-bergen"})
+    after = load(path)
+    assert after == saved
+    # the changes, by hand
+    assert (after.poll_seconds, after.idle_lock_minutes, after.time_zone, after.alert_sound, after.location) == (
+        7.5, 3, "Europe/London", False, "Location/lv-bergen")
+    # everything else as it was: the local scale, the shifts, triage_scale
+    assert dataclasses.replace(after, poll_seconds=before.poll_seconds, idle_lock_minutes=before.idle_lock_minutes,
+                               time_zone=before.time_zone, alert_sound=before.alert_sound,
+                               location=before.location) == before
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert raw["config_version"] == CONFIG_VERSION
+    assert raw["triage_scale"] == "hbv" and raw["shifts"] == {"dag": "08:00", "kveld": "16:00", "natt": "00:00"}
+    assert [lvl["code"] for lvl in raw["triage_scales"]["hbv"]["levels"]] == ["akutt", "snart", "vent"]
+    # only what the file had or the change named: no defaults spelled out
+    assert "timeout_seconds" not in raw
+
+
+def test_save_creates_a_private_file_atomically(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "config.toml"
+    save(path, {"language": "en"})
+    assert load(path).language == "en"
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in path.parent.iterdir()] == ["config.toml"]  # no temporary file left behind
+
+
+def test_an_old_file_is_saved_at_the_current_version(tmp_path: Path) -> None:
+    path = write(tmp_path, "poll_seconds = 4\n")  # version 0: no config_version
+    save(path, {"idle_lock_minutes": 5})
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert raw == {"config_version": CONFIG_VERSION, "poll_seconds": 4.0, "idle_lock_minutes": 5}
+
+
+@pytest.mark.parametrize(("changes", "names"), [
+    ({"poll_seconds": 0}, "poll_seconds"),
+    ({"idle_lock_minutes": "ti"}, "idle_lock_minutes"),
+    ({"location": "lv-bergen"}, "location"),
+    ({"time_zone": "Mars/Olympus"}, "time_zone"),
+    ({"platform": "http://fhir.example.no"}, "platform"),
+    ({"triage_scale": "nope"}, "triage_scale"),
+    ({"no_such_setting": 1}, "no_such_setting"),
+])
+def test_save_refuses_a_bad_value_and_writes_nothing(tmp_path: Path, changes: dict[str, object], names: str) -> None:
+    path = write(tmp_path, LOCAL)
+    with pytest.raises(SettingsError, match=names):
+        save(path, changes)
+    assert path.read_text(encoding="utf-8") == LOCAL
+    assert [p.name for p in tmp_path.iterdir()] == ["config.toml"]
