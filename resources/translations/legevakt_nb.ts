@@ -529,15 +529,15 @@
         <name>SyncStatusBar</name>
         <message>
             <source>In all: {arrived} arrived = {departed} left + {present} here + {dropped} dropped</source>
-            <translation>I alt: {arrived} ankommet = {departed} dratt + {present} her + {dropped} falt ut</translation>
+            <translation>I alt: {arrived} ankommet = {departed} reist + {present} her + {dropped} falt ut</translation>
         </message>
         <message>
             <source>Shift {shift}: {arrived} arrived = {departed} left + {present} here + {dropped} dropped</source>
-            <translation>Vakt {shift}: {arrived} ankommet = {departed} dratt + {present} her + {dropped} falt ut</translation>
+            <translation>Vakt {shift}: {arrived} ankommet = {departed} reist + {present} her + {dropped} falt ut</translation>
         </message>
         <message>
             <source>Nobody has left this shift yet</source>
-            <translation>Ingen har dratt denne vakten ennå</translation>
+            <translation>Ingen har reist denne vakten ennå</translation>
         </message>
         <message>
             <source>Push</source>
@@ -1573,7 +1573,7 @@
         </message>
         <message>
             <source>Arrived during the shift: {arrived} = departed {departed} + present {present} + dropped, unresolved {dropped}</source>
-            <translation>Ankommet i vakten: {arrived} = dratt {departed} + til stede {present} + falt ut, uavklart {dropped}</translation>
+            <translation>Ankommet i vakten: {arrived} = reist {departed} + til stede {present} + falt ut, uavklart {dropped}</translation>
         </message>
         <message>
             <source>Patients who dropped out of the queue must be found and resolved.</source>
@@ -1781,7 +1781,7 @@
         </message>
         <message>
             <source>Nobody who arrived in this shift has departed.</source>
-            <translation>Ingen som ankom i denne vakten, har dratt.</translation>
+            <translation>Ingen som ankom i denne vakten, har reist.</translation>
         </message>
         <message>
             <source>Shift report · {location} · {shift} {date}</source>

@@ -111,7 +111,7 @@ def test_the_words_are_bokmal_and_the_sections_all_there(qapp: QApplication, rep
                     "Forbindelsen med plattformen"):
         assert heading in text, heading
     flat = " ".join(text.split())
-    assert "Ankommet i vakten: 5 = dratt 3 + til stede 1 + falt ut, uavklart 1" in flat
+    assert "Ankommet i vakten: 5 = reist 3 + til stede 1 + falt ut, uavklart 1" in flat
     assert "Hjem" in text and "Innlagt" in text
     assert "Oppe 7 t 15 min av 8 t 0 min med kjent status (90,6 %)" in flat
     assert "Falt ut av køen" in flat and "Morten Aas" in flat and "automatisk, 19:50" in flat
