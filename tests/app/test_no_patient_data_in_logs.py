@@ -9,14 +9,17 @@ import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from legevakt import logs
 from legevakt.app.runtime import Runtime
+from legevakt.app.settings import Settings
 from legevakt.app.worker import InlineExecutor, SyncWorker
 from legevakt.problems import Problem
-from legevakt.app.settings import Settings
 from legevakt.sim import SimServer
+from legevakt.sync.errors import MalformedResponse
+from legevakt.sync.fhir import FhirClient
 from legevakt.worklist.commands import CommandKind, make_command
 
 
@@ -205,3 +208,24 @@ def test_log_files_are_private_after_rollover_in_an_open_directory(tmp_path: Pat
     assert {f.name for f in files} == {"legevakt.log", *(f"legevakt.log.{i}" for i in range(1, 6))}
     modes = {f.name: stat.S_IMODE(f.stat().st_mode) for f in files}
     assert modes == {f.name: 0o600 for f in files}
+
+
+HOSTILE = "Nordmann, Kari 01017012345"
+
+
+@pytest.mark.parametrize(("call", "body"), [
+    (lambda c: c.read("Patient/1"), {"resourceType": "Patient", "id": HOSTILE}),
+    (lambda c: c.read("Patient/1"), {"resourceType": HOSTILE, "id": "1"}),
+    (lambda c: list(c.pages("Encounter", {})), {"resourceType": "Bundle", "type": HOSTILE}),
+    (lambda c: list(c.pages("Encounter", {})),
+     {"resourceType": "Bundle", "type": "searchset",
+      "entry": [{"resource": {"resourceType": HOSTILE}, "search": {"mode": "match"}}]}),
+])
+def test_a_malformed_answer_quotes_no_free_text_from_the_platform(call: Callable[[FhirClient], object],
+                                                                  body: dict[str, object]) -> None:
+    hostile = FhirClient("http://127.0.0.1:1/fhir",
+                         transport=httpx.MockTransport(lambda request: httpx.Response(200, json=body)))
+    with pytest.raises(MalformedResponse) as caught:
+        call(hostile)
+    assert "Kari" not in str(caught.value) and "01017012345" not in str(caught.value)
+    assert "something that is not an id or code" in str(caught.value)
