@@ -21,6 +21,7 @@ from legevakt.sim import SimServer
 from legevakt.sync.errors import MalformedResponse
 from legevakt.sync.fhir import FhirClient
 from legevakt.worklist.commands import CommandKind, make_command
+from tests.sync.hostile import Answer, HostileServer, Proxy, Seen, fhir
 
 
 def test_logs_name_platform_ids_only(make_sim: Callable[..., SimServer], tmp_path: Path,
@@ -229,3 +230,42 @@ def test_a_malformed_answer_quotes_no_free_text_from_the_platform(call: Callable
         call(hostile)
     assert "Kari" not in str(caught.value) and "01017012345" not in str(caught.value)
     assert "something that is not an id or code" in str(caught.value)
+
+
+def test_the_servers_refusal_text_is_not_logged(make_sim: Callable[..., SimServer], tmp_path: Path,
+                                                real_logs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A hostile proxy in front of the simulator refuses every write with an OperationOutcome that quotes
+    a patient (its name, a fødselsnummer and a word no mapping saw)."""
+    sim = make_sim(seed=13, initial_patients=6)
+    proxy = Proxy(sim.base_url)
+    front = HostileServer(proxy).start()
+    proxy.public = front.origin
+    quote = "Pasienten Quetzalcoatl-Xyzzy 01017012345 sier"
+
+    def hostile(seen: Seen, answer: Answer) -> Answer:
+        if seen.method in ("PUT", "POST", "PATCH"):
+            return fhir({"resourceType": "OperationOutcome",
+                         "issue": [{"severity": "error", "code": "business-rule", "diagnostics": quote}]}, 422)
+        return answer
+
+    proxy.rewrite = hostile
+    base = sim.base_url.replace(proxy.upstream, front.origin)
+    runtime = Runtime.open(Settings(platform=base, location=sim.clinic_ref, data_dir=str(tmp_path / "d")))
+    worker = SyncWorker(runtime, executor=InlineExecutor())
+    try:
+        assert worker.sync_once() is not None
+        entry = runtime.engine.state.entries[sorted(sim.clinic.list_items())[0]]
+        runtime.engine.submit(make_command(entry, CommandKind.SET_TRIAGE, "red", by="Kari", now=runtime.engine.clock(),
+                                           scale=runtime.engine.config.scale))
+        assert worker.sync_once() is not None
+        assert worker.sync_once() is not None
+    finally:
+        worker.stop()
+        runtime.close()
+        front.stop()
+        proxy.close()
+    assert any(r.method == "PUT" for r in front.requests)  # the write was tried and refused
+    text = _all_output(real_logs, capsys.readouterr().err)
+    assert "write" in text  # the refusal was logged, by outcome
+    for secret in ("Quetzalcoatl", "01017012345", "Pasienten"):
+        assert secret not in text
