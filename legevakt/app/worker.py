@@ -24,6 +24,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
+from legevakt import logs
 from legevakt.app.journal import JournalPage, JournalService, LedgerPage, RecipientMatches
 from legevakt.app.summary import ChangeSummary, LinkMode, LinkStatus
 from legevakt.journal.model import Delivery
@@ -398,11 +399,11 @@ class SyncWorker:
             return None
         try:
             self._runtime = self._open_runtime()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 (a bug: logged by logs.bug, by type and frames)
             self._start_failed = self._stopped = True
             cause = problem_of(exc)
             if cause is None:
-                log.exception("bug while starting the sync worker")
+                logs.bug(log, "bug while starting the sync worker", exc)
                 self._fail(Problem.of(ProblemKind.BUG, where="start"))
             else:
                 log.error("cannot start: %s", type(exc).__name__)
@@ -438,18 +439,18 @@ class SyncWorker:
             try:
                 if runtime.link(last).mode is LinkMode.PUSH:
                     return self.push_interval
-            except Exception:
-                log.exception("bug reading the link mode")
+            except Exception as exc:  # noqa: BLE001 (a bug: logged by logs.bug, by type and frames)
+                logs.bug(log, "bug reading the link mode", exc)
         return self.interval
 
     def _cycle(self, runtime: WorkerRuntime, reason: CycleReason) -> CycleOutcome | None:
         try:
             runtime.catch_up()
             outcome = runtime.engine.cycle()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 (a bug: logged by logs.bug, by type and frames)
             problem = problem_of(exc) if isinstance(exc, StoreError | ProblemError) else None
             if problem is None:
-                log.exception("bug in the sync cycle")
+                logs.bug(log, "bug in the sync cycle", exc)
                 problem = Problem.of(ProblemKind.BUG, where="sync")
             else:
                 log.error("store failed during sync: %s", type(exc).__name__)
@@ -472,10 +473,10 @@ class SyncWorker:
         try:
             runtime.catch_up()
             result = command.run(runtime)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 (a bug: logged by logs.bug, by type and frames)
             problem = problem_of(exc) if not isinstance(exc, perr.PlatformError) else None
             if problem is None:
-                log.exception("bug in command %s", command.name)
+                logs.bug(log, f"bug in command {command.name}", exc)
                 problem = Problem.of(ProblemKind.BUG, where="command")
             self._fail(problem)
             return

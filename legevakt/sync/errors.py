@@ -8,6 +8,7 @@ with a trace.
 
 from __future__ import annotations
 
+import re
 import ssl
 
 from legevakt.problems import Problem, ProblemKind
@@ -142,3 +143,16 @@ def tls_failure(exc: BaseException | None) -> str | None:
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
     return None
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+
+
+def token(value: object) -> str:
+    """A platform value safe to quote in an error: a FHIR id or code as given, anything else not quoted.
+
+    Error texts reach the log; free text from the platform (which may quote a patient) must not.
+    """
+    if isinstance(value, str) and _TOKEN.fullmatch(value):
+        return repr(value)
+    return "something that is not an id or code" if value is not None else "None"

@@ -37,6 +37,7 @@ from legevakt.sync.errors import (
     Refused,
     TlsFailed,
     tls_failure,
+    token,
 )
 from legevakt.sync.origins import origin, same_origin, shown
 
@@ -252,7 +253,7 @@ class FhirClient:
         if not isinstance(body, dict) or not isinstance(body.get("resourceType"), str):
             raise MalformedResponse("body is not a FHIR resource", status=status)
         if expect is not None and body["resourceType"] != expect:
-            raise MalformedResponse(f"expected {expect}, got {body['resourceType']}", status=status)
+            raise MalformedResponse(f"expected {expect}, got {token(body['resourceType'])}", status=status)
         return body
 
     def get(self, path_or_url: str, params: Mapping[str, str] | None = None, *, expect: str | None = None,
@@ -265,7 +266,7 @@ class FhirClient:
         rtype, _, rid = ref.partition("/")
         body = self.get(ref, expect=rtype)
         if body.get("id") != rid:
-            raise MalformedResponse(f"asked for {ref}, got id {body.get('id')!r}")
+            raise MalformedResponse(f"asked for {ref}, got id {token(body.get('id'))}")
         return body
 
     def capabilities(self) -> Resource:
@@ -300,7 +301,7 @@ class FhirClient:
 
 def _page(bundle: Resource, rtype: str) -> Page:
     if bundle.get("type") not in ("searchset", "history"):
-        raise MalformedResponse(f"expected a searchset Bundle, got type {bundle.get('type')!r}")
+        raise MalformedResponse(f"expected a searchset Bundle, got type {token(bundle.get('type'))}")
     matches: list[Resource] = []
     included: list[Resource] = []
     entries = bundle.get("entry") or []
@@ -321,7 +322,7 @@ def _page(bundle: Resource, rtype: str) -> Page:
             included.append(res)
         else:
             if res["resourceType"] != rtype:
-                raise MalformedResponse(f"search for {rtype} returned a {res['resourceType']}")
+                raise MalformedResponse(f"search for {rtype} returned a {token(res['resourceType'])}")
             matches.append(res)
     total, next_url = _total_and_next(bundle)
     return Page(matches, included, total, next_url)
@@ -341,7 +342,7 @@ def _total_and_next(bundle: Resource) -> tuple[int | None, str | None]:
 
 def _history_page(bundle: Resource, rtype: str) -> Page:
     if bundle.get("type") != "history":
-        raise MalformedResponse(f"expected a history Bundle, got type {bundle.get('type')!r}")
+        raise MalformedResponse(f"expected a history Bundle, got type {token(bundle.get('type'))}")
     entries = bundle.get("entry") or []
     if not isinstance(entries, list):
         raise MalformedResponse("Bundle.entry is not a list")

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from legevakt import codes
+from legevakt import codes, logs
 from legevakt.sync.errors import MalformedResponse
 from legevakt.worklist.models import DepartureReason, Encounter, EncounterStatus, Patient
 from legevakt.worklist.triage import TriageScale
@@ -69,7 +69,17 @@ def parse_instant(value: object, what: str) -> datetime:
             raise MalformedResponse(f"{what} is not a date-time") from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)  # FHIR says a time without offset is ambiguous; take UTC
+    try:  # 0001-01-01T00:00:00+14:00 is before the first representable instant: refuse it here, not in the store
+        in_utc = moment.astimezone(UTC)
+    except OverflowError as exc:
+        raise MalformedResponse(f"{what} is out of range") from exc
+    if not _EARLIEST <= in_utc <= _LATEST:  # leave room for the arithmetic done on it (windows, overlaps)
+        raise MalformedResponse(f"{what} is out of range")
     return moment
+
+
+_EARLIEST = datetime(2, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9998, 12, 31, tzinfo=UTC)
 
 
 def _optional_instant(value: object, what: str) -> datetime | None:
@@ -104,6 +114,7 @@ def patient_from_fhir(resource: Resource) -> Patient:
     if resource.get("resourceType") != "Patient":
         raise MalformedResponse("expected a Patient")
     ref = ref_of(resource)
+    _register_names(resource.get("name"))
     name = _human_name(resource.get("name"))
     birth = resource.get("birthDate")
     birth_date: date | None = None
@@ -121,6 +132,17 @@ def patient_from_fhir(resource: Resource) -> Patient:
             break
     return Patient(ref=ref, version=version_of(resource), name=name, birth_date=birth_date, gender=gender,
                    identifier_system=system, identifier=value)
+
+
+def _register_names(names: object) -> None:
+    """Tell the log filter the patient's names, so that a slip anywhere is masked."""
+    parts: list[str] = []
+    for n in names if isinstance(names, list) else ():
+        if isinstance(n, dict):
+            parts.extend(p for p in (n.get("text"), n.get("family")) if isinstance(p, str))
+            parts.extend(g for g in n.get("given") or [] if isinstance(g, str))
+    if parts:
+        logs.redact_names(parts)
 
 
 def _human_name(names: object) -> str:

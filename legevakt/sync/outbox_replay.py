@@ -41,6 +41,7 @@ from legevakt.sync.errors import (
     PlatformError,
     PlatformUnreachable,
     Refused,
+    token,
 )
 from legevakt.sync.fhir import FhirClient
 from legevakt.sync.mapping import encounter_from_fhir, ref_of
@@ -299,7 +300,7 @@ class OutboxReplayer:
         resp = self.client.request("GET", self.client.url(ref))
         body = self.client.json(resp, expect=rtype)
         if body.get("id") != rid:
-            raise MalformedResponse(f"asked for {ref}, got id {body.get('id')!r}")
+            raise MalformedResponse(f"asked for {ref}, got id {token(body.get('id'))}")
         etag = resp.headers.get("ETag")
         if not etag:
             vid = (body.get("meta") or {}).get("versionId")

@@ -214,7 +214,9 @@ class PushChannel:
                     return
                 except (ConfigurationError, Refused) as exc:
                     self._set_state(PushState.UNAVAILABLE, exc.user_message)
-                    log.warning("push unavailable: %s; polling", exc.detail or type(exc).__name__)
+                    # the server's own text (an OperationOutcome) may quote anything: type and status only
+                    log.warning("push unavailable: %s%s; polling", type(exc).__name__,
+                                f" (HTTP {exc.status})" if exc.status is not None else "")
                     return
                 except InvalidStatus as exc:  # the websocket upgrade was refused
                     why = f"the websocket upgrade was refused (HTTP {exc.response.status_code})"

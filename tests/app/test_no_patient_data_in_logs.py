@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import os
+import re
+import stat
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
+from legevakt import logs
 from legevakt.app.runtime import Runtime
 from legevakt.app.settings import Settings
+from legevakt.app.worker import InlineExecutor, SyncWorker
+from legevakt.problems import Problem
 from legevakt.sim import SimServer
+from legevakt.sync.errors import MalformedResponse
+from legevakt.sync.fhir import FhirClient
 from legevakt.worklist.commands import CommandKind, make_command
+from tests.sync.hostile import Answer, HostileServer, Proxy, Seen, fhir
 
 
 def test_logs_name_platform_ids_only(make_sim: Callable[..., SimServer], tmp_path: Path,
@@ -50,3 +60,212 @@ def test_logs_name_platform_ids_only(make_sim: Callable[..., SimServer], tmp_pat
     assert text  # the run did log
     leaked = sorted(s for s in secrets if s in text)
     assert leaked == []
+
+
+# -- privacy by construction (issue 11) -----------------------------------------------------------------
+def _patient_secrets(sim: SimServer) -> set[str]:
+    """Every name part and identifier of the simulated patients (the oracle: the simulator's own data)."""
+    secrets: set[str] = set()
+    for ref in sim.clinic.active_encounters():
+        enc = sim.clinic.read(ref) or {}
+        patient = sim.clinic.read(enc["subject"]["reference"]) or {}
+        for name in patient.get("name", []):
+            secrets.update(p for p in [name.get("family"), *name.get("given", [])] if p)
+        secrets.update(i["value"] for i in patient.get("identifier", []))
+    return secrets
+
+
+@pytest.fixture
+def real_logs(tmp_path: Path) -> Iterator[Path]:
+    """The product's own set-up at DEBUG (``-v``): a real rotating file and stderr."""
+    path = logs.setup(verbose=True, log_dir=tmp_path / "logs")
+    assert path is not None
+    yield path
+    logs.setup(verbose=False, to_file=False)
+    logs.forget_names()
+
+
+def _all_output(path: Path, captured: str) -> str:
+    files = sorted(path.parent.glob("legevakt.log*"))
+    return "\n".join(f.read_text(encoding="utf-8") for f in files) + "\n" + captured
+
+
+def _set_period_start(sim: SimServer, ref: str, value: str) -> None:
+    enc = sim.clinic.store.read_copy(ref)
+    assert enc is not None
+    enc["period"]["start"] = value
+    sim.clinic.store.update(enc)
+
+
+def test_an_overflowing_platform_date_is_a_malformed_resource_and_logs_no_patient_data(
+        make_sim: Callable[..., SimServer], tmp_path: Path, real_logs: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    sim = make_sim(seed=11, initial_patients=10)
+    secrets = _patient_secrets(sim)
+    assert len(secrets) > 15
+    runtime = Runtime.open(Settings(platform=sim.base_url, location=sim.clinic_ref, data_dir=str(tmp_path / "d")))
+    failed: list[Problem] = []
+    worker = SyncWorker(runtime, on_failed=failed.append, executor=InlineExecutor())
+    try:
+        first = worker.sync_once()
+        assert first is not None and first.complete
+        victim = sorted(sim.clinic.list_items())[0]
+        good_start = (sim.clinic.read(victim) or {})["period"]["start"]
+        _set_period_start(sim, victim, "0001-01-01T00:00:00+14:00")  # before datetime.min once in UTC
+        for _ in range(2):
+            hostile = worker.sync_once()
+            assert hostile is not None, failed  # not a bug: the cycle ran
+            assert not hostile.complete
+        _set_period_start(sim, victim, good_start)
+        after = worker.sync_once()
+        assert after is not None and after.complete
+        assert victim in runtime.engine.state.entries
+    finally:
+        worker.stop()
+        runtime.close()
+    assert failed == []
+    text = _all_output(real_logs, capsys.readouterr().err)
+    assert "period.start is out of range" in text  # the reason, with the platform id only
+    assert "Traceback" not in text
+    assert sorted(s for s in secrets if s in text) == []
+    assert re.search(r"(?<!\d)\d{11}(?!\d)", text) is None
+
+
+def test_a_bug_is_logged_by_type_and_frames_never_its_message(
+        make_sim: Callable[..., SimServer], tmp_path: Path, real_logs: Path,
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """An exception whose text quotes a patient row (as a database error does) reaches the bug path."""
+    sim = make_sim(seed=12, initial_patients=6)
+    runtime = Runtime.open(Settings(platform=sim.base_url, location=sim.clinic_ref, data_dir=str(tmp_path / "d")))
+    ref = sorted(sim.clinic.list_items())[0]
+    patient = sim.clinic.read((sim.clinic.read(ref) or {})["subject"]["reference"]) or {}
+    family = patient["name"][0]["family"]
+    fnr = patient["identifier"][0]["value"]
+    unregistered = "Quetzalcoatl-Xyzzy"  # a name no mapping saw: only the message-less path keeps it out
+    row_text = f"[parameters: ('{family}', '{fnr}', '{unregistered}')]"
+
+    def broken_cycle() -> None:
+        raise RuntimeError(row_text) from ValueError(row_text)
+
+    worker = SyncWorker(runtime, executor=InlineExecutor())
+    try:
+        assert worker.sync_once() is not None  # names seen, then the store "fails"
+        monkeypatch.setattr(runtime.engine, "cycle", broken_cycle)
+        assert worker.sync_once() is None
+    finally:
+        worker.stop()
+        runtime.close()
+    text = _all_output(real_logs, capsys.readouterr().err)
+    assert "bug in the sync cycle: RuntimeError <- ValueError" in text
+    assert "broken_cycle" in text  # our frames are kept
+    for secret in (family, fnr, unregistered, "parameters"):
+        assert secret not in text
+
+
+def test_the_filter_redacts_numbers_and_registered_names_in_messages_and_exception_texts(
+        real_logs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    logs.redact_names(["Nordmann, Kari Anne", "Ødegård"])
+    log = logging.getLogger("legevakt.sync.test")
+    log.warning("row %s for %s", "01017012345", "Kari Nordmann")
+    try:
+        raise ValueError("Ødegård 31129956715 / 123456789012 / Karin")
+    except ValueError:
+        log.exception("failed")
+    for handler in logging.getLogger("legevakt").handlers:
+        handler.flush()
+    text = _all_output(real_logs, capsys.readouterr().err)
+    for secret in ("01017012345", "31129956715", "Kari ", "Nordmann", "Anne", "Ødegård"):
+        assert secret not in text
+    assert text.count("row *********** for [name] [name]\n") == 2  # the file and stderr
+    # the exception's own line, formatted by the handler (12 digits and a longer word are not masked)
+    assert text.count("ValueError: [name] *********** / 123456789012 / Karin\n") == 2
+
+
+def test_the_name_registry_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(logs, "_MAX_NAMES", 3)
+    logs.forget_names()
+    try:
+        logs.redact_names(["Aa", "Bb", "Cc", "Dd"])
+        assert logs.redact("Aa Bb Cc Dd") == "Aa [name] [name] [name]"
+    finally:
+        logs.forget_names()
+
+
+def test_log_files_are_private_after_rollover_in_an_open_directory(tmp_path: Path) -> None:
+    directory = tmp_path / "logs"
+    directory.mkdir(mode=0o755)
+    os.chmod(directory, 0o755)
+    old_umask = os.umask(0o022)
+    try:
+        path = logs.setup(log_dir=directory, max_bytes=2_000)
+        assert path is not None
+        log = logging.getLogger("legevakt.app.test")
+        for i in range(200):
+            log.info("line %d %s", i, "x" * 40)
+    finally:
+        os.umask(old_umask)
+        logs.setup(verbose=False, to_file=False)
+    files = sorted(directory.glob("legevakt.log*"))
+    assert {f.name for f in files} == {"legevakt.log", *(f"legevakt.log.{i}" for i in range(1, 6))}
+    modes = {f.name: stat.S_IMODE(f.stat().st_mode) for f in files}
+    assert modes == {f.name: 0o600 for f in files}
+
+
+HOSTILE = "Nordmann, Kari 01017012345"
+
+
+@pytest.mark.parametrize(("call", "body"), [
+    (lambda c: c.read("Patient/1"), {"resourceType": "Patient", "id": HOSTILE}),
+    (lambda c: c.read("Patient/1"), {"resourceType": HOSTILE, "id": "1"}),
+    (lambda c: list(c.pages("Encounter", {})), {"resourceType": "Bundle", "type": HOSTILE}),
+    (lambda c: list(c.pages("Encounter", {})),
+     {"resourceType": "Bundle", "type": "searchset",
+      "entry": [{"resource": {"resourceType": HOSTILE}, "search": {"mode": "match"}}]}),
+])
+def test_a_malformed_answer_quotes_no_free_text_from_the_platform(call: Callable[[FhirClient], object],
+                                                                  body: dict[str, object]) -> None:
+    hostile = FhirClient("http://127.0.0.1:1/fhir",
+                         transport=httpx.MockTransport(lambda request: httpx.Response(200, json=body)))
+    with pytest.raises(MalformedResponse) as caught:
+        call(hostile)
+    assert "Kari" not in str(caught.value) and "01017012345" not in str(caught.value)
+    assert "something that is not an id or code" in str(caught.value)
+
+
+def test_the_servers_refusal_text_is_not_logged(make_sim: Callable[..., SimServer], tmp_path: Path,
+                                                real_logs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A hostile proxy in front of the simulator refuses every write with an OperationOutcome that quotes
+    a patient (its name, a fødselsnummer and a word no mapping saw)."""
+    sim = make_sim(seed=13, initial_patients=6)
+    proxy = Proxy(sim.base_url)
+    front = HostileServer(proxy).start()
+    proxy.public = front.origin
+    quote = "Pasienten Quetzalcoatl-Xyzzy 01017012345 sier"
+
+    def hostile(seen: Seen, answer: Answer) -> Answer:
+        if seen.method in ("PUT", "POST", "PATCH"):
+            return fhir({"resourceType": "OperationOutcome",
+                         "issue": [{"severity": "error", "code": "business-rule", "diagnostics": quote}]}, 422)
+        return answer
+
+    proxy.rewrite = hostile
+    base = sim.base_url.replace(proxy.upstream, front.origin)
+    runtime = Runtime.open(Settings(platform=base, location=sim.clinic_ref, data_dir=str(tmp_path / "d")))
+    worker = SyncWorker(runtime, executor=InlineExecutor())
+    try:
+        assert worker.sync_once() is not None
+        entry = runtime.engine.state.entries[sorted(sim.clinic.list_items())[0]]
+        runtime.engine.submit(make_command(entry, CommandKind.SET_TRIAGE, "red", by="Kari", now=runtime.engine.clock(),
+                                           scale=runtime.engine.config.scale))
+        assert worker.sync_once() is not None
+        assert worker.sync_once() is not None
+    finally:
+        worker.stop()
+        runtime.close()
+        front.stop()
+        proxy.close()
+    assert any(r.method == "PUT" for r in front.requests)  # the write was tried and refused
+    text = _all_output(real_logs, capsys.readouterr().err)
+    assert "write" in text  # the refusal was logged, by outcome
+    for secret in ("Quetzalcoatl", "01017012345", "Pasienten"):
+        assert secret not in text
