@@ -4,28 +4,28 @@
     <context>
         <name>Actions</name>
         <message>
-            <source>Assign room</source>
-            <translation>Tildel rom</translation>
+            <source>Assign &amp;room</source>
+            <translation>Tildel &amp;rom</translation>
         </message>
         <message>
-            <source>Assign nurse</source>
-            <translation>Tildel sykepleier</translation>
+            <source>Assign &amp;nurse</source>
+            <translation>Tildel &amp;sykepleier</translation>
         </message>
         <message>
-            <source>Assign doctor</source>
-            <translation>Tildel lege</translation>
+            <source>Assign &amp;doctor</source>
+            <translation>Tildel &amp;lege</translation>
         </message>
         <message>
-            <source>Set triage</source>
-            <translation>Sett triage</translation>
+            <source>Set &amp;triage</source>
+            <translation>Sett &amp;triage</translation>
         </message>
         <message>
-            <source>Change state</source>
-            <translation>Endre status</translation>
+            <source>Change &amp;state</source>
+            <translation>&amp;Endre status</translation>
         </message>
         <message>
-            <source>Finish visit</source>
-            <translation>Avslutt besøket</translation>
+            <source>&amp;Finish visit</source>
+            <translation>&amp;Avslutt besøket</translation>
         </message>
         <message>
             <source>Dropped from the queue: resolve the alert first</source>
@@ -230,6 +230,34 @@
     </context>
     <context>
         <name>MainWindow</name>
+        <message>
+            <source>&amp;Queue</source>
+            <translation>&amp;Kø</translation>
+        </message>
+        <message>
+            <source>Go to the queue</source>
+            <translation>Gå til køen</translation>
+        </message>
+        <message>
+            <source>Actions for the patient…</source>
+            <translation>Handlinger for pasienten…</translation>
+        </message>
+        <message>
+            <source>Acknowledge the next alert…</source>
+            <translation>Kvitter neste varsel…</translation>
+        </message>
+        <message>
+            <source>Resolve the next alert…</source>
+            <translation>Løs neste varsel…</translation>
+        </message>
+        <message>
+            <source>&amp;Help</source>
+            <translation>&amp;Hjelp</translation>
+        </message>
+        <message>
+            <source>&amp;Keyboard shortcuts</source>
+            <translation>&amp;Hurtigtaster</translation>
+        </message>
         <message>
             <source>All</source>
             <translation>Alle</translation>
@@ -1118,6 +1146,22 @@
     <context>
         <name>JournalPanel</name>
         <message>
+            <source>Journal</source>
+            <translation>Journal</translation>
+        </message>
+        <message>
+            <source>Save the note</source>
+            <translation>Lagre notatet</translation>
+        </message>
+        <message>
+            <source>Sign the note</source>
+            <translation>Signer notatet</translation>
+        </message>
+        <message>
+            <source>Send the note to the GP</source>
+            <translation>Send notatet til fastlegen</translation>
+        </message>
+        <message>
             <source>Cancel</source>
             <translation>Avbryt</translation>
         </message>
@@ -1294,6 +1338,10 @@
     </context>
     <context>
         <name>LedgerView</name>
+        <message>
+            <source>Show only what needs action</source>
+            <translation>Vis bare det som må følges opp</translation>
+        </message>
         <message numerus="yes">
             <source>%n deliveries need action</source>
             <translation>
@@ -2117,6 +2165,14 @@
     <context>
         <name>AlertsPanel</name>
         <message>
+            <source>Acknowledge the selected alert…</source>
+            <translation>Kvitter valgt varsel…</translation>
+        </message>
+        <message>
+            <source>Resolve the selected alert…</source>
+            <translation>Løs valgt varsel…</translation>
+        </message>
+        <message>
             <source>&amp;Show:</source>
             <translation>&amp;Vis:</translation>
         </message>
@@ -2305,6 +2361,18 @@
     <context>
         <name>SafeActions</name>
         <message>
+            <source>Queue</source>
+            <translation>Kø</translation>
+        </message>
+        <message>
+            <source>Close the “Angre” note</source>
+            <translation>Lukk «Angre»-meldingen</translation>
+        </message>
+        <message>
+            <source>Undo the last action (for 10 seconds)</source>
+            <translation>Angre siste handling (i 10 sekunder)</translation>
+        </message>
+        <message>
             <source>Cancel the visit of {patient}?</source>
             <translation>Avlyse besøket til {patient}?</translation>
         </message>
@@ -2403,6 +2471,25 @@
         <message>
             <source>{field}: ours {ours}, the platform has {theirs}</source>
             <translation>{field}: vår {ours}, plattformen har {theirs}</translation>
+        </message>
+    </context>
+    <context>
+        <name>Keyboard</name>
+        <message>
+            <source>General</source>
+            <translation>Generelt</translation>
+        </message>
+        <message>
+            <source>Keyboard shortcuts</source>
+            <translation>Hurtigtaster</translation>
+        </message>
+        <message>
+            <source>Action</source>
+            <translation>Handling</translation>
+        </message>
+        <message>
+            <source>Keys</source>
+            <translation>Taster</translation>
         </message>
     </context>
 </TS>
