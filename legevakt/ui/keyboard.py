@@ -7,12 +7,19 @@ A QShortcut names itself with ``describe`` (its area and what it does); a QActio
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMenu, QMenuBar, QTreeWidget, QTreeWidgetItem, QVBoxLayout, \
-    QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QMenu,
+    QMenuBar,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 translate = QCoreApplication.translate
 
@@ -122,7 +129,7 @@ def rows(window: QWidget) -> list[tuple[str, str, str]]:
         text = plain(obj.text()) if isinstance(obj, QAction) else obj.whatsThis() or obj.objectName()
         keys = obj.shortcuts() if isinstance(obj, QAction) else [obj.key()]
         for key in keys:
-            row = (area_of(obj, window), text.rstrip("…").strip(),
+            row = (area_of(obj, window), text.strip(),
                    key.toString(QKeySequence.SequenceFormat.NativeText))
             if row not in seen:
                 seen.add(row)
@@ -146,7 +153,11 @@ class ShortcutsDialog(QDialog):
         self.tree.setRootIsDecorated(False)
         self.tree.setItemsExpandable(False)
         layout.addWidget(self.tree)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        buttons = QDialogButtonBox(self)
+        close = buttons.addButton(translate("Keyboard", "Close"), QDialogButtonBox.ButtonRole.RejectRole)
+        close.setObjectName("closeButton")
+        self.close_button = close
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.resize(560, 620)
@@ -172,14 +183,16 @@ class ShortcutsDialog(QDialog):
         out = []
         for i in range(self.tree.topLevelItemCount()):
             group = self.tree.topLevelItem(i)
-            for j in range(group.childCount()):
-                item = group.child(j)
-                out.append((group.text(0), item.text(0), item.text(1)))
+            for j in range(group.childCount() if group is not None else 0):
+                item = group.child(j) if group is not None else None
+                if group is not None and item is not None:
+                    out.append((group.text(0), item.text(0), item.text(1)))
         return out
 
     def open(self) -> None:
         self.refresh()
         super().open()
+        self.close_button.setFocus()  # Enter or Esc closes; no row looks chosen
 
 
 def add_action(owner: QWidget, menu: QMenu, text: str, keys: str | QKeySequence, slot: object,
@@ -203,8 +216,3 @@ def add_shown(menu: QMenu, text: str, shortcut: QShortcut) -> QAction:
     action.triggered.connect(shortcut.activated.emit)
     return action
 
-
-def menus(bar: QMenuBar) -> Iterable[QMenu]:
-    for action in bar.actions():
-        if isinstance(action.menu(), QMenu):
-            yield action.menu()

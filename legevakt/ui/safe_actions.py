@@ -191,8 +191,9 @@ class UndoToast(QFrame):
         self._undo: Callable[[], None] | None = None
         self.shortcuts: list[QShortcut] = []
         area = translate("SafeActions", "Queue")
-        for key, slot, what in (("Esc", self.dismiss, translate("SafeActions", "Close the “Angre” note")),
-                                ("Ctrl+Z", self.undo, translate("SafeActions", "Undo the last action (for 10 seconds)"))):
+        for key, slot, what in (
+                ("Esc", self.dismiss, translate("SafeActions", "Close the “Angre” note")),
+                ("Ctrl+Z", self.undo, translate("SafeActions", "Undo the last action (for 10 seconds)"))):
             sc = keyboard.describe(QShortcut(QKeySequence(key), parent), area, what)
             sc.setContext(Qt.ShortcutContext.WindowShortcut)
             sc.setEnabled(False)

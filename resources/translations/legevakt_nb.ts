@@ -2476,6 +2476,10 @@
     <context>
         <name>Keyboard</name>
         <message>
+            <source>Close</source>
+            <translation>Lukk</translation>
+        </message>
+        <message>
             <source>General</source>
             <translation>Generelt</translation>
         </message>
