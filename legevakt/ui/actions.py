@@ -13,7 +13,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QWidget
 
-from legevakt.ui import style, texts
+from legevakt.ui import keyboard, style, texts
 from legevakt.worklist.commands import TRANSITIONS, CommandKind
 from legevakt.worklist.models import DepartureReason, EncounterStatus, Entry, Fate
 from legevakt.worklist.triage import TriageScale
@@ -37,7 +37,7 @@ def patient_menu(parent: QWidget, entry: Entry, scale: TriageScale, language: st
     enc = entry.encounter
     writable = entry.fate is not Fate.DEPARTED and not enc.status.is_terminal
 
-    triage = menu.addMenu(translate("Actions", "Set triage"))
+    triage = menu.addMenu(translate("Actions", "Set &triage"))
     triage.setObjectName("triageMenu")
     for level in scale.levels:
         action = QAction(style.triage_swatch(level), level.name(language), triage)
@@ -48,7 +48,7 @@ def patient_menu(parent: QWidget, entry: Entry, scale: TriageScale, language: st
         action.triggered.connect(lambda _=False, c=level.code: submit(entry.ref, CommandKind.SET_TRIAGE, c, None, None))
         triage.addAction(action)
 
-    state = menu.addMenu(translate("Actions", "Change state"))
+    state = menu.addMenu(translate("Actions", "Change &state"))
     state.setObjectName("stateMenu")
     allowed = TRANSITIONS.get(enc.status, frozenset())
     for status in (EncounterStatus.TRIAGED, EncounterStatus.IN_PROGRESS, EncounterStatus.ONLEAVE,
@@ -61,7 +61,7 @@ def patient_menu(parent: QWidget, entry: Entry, scale: TriageScale, language: st
                 lambda _=False, s=status.value: submit(entry.ref, CommandKind.SET_STATE, s, None, None))
     state.setEnabled(writable and bool(allowed))
 
-    finish = menu.addMenu(translate("Actions", "Finish visit"))
+    finish = menu.addMenu(translate("Actions", "&Finish visit"))
     finish.setObjectName("finishMenu")
     for reason in DISPOSITIONS:
         action = finish.addAction(reason.label(language))
@@ -72,15 +72,15 @@ def patient_menu(parent: QWidget, entry: Entry, scale: TriageScale, language: st
 
     directory = directory or {}
     current = {"room": enc.room, "nurse": enc.nurse, "doctor": enc.doctor}
-    titles = {"room": translate("Actions", "Assign room"), "nurse": translate("Actions", "Assign nurse"),
-              "doctor": translate("Actions", "Assign doctor")}
+    titles = {"room": translate("Actions", "Assign &room"), "nurse": translate("Actions", "Assign &nurse"),
+              "doctor": translate("Actions", "Assign &doctor")}
     kinds = {"room": CommandKind.ASSIGN_ROOM, "nurse": CommandKind.ASSIGN_NURSE, "doctor": CommandKind.ASSIGN_DOCTOR}
     menu.addSeparator()
     for what in ("room", "nurse", "doctor"):
         sub = menu.addMenu(titles[what])
         sub.setObjectName(f"{what}Menu")
         for ref, name in directory.get(what, {}).items():
-            action = sub.addAction(name)
+            action = sub.addAction(name.replace("&", "&&"))  # a name's "&" is no accelerator
             action.setData(ref)
             action.setCheckable(True)
             action.setChecked(ref == current[what])
@@ -93,4 +93,5 @@ def patient_menu(parent: QWidget, entry: Entry, scale: TriageScale, language: st
         menu.addSeparator()
         note = menu.addAction(translate("Actions", "Dropped from the queue: resolve the alert first"))
         note.setEnabled(False)
+    keyboard.assign_accelerators(menu)  # triage levels, states, names: the first free letter of each
     return menu

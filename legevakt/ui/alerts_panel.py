@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from legevakt.ui import style, texts
+from legevakt.ui import keyboard, style, texts
 from legevakt.ui.alert_banner import PERSON_RESOLVABLE, CommentDialog
 from legevakt.ui.delegates import QueueDelegate
 from legevakt.ui.texts import QT_TRANSLATE_NOOP
@@ -431,9 +431,12 @@ class AlertsPanel(QDialog):
         bottom.addWidget(close)
         layout.addLayout(bottom)
 
-        ack = QShortcut(QKeySequence("Ctrl+K"), self)
+        area = translate("AlertsPanel", "All alerts")
+        ack = keyboard.describe(QShortcut(QKeySequence("Ctrl+K"), self), area,
+                                translate("AlertsPanel", "Acknowledge the selected alert…"))
         ack.activated.connect(self.acknowledge_selected)
-        resolve = QShortcut(QKeySequence("Ctrl+Shift+K"), self)
+        resolve = keyboard.describe(QShortcut(QKeySequence("Ctrl+Shift+K"), self), area,
+                                    translate("AlertsPanel", "Resolve the selected alert…"))
         resolve.activated.connect(self.resolve_selected)
         for signal in (model.rowsInserted, model.rowsRemoved, model.dataChanged, model.modelReset):
             signal.connect(self._changed)

@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
 from legevakt.app.journal import JournalPage, RecipientMatches
 from legevakt.journal.model import RESENDABLE_STATES, Delivery, DeliveryState, Note, NoteStatus, Recipient
 from legevakt.problems import Problem
-from legevakt.ui import texts
+from legevakt.ui import keyboard, texts
 from legevakt.ui.problem_texts import problem_text
 from legevakt.worklist.models import Entry
 
@@ -606,9 +606,14 @@ class JournalPanel(QFrame):
         self.editor.textChanged.connect(self._edited)
         self.editor.focus_changed.connect(lambda _focus: self._update())
         self.shortcuts: list[QShortcut] = []
-        for keys, slot in (("Ctrl+S", self.save), ("Ctrl+Shift+S", self.sign), ("Ctrl+Shift+F", self.send_to_gp),
-                           ("Ctrl+Shift+T", self.pick_recipient), ("Ctrl+N", self.new_note)):
-            sc = QShortcut(QKeySequence(keys), self)
+        area = translate("JournalPanel", "Journal")
+        for keys, slot, what in (
+                ("Ctrl+S", self.save, translate("JournalPanel", "Save the note")),
+                ("Ctrl+Shift+S", self.sign, translate("JournalPanel", "Sign the note")),
+                ("Ctrl+Shift+F", self.send_to_gp, translate("JournalPanel", "Send the note to the GP")),
+                ("Ctrl+Shift+T", self.pick_recipient, translate("JournalPanel", "Send the note to…")),
+                ("Ctrl+N", self.new_note, translate("JournalPanel", "New note"))):
+            sc = keyboard.describe(QShortcut(QKeySequence(keys), self), area, what)
             sc.setContext(Qt.ShortcutContext.WindowShortcut)
             sc.activated.connect(slot)
             self.shortcuts.append(sc)

@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 
 from legevakt.app.journal import LedgerPage
 from legevakt.journal.model import Delivery, DeliveryState
-from legevakt.ui import style, texts
+from legevakt.ui import keyboard, style, texts
 from legevakt.ui.delegates import QueueDelegate
 from legevakt.ui.journal_panel import RecipientNames, can_resend, delivery_tone
 
@@ -425,7 +425,8 @@ class LedgerView(QDialog):
         bottom.addWidget(close)
         layout.addLayout(bottom)
 
-        find = QShortcut(QKeySequence("Ctrl+F"), self)
+        find = keyboard.describe(QShortcut(QKeySequence("Ctrl+F"), self), translate("LedgerView", "Deliveries"),
+                                 translate("LedgerView", "Show only what needs action"))
         find.activated.connect(self.needs_action_box.toggle)
         for signal in (model.rowsInserted, model.rowsRemoved, model.dataChanged, model.modelReset):
             signal.connect(self._counts_changed)

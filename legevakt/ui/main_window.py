@@ -37,7 +37,7 @@ from legevakt.app.report import ShiftReport
 from legevakt.app.runtime import CLINIC_TZ
 from legevakt.app.summary import ChangeSummary
 from legevakt.journal.model import Delivery
-from legevakt.ui import texts
+from legevakt.ui import keyboard, texts
 from legevakt.ui.actions import patient_menu
 from legevakt.ui.alert_banner import AlertBanner
 from legevakt.ui.alerts_model import AlertListModel, needs_acknowledgement
@@ -409,32 +409,27 @@ class MainWindow(QMainWindow):
         self._queue_width = sum(widths.values()) + frame
 
     def _install_shortcuts(self) -> None:
+        # Keyboard first: every action is a QAction in a menu (it shows its keys there) and on the window
+        # (its keys work with the menu bar hidden too); the idle lock disables everything in self.shortcuts.
         self.shortcuts: list[QShortcut | QAction] = []
-        for i, which in enumerate(QueueFilter):
-            sc = QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self)
-            sc.activated.connect(lambda w=which: self.set_filter(w))
-            self.shortcuts.append(sc)
-        ack = QShortcut(QKeySequence("Ctrl+K"), self)
-        ack.activated.connect(self.banner.acknowledge_first)
-        self.shortcuts.append(ack)
-        resolve = QShortcut(QKeySequence("Ctrl+Shift+K"), self)
-        resolve.activated.connect(self.banner.resolve_first)
-        self.shortcuts.append(resolve)
-        focus = QShortcut(QKeySequence("F6"), self)
-        focus.activated.connect(self.table.setFocus)
-        self.shortcuts.append(focus)
+        queue_menu = self.menuBar().addMenu(translate("MainWindow", "&Queue"))
+        queue_menu.setObjectName("queueMenu")
+        for i, (which, title) in enumerate(_filter_titles().items()):
+            self.shortcuts.append(keyboard.add_action(self, queue_menu, title, f"Ctrl+{i + 1}",
+                                                      lambda _=False, w=which: self.set_filter(w)))
+        queue_menu.addSeparator()
+        self.shortcuts.append(keyboard.add_action(self, queue_menu, translate("MainWindow", "Go to the queue"),
+                                                  "F6", lambda: self.table.setFocus()))
+        self.shortcuts.append(keyboard.add_action(self, queue_menu, translate("MainWindow", "Actions for the patient…"),
+                                                  "Ctrl+T", lambda: self.open_patient_menu()))
         journal_menu = self.menuBar().addMenu(translate("MainWindow", "&Journal"))
         journal_menu.setObjectName("journalMenu")
-        self.ledger_action = QAction(translate("MainWindow", "&Deliveries…"), self)
-        self.ledger_action.setObjectName("ledgerAction")
-        self.ledger_action.setShortcut(QKeySequence("Ctrl+L"))
-        self.ledger_action.triggered.connect(self.open_ledger)
-        journal_menu.addAction(self.ledger_action)
-        self.addAction(self.ledger_action)
+        self.ledger_action = keyboard.add_action(self, journal_menu, translate("MainWindow", "&Deliveries…"), "Ctrl+L",
+                                                 self.open_ledger, name="ledgerAction")
         self.shortcuts.append(self.ledger_action)
-        act = QShortcut(QKeySequence("Ctrl+T"), self)
-        act.activated.connect(self.open_patient_menu)
-        self.shortcuts.append(act)
+        journal_menu.addSeparator()
+        for sc in self.journal.shortcuts:  # they live on the journal panel; the menu shows them
+            keyboard.add_shown(journal_menu, sc.whatsThis(), sc)
 
     # -- actions on the selected patient ---------------------------------------------------------
     def patient_menu(self) -> QMenu | None:
@@ -778,6 +773,20 @@ class MainWindow(QMainWindow):
         menu.addAction(self.alerts_action)
         self.addAction(self.alerts_action)
         self.shortcuts.append(self.alerts_action)
+        self.shortcuts.append(keyboard.add_action(self, menu, translate("MainWindow", "Acknowledge the next alert…"),
+                                                  "Ctrl+K", lambda: self.banner.acknowledge_first()))
+        self.shortcuts.append(keyboard.add_action(self, menu, translate("MainWindow", "Resolve the next alert…"),
+                                                  "Ctrl+Shift+K", lambda: self.banner.resolve_first()))
+        # Help > Keyboard shortcuts (F1): read from the window's own actions and shortcuts.
+        help_menu = self.menuBar().addMenu(translate("MainWindow", "&Help"))
+        help_menu.setObjectName("helpMenu")
+        self.shortcuts_dialog = keyboard.ShortcutsDialog(self)
+        self.idle_lock.locked.connect(self.shortcuts_dialog.hide)
+        self.help_action = keyboard.add_action(self, help_menu, translate("MainWindow", "&Keyboard shortcuts"), "F1",
+                                               lambda: None if self.locked else self.shortcuts_dialog.open(),
+                                               name="shortcutsAction")
+        self.shortcuts.append(self.help_action)
+        keyboard.assign_accelerators(self.menuBar())
 
     def open_alerts(self) -> None:
         """Alerts > All alerts… (Ctrl+Shift+A)."""

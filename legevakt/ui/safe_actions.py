@@ -22,7 +22,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSizePolicy, QWidget
 
-from legevakt.ui import texts
+from legevakt.ui import keyboard, texts
 from legevakt.worklist.commands import TRANSITIONS, CommandKind, field_value
 from legevakt.worklist.models import Alert, AlertKind, DepartureReason, EncounterStatus, Entry
 from legevakt.worklist.triage import TriageScale
@@ -190,8 +190,11 @@ class UndoToast(QFrame):
         self.timer.timeout.connect(self.dismiss)
         self._undo: Callable[[], None] | None = None
         self.shortcuts: list[QShortcut] = []
-        for key, slot in (("Esc", self.dismiss), ("Ctrl+Z", self.undo)):
-            sc = QShortcut(QKeySequence(key), parent)
+        area = translate("SafeActions", "Queue")
+        for key, slot, what in (
+                ("Esc", self.dismiss, translate("SafeActions", "Close the “Angre” note")),
+                ("Ctrl+Z", self.undo, translate("SafeActions", "Undo the last action (for 10 seconds)"))):
+            sc = keyboard.describe(QShortcut(QKeySequence(key), parent), area, what)
             sc.setContext(Qt.ShortcutContext.WindowShortcut)
             sc.setEnabled(False)
             sc.activated.connect(slot)

@@ -31,6 +31,30 @@
             <source>Dropped from the queue: resolve the alert first</source>
             <translation>Falt ut av køen: løs varselet først</translation>
         </message>
+        <message>
+            <source>Assign &amp;room</source>
+            <translation>Tildel &amp;rom</translation>
+        </message>
+        <message>
+            <source>Assign &amp;nurse</source>
+            <translation>Tildel &amp;sykepleier</translation>
+        </message>
+        <message>
+            <source>Assign &amp;doctor</source>
+            <translation>Tildel &amp;lege</translation>
+        </message>
+        <message>
+            <source>Set &amp;triage</source>
+            <translation>Sett &amp;triage</translation>
+        </message>
+        <message>
+            <source>Change &amp;state</source>
+            <translation>&amp;Endre status</translation>
+        </message>
+        <message>
+            <source>&amp;Finish visit</source>
+            <translation>&amp;Avslutt besøket</translation>
+        </message>
     </context>
     <context>
         <name>AlertBanner</name>
@@ -284,7 +308,7 @@
         </message>
         <message>
             <source>&amp;Tools</source>
-            <translation>Ver&amp;ktøy</translation>
+            <translation>Verk&amp;tøy</translation>
         </message>
         <message>
             <source>&amp;Settings…</source>
@@ -329,6 +353,34 @@
         <message>
             <source>All alerts…</source>
             <translation>Alle varsler…</translation>
+        </message>
+        <message>
+            <source>&amp;Queue</source>
+            <translation>&amp;Kø</translation>
+        </message>
+        <message>
+            <source>Go to the queue</source>
+            <translation>Gå til køen</translation>
+        </message>
+        <message>
+            <source>Actions for the patient…</source>
+            <translation>Handlinger for pasienten…</translation>
+        </message>
+        <message>
+            <source>Acknowledge the next alert…</source>
+            <translation>Kvitter neste varsel…</translation>
+        </message>
+        <message>
+            <source>Resolve the next alert…</source>
+            <translation>Løs neste varsel…</translation>
+        </message>
+        <message>
+            <source>&amp;Help</source>
+            <translation>&amp;Hjelp</translation>
+        </message>
+        <message>
+            <source>&amp;Keyboard shortcuts</source>
+            <translation>&amp;Hurtigtaster</translation>
         </message>
     </context>
     <context>
@@ -1299,6 +1351,22 @@
                 <numerusform>%n notater, nyeste først</numerusform>
             </translation>
         </message>
+        <message>
+            <source>Journal</source>
+            <translation>Journal</translation>
+        </message>
+        <message>
+            <source>Save the note</source>
+            <translation>Lagre notatet</translation>
+        </message>
+        <message>
+            <source>Sign the note</source>
+            <translation>Signer notatet</translation>
+        </message>
+        <message>
+            <source>Send the note to the GP</source>
+            <translation>Send notatet til fastlegen</translation>
+        </message>
     </context>
     <context>
         <name>LedgerView</name>
@@ -1383,6 +1451,10 @@
         <message>
             <source>{state}, sent again</source>
             <translation>{state}, sendt på nytt</translation>
+        </message>
+        <message>
+            <source>Show only what needs action</source>
+            <translation>Vis bare det som må følges opp</translation>
         </message>
     </context>
     <context>
@@ -2235,6 +2307,14 @@
                 <numerusform>%n pasienter</numerusform>
             </translation>
         </message>
+        <message>
+            <source>Acknowledge the selected alert…</source>
+            <translation>Kvitter valgt varsel…</translation>
+        </message>
+        <message>
+            <source>Resolve the selected alert…</source>
+            <translation>Løs valgt varsel…</translation>
+        </message>
     </context>
     <context>
         <name>Notify</name>
@@ -2412,6 +2492,18 @@
             <source>{field}: ours {ours}, the platform has {theirs}</source>
             <translation>{field}: vår {ours}, plattformen har {theirs}</translation>
         </message>
+        <message>
+            <source>Queue</source>
+            <translation>Kø</translation>
+        </message>
+        <message>
+            <source>Close the “Angre” note</source>
+            <translation>Lukk «Angre»-meldingen</translation>
+        </message>
+        <message>
+            <source>Undo the last action (for 10 seconds)</source>
+            <translation>Angre siste handling (i 10 sekunder)</translation>
+        </message>
     </context>
     <context>
         <name>SettingsDialog</name>
@@ -2538,6 +2630,29 @@
         <message>
             <source>Unknown time zone: use a name such as Europe/Oslo</source>
             <translation>Ukjent tidssone: bruk et navn som Europe/Oslo</translation>
+        </message>
+    </context>
+    <context>
+        <name>Keyboard</name>
+        <message>
+            <source>Close</source>
+            <translation>Lukk</translation>
+        </message>
+        <message>
+            <source>General</source>
+            <translation>Generelt</translation>
+        </message>
+        <message>
+            <source>Keyboard shortcuts</source>
+            <translation>Hurtigtaster</translation>
+        </message>
+        <message>
+            <source>Action</source>
+            <translation>Handling</translation>
+        </message>
+        <message>
+            <source>Keys</source>
+            <translation>Taster</translation>
         </message>
     </context>
 </TS>

@@ -277,7 +277,7 @@ def test_the_ledger_opens_from_the_menu_and_ctrl_l_with_the_shift_start(qtbot: Q
     assert service.ledgers_loaded == [day_shift_start]  # read once at start: the banner's reasons need it
     menu = window.findChild(QMenu, "journalMenu")
     assert menu is not None and menu.title() == "&Journal"
-    assert [a.text() for a in menu.actions()] == ["&Forsendelser…"]
+    assert [a.text() for a in menu.actions()][:1] == ["&Forsendelser…"]  # then the journal panel's keys
     assert window.ledger_action.shortcut().toString() == "Ctrl+L"
     with qtbot.waitActive(window):
         window.show()
