@@ -149,8 +149,8 @@ class SyncStatusBar(QStatusBar):
             text = translate("SyncStatusBar", "In all: {arrived} arrived = {departed} left + {present} here + "
                                               "{dropped} dropped").format(**counts)
         else:
-            text = translate("SyncStatusBar", "Shift {shift}: {arrived} arrived = {departed} left + {present} here "
-                                              "+ {dropped} dropped").format(shift=texts.shift_name(census.shift.name),
+            text = translate("SyncStatusBar", "{shift}: {arrived} arrived = {departed} left + {present} here "
+                                              "+ {dropped} dropped").format(shift=texts.shift_title(census.shift.name),
                                                                             **counts)
         self.census_label.setText(text)
         reasons = "\n".join(f"{texts.departure_label(code)}: {n}" for code, n in census.departed_by_reason.items())

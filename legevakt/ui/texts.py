@@ -237,6 +237,15 @@ def shift_name(name: str) -> str:
     }.get(name, name)
 
 
+def shift_title(name: str) -> str:
+    """A built-in shift as a person says it ("Kveldsvakt"); a locally configured name as it is."""
+    return {
+        "day": translate("Census", "Day shift"),
+        "evening": translate("Census", "Evening shift"),
+        "night": translate("Census", "Night shift"),
+    }.get(name, name)
+
+
 def departure_label(code: str) -> str:
     """A departure reason's label (nb/en from the domain), or the code when it is not one we know."""
     try:

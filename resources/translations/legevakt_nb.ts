@@ -584,8 +584,8 @@
             <translation>I alt: {arrived} ankommet = {departed} reist + {present} her + {dropped} falt ut</translation>
         </message>
         <message>
-            <source>Shift {shift}: {arrived} arrived = {departed} left + {present} here + {dropped} dropped</source>
-            <translation>Vakt {shift}: {arrived} ankommet = {departed} reist + {present} her + {dropped} falt ut</translation>
+            <source>{shift}: {arrived} arrived = {departed} left + {present} here + {dropped} dropped</source>
+            <translation>{shift}: {arrived} ankommet = {departed} reist + {present} her + {dropped} falt ut</translation>
         </message>
         <message>
             <source>Nobody has left this shift yet</source>
@@ -840,6 +840,18 @@
     </context>
     <context>
         <name>Census</name>
+        <message>
+            <source>Day shift</source>
+            <translation>Dagvakt</translation>
+        </message>
+        <message>
+            <source>Evening shift</source>
+            <translation>Kveldsvakt</translation>
+        </message>
+        <message>
+            <source>Night shift</source>
+            <translation>Nattevakt</translation>
+        </message>
         <message>
             <source>day</source>
             <translation>dag</translation>

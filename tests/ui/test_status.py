@@ -135,7 +135,7 @@ def test_the_shift_census_is_shown_and_balances(qtbot: QtBot) -> None:
     census = Census(shift, arrived=23, departed=15, present=7, dropped=1,
                     departed_by_reason={"home": 12, "admitted": 3})
     bar.apply(replace(make_summary(), census=census))
-    assert bar.census_label.text() == "Vakt kveld: 23 ankommet = 15 reist + 7 her + 1 falt ut"
+    assert bar.census_label.text() == "Kveldsvakt: 23 ankommet = 15 reist + 7 her + 1 falt ut"
     assert bar.census_label.toolTip() == "Hjem: 12\nInnlagt: 3"
 
 
