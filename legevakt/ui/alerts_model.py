@@ -14,27 +14,24 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QCoreApplication, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from legevakt.ui import style, texts
+from legevakt.ui.roles import DECORATION, DISPLAY, TOOLTIP, USER
 from legevakt.worklist.models import Alert, AlertKind, AlertStatus, Severity
 
 translate = QCoreApplication.translate
 
-_USER = int(Qt.ItemDataRole.UserRole.value)
-_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
-_DECORATION = int(Qt.ItemDataRole.DecorationRole.value)
-_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
 
 
 class AlertRole(IntEnum):
-    ALERT = _USER + 1  # the Alert
-    ID = _USER + 2
-    KIND = _USER + 3  # AlertKind value
-    SEVERITY = _USER + 4  # Severity value
-    STATUS = _USER + 5  # AlertStatus value
-    ENCOUNTER = _USER + 6  # "Encounter/<id>" or None
-    NEEDS_ACK = _USER + 7  # bool: critical and not yet acknowledged
+    ALERT = USER + 1  # the Alert
+    ID = USER + 2
+    KIND = USER + 3  # AlertKind value
+    SEVERITY = USER + 4  # Severity value
+    STATUS = USER + 5  # AlertStatus value
+    ENCOUNTER = USER + 6  # "Encounter/<id>" or None
+    NEEDS_ACK = USER + 7  # bool: critical and not yet acknowledged
 
 
-ALL_ROLES: tuple[int, ...] = (_DISPLAY, _DECORATION, _TOOLTIP, *(int(r) for r in AlertRole))
+ALL_ROLES: tuple[int, ...] = (DISPLAY, DECORATION, TOOLTIP, *(int(r) for r in AlertRole))
 
 
 def needs_acknowledgement(alert: Alert) -> bool:
@@ -98,19 +95,19 @@ class AlertListModel(QAbstractListModel):
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = DISPLAY) -> Any:
         if not index.isValid() or index.parent().isValid() or index.column() != 0:
             return None
         if not 0 <= index.row() < len(self._ids):
             return None
         alert = self._alerts[self._ids[index.row()]]
         role = int(role)
-        if role == _DISPLAY:
+        if role == DISPLAY:
             where = f" – {alert.encounter}" if alert.encounter else ""
             return f"{texts.alert_short(alert.kind)}{where}"
-        if role == _DECORATION:
+        if role == DECORATION:
             return style.alert_icon(alert.severity is Severity.CRITICAL)
-        if role == _TOOLTIP:
+        if role == TOOLTIP:
             if alert.status is AlertStatus.ACKNOWLEDGED:
                 return translate("AlertListModel", "Acknowledged by {who}").format(who=alert.acknowledged_by or "?")
             return translate("AlertListModel", "Not acknowledged")

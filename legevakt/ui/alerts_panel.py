@@ -45,17 +45,12 @@ from PySide6.QtWidgets import (
 from legevakt.ui import keyboard, style, texts
 from legevakt.ui.alert_banner import PERSON_RESOLVABLE, CommentDialog
 from legevakt.ui.delegates import QueueDelegate
+from legevakt.ui.roles import BACKGROUND, DECORATION, DISPLAY, FOREGROUND, TOOLTIP, USER
 from legevakt.ui.texts import QT_TRANSLATE_NOOP
 from legevakt.worklist.models import Alert, AlertStatus, Entry, Severity
 
 translate = QCoreApplication.translate
 
-_USER = int(Qt.ItemDataRole.UserRole.value)
-_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
-_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
-_DECORATION = int(Qt.ItemDataRole.DecorationRole.value)
-_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole.value)
-_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
 
 
 class AlertsColumn(IntEnum):
@@ -71,14 +66,14 @@ class AlertsColumn(IntEnum):
 
 
 class AlertsRole(IntEnum):
-    ALERT = _USER + 1
-    ID = _USER + 2
-    STATUS = _USER + 3  # AlertStatus value
-    SORT_KEY = _USER + 4
+    ALERT = USER + 1
+    ID = USER + 2
+    STATUS = USER + 3  # AlertStatus value
+    SORT_KEY = USER + 4
 
 
-ROW_ROLES: tuple[int, ...] = (_DISPLAY, _TOOLTIP, _DECORATION, _BACKGROUND, _FOREGROUND, *(int(r) for r in AlertsRole))
-PATIENT_ROLES: tuple[int, ...] = (_DISPLAY, _TOOLTIP)
+ROW_ROLES: tuple[int, ...] = (DISPLAY, TOOLTIP, DECORATION, BACKGROUND, FOREGROUND, *(int(r) for r in AlertsRole))
+PATIENT_ROLES: tuple[int, ...] = (DISPLAY, TOOLTIP)
 
 _HEADERS = (
     QT_TRANSLATE_NOOP("AlertsPanel", "Severity"), QT_TRANSLATE_NOOP("AlertsPanel", "Status"),
@@ -149,8 +144,8 @@ class ShiftAlertsModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(AlertsColumn)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
-        if orientation is Qt.Orientation.Horizontal and int(role) == _DISPLAY and 0 <= section < len(_HEADERS):
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
+        if orientation is Qt.Orientation.Horizontal and int(role) == DISPLAY and 0 <= section < len(_HEADERS):
             return translate("AlertsPanel", _HEADERS[section])
         return None
 
@@ -159,7 +154,7 @@ class ShiftAlertsModel(QAbstractTableModel):
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = DISPLAY) -> Any:
         if not index.isValid() or index.parent().isValid():
             return None
         if not (0 <= index.row() < len(self._ids) and 0 <= index.column() < len(AlertsColumn)):
@@ -167,9 +162,9 @@ class ShiftAlertsModel(QAbstractTableModel):
         alert = self._alerts[self._ids[index.row()]]
         column = AlertsColumn(index.column())
         role = int(role)
-        if role == _DISPLAY:
+        if role == DISPLAY:
             return self._display(alert, column)
-        if role == _TOOLTIP:
+        if role == TOOLTIP:
             if column is AlertsColumn.COMMENT:
                 return alert.ack_comment or None
             if column is AlertsColumn.REASON:
@@ -177,11 +172,11 @@ class ShiftAlertsModel(QAbstractTableModel):
             if column is AlertsColumn.PATIENT and alert.encounter:
                 return f"{self.patient_text(alert)}\n{alert.encounter}"  # the platform id only in a tooltip
             return None
-        if role == _DECORATION and column is AlertsColumn.SEVERITY:
+        if role == DECORATION and column is AlertsColumn.SEVERITY:
             return style.alert_icon(alert.severity is Severity.CRITICAL)
-        if role == _BACKGROUND and alert.severity is Severity.CRITICAL and alert.status is AlertStatus.OPEN:
+        if role == BACKGROUND and alert.severity is Severity.CRITICAL and alert.status is AlertStatus.OPEN:
             return QBrush(QColor("#ffebee"))
-        if role == _FOREGROUND and alert.status is AlertStatus.RESOLVED:
+        if role == FOREGROUND and alert.status is AlertStatus.RESOLVED:
             return QBrush(QColor("#607d8b"))
         if role == AlertsRole.ALERT:
             return alert

@@ -9,14 +9,13 @@ from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from legevakt.ui import style
+from legevakt.ui.roles import BACKGROUND, DECORATION
 
 _SELECTION_FILL = QColor(21, 101, 192, 40)
 _SELECTION_EDGE = QColor(style.ACCENT)
 _ROW_LINE = QColor("#e8edf2")
 _PAD = 6  # text padding left and right
 
-_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole.value)
-_DECORATION = int(Qt.ItemDataRole.DecorationRole.value)
 ICON_SIZE = 16
 
 
@@ -33,7 +32,7 @@ class QueueDelegate(QStyledItemDelegate):
         opt.state &= ~(QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_HasFocus
                        | QStyle.StateFlag.State_MouseOver)
 
-        bg = index.data(_BACKGROUND)
+        bg = index.data(BACKGROUND)
         if isinstance(bg, QBrush) and bg.style() != Qt.BrushStyle.NoBrush:
             fill = bg
         elif isinstance(bg, QColor):
@@ -103,6 +102,6 @@ class IconDelegate(QueueDelegate):
         opt.decorationSize = QSize(ICON_SIZE, ICON_SIZE)
         opt.decorationAlignment = Qt.AlignmentFlag.AlignCenter
         opt.displayAlignment = Qt.AlignmentFlag.AlignCenter
-        icon = index.data(_DECORATION)
+        icon = index.data(DECORATION)
         if not isinstance(icon, QIcon):
             opt.features &= ~QStyleOptionViewItem.ViewItemFeature.HasDecoration

@@ -44,23 +44,18 @@ from legevakt.journal.model import Delivery, DeliveryState
 from legevakt.ui import keyboard, style, texts
 from legevakt.ui.delegates import QueueDelegate
 from legevakt.ui.journal_panel import RecipientNames, can_resend, delivery_tone
+from legevakt.ui.roles import ACCESSIBLE, BACKGROUND, DISPLAY, FOREGROUND, TOOLTIP, USER
 
 translate = QCoreApplication.translate
 
-_USER = int(Qt.ItemDataRole.UserRole.value)
-_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
-_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
-_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole.value)
-_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
-_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole.value)
 
 
 class LedgerRole(IntEnum):
-    DELIVERY = _USER + 1  # the Delivery
-    ID = _USER + 2  # its client identifier
-    NEEDS_ACTION = _USER + 3  # bool
-    SORT_KEY = _USER + 4  # aware datetime: when it was sent (newest first)
-    STATE = _USER + 5  # DeliveryState value
+    DELIVERY = USER + 1  # the Delivery
+    ID = USER + 2  # its client identifier
+    NEEDS_ACTION = USER + 3  # bool
+    SORT_KEY = USER + 4  # aware datetime: when it was sent (newest first)
+    STATE = USER + 5  # DeliveryState value
 
 
 class LedgerColumn(IntEnum):
@@ -73,8 +68,8 @@ class LedgerColumn(IntEnum):
     RECEIPT = 6
 
 
-ROW_ROLES: tuple[int, ...] = (_DISPLAY, _TOOLTIP, _BACKGROUND, _FOREGROUND, _ACCESSIBLE, *(int(r) for r in LedgerRole))
-PATIENT_ROLES: tuple[int, ...] = (_DISPLAY, _TOOLTIP, _ACCESSIBLE)
+ROW_ROLES: tuple[int, ...] = (DISPLAY, TOOLTIP, BACKGROUND, FOREGROUND, ACCESSIBLE, *(int(r) for r in LedgerRole))
+PATIENT_ROLES: tuple[int, ...] = (DISPLAY, TOOLTIP, ACCESSIBLE)
 
 _TONE_COLOURS: dict[str, tuple[str, str]] = {
     "ok": ("#e8f5e9", style.OK_FG),
@@ -155,10 +150,10 @@ class LedgerModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(LedgerColumn)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(LedgerColumn):
             return None
-        if int(role) in (_DISPLAY, _TOOLTIP):
+        if int(role) in (DISPLAY, TOOLTIP):
             return self._headers[LedgerColumn(section)]
         return None
 
@@ -167,7 +162,7 @@ class LedgerModel(QAbstractTableModel):
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = DISPLAY) -> Any:
         if not index.isValid() or index.parent().isValid():
             return None
         row, col = index.row(), index.column()
@@ -176,15 +171,15 @@ class LedgerModel(QAbstractTableModel):
         d = self._items[self._ids[row]]
         role = int(role)
         column = LedgerColumn(col)
-        if role in (_DISPLAY, _ACCESSIBLE):
+        if role in (DISPLAY, ACCESSIBLE):
             return self._text(d, column)
-        if role == _TOOLTIP:
+        if role == TOOLTIP:
             return self._tooltip(d, column)
-        if role in (_BACKGROUND, _FOREGROUND) and column is LedgerColumn.STATE:
+        if role in (BACKGROUND, FOREGROUND) and column is LedgerColumn.STATE:
             colours = _TONE_COLOURS.get(delivery_tone(d.state))
             if colours is None:
                 return None
-            return QBrush(QColor(colours[0] if role == _BACKGROUND else colours[1]))
+            return QBrush(QColor(colours[0] if role == BACKGROUND else colours[1]))
         if role == LedgerRole.DELIVERY:
             return d
         if role == LedgerRole.ID:

@@ -30,35 +30,27 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from legevakt.app.summary import ChangeSummary
 from legevakt.ui import style, texts
 from legevakt.ui.i18n import current_language
+from legevakt.ui.roles import ACCESSIBLE, ALIGN, BACKGROUND, DECORATION, DISPLAY, FONT, FOREGROUND, TOOLTIP, USER
 from legevakt.worklist.models import Alert, AlertStatus, Entry, Fate, Severity
 from legevakt.worklist.triage import MTS, TriageLevel, TriageScale
 
 log = logging.getLogger("legevakt.ui")
 translate = QCoreApplication.translate
 
-_USER = int(Qt.ItemDataRole.UserRole.value)
-_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
-_DECORATION = int(Qt.ItemDataRole.DecorationRole.value)
-_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
-_FONT = int(Qt.ItemDataRole.FontRole.value)
-_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole.value)
-_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole.value)
-_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
-_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole.value)
 
 
 class QueueRole(IntEnum):
     """Custom data roles (same value in every column)."""
 
-    ENTRY = _USER + 1  # the Entry
-    SORT_KEY = _USER + 2  # tuple: dropped first, untriaged, triage rank, arrival, ref
-    REF = _USER + 3  # encounter ref
-    TRIAGE_RANK = _USER + 4  # int; -1 untriaged
-    ARRIVED = _USER + 5  # aware datetime
-    FATE = _USER + 6  # Fate value (str)
-    WAIT_LEVEL = _USER + 7  # 0 within target, 1 past target, 2 past twice the target
-    ALERTS = _USER + 8  # tuple[Alert, ...], open alerts on this encounter
-    TRIAGE_LEVEL = _USER + 9  # TriageLevel | None
+    ENTRY = USER + 1  # the Entry
+    SORT_KEY = USER + 2  # tuple: dropped first, untriaged, triage rank, arrival, ref
+    REF = USER + 3  # encounter ref
+    TRIAGE_RANK = USER + 4  # int; -1 untriaged
+    ARRIVED = USER + 5  # aware datetime
+    FATE = USER + 6  # Fate value (str)
+    WAIT_LEVEL = USER + 7  # 0 within target, 1 past target, 2 past twice the target
+    ALERTS = USER + 8  # tuple[Alert, ...], open alerts on this encounter
+    TRIAGE_LEVEL = USER + 9  # TriageLevel | None
 
 
 class Column(IntEnum):
@@ -98,15 +90,15 @@ _NCOLUMNS = len(_COLUMNS)
 
 # Roles that change when an entry's data changes (every column).
 ROW_ROLES: tuple[int, ...] = (
-    _DISPLAY, _DECORATION, _TOOLTIP, _FONT, _BACKGROUND, _FOREGROUND, _ACCESSIBLE,
+    DISPLAY, DECORATION, TOOLTIP, FONT, BACKGROUND, FOREGROUND, ACCESSIBLE,
     *(int(r) for r in QueueRole),
 )
 # Roles that change when the clock moves (waiting column only).
 TICK_ROLES: tuple[int, ...] = (
-    _DISPLAY, _TOOLTIP, _FONT, _BACKGROUND, _FOREGROUND, _ACCESSIBLE, int(QueueRole.WAIT_LEVEL),
+    DISPLAY, TOOLTIP, FONT, BACKGROUND, FOREGROUND, ACCESSIBLE, int(QueueRole.WAIT_LEVEL),
 )
 # Roles that change when an encounter's alerts change (alerts column, plus row-wide custom roles).
-ALERT_ROLES: tuple[int, ...] = (_DISPLAY, _DECORATION, _TOOLTIP, _ACCESSIBLE, int(QueueRole.ALERTS))
+ALERT_ROLES: tuple[int, ...] = (DISPLAY, DECORATION, TOOLTIP, ACCESSIBLE, int(QueueRole.ALERTS))
 
 
 def _utcnow() -> datetime:
@@ -246,13 +238,13 @@ class QueueModel(QAbstractTableModel):
         return 0 if parent.isValid() else _NCOLUMNS
 
     def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = _DISPLAY) -> Any:
+                   role: int = DISPLAY) -> Any:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(Column):
             return None
         role = int(role)
-        if role == _DISPLAY:
+        if role == DISPLAY:
             return self._headers[Column(section)][0]
-        if role == _TOOLTIP:
+        if role == TOOLTIP:
             return self._headers[Column(section)][1]
         return None
 
@@ -261,7 +253,7 @@ class QueueModel(QAbstractTableModel):
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = DISPLAY) -> Any:
         # A table: a valid index of this model has no parent. Painting asks ~8 roles per cell: kept lean.
         if not index.isValid():
             return None
@@ -271,22 +263,22 @@ class QueueModel(QAbstractTableModel):
         entry = self._entries[self._refs[row]]
         role = int(role)
         column = _COLUMNS[col]
-        if role in (_DISPLAY, _ACCESSIBLE):
+        if role in (DISPLAY, ACCESSIBLE):
             text = self._text(entry, column)
-            if role == _ACCESSIBLE and column is Column.TRIAGE and entry.fate is Fate.DROPPED:
+            if role == ACCESSIBLE and column is Column.TRIAGE and entry.fate is Fate.DROPPED:
                 return f"{texts.state_label(entry)}. {text}"
             return text
-        if role == _DECORATION:
+        if role == DECORATION:
             return self._decoration(entry, column)
-        if role == _BACKGROUND:
+        if role == BACKGROUND:
             return self._background(entry, column)
-        if role == _FOREGROUND:
+        if role == FOREGROUND:
             return self._foreground(entry, column)
-        if role == _FONT:
+        if role == FONT:
             return self._font(entry, column)
-        if role == _TOOLTIP:
+        if role == TOOLTIP:
             return self._tooltip(entry, column)
-        if role == _ALIGN:
+        if role == ALIGN:
             if column in (Column.WAITING, Column.AGE_SEX):
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             return None

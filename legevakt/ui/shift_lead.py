@@ -52,6 +52,7 @@ from legevakt.ui import style, texts
 from legevakt.ui.delegates import QueueDelegate, TriageDelegate
 from legevakt.ui.i18n import current_language
 from legevakt.ui.report_pdf import shift_title
+from legevakt.ui.roles import ACCESSIBLE, ALIGN, BACKGROUND, DISPLAY, FONT, FOREGROUND, TOOLTIP
 from legevakt.worklist.census import DEFAULT_SHIFTS, ShiftDef
 from legevakt.worklist.models import Alert, EncounterStatus, Entry, Fate
 from legevakt.worklist.overview import DROPPED, HOURS, HourCount, Overview, Wait, overview
@@ -64,14 +65,7 @@ TICK_MS = 20_000  # the waits grow while nothing syncs: refresh the figures this
 LONGEST = 8  # the longest waits listed
 KEEP_DEPARTED = timedelta(hours=36)  # departed entries older than this count nowhere here any more
 
-_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
-_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
-_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole.value)
-_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
-_FONT = int(Qt.ItemDataRole.FontRole.value)
-_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole.value)
-_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole.value)
-CELL_ROLES: tuple[int, ...] = (_DISPLAY, _TOOLTIP, _BACKGROUND, _FOREGROUND, _FONT, _ALIGN, _ACCESSIBLE)
+CELL_ROLES: tuple[int, ...] = (DISPLAY, TOOLTIP, BACKGROUND, FOREGROUND, FONT, ALIGN, ACCESSIBLE)
 
 
 def load_charts() -> tuple[Any | None, str | None]:
@@ -122,8 +116,8 @@ class FigureModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._headers)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
-        if orientation == Qt.Orientation.Horizontal and int(role) == _DISPLAY and 0 <= section < len(self._headers):
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
+        if orientation == Qt.Orientation.Horizontal and int(role) == DISPLAY and 0 <= section < len(self._headers):
             return self._headers[section]
         return None
 
@@ -132,7 +126,7 @@ class FigureModel(QAbstractTableModel):
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemNeverHasChildren
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = DISPLAY) -> Any:
         if not index.isValid() or index.parent().isValid():
             return None
         row, col = index.row(), index.column()
@@ -143,17 +137,17 @@ class FigureModel(QAbstractTableModel):
             return None
         cell = cells[col]
         role = int(role)
-        if role in (_DISPLAY, _ACCESSIBLE):
+        if role in (DISPLAY, ACCESSIBLE):
             return cell.text
-        if role == _TOOLTIP:
+        if role == TOOLTIP:
             return cell.tooltip
-        if role == _BACKGROUND:
+        if role == BACKGROUND:
             return QBrush(QColor(cell.background)) if cell.background else None
-        if role == _FOREGROUND:
+        if role == FOREGROUND:
             return QBrush(QColor(cell.foreground)) if cell.foreground else None
-        if role == _FONT:
+        if role == FONT:
             return self._bold if cell.bold else None
-        if role == _ALIGN:
+        if role == ALIGN:
             if cell.number:
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)

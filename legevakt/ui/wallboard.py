@@ -59,19 +59,13 @@ from legevakt.app.summary import ChangeSummary, LinkMode, LinkStatus
 from legevakt.ui import style, texts
 from legevakt.ui.i18n import current_language
 from legevakt.ui.queue_model import sort_key, wait_level, waiting_for_doctor
+from legevakt.ui.roles import ACCESSIBLE, ALIGN, BACKGROUND, DISPLAY, FONT, FOREGROUND, USER
 from legevakt.ui.status import CRITICAL_AFTER
 from legevakt.worklist.models import EncounterStatus, Entry, Fate
 from legevakt.worklist.triage import MTS, TriageLevel, TriageScale
 
 translate = QCoreApplication.translate
 
-_USER = int(Qt.ItemDataRole.UserRole.value)
-_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
-_FONT = int(Qt.ItemDataRole.FontRole.value)
-_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole.value)
-_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole.value)
-_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
-_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole.value)
 
 TICK_MS = 1000  # the stale check, the clock and the waiting times
 PAGE_MS = 12_000  # how long one page shows when the rows do not fit
@@ -96,10 +90,10 @@ class WallColumn(IntEnum):
 class WallRole(IntEnum):
     """Custom data roles (same in every column). None carries a name, an identifier or a reference."""
 
-    WAIT_LEVEL = _USER + 1  # 0 within the target, 1 past it, 2 past twice it (as QueueRole.WAIT_LEVEL)
-    DROPPED = _USER + 2  # bool
-    STALE = _USER + 3  # bool: the board's data is not live
-    SORT = _USER + 4  # the proxy's sort role; no data (the proxy asks the model for the key)
+    WAIT_LEVEL = USER + 1  # 0 within the target, 1 past it, 2 past twice it (as QueueRole.WAIT_LEVEL)
+    DROPPED = USER + 2  # bool
+    STALE = USER + 3  # bool: the board's data is not live
+    SORT = USER + 4  # the proxy's sort role; no data (the proxy asks the model for the key)
 
 
 def _headers() -> dict[WallColumn, str]:
@@ -113,11 +107,11 @@ def _headers() -> dict[WallColumn, str]:
 
 
 # Roles that change with an entry (every column).
-ROW_ROLES: tuple[int, ...] = (_DISPLAY, _ACCESSIBLE, _FONT, _BACKGROUND, _FOREGROUND, *(int(r) for r in WallRole))
+ROW_ROLES: tuple[int, ...] = (DISPLAY, ACCESSIBLE, FONT, BACKGROUND, FOREGROUND, *(int(r) for r in WallRole))
 # Roles that change with the clock (waiting column only).
-TICK_ROLES: tuple[int, ...] = (_DISPLAY, _ACCESSIBLE, _FONT, _BACKGROUND, _FOREGROUND, int(WallRole.WAIT_LEVEL))
+TICK_ROLES: tuple[int, ...] = (DISPLAY, ACCESSIBLE, FONT, BACKGROUND, FOREGROUND, int(WallRole.WAIT_LEVEL))
 # Roles that change when the board goes stale or live again (every column).
-STALE_ROLES: tuple[int, ...] = (_FONT, _BACKGROUND, _FOREGROUND, int(WallRole.STALE))
+STALE_ROLES: tuple[int, ...] = (FONT, BACKGROUND, FOREGROUND, int(WallRole.STALE))
 
 
 def _utcnow() -> datetime:
@@ -277,10 +271,10 @@ class WallboardModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(WallColumn)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(WallColumn):
             return None
-        if int(role) in (_DISPLAY, _ACCESSIBLE):
+        if int(role) in (DISPLAY, ACCESSIBLE):
             return self._headers[WallColumn(section)]
         return None
 
@@ -289,7 +283,7 @@ class WallboardModel(QAbstractTableModel):
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemNeverHasChildren  # not selectable, not editable
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = DISPLAY) -> Any:
         if not index.isValid() or index.parent().isValid():
             return None
         row, col = index.row(), index.column()
@@ -298,20 +292,20 @@ class WallboardModel(QAbstractTableModel):
         entry = self._entries[self._refs[row]]
         column = WallColumn(col)
         role = int(role)
-        if role == _DISPLAY:
+        if role == DISPLAY:
             return self._text(entry, column)
-        if role == _ACCESSIBLE:
+        if role == ACCESSIBLE:
             text = self._text(entry, column)
             if column is WallColumn.TRIAGE and entry.fate is Fate.DROPPED:
                 return f"{translate('Wallboard', 'Missing')}. {text}"
             return text
-        if role == _BACKGROUND:
+        if role == BACKGROUND:
             return self._background(entry, column)
-        if role == _FOREGROUND:
+        if role == FOREGROUND:
             return self._foreground(entry, column)
-        if role == _FONT:
+        if role == FONT:
             return self._bold if self._is_bold(entry, column) else None
-        if role == _ALIGN:
+        if role == ALIGN:
             return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         if role == WallRole.WAIT_LEVEL:
             return self._wait_level(entry)
@@ -473,17 +467,17 @@ class WallDelegate(QStyledItemDelegate):
               index: QModelIndex | QPersistentModelIndex) -> None:
         rect = QRect(option.rect)
         painter.save()
-        bg = index.data(_BACKGROUND)
+        bg = index.data(BACKGROUND)
         if isinstance(bg, QBrush) and bg.style() != Qt.BrushStyle.NoBrush:
             painter.fillRect(rect, bg)
         font = QFont(option.font)
-        model_font = index.data(_FONT)
+        model_font = index.data(FONT)
         if isinstance(model_font, QFont) and model_font.bold():
             font.setBold(True)
         painter.setFont(font)
-        fg = index.data(_FOREGROUND)
+        fg = index.data(FOREGROUND)
         painter.setPen(fg.color() if isinstance(fg, QBrush) else QColor(style.INK))
-        text = str(index.data(_DISPLAY) or "")
+        text = str(index.data(DISPLAY) or "")
         inner = rect.adjusted(self.pad, 0, -self.pad, 0)
         painter.drawText(inner, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
                          QFontMetrics(font).elidedText(text, Qt.TextElideMode.ElideRight, inner.width()))
