@@ -12,6 +12,20 @@ from keyring.backend import KeyringBackend
 from legevakt.sim import SimConfig, SimServer
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--slow", action="store_true", default=False,
+                     help="also run the long soaks (marked slow); CI runs their short forms only")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--slow"):
+        return
+    skip = pytest.mark.skip(reason="a long soak: run with ./scripts/test --slow (its short form runs here)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 class MemoryKeyring(KeyringBackend):
     """A keyring that forgets everything at the end of the test."""
 

@@ -77,7 +77,7 @@ def check_census(sim: SimServer, state: WorklistState, unseen: set[str]) -> None
     assert as_dict(census(state.entries.values(), shift)) == census_from_ground_truth(sim, unseen, shift)
 
 
-@pytest.mark.parametrize("seed", [21, 22, 23])
+@pytest.mark.parametrize("seed", [21, *(pytest.param(s, marks=pytest.mark.slow) for s in (22, 23))])
 def test_a_clinic_day_with_faults_keeps_every_patient_accounted_for(
         make_sim: Callable[..., SimServer], tmp_path: Path, seed: int) -> None:
     sim = make_sim(seed=seed, initial_patients=15)
