@@ -209,6 +209,16 @@ class ResourceStore:
         with self.lock:
             return [v for v in self._current.get(rtype, {}).values() if v.resource is not None]
 
+    @property
+    def seq(self) -> int:
+        """The sequence number of the last version written (0: none)."""
+        return self._seq
+
+    def since_seq(self, seq: int) -> list[Version]:
+        """Every version written after sequence number ``seq``, oldest first (``_history[i].seq == i + 1``)."""
+        with self.lock:
+            return self._history[max(0, seq):]
+
     def history(
         self, rtype: str | None = None, rid: str | None = None, since: dt.datetime | None = None
     ) -> list[Version]:
