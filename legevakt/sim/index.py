@@ -79,8 +79,8 @@ class SearchIndex:
         key = _key(q)
         entry = self._cache.get(key)
         if entry is None:
-            found = {v.id: v for v in store.live_versions(q.rtype) if matches(v.resource or {}, q, v.last_updated)}
-            entry = _Entry(store.seq, found)
+            hits = {v.id: v for v in store.live_versions(q.rtype) if matches(v.resource or {}, q, v.last_updated)}
+            entry = _Entry(store.seq, hits)
             self._cache[key] = entry
             if len(self._cache) > _MAX_QUERIES:
                 self._cache.popitem(last=False)
