@@ -41,7 +41,6 @@ from legevakt.worklist.reconcile import ReconcileConfig, Reconciled
 from legevakt.worklist.snapshot import WorklistState
 from legevakt.worklist.triage import MTS
 
-
 #: The seeded clinic was written just now: wait until it is older than the change feed's overlap window
 #: (5 s) plus the HTTP Date's second, as in a clinic that has been running, so idle means idle.
 _SETTLE = 6.5
@@ -136,7 +135,7 @@ def _latency(patients: int, drops: int) -> dict[str, Any]:
     with SimServer(SimConfig(seed=5, speed=0, initial_patients=patients), port=0) as sim:
         time.sleep(_SETTLE)
         meter = _Meter()
-        engine, sync, client = _engine(sim, meter)
+        engine, _sync, client = _engine(sim, meter)
         try:
             engine.cycle()
             engine.cycle()
