@@ -14,6 +14,7 @@ import heapq
 import logging
 import math
 import random
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,8 +93,11 @@ class Outcome:
 class Clinic:
     """The synthetic clinic. See the module docstring."""
 
-    def __init__(self, store: ResourceStore, config: SimConfig) -> None:
+    def __init__(self, store: ResourceStore, config: SimConfig, faults: Any = None) -> None:
+        """``faults``: the knobs (``list_lag_seconds`` is read here); None: none."""
         self.store = store
+        self.faults = faults
+        self._late_list: list[tuple[float, str, str]] = []  # (monotonic due, ref, entry date): lagging entries
         self.config = config
         self.lock = store.lock
         self.rng = random.Random(f"clinic-{config.seed}")
@@ -225,6 +229,21 @@ class Clinic:
                     if plan is not None:
                         self._run_event(enc_id, plan[1])
             self.sim_now = target
+
+    def pump_list(self, now: float | None = None) -> int:
+        """Add the lagging List entries that are due (``list_lag_seconds``); the number added."""
+        with self.lock:
+            now = time.monotonic() if now is None else now
+            due = [x for x in self._late_list if x[0] <= now]
+            if not due:
+                return 0
+            self._late_list = [x for x in self._late_list if x[0] > now]
+            for _, ref, date in due:
+                res = self.store.get_ref(ref)
+                if res is not None and res.get("status") in ACTIVE_STATUSES:
+                    self._list_add(ref, date)
+                    self._plan(copy.deepcopy(res))
+            return len(due)
 
     def active_encounters(self) -> list[str]:
         """Refs of non-terminal Encounters at the clinic, sorted."""
@@ -538,6 +557,10 @@ class Clinic:
         self._pending_colour[enc_id] = colour
         enc["id"] = enc_id
         v = self.store.update(enc)[0]
+        lag = float(getattr(self.faults, "list_lag_seconds", 0.0) or 0.0)
+        if lag > 0:  # the registration's List entry comes later (a platform with latency between the two)
+            self._late_list.append((time.monotonic() + lag, v.ref, now))
+            return v.ref
         self._list_add(v.ref, now)
         self._plan(enc)
         log.debug("admitted %s", v.ref)
