@@ -76,7 +76,9 @@ class Runtime:
                             tokens=tokens, retry=retry, transport=transport)
         config = settings.reconcile_config()
         assembler = SnapshotAssembler(client, settings.location, config.scale)
-        sync = IncrementalSync(assembler, full_every=settings.full_snapshot_every, interval=settings.poll_seconds)
+        sync = IncrementalSync(assembler, full_every=settings.full_snapshot_every, interval=settings.poll_seconds,
+                               full_after=timedelta(minutes=settings.full_snapshot_minutes),
+                               history_is_clinic_own=settings.history_is_clinic_own)
         state = store.load_state(utcnow(), config)
 
         def persist(result: Reconciled, actor: str) -> None:

@@ -176,7 +176,12 @@ class Settings:
     data_dir: str = setting("", _title("Data directory (empty: the user's default)"))
     language: str = setting("nb", _title("Language (nb or en)"), check=_language)
     poll_seconds: float = setting(5.0, _title("Seconds between polls"), check=_positive)
-    full_snapshot_every: int = setting(12, _title("Full snapshot every N cycles"), check=_at_least_one)
+    full_snapshot_every: int = setting(0, _title("Also a full snapshot every N cycles (0: by time only)"),
+                                       check=_not_negative)
+    full_snapshot_minutes: float = setting(
+        10.0, _title("Minutes between full snapshots when the light checks agree"), check=_positive)
+    history_is_clinic_own: bool = setting(
+        False, _title("The platform holds this clinic only (its Encounter history is the clinic's change feed)"))
     push: bool = setting(True, _title("Use push notifications where the platform offers them"))
     push_poll_seconds: float = setting(
         60.0, _title("Seconds between safety-net polls while push is up"), check=_positive)

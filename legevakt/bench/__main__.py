@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 #: name -> one-line description. The module ``legevakt.bench.<name>`` provides ``main(argv) -> int``.
 SUBCOMMANDS: dict[str, str] = {
+    "load": "requests and bytes per hour at idle (poll, push) against whole-queue refetchers; drop-to-alert",
     "journal": "time one journal follow (500 deliveries in flight) against the same searches fetched raw",
     "reconcile": "time worklist reconciliation against a bare set-difference lower bound",
     "sync": "time the sync cycle (fetch + mapping)",

@@ -8,7 +8,7 @@ from typing import Any
 
 def add_parsers(sub: Any) -> None:
     sim = sub.add_parser("sim", help="run the simulated platform standalone")
-    sim.add_argument("rest", nargs=argparse.REMAINDER, help="--port N --seed S --speed X")
+    sim.add_argument("rest", nargs=argparse.REMAINDER, help="--port N --seed S --speed X --patients N")
 
 
 def run(argv: list[str]) -> int:

@@ -18,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8080, help="TCP port on 127.0.0.1 (0 = any free port)")
     p.add_argument("--seed", type=int, default=1, help="random seed for the synthetic clinic")
     p.add_argument("--speed", type=float, default=10.0, help="clinic event-rate multiplier (0 = frozen)")
+    p.add_argument("--patients", type=int, default=18, help="patients in the queue at start (seeded)")
     p.add_argument("--require-auth", action="store_true", help="require OAuth2 bearer tokens")
     return p
 
@@ -26,7 +27,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    config = SimConfig(seed=args.seed, speed=args.speed, require_auth=args.require_auth)
+    if args.patients < 0:
+        p_error = "--patients must not be negative"
+        logging.getLogger("legevakt.sim").error(p_error)
+        return 2
+    config = SimConfig(seed=args.seed, speed=args.speed, require_auth=args.require_auth,
+                       initial_patients=args.patients)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

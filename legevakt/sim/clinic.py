@@ -14,6 +14,7 @@ import heapq
 import logging
 import math
 import random
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,8 +93,11 @@ class Outcome:
 class Clinic:
     """The synthetic clinic. See the module docstring."""
 
-    def __init__(self, store: ResourceStore, config: SimConfig) -> None:
+    def __init__(self, store: ResourceStore, config: SimConfig, faults: Any = None) -> None:
+        """``faults``: the knobs (``list_lag_seconds`` is read here); None: none."""
         self.store = store
+        self.faults = faults
+        self._late_list: list[tuple[float, str, str]] = []  # (monotonic due, ref, entry date): lagging entries
         self.config = config
         self.lock = store.lock
         self.rng = random.Random(f"clinic-{config.seed}")
@@ -112,7 +116,10 @@ class Clinic:
         self._been_on_leave: set[str] = set()
         self._pending_colour: dict[str, str] = {}  # enc id -> colour it will get at triage
         self._active: set[str] = set()  # ids of non-terminal Encounters at the clinic
+        self._room_of: dict[str, str] = {}  # active Encounter id -> the room it occupies
         self._first_counter = 999_999
+        self._listed_cache: tuple[str, dict[str, None]] | None = None  # (List version, refs in List order)
+        self._seeding: list[Resource] | None = None  # List entries collected while seeding, written once
         self.next_arrival = 0.0
         with self.lock:
             store.add_listener(self._track)
@@ -188,7 +195,7 @@ class Clinic:
         Raises KeyError if the encounter is not in the List."""
         ref = _enc_ref(enc_ref)
         with self.lock:
-            if ref not in self._list_refs():
+            if ref not in self._listed():
                 raise KeyError(f"{ref} is not in the List")
             self._list_remove(ref)
             self._unplan(ref.split("/", 1)[1])
@@ -223,6 +230,21 @@ class Clinic:
                         self._run_event(enc_id, plan[1])
             self.sim_now = target
 
+    def pump_list(self, now: float | None = None) -> int:
+        """Add the lagging List entries that are due (``list_lag_seconds``); the number added."""
+        with self.lock:
+            now = time.monotonic() if now is None else now
+            due = [x for x in self._late_list if x[0] <= now]
+            if not due:
+                return 0
+            self._late_list = [x for x in self._late_list if x[0] > now]
+            for _, ref, date in due:
+                res = self.store.get_ref(ref)
+                if res is not None and res.get("status") in ACTIVE_STATUSES:
+                    self._list_add(ref, date)
+                    self._plan(copy.deepcopy(res))
+            return len(due)
+
     def active_encounters(self) -> list[str]:
         """Refs of non-terminal Encounters at the clinic, sorted."""
         with self.lock:
@@ -245,7 +267,7 @@ class Clinic:
         or the terminal status itself), ``present`` (active and in the queue List) or ``dropped`` (active
         at the clinic but missing from the List)."""
         with self.lock:
-            listed = set(self._list_refs())
+            listed = set(self._listed())
             out: dict[str, Outcome] = {}
             for res in self.store.live("Encounter"):
                 if not self._at_clinic(res):
@@ -281,10 +303,10 @@ class Clinic:
         status = res.get("status")
         if status in TERMINAL_STATUSES:
             self._unplan(version.id)
-            if ref in self._list_refs():
+            if ref in self._listed():
                 self._list_remove(ref)
         elif created:
-            if ref not in self._list_refs():
+            if ref not in self._listed():
                 self._list_add(ref)
             self._plan(res)
         elif prev is None or prev.get("status") != status:
@@ -303,8 +325,14 @@ class Clinic:
         res = version.resource
         if res is not None and self.is_active_at_clinic(res):
             self._active.add(version.id)
+            room = self._current_room(res)
+            if room is not None:
+                self._room_of[version.id] = room
+            else:
+                self._room_of.pop(version.id, None)
         else:
             self._active.discard(version.id)
+            self._room_of.pop(version.id, None)
 
     def _at_clinic(self, res: Resource) -> bool:
         for loc in res.get("location") or []:
@@ -398,37 +426,57 @@ class Clinic:
 
     # -- list ----------------------------------------------------------------------------------------
 
-    def _list(self) -> Resource:
-        res = self.store.read_copy(self.list_ref)
-        if res is None:
-            raise RuntimeError("the clinic List is missing")
-        return res
+    def _listed(self) -> dict[str, None]:
+        """The Encounter refs in the queue List, in List order (a dict for O(1) membership).
+
+        Cached per List version, so a List changed by anyone else (a client's PUT) is read again; the
+        clinic's own changes keep the cache up to date without a rescan."""
+        v = self.store.current("List", self.list_ref.split("/", 1)[1])
+        if v is None or v.resource is None:
+            return {}
+        cached = self._listed_cache
+        if cached is None or cached[0] != v.vid:
+            refs: dict[str, None] = {}
+            for e in v.resource.get("entry") or []:
+                ref = (e.get("item") or {}).get("reference") if isinstance(e, dict) else None
+                if isinstance(ref, str):
+                    refs[norm_ref(ref)] = None
+            cached = self._listed_cache = (v.vid, refs)
+        return cached[1]
 
     def _list_refs(self) -> list[str]:
-        res = self.store.get_ref(self.list_ref) or {}
-        out = []
-        for e in res.get("entry") or []:
-            ref = (e.get("item") or {}).get("reference")
-            if isinstance(ref, str):
-                out.append(norm_ref(ref))
-        return out
+        return list(self._listed())
+
+    def _write_list(self, entries: list[Resource], listed: dict[str, None]) -> None:
+        """Store a new List version with ``entries`` (entry dicts shared with the previous version, never
+        mutated: the store copies only the top level), and keep the membership cache in step."""
+        cur = self.store.get_ref(self.list_ref)
+        if cur is None:
+            raise RuntimeError("the clinic List is missing")
+        lst = dict(cur)
+        lst["entry"] = entries
+        lst["date"] = self._now()
+        v, _ = self.store.update(lst, shared=True)
+        self._listed_cache = (v.vid, listed)
 
     def _list_add(self, ref: str, date: str | None = None) -> None:
-        lst = self._list()
-        if any(norm_ref((e.get("item") or {}).get("reference", "")) == ref for e in lst.get("entry", [])):
+        if self._seeding is not None:
+            self._seeding.append({"item": {"reference": ref}, "date": date or self._now()})
             return
-        lst.setdefault("entry", []).append({"item": {"reference": ref}, "date": date or self._now()})
-        lst["date"] = self._now()
-        self.store.update(lst)
+        listed = self._listed()
+        if ref in listed:
+            return
+        entries = list((self.store.get_ref(self.list_ref) or {}).get("entry") or [])
+        entries.append({"item": {"reference": ref}, "date": date or self._now()})
+        self._write_list(entries, {**listed, ref: None})
 
     def _list_remove(self, ref: str) -> None:
-        lst = self._list()
-        entries = lst.get("entry", [])
+        listed = self._listed()
+        if ref not in listed:
+            return
+        entries = (self.store.get_ref(self.list_ref) or {}).get("entry") or []
         kept = [e for e in entries if norm_ref((e.get("item") or {}).get("reference", "")) != ref]
-        if len(kept) != len(entries):
-            lst["entry"] = kept
-            lst["date"] = self._now()
-            self.store.update(lst)
+        self._write_list(kept, {r: None for r in listed if r != ref})
 
     # -- building encounters -------------------------------------------------------------------------
 
@@ -460,7 +508,8 @@ class Clinic:
                 "gender": "male" if person.male else "female",
                 "birthDate": person.birth_date.isoformat(),
                 "generalPractitioner": gp_for(person.nin),  # the journal's default recipient
-            }
+            },
+            shared=True,  # built here and handed over
         )
         return v.ref
 
@@ -508,6 +557,10 @@ class Clinic:
         self._pending_colour[enc_id] = colour
         enc["id"] = enc_id
         v = self.store.update(enc)[0]
+        lag = float(getattr(self.faults, "list_lag_seconds", 0.0) or 0.0)
+        if lag > 0:  # the registration's List entry comes later (a platform with latency between the two)
+            self._late_list.append((time.monotonic() + lag, v.ref, now))
+            return v.ref
         self._list_add(v.ref, now)
         self._plan(enc)
         log.debug("admitted %s", v.ref)
@@ -573,15 +626,7 @@ class Clinic:
         self._pending_colour.pop(enc["id"], None)
 
     def _occupied_rooms(self) -> set[str]:
-        rooms = {r for r, _ in self.rooms}
-        busy: set[str] = set()
-        for enc_id in self._active:
-            res = self.store.get("Encounter", enc_id) or {}
-            for loc in res.get("location", []):
-                ref = norm_ref((loc.get("location") or {}).get("reference", ""))
-                if ref in rooms and loc.get("status") == "active":
-                    busy.add(ref)
-        return busy
+        return set(self._room_of.values())
 
     def _current_room(self, enc: Resource) -> str | None:
         rooms = {r for r, _ in self.rooms}
@@ -677,7 +722,7 @@ class Clinic:
         enc_id = enc["id"]
         status = enc.get("status")
         ref = f"Encounter/{enc_id}"
-        if status not in ACTIVE_STATUSES or not self._at_clinic(enc) or ref not in self._list_refs():
+        if status not in ACTIVE_STATUSES or not self._at_clinic(enc) or ref not in self._listed():
             self._unplan(enc_id)
             return
         current = self._plans.get(enc_id)
@@ -746,8 +791,15 @@ class Clinic:
             else:
                 elapsed = rng.uniform(t_triage + 15.0, 240.0)
             seeds.append((elapsed, state, code, text, colour, t_triage))
-        for elapsed, state, code, text, colour, t_triage in sorted(seeds, reverse=True):
-            self._seed_one(now, elapsed, state, code, text, colour, min(t_triage, elapsed))
+        self._seeding = []
+        try:
+            for elapsed, state, code, text, colour, t_triage in sorted(seeds, reverse=True):
+                self._seed_one(now, elapsed, state, code, text, colour, min(t_triage, elapsed))
+            entries, self._seeding = self._seeding, None
+        finally:
+            self._seeding = None
+        if entries:  # one List version with the whole seeded queue, not one per patient
+            self._write_list(entries, {e["item"]["reference"]: None for e in entries})
 
     def _seed_one(
         self,
@@ -787,6 +839,6 @@ class Clinic:
                 self._set_status(enc, "onleave", at(rng.uniform(t_doctor + 2.0, elapsed)))
                 self._been_on_leave.add(enc_id)
                 remaining = rng.uniform(5, 30)
-        v = self.store.update(enc)[0]
+        v = self.store.update(enc, shared=True)[0]  # built here and handed over (never touched again)
         self._list_add(v.ref, at(0))
         self._schedule(enc_id, remaining, f"from:{enc['status']}")

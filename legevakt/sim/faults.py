@@ -24,6 +24,7 @@ _KNOB_TYPES: dict[str, type | tuple[type, ...]] = {
     "token_ttl_seconds": (int, float),
     "heartbeat_seconds": (int, float),
     "reject_writes_next": int,
+    "list_lag_seconds": (int, float),
     # the journal's recipients (legevakt.sim.recipients)
     "transport_delay_seconds": (int, float),
     "transport_never_acks": bool,
@@ -58,6 +59,7 @@ class Faults:
     token_ttl_seconds: float = 3600.0  # lifetime of newly issued access tokens
     heartbeat_seconds: float = 10.0  # backport websocket heartbeat interval
     reject_writes_next: int = 0  # the next N creates/updates (PUT/POST) get 422
+    list_lag_seconds: float = 0.0  # a registration's List entry appears this many seconds after its Encounter
     transport_delay_seconds: float = 0.5  # until the platform sets `received` on a sent note
     transport_never_acks: bool = False  # the platform never acknowledges transport (so nothing is receipted)
     receipt_delay_seconds: float = 3.0  # mean delay from transport to the application receipt

@@ -22,9 +22,10 @@ from legevakt.sim.clinic import Clinic
 from legevakt.sim.config import SimConfig
 from legevakt.sim.faults import RECEIPT_FAULTS, Faults
 from legevakt.sim.fhirtime import http_date, instant, parse_instant, utcnow
+from legevakt.sim.index import SearchIndex
 from legevakt.sim.recipients import Recipients
 from legevakt.sim.resources import PreconditionFailed, Resource, ResourceStore, Version
-from legevakt.sim.search import RESOURCE_TYPES, SearchError, include_refs, matches, parse_query
+from legevakt.sim.search import RESOURCE_TYPES, SearchError, include_refs, matches, parse_query, subset
 from legevakt.sim.ws import SubscriptionHub, subscription_problem
 
 log = logging.getLogger("legevakt.sim")
@@ -102,6 +103,7 @@ class FhirApi:
         self.hub = hub
         self.base_url = base_url
         self.recipients = recipients
+        self.index = SearchIndex(store)
 
     def routes(self) -> list[BaseRoute]:
         p = "/fhir"
@@ -330,11 +332,7 @@ class FhirApi:
         if wrong is not None:
             return wrong
         with self.store.lock:
-            found = [v for v in self.store.live_versions(rtype) if matches(v.resource or {}, q, v.last_updated)]
-            if q.sort in ("_lastUpdated", "-_lastUpdated"):
-                found.sort(key=lambda v: (v.last_updated, v.seq), reverse=q.sort.startswith("-"))
-            else:
-                found.sort(key=lambda v: v.id, reverse=q.sort == "-_id")
+            found = self.index.search(q)  # sorted as asked; a page costs what it returns (sim/index.py)
             total = len(found)
             count = q.count if q.count is not None else self.config.page_size_default
             if q.summary_count:
@@ -344,7 +342,9 @@ class FhirApi:
             next_offset = q.offset + len(page)
             has_next = count > 0 and next_offset < total
             entries: list[dict[str, Any]] = [
-                {"fullUrl": f"{self.base_url}/{v.type}/{v.id}", "resource": v.resource, "search": {"mode": "match"}}
+                {"fullUrl": f"{self.base_url}/{v.type}/{v.id}",
+                 "resource": subset(v.resource or {}, q.elements) if q.elements else v.resource,
+                 "search": {"mode": "match"}}
                 for v in page
             ]
             seen = {v.ref for v in page}

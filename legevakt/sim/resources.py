@@ -107,14 +107,17 @@ class ResourceStore:
 
     # -- writes ----------------------------------------------------------------------------------------
 
-    def _put(self, rtype: str, rid: str, resource: Resource | None, method: str) -> Version:
+    def _put(self, rtype: str, rid: str, resource: Resource | None, method: str, *, shared: bool = False) -> Version:
+        """``shared``: the caller hands ``resource`` over and guarantees that what it holds inside is never
+        mutated (e.g. a List whose entries are shared with its previous version), so only the top level is
+        copied: a large resource changed one entry at a time costs one pointer per entry, not a deep copy."""
         prev = self._current.get(rtype, {}).get(rid)
         self._seq += 1
         ts = self._now()
         vid = self._vid(rtype, rid, self._seq)
         stored: Resource | None = None
         if resource is not None:
-            stored = copy.deepcopy(resource)
+            stored = dict(resource) if shared else copy.deepcopy(resource)
             stored["resourceType"] = rtype
             stored["id"] = rid
             meta = dict(stored.get("meta") or {})
@@ -134,17 +137,20 @@ class ResourceStore:
             listener(version, prev_res)
         return version
 
-    def create(self, resource: Resource, rid: str | None = None) -> Version:
+    def create(self, resource: Resource, rid: str | None = None, *, shared: bool = False) -> Version:
         rtype = str(resource["resourceType"])
         with self.lock:
             if rid is None:
                 rid = self.new_id()
             elif rid in self._current.get(rtype, {}):
                 raise ValueError(f"{rtype}/{rid} exists")
-            return self._put(rtype, rid, resource, "POST")
+            return self._put(rtype, rid, resource, "POST", shared=shared)
 
-    def update(self, resource: Resource, if_match: str | None = None) -> tuple[Version, bool]:
-        """Store a new version (creating the resource if absent). Returns (version, created)."""
+    def update(self, resource: Resource, if_match: str | None = None, *, shared: bool = False,
+               ) -> tuple[Version, bool]:
+        """Store a new version (creating the resource if absent). Returns (version, created).
+
+        ``shared``: see ``_put`` (the store's own callers only, never a client's body)."""
         rtype, rid = str(resource["resourceType"]), str(resource["id"])
         with self.lock:
             cur = self._current.get(rtype, {}).get(rid)
@@ -154,7 +160,7 @@ class ResourceStore:
                     f"{rtype}/{rid}: version {if_match!r} does not match current "
                     f"{cur.vid if cur is not None and not cur.deleted else 'none'!r}"
                 )
-            return self._put(rtype, rid, resource, "PUT" if exists else "POST"), not exists
+            return self._put(rtype, rid, resource, "PUT" if exists else "POST", shared=shared), not exists
 
     def delete(self, rtype: str, rid: str) -> Version | None:
         """Delete; returns the deletion version, or None if there was nothing to delete."""
@@ -202,6 +208,16 @@ class ResourceStore:
         """Current, non-deleted versions of a type."""
         with self.lock:
             return [v for v in self._current.get(rtype, {}).values() if v.resource is not None]
+
+    @property
+    def seq(self) -> int:
+        """The sequence number of the last version written (0: none)."""
+        return self._seq
+
+    def since_seq(self, seq: int) -> list[Version]:
+        """Every version written after sequence number ``seq``, oldest first (``_history[i].seq == i + 1``)."""
+        with self.lock:
+            return self._history[max(0, seq):]
 
     def history(
         self, rtype: str | None = None, rid: str | None = None, since: dt.datetime | None = None

@@ -181,7 +181,7 @@ INCLUDES: dict[str, Extractor] = {
 RESOURCE_TYPES = tuple(PARAMS)
 
 # Result-control parameters we understand, and ones we accept and ignore.
-CONTROL_PARAMS = frozenset({"_count", "_getpagesoffset", "_include", "_sort", "_summary", "_total"})
+CONTROL_PARAMS = frozenset({"_count", "_getpagesoffset", "_include", "_sort", "_summary", "_total", "_elements"})
 IGNORED_PARAMS = frozenset({"_format", "_pretty"})
 SORTS = frozenset({"_id", "-_id", "_lastUpdated", "-_lastUpdated"})
 PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb")
@@ -215,6 +215,7 @@ class Query:
     includes: list[str] = field(default_factory=list)
     sort: str | None = None
     summary_count: bool = False
+    elements: tuple[str, ...] = ()  # _elements: the top-level elements to return (empty: all)
     unknown: list[str] = field(default_factory=list)
     params: list[tuple[str, str]] = field(default_factory=list)  # as given, for self/next links
 
@@ -258,6 +259,8 @@ def parse_query(rtype: str, pairs: Iterable[tuple[str, str]], strict: bool = Fal
                 q.sort = value
             else:
                 q.unknown.append(f"_sort={value}")
+        elif key == "_elements":
+            q.elements = tuple(dict.fromkeys(q.elements + tuple(e.strip() for e in value.split(",") if e.strip())))
         elif key == "_summary":
             if value == "count":
                 q.summary_count = True
@@ -421,6 +424,20 @@ def matches(resource: Resource, q: Query, last_updated: dt.datetime | None = Non
                 return False
     defs = PARAMS.get(q.rtype, {})
     return all(_filter_ok(resource, f, defs) for f in q.filters)
+
+
+SUBSETTED = {"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "code": "SUBSETTED"}
+_ALWAYS = ("resourceType", "id", "meta")
+
+
+def subset(resource: Resource, elements: tuple[str, ...]) -> Resource:
+    """``_elements``: the resource with only the named top-level elements (plus id and meta), tagged
+    SUBSETTED as R4 asks (3.1.1.5.9). Names are top-level element names; unknown ones are ignored."""
+    out = {k: v for k, v in resource.items() if k in _ALWAYS or k in elements}
+    meta = dict(out.get("meta") or {})
+    meta["tag"] = [*(meta.get("tag") or []), SUBSETTED]
+    out["meta"] = meta
+    return out
 
 
 def include_refs(resource: Resource, include: str) -> list[str]:

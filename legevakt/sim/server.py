@@ -40,7 +40,7 @@ class SimServer:
         self.faults.seed(self.config.seed)
         self.store = ResourceStore(self.config.seed)
         self.recipients = Recipients(self.store, self.faults, self.config.seed)  # GPs exist before patients
-        self.clinic = Clinic(self.store, self.config)
+        self.clinic = Clinic(self.store, self.config, self.faults)
         self.clinic_ref = self.clinic.clinic_ref
         self.tokens = TokenIssuer(
             self.config.client_id, self.config.client_secret, ttl=lambda: float(self.faults.token_ttl_seconds)
@@ -159,6 +159,10 @@ class SimServer:
                 self.recipients.pump()  # wall-clock delays: runs even with the clinic's clock frozen
             except Exception:
                 log.exception("recipients tick failed")
+            try:
+                self.clinic.pump_list()  # lagging List entries (list_lag_seconds): wall clock, like receipts
+            except Exception:
+                log.exception("list tick failed")
             speed = float(self.config.speed)
             if speed <= 0:
                 continue

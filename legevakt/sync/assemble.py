@@ -65,6 +65,7 @@ class SnapshotAssembler:
         self.id_batch = id_batch
         self.list_ref: str | None = None
         self.list_read_date: str | None = None  # the server's HTTP Date when the List was last read
+        self.list_version: str | None = None  # meta.versionId of the List last read (for If-None-Match)
         self.names: dict[str, str] = {}
         # Consecutive cycles in which the confirming read of an encounter failed (see ``confirm``).
         self.read_failures: dict[str, int] = {}
@@ -81,6 +82,7 @@ class SnapshotAssembler:
                 body = self.client.read(self.list_ref)
                 self.list_read_date = self.client.last_date
                 if body.get("status") == "current":
+                    self.list_version = version_of(body)
                     return body
             except (NotFound, Gone):
                 pass
@@ -100,6 +102,7 @@ class SnapshotAssembler:
         if len(candidates) != 1:
             raise Incomplete(ProblemKind.SNAPSHOT_SEVERAL_QUEUE_LISTS, count=len(candidates))
         self.list_ref = ref_of(candidates[0])
+        self.list_version = version_of(candidates[0])
         return candidates[0]
 
     # -- one snapshot ----------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from enum import StrEnum
 from typing import Any
 
 from legevakt.problems import Problem, ProblemKind
-from legevakt.sync.assemble import Incomplete, SnapshotAssembler
+from legevakt.sync.assemble import ACTIVE_STATUS_PARAM, Incomplete, SnapshotAssembler
 from legevakt.sync.capabilities import ServerFeatures, discover
 from legevakt.sync.errors import (
     AuthenticationError,
@@ -46,6 +46,7 @@ from legevakt.sync.errors import (
     PlatformUnreachable,
     Refused,
 )
+from legevakt.sync.light import count_active, read_list_if_changed
 from legevakt.sync.mapping import list_items, parse_instant, patient_from_fhir, ref_of, version_of
 from legevakt.worklist.models import Encounter, Patient
 from legevakt.worklist.snapshot import Snapshot
@@ -67,6 +68,7 @@ class _Pending:
     snapshot: Snapshot
     kind: FetchKind
     cursor: datetime | None  # the cursor to keep once stored
+    list_version: str | None = None  # the List version the snapshot holds (for If-None-Match)
 
 
 @dataclass(slots=True)
@@ -87,11 +89,22 @@ class IncrementalSync:
     Not thread-safe except ``request_full``, which the push channel calls from its own thread.
     """
 
-    def __init__(self, assembler: SnapshotAssembler, *, full_every: int = 12, interval: float | None = 5.0,
-                 overlap: timedelta = timedelta(seconds=5), features: ServerFeatures | None = None) -> None:
+    def __init__(self, assembler: SnapshotAssembler, *, full_every: int = 0, interval: float | None = 5.0,
+                 overlap: timedelta = timedelta(seconds=5), features: ServerFeatures | None = None,
+                 full_after: timedelta | None = timedelta(minutes=10), history_is_clinic_own: bool = False,
+                 light_checks: bool = True) -> None:
+        """``full_every``: a full snapshot every N cycles as well (0: only by time, ``full_after``).
+        ``history_is_clinic_own``: the server holds this clinic only, so ``Encounter/_history`` is the
+        clinic's change feed; otherwise (a regional platform) changes come from clinic-filtered
+        ``_lastUpdated`` searches. ``light_checks``: check with the List's ETag and a count first."""
         self.assembler = assembler
         self.client = assembler.client
-        self.full_every = max(1, full_every)
+        self.full_every = max(0, full_every)
+        self.full_after = full_after
+        self.history_is_clinic_own = history_is_clinic_own
+        self.light_checks = light_checks
+        self._full_at: float | None = None  # monotonic time the last full snapshot was stored
+        self._list_version: str | None = None
         self.interval = interval
         self.overlap = overlap
         self.features = features
@@ -106,6 +119,7 @@ class IncrementalSync:
         self._ended: tuple[datetime, float] | None = None  # (wall clock, monotonic) when the last fetch ended
         self._monotonic = time.monotonic  # injectable for tests
         self._feed_broken = False  # the server refused our change feed: full snapshots only
+        self._fetched_list_version: str | None = None  # the List version this cycle's fetch saw
 
     # -- control ---------------------------------------------------------------------------------
     def request_full(self, reason: str) -> None:
@@ -129,10 +143,15 @@ class IncrementalSync:
                 assert self._base is not None and self._cursor is not None
                 kind = FetchKind.INCREMENTAL
                 try:
-                    snapshot, cursor = self._incremental(self._base, self._cursor, tracked, now)
+                    got = self._incremental(self._base, self._cursor, tracked, now)
                 except (Incomplete, MalformedResponse) as exc:  # e.g. a changed resource lacks a required field
                     log.info("incremental snapshot incomplete: %s", exc)
-                    snapshot, cursor = Snapshot.incomplete(now, [exc.problem]), None
+                    got = Snapshot.incomplete(now, [exc.problem]), None
+                if got is None:  # the light checks disagree with the picture, or could not say: fetch it all
+                    snapshot, cursor = self._full(tracked, now)
+                    kind = FetchKind.FULL
+                else:
+                    snapshot, cursor = got
             else:
                 log.debug("full snapshot: %s", reason)
                 snapshot, cursor = self._full(tracked, now)
@@ -146,7 +165,8 @@ class IncrementalSync:
         self.last_kind = kind
         self.counts[kind] += 1
         if snapshot.complete:
-            self._pending = _Pending(snapshot, kind, cursor)
+            version = self.assembler.list_version if kind is FetchKind.FULL else self._fetched_list_version
+            self._pending = _Pending(snapshot, kind, cursor, version)
         else:
             self.request_full("the last snapshot was incomplete")
         return snapshot
@@ -157,6 +177,9 @@ class IncrementalSync:
         if pending is None or pending.snapshot is not snapshot:
             return
         self._base = snapshot
+        self._list_version = pending.list_version
+        if pending.kind is FetchKind.FULL:
+            self._full_at = self._monotonic()
         if pending.cursor is not None:
             self._cursor = pending.cursor if self._cursor is None or pending.kind is FetchKind.FULL \
                 else max(self._cursor, pending.cursor)
@@ -179,8 +202,11 @@ class IncrementalSync:
             mono = self._monotonic() - ended_mono
             if wall < -1.0 or wall - mono > max(1.0, self.interval):
                 reason = f"the clock moved {wall:.0f} s in {mono:.0f} s since the last cycle (sleep or clock change)"
-        if reason is None and self._since_full + 1 >= self.full_every:
+        if reason is None and self.full_every and self._since_full + 1 >= self.full_every:
             reason = f"every {self.full_every} cycles"
+        if (reason is None and self.full_after is not None and self._full_at is not None
+                and self._monotonic() - self._full_at >= self.full_after.total_seconds()):
+            reason = f"every {self.full_after.total_seconds() / 60:g} minutes"
         if reason is None and (self._base is None or self._cursor is None):
             reason = "no stored picture to build on"
         if reason is None and self.features is None:
@@ -200,8 +226,13 @@ class IncrementalSync:
             log.info("capabilities not read: %s", type(exc).__name__)
 
     def _feed_available(self, features: ServerFeatures) -> bool:
-        return not self._feed_broken and (features.has_history("Encounter")
+        return not self._feed_broken and (self._use_history(features)
                                           or features.searches_last_updated("Encounter"))
+
+    def _use_history(self, features: ServerFeatures) -> bool:
+        """Type-level history is the change feed only on a server that holds this clinic alone (a setting):
+        on a regional platform it returns every clinic's encounters."""
+        return self.history_is_clinic_own and features.has_history("Encounter")
 
     # -- full ---------------------------------------------------------------------------------------
     def _full(self, tracked: frozenset[str], now: datetime) -> tuple[Snapshot, datetime | None]:
@@ -220,10 +251,39 @@ class IncrementalSync:
 
     # -- incremental ------------------------------------------------------------------------------------
     def _incremental(self, base: Snapshot, cursor: datetime, tracked: frozenset[str], now: datetime,
-                     ) -> tuple[Snapshot, datetime | None]:
+                     ) -> tuple[Snapshot, datetime | None] | None:
+        """The picture brought up to date, or None: the light checks disagree with it (or could not say),
+        so the caller fetches a full snapshot instead."""
         a = self.assembler
+        self._fetched_list_version = self._list_version
         try:
-            listed = list_items(a.read_queue_list())
+            expected: int | None = None
+            if self.light_checks:
+                try:
+                    expected = count_active(self.client, a.clinic_ref, ACTIVE_STATUS_PARAM)
+                except (PlatformUnreachable, AuthenticationError, MalformedResponse):
+                    raise  # offline / refused: the cycle failed; malformed: incomplete (and the next one full)
+                except PlatformError as exc:
+                    log.info("light count check failed (%s): full snapshot", type(exc).__name__)
+                    return None
+                if expected is None:
+                    log.info("light count check without a total: full snapshot")
+                    return None
+            listed_list: list[str] | frozenset[str]
+            if self.light_checks and a.list_ref is not None and self._list_version is not None:
+                body = read_list_if_changed(self.client, a.list_ref, self._list_version)
+                if body is None or body.get("status") != "current":
+                    if body is not None:
+                        a.list_ref = None  # no longer the current queue: look it up again (full)
+                        return None
+                    listed_list = base.list_items  # 304: the List we hold
+                else:
+                    listed_list = list_items(body)
+                    self._fetched_list_version = version_of(body)
+            else:
+                listed_list = list_items(a.read_queue_list())
+                self._fetched_list_version = a.list_version
+            listed = list(listed_list)
             window = self._changes(cursor - self.overlap)
         except (Incomplete, MalformedResponse) as exc:
             log.info("incremental snapshot incomplete: %s", exc)
@@ -255,6 +315,10 @@ class IncrementalSync:
         if (not fresh and not deleted and not window.ambiguous and listed_set == base.list_items
                 and (tracked | listed_set) <= base.encounters.keys()):
             # Nothing changed: the stored picture, as of now. Its indexes are reused as they are.
+            if expected is not None and expected != _active_count(base):
+                log.info("light check: the platform counts %d active, the picture %d: full snapshot",
+                         expected, _active_count(base))
+                return None
             return replace(base, taken_at=now, problems=()), high_water
 
         encounters: dict[str, Encounter] = dict(base.encounters)
@@ -293,6 +357,10 @@ class IncrementalSync:
         snapshot = Snapshot.of(now, list_items=listed, encounters=kept.values(),
                                patients=[p for ref, p in patients.items() if ref in wanted],
                                unreadable=unreadable, problems=problems)
+        if expected is not None and expected != _active_count(snapshot):
+            log.info("light check: the platform counts %d active, the picture %d: full snapshot",
+                     expected, _active_count(snapshot))
+            return None
         return snapshot, high_water
 
     def _changes(self, since: datetime) -> _Window:
@@ -304,7 +372,7 @@ class IncrementalSync:
         window = _Window({}, {}, set(), set(), None, {})
         seen: set[tuple[str, str]] = set()
         totals: list[int] = []
-        if features.has_history("Encounter"):
+        if self._use_history(features):
             pages = self.client.history_pages("Encounter", {"_since": stamp, "_count": str(a.page_size)})
             history = True
         else:
@@ -339,6 +407,11 @@ class IncrementalSync:
             elif len(set(totals)) > 1 or totals[0] != len(seen):
                 raise Incomplete(ProblemKind.SNAPSHOT_CHANGES_FAILED)
         return window
+
+
+def _active_count(snapshot: Snapshot) -> int:
+    """Active encounters at the clinic in a picture: what ``_summary=count`` of the clinic's active ones says."""
+    return sum(1 for e in snapshot.encounters.values() if e.at_clinic and e.status.is_active)
 
 
 def _offer(window: _Window, ref: str, raw: Resource | None, when: datetime | None) -> None:

@@ -117,7 +117,8 @@ def make_link(make_sim: Callable[..., SimServer]) -> Iterator[MakeLink]:
     def make(*, sim: SimServer | None = None, full_every: int = 1000, page_size: int = 50,
              attempts: int = 3, timeout: float = 5.0, tokens: TokenSource | None = None,
              interval: float | None = None, max_delay: float = 0.05, sleep: Callable[[float], None] = time.sleep,
-             max_body_bytes: int = 50 * 1024 * 1024, **sim_kw: object) -> Link:
+             max_body_bytes: int = 50 * 1024 * 1024, history_is_clinic_own: bool = True,
+             light_checks: bool = True, **sim_kw: object) -> Link:
         if sim is None:
             sim_kw.setdefault("seed", 11)
             sim_kw.setdefault("initial_patients", 15)
@@ -127,7 +128,8 @@ def make_link(make_sim: Callable[..., SimServer]) -> Iterator[MakeLink]:
                             max_body_bytes=max_body_bytes,
                             retry=RetryPolicy(attempts=attempts, base_delay=0.01, max_delay=max_delay, sleep=sleep))
         assembler = SnapshotAssembler(client, sim.clinic_ref, MTS, page_size=page_size)
-        sync = IncrementalSync(assembler, full_every=full_every, interval=interval)
+        sync = IncrementalSync(assembler, full_every=full_every, interval=interval,
+                               history_is_clinic_own=history_is_clinic_own, light_checks=light_checks)
         link: Link
 
         def persist(result: Reconciled, actor: str) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -30,14 +32,74 @@ def kinds(link: Link, n: int) -> list[str]:
     return out
 
 
-def test_between_full_snapshots_only_the_list_and_the_history_are_fetched(make_link: MakeLink) -> None:
-    link = make_link()
+def test_between_full_snapshots_only_the_count_the_list_and_the_history_are_fetched(make_link: MakeLink) -> None:
+    link = make_link()  # history_is_clinic_own: the server holds this clinic alone
     link.cycle()
     assert last(link) is FetchKind.FULL
     link.spy.clear()
     assert link.cycle().complete
     assert last(link) is FetchKind.INCREMENTAL
-    assert link.spy.paths() == [link.sim.clinic.list_ref, "Encounter/_history"]
+    assert link.spy.paths() == ["Encounter", link.sim.clinic.list_ref, "Encounter/_history"]
+    count, lst, _ = link.spy.requests
+    assert count.url.params["_summary"] == "count" and count.url.params["location"] == link.sim.clinic_ref
+    assert lst.headers["if-none-match"].startswith('W/"')
+
+
+def test_on_a_regional_platform_changes_come_from_clinic_filtered_searches(make_link: MakeLink) -> None:
+    """By default (``history_is_clinic_own`` false) the type-level history, which a regional platform fills
+    with every clinic's encounters, is never asked for, even where the server offers it."""
+    link = make_link(history_is_clinic_own=False)
+    clinic = link.sim.clinic
+    link.cycle()
+    new = clinic.admit()
+    link.spy.clear()
+    assert kinds(link, 2) == ["I", "I"]
+    assert not [r for r in link.spy.requests if "_history" in r.url.path]
+    feeds = [r for r in link.spy.requests if "_lastUpdated" in r.url.params]
+    assert feeds and all(r.url.params["location"] == link.sim.clinic_ref for r in feeds)
+    assert link.state.entries[new].fate is Fate.PRESENT
+
+
+def test_an_idle_cycle_downloads_a_few_kilobytes_whatever_the_clinic_size(make_link: MakeLink) -> None:
+    link = make_link(history_is_clinic_own=False, initial_patients=400)
+    link.sync.overlap = timedelta(0)  # the seeded clinic was written just now: keep it out of the window
+    time.sleep(1.1)  # the cursor is the server's HTTP Date (to the second)
+    link.cycle()
+    link.cycle()
+    sizes: list[int] = []
+    inner = link.spy.inner.handle_request
+
+    def measured(req: httpx.Request) -> httpx.Response:
+        resp = inner(req)
+        resp.read()
+        sizes.append(len(resp.content) + sum(len(k) + len(v) for k, v in resp.headers.raw))
+        return resp
+
+    link.spy.inner.handle_request = measured  # type: ignore[method-assign]
+    assert kinds(link, 1) == ["I"]
+    assert len(sizes) == 3 and sum(sizes) < 4000, sizes  # the List alone is about 35 KB here
+
+
+def test_a_count_that_disagrees_or_fails_makes_the_cycle_full(make_link: MakeLink) -> None:
+    link = make_link()
+    link.cycle()
+    assert kinds(link, 1) == ["I"]
+
+    def count(total: int | None) -> Callable[[httpx.Request], httpx.Response | None]:
+        def hook(req: httpx.Request) -> httpx.Response | None:
+            if req.url.params.get("_summary") != "count":
+                return None
+            if total is None:
+                return httpx.Response(500)
+            return httpx.Response(200, json={"resourceType": "Bundle", "type": "searchset", "total": total})
+        return hook
+
+    link.spy.hook = count(999)  # the platform holds more than the picture: never trust the picture
+    assert kinds(link, 1) == ["F"]
+    link.spy.hook = count(None)  # the check cannot say: infer nothing, fetch it all
+    assert kinds(link, 1) == ["F"]
+    link.spy.hook = None
+    assert kinds(link, 1) == ["I"]
 
 
 def test_the_merged_picture_is_the_one_a_full_snapshot_sees(make_link: MakeLink) -> None:
@@ -217,7 +279,7 @@ def test_without_type_history_changes_come_from_a_last_updated_search(make_link:
     clinic.drop_from_list(items[1])
     link.spy.clear()
     assert kinds(link, 1) == ["I"]
-    searches = [r for r in link.spy.requests if r.url.path.endswith("/Encounter")]
+    searches = [r for r in link.spy.requests if r.url.path.endswith("/Encounter") and "_lastUpdated" in r.url.params]
     assert searches and searches[0].url.params["_lastUpdated"].startswith("ge")
     assert not [r for r in link.spy.requests if "_history" in r.url.path]
     state = link.state
