@@ -37,6 +37,10 @@ class ProblemKind(StrEnum):
     FOREIGN_ORIGIN = "foreign-origin"
     TLS_FAILED = "tls-failed"  # the platform's TLS certificate could not be verified (or the handshake failed)
     INSECURE_TRANSPORT = "insecure-transport"  # credentials would go over plain http to another machine
+    # The sync cycle ran past its overall deadline and was abandoned (nothing inferred). params: seconds
+    SYNC_DEADLINE = "sync-deadline"
+    # An answer beyond a bound (what: "pages", "body", "depth", "string"), refused. params: what, limit
+    PLATFORM_LIMIT = "platform-limit"
     # -- snapshot completeness (why a snapshot was incomplete) --------------------------------------
     SNAPSHOT_LIST_CHANGED = "snapshot-list-changed"
     SNAPSHOT_NO_QUEUE_LIST = "snapshot-no-queue-list"

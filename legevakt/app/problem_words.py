@@ -25,6 +25,9 @@ _WORDS: dict[ProblemKind, str] = {
     K.TLS_FAILED: "the platform's TLS certificate could not be verified (not a network fault): install the "
                   "platform's certificate authority or ask its administrator",
     K.INSECURE_TRANSPORT: "refused to send credentials over plain http:// to another machine; use https://",
+    K.SYNC_DEADLINE: "the platform did not finish answering within the {seconds} s sync deadline: the update was "
+                     "abandoned and nothing was concluded from it",
+    K.PLATFORM_LIMIT: "the platform sent an answer beyond a limit ({what}: {limit}); it was refused",
     K.SNAPSHOT_LIST_CHANGED: "the encounter list changed while it was being fetched",
     K.SNAPSHOT_NO_QUEUE_LIST: "the platform has no current queue list for this clinic",
     K.SNAPSHOT_TOTAL_MISMATCH: "the platform announced {said} encounters but {got} arrived",

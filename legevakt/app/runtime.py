@@ -24,6 +24,7 @@ from legevakt.store.db import Store, open_store
 from legevakt.store.writer import DbWriter
 from legevakt.sync.assemble import SnapshotAssembler
 from legevakt.sync.auth import NoCredentials, PlatformTokens, stored_tokens
+from legevakt.sync.deadline import Deadline
 from legevakt.sync.engine import CycleOutcome, SyncEngine, utcnow
 from legevakt.sync.fhir import FhirClient, RetryPolicy, TokenSource
 from legevakt.sync.incremental import IncrementalSync
@@ -72,8 +73,9 @@ class Runtime:
         tokens = tokens if tokens is not None else own
         store = open_store(settings.data_path())
         writer = DbWriter(store)
+        deadline = Deadline(settings.cycle_deadline_seconds)
         client = FhirClient(settings.platform, timeout=settings.timeout_seconds, verify=settings.verify_tls,
-                            tokens=tokens, retry=retry, transport=transport)
+                            tokens=tokens, retry=retry, transport=transport, deadline=deadline)
         config = settings.reconcile_config()
         assembler = SnapshotAssembler(client, settings.location, config.scale)
         sync = IncrementalSync(assembler, full_every=settings.full_snapshot_every, interval=settings.poll_seconds,
@@ -89,7 +91,7 @@ class Runtime:
             pending_after=timedelta(minutes=settings.write_pending_minutes)), writer=writer)
         journal = JournalFollower(client, store, deadline_setting=settings.note_receipt_deadline_minutes,
                                   config=config, write=lambda fn: writer.submit(fn).result())
-        engine = SyncEngine(sync, persist, state, config, replayer=replayer, journal=journal)
+        engine = SyncEngine(sync, persist, state, config, replayer=replayer, journal=journal, deadline=deadline)
         return cls(settings, store, writer, client, engine, demo, sync=sync, tokens=tokens, _own_tokens=own)
 
     @property

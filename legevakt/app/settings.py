@@ -186,6 +186,9 @@ class Settings:
     push_poll_seconds: float = setting(
         60.0, _title("Seconds between safety-net polls while push is up"), check=_positive)
     timeout_seconds: float = setting(10.0, _title("Request timeout (seconds)"), check=_positive)
+    cycle_deadline_seconds: float = setting(
+        30.0, _title("Overall deadline of one sync cycle (seconds); past it the cycle is abandoned"),
+        check=_positive)
     verify_tls: bool = setting(True, _title("Verify the platform's TLS certificate"))
     allow_unverified_tls_outside_loopback: bool = setting(
         False, _title("Accept verify_tls = false for a platform on another machine (unsafe: anyone on the way "

@@ -180,6 +180,7 @@ class SyncWorker:
         self.on_alerts = on_alerts  # the shift's alerts, as asked for by load_alerts
         self.executor: Executor = executor if executor is not None else ThreadExecutor()
         self._commands: queue.Queue[_Command] = queue.Queue()
+        self._local: queue.Queue[_Command] = queue.Queue()  # local work also done while a cycle fetches
         self._future: Future[None] | None = None
         self._loop_thread: int | None = None
         self._stopped = False
@@ -253,11 +254,26 @@ class SyncWorker:
         """Run a cycle soon (push noticed a change, or a person asked for it)."""
         self.command(_WAKE, lambda rt: None)
 
+    def local_command(self, name: str, run: Callable[[WorkerRuntime], Reconciled | None]) -> None:
+        """Queue local work (no network: an acknowledgement) that runs at the worker's next turn or, when a
+        cycle is fetching, while it waits for the platform: it never waits on the network."""
+        self._local.put(_Command(name, run))
+        self._commands.put(_Command("local", self._run_local))  # wakes the loop; finds nothing if done
+
     def acknowledge(self, alert_id: str, by: str, comment: str) -> None:
-        self.command("acknowledge", lambda rt: rt.engine.acknowledge(alert_id, by, comment))
+        self.local_command("acknowledge", lambda rt: rt.engine.acknowledge(alert_id, by, comment))
 
     def resolve(self, alert_id: str, by: str, reason: str) -> None:
-        self.command("resolve", lambda rt: rt.engine.resolve(alert_id, by, reason))
+        self.local_command("resolve", lambda rt: rt.engine.resolve(alert_id, by, reason))
+
+    def _run_local(self, runtime: WorkerRuntime) -> None:
+        """Every local command queued so far, in order (in the worker's thread)."""
+        while True:
+            try:
+                command = self._local.get_nowait()
+            except queue.Empty:
+                return
+            self._command(runtime, command)
 
     def submit(self, encounter_ref: str, kind: CommandKind, target: str, *, by: str,
                disposition: str | None = None, display: str | None = None, expect: str | None = None) -> None:
@@ -444,9 +460,14 @@ class SyncWorker:
         return self.interval
 
     def _cycle(self, runtime: WorkerRuntime, reason: CycleReason) -> CycleOutcome | None:
+        engine = runtime.engine
         try:
             runtime.catch_up()
-            outcome = runtime.engine.cycle()
+            engine.on_idle = lambda: self._run_local(runtime)
+            try:
+                outcome = engine.cycle()
+            finally:
+                engine.on_idle = None
         except Exception as exc:  # noqa: BLE001 (a bug: logged by logs.bug, by type and frames)
             problem = problem_of(exc) if isinstance(exc, StoreError | ProblemError) else None
             if problem is None:

@@ -20,6 +20,7 @@ from legevakt import codes
 from legevakt.problems import Problem, ProblemError, ProblemKind
 from legevakt.sync.errors import (
     AuthenticationError,
+    CycleDeadline,
     ForeignOrigin,
     Gone,
     MalformedResponse,
@@ -216,8 +217,8 @@ class SnapshotAssembler:
                 for res in page.included:
                     if res.get("resourceType") == "Patient":
                         patients[ref_of(res)] = res
-        except MalformedResponse:
-            raise
+        except (MalformedResponse, CycleDeadline):
+            raise  # a deadline abandons the whole cycle and says so
         except PlatformError as exc:
             raise Incomplete(ProblemKind.SNAPSHOT_PAGE_FAILED, page=pages + 1, cause=exc.problem.kind.value) from exc
         if len(totals) > 1:
@@ -236,7 +237,7 @@ class SnapshotAssembler:
             try:
                 for page in self.client.pages(rtype, {"_id": ",".join(chunk), "_count": str(len(chunk))}):
                     found.extend(page.resources)
-            except ForeignOrigin:
+            except (ForeignOrigin, CycleDeadline):
                 raise  # the snapshot is incomplete and says why (not just "records unread")
             except PlatformError as exc:
                 log.info("batch read of %d %s failed: %s", len(chunk), rtype, type(exc).__name__)

@@ -7,12 +7,14 @@ call it directly. ``persist`` hands each result to the single database writer an
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
 from legevakt.problems import Problem
+from legevakt.sync.deadline import Deadline
 from legevakt.sync.errors import PlatformError
 from legevakt.sync.journal_follow import JournalFollower, JournalStep
 from legevakt.sync.outbox_replay import OutboxReplayer, ReplayReport
@@ -69,7 +71,8 @@ class CycleOutcome:
 class SyncEngine:
     def __init__(self, assembler: SnapshotSource, persist: Persist, state: WorklistState,
                  config: ReconcileConfig, clock: Callable[[], datetime] = utcnow, *,
-                 replayer: OutboxReplayer | None = None, journal: JournalFollower | None = None) -> None:
+                 replayer: OutboxReplayer | None = None, journal: JournalFollower | None = None,
+                 deadline: Deadline | None = None) -> None:
         self.assembler = assembler
         self.persist = persist
         self.state = state
@@ -79,16 +82,34 @@ class SyncEngine:
         self.replayer = replayer  # writes through the outbox; None: read-only
         self.last_replay: ReplayReport | None = None
         self.journal = journal  # follows the journal's deliveries each cycle; None: no journal
+        #: The overall deadline of a cycle (shared with the FHIR client, which keeps to it); None: unbounded.
+        self.deadline = deadline
+        #: Local work (acknowledgements) to do while the snapshot is being fetched: it changes only the
+        #: state that reconcile reads after the fetch, so nothing it does is lost or waits on the network.
+        self.on_idle: Callable[[], None] | None = None
+
+    @contextmanager
+    def _bounded(self) -> Iterator[None]:
+        with self.deadline.running() if self.deadline is not None else nullcontext():
+            yield
 
     def cycle(self) -> CycleOutcome:
+        """One cycle within the deadline: past it, the cycle is abandoned as incomplete (``CycleDeadline``,
+        nothing inferred; ``tick`` still raises SYNC_STALE by its thresholds)."""
+        with self._bounded():
+            return self._cycle()
+
+    def _cycle(self) -> CycleOutcome:
         now = self.clock()
         self.last_attempt_at = now
         replayed = self.replay(now)  # the outbox first, so the snapshot already shows our writes
         try:
-            snapshot = self.assembler.fetch(tracked=self.state.live, now=now)
+            with self.deadline.idle_work(self.on_idle) if self.deadline is not None else nullcontext():
+                snapshot = self.assembler.fetch(tracked=self.state.live, now=now)
         except PlatformError as exc:
             log.warning("sync failed: %s", type(exc).__name__)
-            ticked = self._commit(tick(self.state, now, self.config))
+            # staleness as of now, when the cycle gave up (after a deadline, not as of its start)
+            ticked = self._commit(tick(self.state, max(now, self.clock()), self.config))
             step = self.follow(now, replayed)
             return CycleOutcome(now, _after(replayed, _with(ticked, step)), None, exc, journal=step)
         result = self._commit(reconcile(self.state, snapshot, now, self.config))
@@ -98,8 +119,13 @@ class SyncEngine:
 
     def follow(self, now: datetime | None = None, replayed: ReplayReport | None = None) -> JournalStep | None:
         """Follow the journal's open deliveries once (its changes are stored by the follower)."""
-        if self.journal is None:
+        if self.journal is None or (self.deadline is not None and self.deadline.expired):
             return None
+        with self._bounded():
+            return self._follow(now, replayed)
+
+    def _follow(self, now: datetime | None, replayed: ReplayReport | None) -> JournalStep | None:
+        assert self.journal is not None
         hints = {i.command.command_id: i.created for i in (replayed.items if replayed else ()) if i.created}
         step = self.journal.follow(self.state, now if now is not None else self.clock(), hints)
         if step.result is not None:
@@ -146,7 +172,8 @@ class SyncEngine:
         if self.replayer is None:
             return None
         try:
-            report = self.replayer.replay(now if now is not None else self.clock(), self.state)
+            with self._bounded():
+                report = self.replayer.replay(now if now is not None else self.clock(), self.state)
         finally:  # a replay cut short (e.g. a full disk) still stored its steps up to there
             self.state = self.replayer.stored_state or self.state
         self.last_replay = report

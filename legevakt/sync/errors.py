@@ -57,6 +57,23 @@ class TlsFailed(PlatformUnreachable):
     kind = ProblemKind.TLS_FAILED
 
 
+class CycleDeadline(PlatformUnreachable):
+    """The sync cycle ran past its overall deadline (``cycle_deadline_seconds``): abandoned as incomplete,
+    nothing inferred; handled like an unreachable platform (the outbox waits for the next turn)."""
+
+    user_message = ("The platform did not finish answering within the sync deadline; this update was abandoned "
+                    "and nothing was concluded from it.")
+    kind = ProblemKind.SYNC_DEADLINE
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"past the {seconds:g} s deadline of the sync cycle")
+        self.seconds = seconds
+
+    @property
+    def problem(self) -> Problem:
+        return Problem(self.kind, {"seconds": round(self.seconds)})
+
+
 class PlatformServerError(PlatformError):
     user_message = "The platform reported a fault."
     kind = ProblemKind.PLATFORM_SERVER_ERROR
@@ -92,6 +109,24 @@ class Refused(PlatformError):
 class MalformedResponse(PlatformError):
     user_message = "The platform sent something we could not understand; nothing was changed."
     kind = ProblemKind.PLATFORM_MALFORMED
+
+
+class LimitExceeded(MalformedResponse):
+    """An answer beyond one of the client's bounds (``what``: "pages", "body", "depth", "string"): refused
+    before it is used, so a hostile or broken server cannot hold a cycle or exhaust memory."""
+
+    user_message = ("The platform sent an answer beyond Legevakt's limits (too big, too deep or too long); "
+                    "it was refused.")
+    kind = ProblemKind.PLATFORM_LIMIT
+
+    def __init__(self, what: str, limit: int, *, status: int | None = None) -> None:
+        super().__init__(f"{what} beyond the limit of {limit}", status=status)
+        self.what = what
+        self.limit = limit
+
+    @property
+    def problem(self) -> Problem:
+        return Problem(self.kind, {"what": self.what, "limit": self.limit})
 
 
 class ConfigurationError(PlatformError):

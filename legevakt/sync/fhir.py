@@ -7,16 +7,28 @@ Every request goes to the base URL's origin only (``legevakt.sync.origins``): a 
 redirect to another origin is refused with ``ForeignOrigin`` before anything (the bearer token above all)
 is sent there. Redirects on the platform's own origin are followed for reads (at most five). A TLS failure
 is ``TlsFailed``, not "unreachable".
+
+Everything is bounded (issue 11): with a ``Deadline`` running, each exchange runs on a helper thread and
+the caller waits in short slices, so a cycle ends at its deadline (``CycleDeadline``) even against a
+server that drips a byte every few seconds; a search follows at most ``max_pages`` pages; a body is at
+most ``max_body_bytes``, nested at most ``max_depth`` deep (checked before decoding, so a hostile body
+never reaches the decoder's recursion) and holds no run of more than ``max_string_bytes`` bytes between
+quotes. Each breach is a ``LimitExceeded`` naming the bound.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+from itertools import accumulate
 from typing import Any, Protocol, cast
 from urllib.parse import urljoin
 
@@ -24,10 +36,13 @@ import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, retry_if_result, stop_after_attempt
 
 from legevakt.sync.backoff import full_jitter
+from legevakt.sync.deadline import Deadline
 from legevakt.sync.errors import (
     AuthenticationError,
+    CycleDeadline,
     ForeignOrigin,
     Gone,
+    LimitExceeded,
     MalformedResponse,
     NotFound,
     PlatformError,
@@ -58,6 +73,10 @@ class TokenSource(Protocol):
 _TRANSIENT = frozenset({429, 502, 503, 504})
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 5
+MAX_PAGES = 1000  # pages of one search (at the default 100 a page: 100 000 resources)
+MAX_DEPTH = 64  # JSON nesting (a FHIR Bundle of Encounters is about a dozen deep)
+MAX_STRING_BYTES = 1024 * 1024  # the longest run between two quotes (a string, or the gap between two)
+_SLICE = 0.05  # seconds the caller waits at a time for an exchange while a deadline runs
 
 
 def _give_up(state: RetryCallState) -> httpx.Response:
@@ -105,6 +124,10 @@ class FhirClient:
         retry: RetryPolicy | None = None,
         max_body_bytes: int = 50 * 1024 * 1024,
         transport: httpx.BaseTransport | None = None,
+        deadline: Deadline | None = None,
+        max_pages: int = MAX_PAGES,
+        max_depth: int = MAX_DEPTH,
+        max_string_bytes: int = MAX_STRING_BYTES,
     ) -> None:
         self.base_url = base_url.rstrip("/") + "/"
         #: The only origin requests (and the token) go to; None (a base URL without one) refuses them all.
@@ -116,11 +139,20 @@ class FhirClient:
         self._tokens = tokens
         self._retry = retry or RetryPolicy()
         self._max_body = max_body_bytes
-        self._http = httpx.Client(
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
-            verify=verify,
+        #: The cycle's overall deadline (the engine runs it); None: only the per-read timeout bounds a request.
+        self.deadline = deadline
+        self.max_pages = max_pages
+        self.max_depth = max_depth
+        self.max_string_bytes = max_string_bytes
+        self._transport = transport
+        self._http = self._new_http()
+
+    def _new_http(self) -> httpx.Client:
+        return httpx.Client(
+            timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 5.0)),
+            verify=self.verify,
             headers={"Accept": FHIR_JSON, "User-Agent": "legevakt/0.1"},
-            transport=transport,
+            transport=self._transport,
             follow_redirects=False,
         )
 
@@ -155,6 +187,7 @@ class FhirClient:
             nonlocal reauthed
             target, query, hops, what = url, params, 0, where
             while True:
+                self._check_deadline()
                 self._require_origin(target, what)  # before a token is even fetched for it
                 if self._tokens is not None:
                     token = self._tokens.token()
@@ -177,7 +210,7 @@ class FhirClient:
         retrying = Retrying(
             stop=stop_after_attempt(self._retry.attempts),
             wait=self._wait,
-            sleep=self._retry.sleep,
+            sleep=self._sleep,
             retry=(retry_if_exception_type(httpx.TransportError)
                    | retry_if_result(lambda r: r.status_code in _TRANSIENT)),
             retry_error_callback=_give_up,
@@ -195,6 +228,19 @@ class FhirClient:
                 delay = max(delay, min(self._retry.max_delay, _retry_after_seconds(retry_after)))
         return delay
 
+    def _check_deadline(self) -> None:
+        if self.deadline is not None and self.deadline.expired:
+            log.warning("sync cycle past its %g s deadline: abandoned", self.deadline.seconds)
+            raise CycleDeadline(self.deadline.seconds)
+
+    def _sleep(self, seconds: float) -> None:
+        """Back-off between tries, never past the deadline (then the cycle ends at once instead)."""
+        left = self.deadline.remaining() if self.deadline is not None else None
+        if left is not None and seconds >= left:
+            assert self.deadline is not None
+            raise CycleDeadline(self.deadline.seconds)
+        self._retry.sleep(seconds)
+
     def _require_origin(self, url: str | httpx.URL, where: str) -> None:
         if not same_origin(url, self.origin):
             log.warning("refused a %s to another origin (%s); nothing was sent there", where, shown(url))
@@ -203,11 +249,53 @@ class FhirClient:
     def _send(self, method: str, url: str, params: Mapping[str, str] | None, content: bytes | None,
               headers: Mapping[str, str], where: str = "link") -> httpx.Response:
         """One exchange, reading at most ``max_body_bytes`` of the (decoded) body: a body that is too big
-        is refused while it streams in, never held whole in memory."""
-        req = self._http.build_request(method, url, params=params, content=content, headers=headers)
+        is refused while it streams in, never held whole in memory.
+
+        While a deadline runs, the exchange runs on a helper thread and this one waits for it in short
+        slices, doing the deadline's idle work between them; past the deadline the exchange is abandoned
+        (its connection pool is closed and replaced, so the next request starts on a free link)."""
+        deadline = self.deadline
+        left = deadline.remaining() if deadline is not None else None
+        http = self._http
+        if left is None:
+            req = http.build_request(method, url, params=params, content=content, headers=headers)
+        else:  # an abandoned exchange ends soon after the deadline, not a whole timeout later
+            timeout = httpx.Timeout(min(self.timeout, left + 1.0), connect=min(self.timeout, 5.0, left + 1.0))
+            req = http.build_request(method, url, params=params, content=content, headers=headers, timeout=timeout)
         self._require_origin(req.url, where)  # what is actually sent, whatever built the URL
+        if deadline is None or left is None:
+            return self._exchange(http, req, None)
+        cancel = threading.Event()
+        done: Future[httpx.Response] = Future()
+
+        def run() -> None:
+            try:
+                done.set_result(self._exchange(http, req, cancel))
+            except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+                done.set_exception(exc)
+
+        threading.Thread(target=run, name="legevakt-fhir-exchange", daemon=True).start()
+        while True:
+            left = deadline.remaining()
+            if left is None or left <= 0.0:
+                cancel.set()
+                self._abandon(http)
+                log.warning("sync cycle past its %g s deadline: an exchange was abandoned", deadline.seconds)
+                raise CycleDeadline(deadline.seconds)
+            try:
+                return done.result(timeout=min(_SLICE, left))
+            except FutureTimeout:
+                deadline.idle()
+
+    def _abandon(self, http: httpx.Client) -> None:
+        """Leave ``http`` to the abandoned exchange (closed in the background) and use a fresh pool."""
+        if self._http is http:
+            self._http = self._new_http()
+        threading.Thread(target=http.close, name="legevakt-fhir-close", daemon=True).start()
+
+    def _exchange(self, http: httpx.Client, req: httpx.Request, cancel: threading.Event | None) -> httpx.Response:
         try:
-            resp = self._http.send(req, stream=True)
+            resp = http.send(req, stream=True)
         except httpx.TransportError as exc:
             why = tls_failure(exc)
             if why is not None:  # a certificate to fix, not a network fault: not retried
@@ -218,15 +306,15 @@ class FhirClient:
             declared = resp.headers.get("content-length")
             if declared is not None and declared.isdigit() and int(declared) > self._max_body \
                     and "content-encoding" not in resp.headers:
-                raise MalformedResponse(f"body of {declared} bytes exceeds the {self._max_body} byte limit",
-                                        status=resp.status_code)
+                raise LimitExceeded("body", self._max_body, status=resp.status_code)
             chunks: list[bytes] = []
             size = 0
             for chunk in resp.iter_bytes():
+                if cancel is not None and cancel.is_set():
+                    raise CycleDeadline(self.deadline.seconds if self.deadline is not None else 0.0)
                 size += len(chunk)
                 if size > self._max_body:
-                    raise MalformedResponse(f"body of more than {size} bytes exceeds the {self._max_body} "
-                                            "byte limit", status=resp.status_code)
+                    raise LimitExceeded("body", self._max_body, status=resp.status_code)
                 chunks.append(chunk)
         finally:
             resp.close()
@@ -242,14 +330,10 @@ class FhirClient:
             raise _http_error(resp)
         raw = resp.content
         if len(raw) > self._max_body:
-            raise MalformedResponse(f"body of {len(raw)} bytes exceeds the {self._max_body} byte limit",
-                                    status=status)
+            raise LimitExceeded("body", self._max_body, status=status)
         if status != 200 and status != 201 and not raw:
             raise MalformedResponse(f"HTTP {status} without a body where a resource was expected", status=status)
-        try:
-            body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise MalformedResponse("body is not valid JSON", status=status) from exc
+        body = bounded_json(raw, max_depth=self.max_depth, max_string_bytes=self.max_string_bytes, status=status)
         if not isinstance(body, dict) or not isinstance(body.get("resourceType"), str):
             raise MalformedResponse("body is not a FHIR resource", status=status)
         if expect is not None and body["resourceType"] != expect:
@@ -288,6 +372,7 @@ class FhirClient:
     def _pages(self, path: str, rtype: str, params: Mapping[str, str], *, history: bool) -> Iterator[Page]:
         body = self.get(path, params, expect="Bundle")
         seen_urls: set[str] = set()
+        pages = 1
         while True:
             page = _history_page(body, rtype) if history else _page(body, rtype)
             yield page
@@ -296,7 +381,36 @@ class FhirClient:
             if page.next_url in seen_urls:
                 raise MalformedResponse("the server's next link loops back to an earlier page")
             seen_urls.add(page.next_url)
+            if pages >= self.max_pages:  # an endless chain of next links: refused before one more request
+                raise LimitExceeded("pages", self.max_pages)
+            pages += 1
             body = self.get(page.next_url, expect="Bundle")  # another origin: ForeignOrigin, nothing sent
+
+
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def json_depth(raw: bytes) -> int:
+    """How deep ``raw`` nests arrays and objects (brackets inside strings do not count), without decoding."""
+    brackets = _STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)
+    return max(0, max(accumulate(_STEP[b] for b in brackets), default=0))
+
+
+def bounded_json(raw: bytes, *, max_depth: int = MAX_DEPTH, max_string_bytes: int = MAX_STRING_BYTES,
+                 status: int | None = None) -> Any:
+    """``json.loads`` within bounds: ``LimitExceeded`` for a run between quotes longer than
+    ``max_string_bytes`` or nesting deeper than ``max_depth`` (checked first: the decoder recurses), and
+    ``MalformedResponse`` for anything that is not JSON."""
+    if raw and max(map(len, raw.split(b'"'))) > max_string_bytes:
+        raise LimitExceeded("string", max_string_bytes, status=status)
+    if raw.count(b"[") + raw.count(b"{") > max_depth and json_depth(raw) > max_depth:
+        raise LimitExceeded("depth", max_depth, status=status)
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise MalformedResponse("body is not valid JSON", status=status) from exc
 
 
 def _page(bundle: Resource, rtype: str) -> Page:
@@ -394,8 +508,8 @@ def _retry_after_seconds(value: str) -> float:
 def outcome_text(resp: httpx.Response) -> str:
     """The OperationOutcome's diagnostics or text, when the server gave one."""
     try:
-        body = resp.json()
-    except ValueError:
+        body = bounded_json(resp.content)
+    except MalformedResponse:
         return ""
     if not isinstance(body, dict) or body.get("resourceType") != "OperationOutcome":
         return ""

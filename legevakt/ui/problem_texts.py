@@ -50,6 +50,11 @@ _TEXTS: dict[ProblemKind, str] = {
     K.INSECURE_TRANSPORT: QT_TRANSLATE_NOOP(
         "Problems", "Refused to send credentials unencrypted (http://) to another machine; use an https:// "
                     "address."),
+    K.SYNC_DEADLINE: QT_TRANSLATE_NOOP(
+        "Problems", "The platform did not finish answering within {seconds} seconds; the update was abandoned "
+                    "and nothing was concluded from it."),
+    K.PLATFORM_LIMIT: QT_TRANSLATE_NOOP(
+        "Problems", "The platform sent an answer beyond a limit ({what}); it was refused."),
     K.SNAPSHOT_LIST_CHANGED: QT_TRANSLATE_NOOP(
         "Problems", "The list changed on the platform while it was being fetched."),
     K.SNAPSHOT_NO_QUEUE_LIST: QT_TRANSLATE_NOOP(
@@ -162,6 +167,15 @@ _VIA: dict[str, str] = {
 }
 
 
+#: Which bound an answer broke (``PLATFORM_LIMIT``'s ``what``).
+_LIMITS: dict[str, str] = {
+    "pages": QT_TRANSLATE_NOOP("Problems", "too many pages"),
+    "body": QT_TRANSLATE_NOOP("Problems", "too big"),
+    "depth": QT_TRANSLATE_NOOP("Problems", "nested too deep"),
+    "string": QT_TRANSLATE_NOOP("Problems", "a text too long"),
+}
+
+
 def _status_word(value: Any) -> Any:
     """An encounter status value ("finished", "finished:home") in the user's words; others as they are."""
     from legevakt.ui.texts import status_label  # late: texts imports the domain models
@@ -184,6 +198,8 @@ def _words(params: Mapping[str, Any]) -> dict[str, Any]:
             out["value"] = _status_word(out["value"])
     if out.get("via") in _VIA:
         out["via"] = QCoreApplication.translate(_CONTEXT, _VIA[out["via"]])
+    if out.get("what") in _LIMITS:
+        out["what"] = QCoreApplication.translate(_CONTEXT, _LIMITS[out["what"]])
     for key in ("status", "from", "to", "state"):
         if key in out:
             out[key] = _status_word(out[key])

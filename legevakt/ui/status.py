@@ -96,7 +96,10 @@ class SyncStatusBar(QStatusBar):
         self.demo_label.hide()
         self.tls_label = QLabel(translate("SyncStatusBar", "TLS NOT VERIFIED"), box)
         self.tls_label.setObjectName("tlsUnverifiedBadge")
-        self.tls_label.setTextFormat(Qt.TextFormat.PlainText)
+        for label in (self.dot, self.live_label, self.mode_label, self.pending_label, self.problem_label,
+                      self.census_label, self.demo_label, self.tls_label):
+            # never rich text: a problem's parameters can come from the platform (a hostile <h1>, an <img>)
+            label.setTextFormat(Qt.TextFormat.PlainText)
         self.tls_label.setToolTip(translate(
             "SyncStatusBar", "verify_tls = false: the platform's certificate is not checked, so anyone on the "
                              "network path could read or change what is sent, the credentials included"))

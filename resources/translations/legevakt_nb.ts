@@ -887,6 +887,30 @@
     <context>
         <name>Problems</name>
         <message>
+            <source>The platform did not finish answering within {seconds} seconds; the update was abandoned and nothing was concluded from it.</source>
+            <translation>Plattformen ble ikke ferdig med å svare innen {seconds} sekunder; oppdateringen ble avbrutt, og ingenting ble sluttet fra den.</translation>
+        </message>
+        <message>
+            <source>The platform sent an answer beyond a limit ({what}); it was refused.</source>
+            <translation>Plattformen sendte et svar over en grense ({what}); det ble avvist.</translation>
+        </message>
+        <message>
+            <source>too many pages</source>
+            <translation>for mange sider</translation>
+        </message>
+        <message>
+            <source>too big</source>
+            <translation>for stort</translation>
+        </message>
+        <message>
+            <source>nested too deep</source>
+            <translation>for dypt nøstet</translation>
+        </message>
+        <message>
+            <source>a text too long</source>
+            <translation>en for lang tekst</translation>
+        </message>
+        <message>
             <source>The platform answered with an error.</source>
             <translation>Plattformen svarte med en feil.</translation>
         </message>

@@ -8,7 +8,7 @@ import json
 import socket
 import ssl
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -28,7 +28,10 @@ class Seen:
 
 
 Answer = tuple[int, dict[str, str], bytes]
-Handler = Callable[[Seen], Answer]
+#: An answer whose body is sent piece by piece (chunked, each piece flushed at once): a dripping or hanging
+#: server. The pieces may block (wait on an event) as long as they like.
+Streamed = tuple[int, dict[str, str], Iterable[bytes]]
+Handler = Callable[[Seen], "Answer | Streamed"]
 
 
 def fhir(body: dict[str, Any], status: int = 200, **headers: str) -> Answer:
@@ -63,9 +66,29 @@ class HostileServer:
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", str(len(content)))
+                if isinstance(content, bytes):
+                    self.send_header("Content-Length", str(len(content)))
+                    self.end_headers()
+                    self.wfile.write(content)
+                    return
+                self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
-                self.wfile.write(content)
+                self.wfile.flush()
+                with outer._lock:
+                    outer.streaming += 1
+                try:
+                    for piece in content:
+                        if outer.released.is_set():
+                            break
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                        self.wfile.flush()
+                    self.wfile.write(b"0\r\n\r\n")
+                    self.wfile.flush()
+                except OSError:  # the client gave up on us: what a hostile server expects
+                    self.close_connection = True
+                finally:
+                    with outer._lock:
+                        outer.streaming -= 1
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _any
 
@@ -73,6 +96,10 @@ class HostileServer:
                 pass
 
         self._lock = threading.Lock()
+        #: Streamed answers being sent right now.
+        self.streaming = 0
+        #: Set by ``stop``: every dripping or hanging answer ends.
+        self.released = threading.Event()
         self._httpd = ThreadingHTTPServer((host, 0), Handle)
         self._httpd.daemon_threads = True
         if tls is not None:
@@ -84,6 +111,7 @@ class HostileServer:
         return self
 
     def stop(self) -> None:
+        self.released.set()
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(5)
@@ -160,3 +188,45 @@ def non_loopback_address() -> str | None:
     except OSError:
         return None
     return address
+
+
+def drip(body: bytes, released: threading.Event, *, pause: float = 0.5, started: threading.Event | None = None,
+         forever: bool = False) -> Iterator[bytes]:
+    """``body`` one byte at a time, ``pause`` seconds apart (each byte well inside any read timeout), then,
+    with ``forever``, whitespace a byte at a time until ``released``. ``started`` is set with the first byte."""
+    def pieces() -> Iterator[bytes]:
+        for i in range(len(body)):
+            yield body[i:i + 1]
+            if started is not None:
+                started.set()
+            if released.wait(pause):
+                return
+        while forever and not released.wait(pause):
+            yield b" "
+    return pieces()
+
+
+def hang(released: threading.Event, started: threading.Event | None = None) -> Iterator[bytes]:
+    """Headers sent, then not one byte of the body until ``released``."""
+    def pieces() -> Iterator[bytes]:
+        if started is not None:
+            started.set()
+        released.wait()
+        return
+        yield b""  # a generator
+    return pieces()
+
+
+def endless_next(rtype: str = "Encounter") -> Handler:
+    """A server whose every search page is empty and links a ``next`` page that was never seen before."""
+    counter = iter(range(1, 1 << 62))
+
+    def handle(seen: Seen) -> Answer:
+        if seen.path.split("?", 1)[0].rstrip("/").endswith("/metadata"):
+            return fhir({"resourceType": "CapabilityStatement", "status": "active", "fhirVersion": "4.0.1",
+                         "kind": "instance", "format": ["json"]})
+        n = next(counter)
+        base = seen.headers.get("host", "127.0.0.1")
+        return fhir({"resourceType": "Bundle", "type": "searchset", "entry": [],
+                     "link": [{"relation": "next", "url": f"http://{base}/fhir/{rtype}?page={n}"}]})
+    return handle

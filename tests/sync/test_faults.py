@@ -186,7 +186,7 @@ def test_an_oversized_body_is_refused_and_changes_nothing(make_link: MakeLink) -
     link = make_link(max_body_bytes=4_000, full_every=1)
     link.spy.hook = None
     outcome = link.cycle()
-    assert not outcome.complete and [p.kind for p in outcome.problems] == [ProblemKind.PLATFORM_MALFORMED]
+    assert not outcome.complete and [p.kind for p in outcome.problems] == [ProblemKind.PLATFORM_LIMIT]
     assert not outcome.reconciled.changed and link.state.entries == {}
 
 

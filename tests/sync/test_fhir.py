@@ -10,6 +10,7 @@ import pytest
 
 from legevakt.sync.errors import (
     AuthenticationError,
+    LimitExceeded,
     MalformedResponse,
     NotFound,
     PlatformServerError,
@@ -115,8 +116,9 @@ def test_wrong_resource_type_or_id_is_malformed() -> None:
 def test_an_oversized_body_is_refused() -> None:
     big = json.dumps({"resourceType": "Encounter", "id": "1", "x": "y" * 2000}).encode()
     with client(lambda req: httpx.Response(200, content=big), max_body_bytes=1000) as c, \
-            pytest.raises(MalformedResponse, match="exceeds"):
+            pytest.raises(LimitExceeded, match="body beyond the limit of 1000") as caught:
         c.read("Encounter/1")
+    assert caught.value.problem.params == {"what": "body", "limit": 1000}
 
 
 def test_a_401_fetches_a_new_token_once_then_gives_up() -> None:
@@ -170,7 +172,7 @@ def test_an_oversized_body_is_refused_while_it_streams_in() -> None:
             yield b"x" * 1000
 
     with client(lambda req: httpx.Response(200, content=chunks()), max_body_bytes=5000) as c, \
-            pytest.raises(MalformedResponse, match="exceeds"):
+            pytest.raises(LimitExceeded, match="body beyond the limit of 5000"):
         c.read("Encounter/1")
 
 

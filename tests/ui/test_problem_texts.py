@@ -20,7 +20,7 @@ SAMPLE: dict[str, object] = {
     "scale": "rets", "system": "urn:oid:2.16.578.1.12.4.1.1.8433", "state": "in-progress", "from": "arrived",
     "to": "planned", "what": "naive-time", "type": "Location", "disposition": "home",
     "cause": ProblemKind.STORE_LOCKED.value, "where": "sync", "count": 2, "note": "DocumentReference/doc-4",
-    "kind": "note", "via": "link", "origin": "https://other.example:443",
+    "kind": "note", "via": "link", "origin": "https://other.example:443", "seconds": 30, "limit": 64,
 }
 
 ENGLISH_WORDS = {"the", "has", "cannot", "queue", "left", "error", "failed", "not", "could", "is", "was",

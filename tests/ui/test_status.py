@@ -162,3 +162,21 @@ def test_unverified_tls_is_shown_in_red(qtbot: QtBot) -> None:
     status.grab().save("/tmp/secure_status_tls.png")
     status.apply(make_summary(link=make_link(LinkMode.POLL)))
     assert not status.tls_label.isVisibleTo(status)
+
+
+def test_text_from_the_platform_is_shown_as_plain_text_never_as_html(qtbot: QtBot) -> None:
+    """A problem's parameter can hold the platform's text (a reference, a code): a hostile server's
+    ``<h1 style=color:red>`` or ``<img src=...>`` is shown as its characters, never rendered or loaded."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import Qt as GuiQt
+
+    hostile = '<h1 style=color:red>Plattformen</h1><img src="http://203.0.113.9/x.png">'
+    status = bar(qtbot)
+    status.apply(make_summary(link=make_link(LinkMode.PUSH, age_s=4), complete=False,
+                              problems=(Problem.of(ProblemKind.PLATFORM_NOT_FOUND, ref=hostile),)))
+    label = status.problem_label
+    assert GuiQt.mightBeRichText(label.text())  # as AutoText, Qt would render this as HTML
+    assert label.textFormat() is Qt.TextFormat.PlainText
+    assert hostile in label.text()
+    for other in (status.live_label, status.mode_label, status.pending_label, status.census_label):
+        assert other.textFormat() is Qt.TextFormat.PlainText
