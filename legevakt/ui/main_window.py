@@ -32,9 +32,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from legevakt.app import clinic_time
 from legevakt.app.journal import JournalPage
 from legevakt.app.report import ShiftReport
-from legevakt.app.runtime import CLINIC_TZ
 from legevakt.app.summary import ChangeSummary
 from legevakt.journal.model import Delivery
 from legevakt.ui import keyboard, texts
@@ -468,7 +468,7 @@ class MainWindow(QMainWindow):
         if self._shift_start is not None:
             return self._shift_start
         shifts = getattr(getattr(self.service, "settings", None), "shifts", None) or DEFAULT_SHIFTS
-        return shift_at(self._clock(), shifts=shifts).start
+        return shift_at(self._clock(), clinic_time.zone(), shifts).start
 
     def open_ledger(self) -> None:
         """Journal > Deliveries… (Ctrl+L): the shift's deliveries, read again."""
@@ -690,10 +690,10 @@ class MainWindow(QMainWindow):
     def report_shifts(self) -> list[Shift]:
         """The shifts offered: the current one and the two before it (clinic time)."""
         shifts = getattr(getattr(self.service, "settings", None), "shifts", DEFAULT_SHIFTS)
-        current = shift_at(self._clock(), CLINIC_TZ, shifts)
+        current = shift_at(self._clock(), clinic_time.zone(), shifts)
         offered = [current]
         for _ in range(2):
-            offered.append(previous_shift(offered[-1], CLINIC_TZ, shifts))
+            offered.append(previous_shift(offered[-1], clinic_time.zone(), shifts))
         return offered
 
     def _choose_report(self, shifts: list[Shift]) -> tuple[Shift, str] | None:
@@ -703,7 +703,7 @@ class MainWindow(QMainWindow):
         if not ok or label not in labels:
             return None
         shift = shifts[labels.index(label)]
-        day = shift.start.astimezone(CLINIC_TZ).date().isoformat()
+        day = clinic_time.local(shift.start).date().isoformat()
         suggested = translate("MainWindow", "shift-report-{day}-{shift}.pdf").format(
             day=day, shift=texts.shift_name(shift.name))
         path, _ = QFileDialog.getSaveFileName(self, title, suggested, translate("MainWindow", "PDF (*.pdf)"))

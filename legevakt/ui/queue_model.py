@@ -27,6 +27,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from legevakt.app import clinic_time
 from legevakt.app.summary import ChangeSummary
 from legevakt.ui import style, texts
 from legevakt.ui.i18n import current_language
@@ -319,7 +320,7 @@ class QueueModel(QAbstractTableModel):
                 return texts.birth_date_text(pat.birth_date if pat else None)
             return texts.masked_identifier(entry)
         if column is Column.AGE_SEX:
-            return texts.age_sex(entry, self._now.astimezone().date())
+            return texts.age_sex(entry, clinic_time.today(self._now))
         if column is Column.COMPLAINT:
             return enc.complaint or ""
         if column is Column.STATE:
