@@ -240,6 +240,80 @@
             <source>not sent: the platform refused it</source>
             <translation>ikke sendt: plattformen avviste den</translation>
         </message>
+        <message>
+            <source>Acknowledge every alert of the group with one comment</source>
+            <translation>Kvitter alle varslene i gruppen med én kommentar</translation>
+        </message>
+        <message numerus="yes">
+            <source>Comment (required), recorded on every alert of the group (%n patients): what have you done or decided?</source>
+            <translation>
+                <numerusform>Kommentar (påkrevd), føres på hvert varsel i gruppen (%n pasient): hva har du gjort eller bestemt?</numerusform>
+                <numerusform>Kommentar (påkrevd), føres på hvert varsel i gruppen (%n pasienter): hva har du gjort eller bestemt?</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Confirm all…</source>
+            <translation>Bekreft alle…</translation>
+        </message>
+        <message>
+            <source>Confirm the whole group</source>
+            <translation>Bekreft hele gruppen</translation>
+        </message>
+        <message>
+            <source>Hide the patients</source>
+            <translation>Skjul pasientene</translation>
+        </message>
+        <message>
+            <source>Platform ids: {ids}</source>
+            <translation>Plattformens id-er: {ids}</translation>
+        </message>
+        <message>
+            <source>Show or hide one line per patient of the group</source>
+            <translation>Vis eller skjul én linje per pasient i gruppen</translation>
+        </message>
+        <message>
+            <source>a patient not in the list</source>
+            <translation>en pasient som ikke er i listen</translation>
+        </message>
+        <message>
+            <source>confirm the group</source>
+            <translation>bekreft gruppen</translation>
+        </message>
+        <message numerus="yes">
+            <source>Many patients vanished at once – possible platform fault: %n patients</source>
+            <translation>
+                <numerusform>Mange pasienter forsvant samtidig – mulig plattformfeil: %n pasient</numerusform>
+                <numerusform>Mange pasienter forsvant samtidig – mulig plattformfeil: %n pasienter</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n not yet confirmed</source>
+            <translation>
+                <numerusform>%n ikke bekreftet ennå</numerusform>
+                <numerusform>%n ikke bekreftet ennå</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>Show the %n patients</source>
+            <translation>
+                <numerusform>Vis %n pasient</numerusform>
+                <numerusform>Vis de %n pasientene</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>+ %n more in the group (the queue's group row lists them all)</source>
+            <translation>
+                <numerusform>+ %n til i gruppen (gruppelinjen i køen viser alle)</numerusform>
+                <numerusform>+ %n til i gruppen (gruppelinjen i køen viser alle)</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>Confirm all (%n)</source>
+            <translation>
+                <numerusform>Bekreft alle (%n)</numerusform>
+                <numerusform>Bekreft alle (%n)</numerusform>
+            </translation>
+        </message>
     </context>
     <context>
         <name>AlertListModel</name>
