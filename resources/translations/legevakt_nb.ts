@@ -456,6 +456,30 @@
             <source>&amp;Keyboard shortcuts</source>
             <translation>&amp;Hurtigtaster</translation>
         </message>
+        <message>
+            <source>Confirm the whole group…</source>
+            <translation>Bekreft hele gruppen…</translation>
+        </message>
+        <message>
+            <source>Mine</source>
+            <translation>Mine</translation>
+        </message>
+        <message>
+            <source>Search the queue</source>
+            <translation>Søk i køen</translation>
+        </message>
+        <message>
+            <source>Search: name, ID number, room (Ctrl+F)</source>
+            <translation>Søk: navn, fødselsnummer, rom (Ctrl+F)</translation>
+        </message>
+        <message>
+            <source>Show or hide the mass-departure group</source>
+            <translation>Vis eller skjul gruppen som forsvant samtidig</translation>
+        </message>
+        <message>
+            <source>Shows only patients whose name, identity number or room contains the text (Esc clears)</source>
+            <translation>Viser bare pasienter der navn, fødselsnummer eller rom inneholder teksten (Esc tømmer)</translation>
+        </message>
     </context>
     <context>
         <name>PatientPanel</name>
@@ -649,6 +673,61 @@
         <message>
             <source>warning</source>
             <translation>advarsel</translation>
+        </message>
+        <message>
+            <source>Birth date (from the patient record); the identity number masked in the tooltip</source>
+            <translation>Fødselsdato (fra pasientjournalen); fødselsnummeret maskert i verktøytipset</translation>
+        </message>
+        <message>
+            <source>Born</source>
+            <translation>Født</translation>
+        </message>
+        <message>
+            <source>Born {date} · {kind} {masked}</source>
+            <translation>Født {date} · {kind} {masked}</translation>
+        </message>
+        <message>
+            <source>Changes not yet confirmed by the platform</source>
+            <translation>Endringer som plattformen ikke har bekreftet ennå</translation>
+        </message>
+        <message>
+            <source>D-no.</source>
+            <translation>D-nr.</translation>
+        </message>
+        <message>
+            <source>D-number</source>
+            <translation>D-nummer</translation>
+        </message>
+        <message numerus="yes">
+            <source>Many patients vanished at once – possible platform fault: %n patients</source>
+            <translation>
+                <numerusform>Mange pasienter forsvant samtidig – mulig plattformfeil: %n pasient</numerusform>
+                <numerusform>Mange pasienter forsvant samtidig – mulig plattformfeil: %n pasienter</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>National identity number</source>
+            <translation>Fødselsnummer</translation>
+        </message>
+        <message>
+            <source>The patients of a mass departure, gathered in one row so the others stay in view. Alerts &gt; Confirm the whole group acknowledges them all.</source>
+            <translation>Pasientene som forsvant samtidig, samlet i én rad så de andre blir stående synlige. Varsler &gt; Bekreft hele gruppen kvitterer alle.</translation>
+        </message>
+        <message>
+            <source>With doctor</source>
+            <translation>Hos lege</translation>
+        </message>
+        <message>
+            <source>click or Enter to show or hide them</source>
+            <translation>klikk eller Enter for å vise eller skjule dem</translation>
+        </message>
+        <message>
+            <source>saving…</source>
+            <translation>lagrer…</translation>
+        </message>
+        <message>
+            <source>{date} D-no.</source>
+            <translation>{date} D-nr.</translation>
         </message>
     </context>
     <context>
