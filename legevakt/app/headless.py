@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from legevakt.app import clinic_time
 from legevakt.app.problem_words import all_words, words
 from legevakt.app.report import ShiftReport, ShiftSpecError, build_report, parse_report_shift
 from legevakt.app.runtime import CLINIC_TZ, Runtime, alert_json, state_json
@@ -104,7 +105,7 @@ def sync_once(settings: Settings) -> dict[str, Any]:
         doc = state_json(runtime.engine.state, settings, complete=outcome.complete, synced_at=outcome.at,
                          link=runtime.link(outcome), problems=outcome.problems,
                          pending=runtime.pending_by_encounter())
-        shift = shift_at(outcome.at, CLINIC_TZ, settings.shifts)
+        shift = shift_at(outcome.at, clinic_time.zone(), settings.shifts)
         doc["deliveries"] = [d.to_json() for d in runtime.journal.ledger(since=shift.start).deliveries]
         return doc
     finally:
@@ -152,11 +153,11 @@ def alert_action(settings: Settings, action: str, alert_id: str, by: str, text: 
 
 def resolve_shift(settings: Settings, spec: str) -> Shift:
     """``spec``: current, previous or NAME@YYYY-MM-DD."""
-    current = shift_at(utcnow(), CLINIC_TZ, settings.shifts)
+    current = shift_at(utcnow(), clinic_time.zone(), settings.shifts)
     if spec == "current":
         return current
     if spec == "previous":
-        return previous_shift(current, CLINIC_TZ, settings.shifts)
+        return previous_shift(current, clinic_time.zone(), settings.shifts)
     name, _, day = spec.partition("@")
     names = {s.name: s for s in settings.shifts}
     if name not in names or not day:
@@ -166,8 +167,8 @@ def resolve_shift(settings: Settings, spec: str) -> Shift:
         start_day = datetime.strptime(day, "%Y-%m-%d").date()
     except ValueError as exc:
         raise HeadlessError(f"--shift date {day!r} is not YYYY-MM-DD") from exc
-    start = datetime.combine(start_day, names[name].start, tzinfo=CLINIC_TZ)
-    return shift_at(start + timedelta(seconds=1), CLINIC_TZ, settings.shifts)
+    start = datetime.combine(start_day, names[name].start, tzinfo=clinic_time.zone())
+    return shift_at(start + timedelta(seconds=1), clinic_time.zone(), settings.shifts)
 
 
 def census_of(settings: Settings, shift: Shift) -> Census:
@@ -427,7 +428,7 @@ def deliveries_of(settings: Settings, *, everything: bool) -> list[Any]:
     ``everything``: all of them."""
     runtime = open_local_runtime(settings)
     try:
-        shift = shift_at(utcnow(), CLINIC_TZ, settings.shifts)
+        shift = shift_at(utcnow(), clinic_time.zone(), settings.shifts)
         page = runtime.journal.ledger(everything=everything, since=shift.start)
         return list(page.deliveries)
     except StoreError as exc:
@@ -493,7 +494,7 @@ class Watch:
             outcome = self.worker.last
             doc = state_json(rt.engine.state, self.settings, complete=outcome.complete, synced_at=outcome.at,
                              link=link, problems=outcome.problems, pending=rt.pending_by_encounter())
-            shift = shift_at(outcome.at, CLINIC_TZ, self.settings.shifts)
+            shift = shift_at(outcome.at, clinic_time.zone(), self.settings.shifts)
             doc["deliveries"] = [d.to_json() for d in rt.journal.ledger(since=shift.start).deliveries]
             self.emit({"type": "snapshot", **doc})
             self._snapshot_sent = True

@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
-from legevakt.app.runtime import CLINIC_TZ
+from legevakt.app import clinic_time
 from legevakt.app.settings import Settings
 from legevakt.journal.model import Delivery, DeliveryState
 from legevakt.worklist.census import Shift, census, shift_at
@@ -175,7 +175,7 @@ class ShiftReport:
     @property
     def day(self) -> date:
         """The date the shift belongs to (the one it starts on)."""
-        return self.start.astimezone(CLINIC_TZ).date()
+        return clinic_time.local(self.start).date()
 
     @property
     def spec(self) -> str:
@@ -219,9 +219,9 @@ def parse_report_shift(settings: Settings, spec: str) -> Shift:
         day = datetime.strptime(day_text, "%Y-%m-%d").date()
     except ValueError:
         raise ShiftSpecError(f"--shift date {day_text!r} is not a real date (YYYY-MM-DD)") from None
-    start = datetime.combine(day, names[name].start, tzinfo=CLINIC_TZ)
+    start = datetime.combine(day, names[name].start, tzinfo=clinic_time.zone())
     # In UTC: a wall-clock start is one instant; one second in, shift_at finds the shift and its end.
-    shift = shift_at(start.astimezone(UTC) + timedelta(seconds=1), CLINIC_TZ, settings.shifts)
+    shift = shift_at(start.astimezone(UTC) + timedelta(seconds=1), clinic_time.zone(), settings.shifts)
     if shift.name != name:  # a start inside a daylight-saving gap, taken by the next shift
         raise ShiftSpecError(f"there is no {name} shift on {day_text} (its start falls in a clock change)")
     return shift

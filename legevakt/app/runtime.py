@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from legevakt.app import clinic_time
 from legevakt.app.journal import JournalService
 from legevakt.app.problem_words import words
 from legevakt.app.settings import Settings, tls_unverified
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("legevakt.app")
 
-CLINIC_TZ = ZoneInfo("Europe/Oslo")
+CLINIC_TZ = ZoneInfo("Europe/Oslo")  # the default; clinic_time.zone() is the setting in use
 
 
 @dataclass
@@ -71,6 +72,7 @@ class Runtime:
                                                              timeout=settings.timeout_seconds,
                                                              token_url=settings.oauth_endpoint)
         tokens = tokens if tokens is not None else own
+        clinic_time.set_zone(settings.time_zone)
         store = open_store(settings.data_path())
         writer = DbWriter(store)
         deadline = Deadline(settings.cycle_deadline_seconds)
@@ -141,7 +143,7 @@ class Runtime:
 
     def shift_report(self, shift: Shift) -> ShiftReport:
         """The handover report of ``shift`` from this runtime's store (reads only)."""
-        from legevakt.app.report import build_report  # report.py imports this module (CLINIC_TZ)
+        from legevakt.app.report import build_report  # report.py imports this module
 
         return build_report(self.store, self.settings, shift)
 
@@ -196,12 +198,13 @@ class Runtime:
                 problems: tuple[Problem, ...] = ()) -> ChangeSummary:
         state = self.engine.state
         now = utcnow()
-        shift = shift_at(now, CLINIC_TZ, self.settings.shifts)
+        shift = shift_at(now, clinic_time.zone(), self.settings.shifts)
         if initial or result is None:
             upserted = tuple(state.queue)
             removed: tuple[str, ...] = ()
             alerts = tuple(state.alerts.values())
-            since = min(previous_shift(shift, CLINIC_TZ, self.settings.shifts).start, now - timedelta(hours=24))
+            since = min(previous_shift(shift, clinic_time.zone(), self.settings.shifts).start,
+                        now - timedelta(hours=24))
             departed = tuple(e for e in state.entries.values() if e.fate is Fate.DEPARTED
                              and (e.left_at or e.arrived_at) >= since)
         else:
@@ -222,7 +225,7 @@ def state_json(state: WorklistState, settings: Settings, *, complete: bool, sync
     ``pending``: commands waiting in the outbox per encounter (``Runtime.pending_by_encounter``).
     """
     pending = pending or {}
-    shift = shift_at(synced_at, CLINIC_TZ, settings.shifts)
+    shift = shift_at(synced_at, clinic_time.zone(), settings.shifts)
     queue = []
     for entry in sorted(state.queue, key=lambda e: (e.fate is not Fate.DROPPED, e.arrived_at, e.ref)):
         enc = entry.encounter

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from legevakt.app import clinic_time
 from legevakt.app.journal import JournalPage, LedgerPage, RecipientMatches
 from legevakt.app.runtime import Runtime
 from legevakt.app.settings import Settings, config_path
@@ -51,6 +52,7 @@ class AppService(QObject):
                  executor: Executor | None = None, config: Path | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
+        clinic_time.set_zone(settings.time_zone)  # every clock time in the window: the clinic's zone
         #: The config.toml these settings were read from (the settings dialog writes it).
         self.config_path = config or config_path()
         self.demo = demo

@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -36,6 +36,7 @@ from legevakt.journal.model import Delivery
 from legevakt.problems import Problem
 from legevakt.ui import texts
 from legevakt.ui.alerts_model import AlertListModel, needs_acknowledgement
+from legevakt.ui.elide import ElidedLabel
 from legevakt.ui.problem_texts import problem_text
 from legevakt.worklist.models import Alert, AlertKind, AlertStatus, Entry, Severity
 
@@ -50,6 +51,12 @@ PERSON_RESOLVABLE = frozenset({
     AlertKind.DUPLICATE_PATIENT, AlertKind.NOTE_UNDELIVERED, AlertKind.NOTE_REJECTED,
     AlertKind.NOTE_RECEIPT_ERRORS, AlertKind.WRITE_NOT_APPLIED, AlertKind.WRITE_CONFLICT,
 })
+
+# Alerts whose detail quotes the platform's own words (a refusal): shown in the line's tooltip.
+PLATFORM_WORDS = frozenset({AlertKind.WRITE_NOT_APPLIED, AlertKind.WRITE_CONFLICT})
+
+# Alerts about one patient that a mass departure gathers under its one line (and "Confirm all…" acknowledges).
+GROUPED_KINDS = frozenset({AlertKind.DROPPED_FROM_QUEUE, AlertKind.NOT_IN_QUEUE})
 
 # Alerts about one journal delivery: ``alert.key`` is the delivery's identifier.
 DELIVERY_ALERTS = frozenset({AlertKind.NOTE_UNDELIVERED, AlertKind.NOTE_REJECTED, AlertKind.NOTE_RECEIPT_ERRORS})
@@ -72,6 +79,7 @@ class LineKind(StrEnum):
     WARNINGS = "warnings"  # amber summary of warnings
     MORE = "more"  # "+ N more critical alerts"
     NOTICE = "notice"  # a refused or failed command
+    GROUP = "group"  # a mass departure: the one line that explains it, above its (collapsed) drop lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,12 +91,34 @@ class BannerLine:
     button: str = ""  # button label; empty: no button
     enabled: bool = True
     tooltip: str = ""
+    urgent: bool = False  # a group line with alerts awaiting acknowledgement (red)
+    member: bool = False  # a drop line inside the mass-departure group (indented)
+    ids: tuple[str, ...] = ()  # a group line: the alerts "Confirm all…" acknowledges
+    detail_button: str = ""  # a group line: the label of the button that shows or hides its patients
 
 
 def _patient_part(entry: Entry | None, ref: str) -> str:
+    """The patient as a nurse reads them: name, masked identifier and room, never the platform's id (the
+    line's tooltip has it)."""
     if entry is None:
-        return ref
-    return f"{texts.patient_name(entry)} ({texts.masked_identifier(entry)}) – {ref}"
+        return translate("AlertBanner", "a patient not in the list")
+    enc = entry.encounter
+    room = texts.place_name(enc.room_name, None) if enc.room_name else ""
+    who = f"{texts.patient_name(entry)} ({texts.masked_identifier(entry)})"
+    return f"{who} – {room}" if room else who
+
+
+def ids_tooltip(alert: Alert, entry: Entry | None) -> str:
+    """The platform ids behind a banner line, for the tooltip (never in the line itself)."""
+    refs: list[str] = []
+    if alert.encounter:
+        refs.append(alert.encounter)
+    if entry is not None and entry.patient is not None:
+        refs.append(entry.patient.ref)
+    refs.extend(r for r in alert.related[:20] if r not in refs)
+    if len(alert.related) > 20:
+        refs.append("…")
+    return translate("AlertBanner", "Platform ids: {ids}").format(ids=", ".join(refs)) if refs else ""
 
 
 def headline(alert: Alert, entry: Entry | None) -> str:
@@ -104,8 +134,8 @@ def headline(alert: Alert, entry: Entry | None) -> str:
     if kind is AlertKind.SYNC_STALE:
         return translate("AlertBanner", "THE LIST MAY BE OUT OF DATE: no complete update from the platform")
     if kind is AlertKind.MASS_DEPARTURE:
-        return translate("AlertBanner", "{n} patients left the queue at once – possible platform fault"
-                         ).format(n=len(alert.related))
+        return translate("AlertBanner", "Many patients vanished at once – possible platform fault: %n patients",
+                         None, len(alert.related))
     if kind is AlertKind.NOTE_UNDELIVERED:
         return translate("AlertBanner", "Journal note not delivered: {patient}").format(patient=who)
     if kind is AlertKind.NOTE_REJECTED:
@@ -258,6 +288,13 @@ class AlertBanner(QFrame):
         # Words for a platform reference in a refusal (patient, room, clinician), set by the window.
         self.names: Callable[[str], str | None] | None = None
         self.buttons: dict[str, QPushButton] = {}  # alert id -> its button (for tests and shortcuts)
+        #: A mass departure's drop lines are shown under its one line (False: collapsed, the default).
+        self.expanded = False
+        #: The window's "Confirm all in the group…" action: the group line's button triggers it and follows
+        #: its enabled/visible state (so whoever decides who may confirm a group decides for the button too).
+        self.confirm_action: QAction | None = None
+        self.toggle_button: QPushButton | None = None
+        self.confirm_button: QPushButton | None = None
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(0)
@@ -274,7 +311,8 @@ class AlertBanner(QFrame):
 
     def is_critical(self) -> bool:
         """True while any critical alert awaits acknowledgement (the banner is red)."""
-        return any(line.kind is LineKind.CRITICAL for line in self.lines())
+        return any(line.kind is LineKind.CRITICAL or (line.kind is LineKind.GROUP and line.urgent)
+                   for line in self.lines())
 
     def is_pending(self, alert_id: str) -> bool:
         """An acknowledgement or resolution of ``alert_id`` was sent and has not come back yet."""
@@ -326,6 +364,44 @@ class AlertBanner(QFrame):
             log.info("resolving alert %s", alert_id)
             self._service.resolve(alert_id, self._service.user, reason)
             self.command_sent.emit("resolve", alert_id)
+            self.refresh()
+
+        return self._open(dlg, done)
+
+    def set_expanded(self, expanded: bool) -> None:
+        """Show (True) or hide the mass departure's drop lines under its one line."""
+        if expanded != self.expanded:
+            self.expanded = expanded
+            self.refresh()
+
+    def toggle_group(self) -> None:
+        self.set_expanded(not self.expanded)
+
+    def confirm_group(self, parent: QWidget | None = None) -> CommentDialog | None:
+        """One comment for the whole mass departure: on OK every alert of the group that awaits
+        acknowledgement is acknowledged through the service with that comment, by this user (each alert
+        records both, as if acknowledged one by one). None when nothing in the group awaits it."""
+        mass, drops = self.group()
+        ids = self.group_ids()
+        if mass is None or not ids:
+            return None
+        patients = len({a.encounter for a in drops if a.id in ids})
+        dlg = CommentDialog(
+            parent or self.window(), title=translate("AlertBanner", "Confirm the whole group"),
+            heading=headline(mass, None),
+            prompt=translate("AlertBanner", "Comment (required), recorded on every alert of the group "
+                                            "(%n patients): what have you done or decided?", None, patients),
+            action=translate("AlertBanner", "Confirm all (%n)", None, len(ids)), required=True)
+
+        def done() -> None:
+            comment = dlg.comment()
+            now_ids = [aid for aid in ids if (a := self._model.alert(aid)) is not None
+                       and a.status is AlertStatus.OPEN and aid not in self._pending]
+            log.info("acknowledging %d alerts of a mass departure as a group", len(now_ids))
+            for aid in now_ids:
+                self._pending.add(aid)
+                self._service.acknowledge(aid, self._service.user, comment)
+                self.command_sent.emit("acknowledge", aid)
             self.refresh()
 
         return self._open(dlg, done)
@@ -385,6 +461,16 @@ class AlertBanner(QFrame):
         if not self.deferred:
             self.refresh()
 
+    def set_confirm_action(self, action: QAction) -> None:
+        """The window's confirm-all action; the group line's button follows its state."""
+        self.confirm_action = action
+        action.changed.connect(self._action_changed)
+        self._action_changed()
+
+    def _action_changed(self) -> None:
+        if self._shown is not None:
+            self._rebuild(self._shown)
+
     def refresh(self) -> None:
         """Recompute the lines; rebuild the widgets only if they differ from what is shown."""
         lines = self._compute()
@@ -393,39 +479,102 @@ class AlertBanner(QFrame):
         self._shown = lines
         self._rebuild(lines)
 
+    def group(self) -> tuple[Alert | None, list[Alert]]:
+        """The open mass departure (the first, if several) and the drop alerts of its patients."""
+        ordered = self._model.ordered()
+        masses = [a for a in ordered if a.kind is AlertKind.MASS_DEPARTURE]
+        if not masses:
+            return None, []
+        members = {ref for a in masses for ref in a.related}
+        drops = [a for a in ordered if a.kind in GROUPED_KINDS and a.encounter in members]
+        return masses[0], drops
+
+    def group_ids(self) -> tuple[str, ...]:
+        """The alerts "Confirm all…" acknowledges now: every open mass departure and its patients' drop
+        alerts that await acknowledgement and are not already on their way."""
+        ordered = self._model.ordered()
+        masses = [a for a in ordered if a.kind is AlertKind.MASS_DEPARTURE]
+        members = {ref for a in masses for ref in a.related}
+        return tuple(a.id for a in ordered
+                     if (a.kind is AlertKind.MASS_DEPARTURE or (a.kind in GROUPED_KINDS and a.encounter in members))
+                     and a.status is AlertStatus.OPEN and a.id not in self._pending)
+
+    def _line_for(self, alert: Alert, *, member: bool = False) -> BannerLine:
+        entry = self._lookup(alert.encounter) if alert.encounter else None
+        pending = alert.id in self._pending
+        tip = ids_tooltip(alert, entry)
+        if alert.kind in PLATFORM_WORDS and alert.detail:
+            tip = f"{alert.detail}\n{tip}"  # the platform's own refusal, quoted (our own details are English)
+        if needs_acknowledgement(alert):
+            delivery = self._delivery(alert.key) if alert.kind in DELIVERY_ALERTS else None
+            detail = detail_text(alert, entry, delivery)
+            words = self.write_words(alert, entry) if self.write_words is not None else ""
+            return BannerLine(
+                LineKind.CRITICAL, alert.id, headline(alert, entry), f"{words} · {detail}" if words else detail,
+                button=(translate("AlertBanner", "Acknowledging…") if pending
+                        else translate("AlertBanner", "Acknowledge…")),
+                enabled=not pending, tooltip=tip, member=member)
+        who = translate("AlertBanner", "Acknowledged by {who} {time}, not resolved").format(
+            who=alert.acknowledged_by or "?", time=texts.clock_text(alert.acknowledged_at))
+        resolvable = alert.kind in PERSON_RESOLVABLE
+        comment = alert.ack_comment or ""
+        return BannerLine(
+            LineKind.ACKNOWLEDGED, alert.id, headline(alert, entry), who,
+            button=(translate("AlertBanner", "Resolve…") if resolvable else ""),
+            enabled=not pending, tooltip="\n".join(t for t in (comment, tip) if t), member=member)
+
+    def _group_lines(self, mass: Alert, drops: list[Alert]) -> list[BannerLine]:
+        """The mass departure's explaining line, then (expanded only) its patients' drop lines."""
+        waiting = [a for a in drops if needs_acknowledgement(a)]
+        urgent = needs_acknowledgement(mass) or bool(waiting)
+        since = translate("AlertBanner", "raised {time}").format(time=texts.clock_text(mass.raised_at))
+        if waiting:
+            state = translate("AlertBanner", "%n not yet confirmed", None, len(waiting))
+        elif needs_acknowledgement(mass):
+            state = translate("AlertBanner", "confirm the group")
+        elif mass.status is AlertStatus.ACKNOWLEDGED:
+            state = translate("AlertBanner", "Acknowledged by {who} {time}, not resolved").format(
+                who=mass.acknowledged_by or "?", time=texts.clock_text(mass.acknowledged_at))
+        else:
+            state = ""
+        ids = self.group_ids()
+        toggle = (translate("AlertBanner", "Hide the patients") if self.expanded
+                  else translate("AlertBanner", "Show the %n patients", None, len(drops)))
+        lines = [BannerLine(LineKind.GROUP, mass.id, headline(mass, None),
+                            " · ".join(t for t in (state, since) if t),
+                            button=translate("AlertBanner", "Confirm all…"), enabled=bool(ids),
+                            tooltip=ids_tooltip(mass, None), urgent=urgent, ids=ids, detail_button=toggle
+                            if drops else "")]
+        if self.expanded:
+            for alert in drops[:MAX_LINES]:
+                lines.append(self._line_for(alert, member=True))
+            if len(drops) > MAX_LINES:
+                lines.append(BannerLine(LineKind.MORE, None, translate(
+                    "AlertBanner", "+ %n more in the group (the queue's group row lists them all)", None,
+                    len(drops) - MAX_LINES), member=True, urgent=urgent))
+        return lines
+
     def _compute(self) -> tuple[BannerLine, ...]:
         ordered = self._model.ordered()
         # An alert that is no longer open (acknowledged, resolved) is no longer pending.
         self._pending = {aid for aid in self._pending
                          if (a := self._model.alert(aid)) is not None and a.status is AlertStatus.OPEN}
         lines: list[BannerLine] = []
-        critical = [a for a in ordered if needs_acknowledgement(a)]
+        mass, drops = self.group()
+        grouped = {a.id for a in drops} | {a.id for a in ordered if a.kind is AlertKind.MASS_DEPARTURE}
+        if mass is not None:
+            lines.extend(self._group_lines(mass, drops))
+        critical = [a for a in ordered if needs_acknowledgement(a) and a.id not in grouped]
         for alert in critical[:MAX_LINES]:
-            entry = self._lookup(alert.encounter) if alert.encounter else None
-            pending = alert.id in self._pending
-            delivery = self._delivery(alert.key) if alert.kind in DELIVERY_ALERTS else None
-            detail = detail_text(alert, entry, delivery)
-            words = self.write_words(alert, entry) if self.write_words is not None else ""
-            lines.append(BannerLine(
-                LineKind.CRITICAL, alert.id, headline(alert, entry), f"{words} · {detail}" if words else detail,
-                button=(translate("AlertBanner", "Acknowledging…") if pending
-                        else translate("AlertBanner", "Acknowledge…")),
-                enabled=not pending, tooltip=alert.detail))
+            lines.append(self._line_for(alert))
         if len(critical) > MAX_LINES:
             lines.append(BannerLine(LineKind.MORE, None, translate(
                 "AlertBanner", "+ %n more critical alerts (Ctrl+K acknowledges the next)", None,
-                len(critical) - MAX_LINES)))
-        acked = [a for a in ordered if a.severity is Severity.CRITICAL and a.status is AlertStatus.ACKNOWLEDGED]
+                len(critical) - MAX_LINES), urgent=True))
+        acked = [a for a in ordered if a.severity is Severity.CRITICAL and a.status is AlertStatus.ACKNOWLEDGED
+                 and a.id not in grouped]
         for alert in acked[:MAX_LINES]:
-            entry = self._lookup(alert.encounter) if alert.encounter else None
-            pending = alert.id in self._pending
-            who = translate("AlertBanner", "Acknowledged by {who} {time}, not resolved").format(
-                who=alert.acknowledged_by or "?", time=texts.clock_text(alert.acknowledged_at))
-            resolvable = alert.kind in PERSON_RESOLVABLE
-            lines.append(BannerLine(
-                LineKind.ACKNOWLEDGED, alert.id, headline(alert, entry), who,
-                button=(translate("AlertBanner", "Resolve…") if resolvable else ""),
-                enabled=not pending, tooltip=alert.ack_comment or ""))
+            lines.append(self._line_for(alert))
         warnings = [a for a in ordered if a.severity is Severity.WARNING]
         if warnings:
             tip = "\n".join(self._warning_line(a) for a in warnings)
@@ -452,19 +601,25 @@ class AlertBanner(QFrame):
                 widget.hide()
                 widget.deleteLater()
         self.buttons = {}
+        self.toggle_button = self.confirm_button = None
         groups: dict[str, QFrame] = {}
+        group_style = "bannerCritical"
         for line in lines:
-            group_name = {LineKind.CRITICAL: "bannerCritical", LineKind.MORE: "bannerCritical",
-                          LineKind.ACKNOWLEDGED: "bannerAcknowledged", LineKind.WARNINGS: "bannerWarnings",
-                          LineKind.NOTICE: "bannerNotice"}[line.kind]
-            group = groups.get(group_name)
+            if line.kind is LineKind.GROUP:
+                group_style = "bannerCritical" if line.urgent else "bannerAcknowledged"
+            # The mass departure and its drop lines share one frame, first, red while any awaits a person.
+            key = "group" if line.kind is LineKind.GROUP or line.member else {
+                LineKind.CRITICAL: "bannerCritical", LineKind.MORE: "bannerCritical",
+                LineKind.ACKNOWLEDGED: "bannerAcknowledged", LineKind.WARNINGS: "bannerWarnings",
+                LineKind.NOTICE: "bannerNotice"}[line.kind]
+            group = groups.get(key)
             if group is None:
                 group = QFrame(self)
-                group.setObjectName(group_name)
+                group.setObjectName(group_style if key == "group" else key)
                 box = QVBoxLayout(group)
                 box.setContentsMargins(12, 6, 12, 6)
                 box.setSpacing(4)
-                groups[group_name] = group
+                groups[key] = group
                 self._layout.addWidget(group)
             group_layout = group.layout()
             assert group_layout is not None
@@ -479,27 +634,37 @@ class AlertBanner(QFrame):
         row = QWidget(parent)
         row.setObjectName(f"bannerLine_{line.kind.value}")
         h = QHBoxLayout(row)
-        h.setContentsMargins(0, 0, 0, 0)
+        h.setContentsMargins(34 if line.member else 0, 0, 0, 0)
         h.setSpacing(10)
-        if line.kind in (LineKind.CRITICAL, LineKind.ACKNOWLEDGED):
-            mark = QLabel("!" if line.kind is LineKind.CRITICAL else "✓", row)
+        if line.kind in (LineKind.CRITICAL, LineKind.ACKNOWLEDGED, LineKind.GROUP):
+            mark_text = "✓" if line.kind is LineKind.ACKNOWLEDGED or (
+                line.kind is LineKind.GROUP and not line.urgent) else "!"
+            mark = QLabel(mark_text, row)
             mark.setObjectName("bannerMark")
             mark.setAlignment(Qt.AlignmentFlag.AlignCenter)
             mark.setFixedSize(24, 24)
             h.addWidget(mark)
-        text = QLabel(line.text, row)
+        # Elided to the width there is (whole text in the tooltip): no line ever widens the window.
+        text = ElidedLabel(line.text, row)
         text.setObjectName("bannerText")
-        text.setTextFormat(Qt.TextFormat.PlainText)
-        text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         if line.tooltip:
-            text.setToolTip(texts.plain_tooltip(line.tooltip))  # platform text (refusals, names): never HTML
-        h.addWidget(text)
+            text.setToolTip(line.tooltip)  # plain text (ElidedLabel escapes it): platform ids, comments
+        h.addWidget(text, 3)
         if line.detail:
-            detail = QLabel(line.detail, row)
+            detail = ElidedLabel(line.detail, row)
             detail.setObjectName("bannerDetail")
-            detail.setTextFormat(Qt.TextFormat.PlainText)
-            h.addWidget(detail)
-        h.addStretch(1)
+            h.addWidget(detail, 2)
+        h.addStretch(0)
+        if line.kind is LineKind.GROUP and line.detail_button:
+            toggle = QPushButton(line.detail_button, row)
+            toggle.setObjectName("bannerButton")
+            toggle.setCheckable(True)
+            toggle.setChecked(self.expanded)
+            toggle.setCursor(Qt.CursorShape.PointingHandCursor)
+            toggle.setToolTip(translate("AlertBanner", "Show or hide one line per patient of the group"))
+            toggle.clicked.connect(lambda _checked=False: self.toggle_group())
+            h.addWidget(toggle)
+            self.toggle_button = toggle
         if line.button:
             button = QPushButton(line.button, row)
             button.setObjectName("bannerButton")
@@ -518,5 +683,18 @@ class AlertBanner(QFrame):
                 self.buttons[aid] = button
             elif line.kind is LineKind.NOTICE:
                 button.clicked.connect(lambda _checked=False: self.show_notice(None))
+            elif line.kind is LineKind.GROUP and line.alert_id:
+                action = self.confirm_action
+                if action is not None:
+                    button.setEnabled(line.enabled and action.isEnabled())
+                    button.setVisible(action.isVisible())
+                    button.clicked.connect(lambda _checked=False: action.trigger())
+                    keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                else:
+                    button.clicked.connect(lambda _checked=False: self.confirm_group())
+                    keys = ""
+                tip = translate("AlertBanner", "Acknowledge every alert of the group with one comment")
+                button.setToolTip(f"{tip} ({keys})" if keys else tip)
+                self.confirm_button = button
         return row
 

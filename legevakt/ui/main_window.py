@@ -10,8 +10,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from PySide6.QtCore import QCoreApplication, QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeySequence, QResizeEvent, QShortcut, QShowEvent
+from PySide6.QtCore import QCoreApplication, QEvent, QItemSelectionModel, QModelIndex, QObject, QPoint, Qt, QTimer
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QKeySequence,
+    QResizeEvent,
+    QShortcut,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -21,6 +31,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QInputDialog,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMenu,
     QMessageBox,
@@ -32,9 +43,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from legevakt.app import clinic_time
 from legevakt.app.journal import JournalPage
 from legevakt.app.report import ShiftReport
-from legevakt.app.runtime import CLINIC_TZ
 from legevakt.app.summary import ChangeSummary
 from legevakt.journal.model import Delivery
 from legevakt.ui import keyboard, texts
@@ -98,9 +109,10 @@ def column_widths(table: QTableView, model: QueueModel) -> dict[Column, int]:
     states = [texts.status_label(s) for s in EncounterStatus if s.is_active]
     widths = {
         Column.TRIAGE: fit(header(Column.TRIAGE), *(fmb.horizontalAdvance(t) for t in triage_names)),
-        Column.WAITING: fit(header(Column.WAITING), fmb.horizontalAdvance(texts.minutes_text(888))),
+        Column.WAITING: fit(header(Column.WAITING), fmb.horizontalAdvance(texts.minutes_text(888)),
+                            fm.horizontalAdvance(translate("QueueModel", "With doctor"))),
         Column.NAME: fit(header(Column.NAME), fmb.horizontalAdvance(_NAME_SAMPLE)),
-        Column.IDENT: fit(header(Column.IDENT), fm.horizontalAdvance("888888 *****")),
+        Column.IDENT: fit(header(Column.IDENT), fm.horizontalAdvance("88.88.8888 " + translate("QueueModel", "D-no."))),
         Column.AGE_SEX: fit(header(Column.AGE_SEX), fm.horizontalAdvance("188 M")),
         Column.COMPLAINT: fit(header(Column.COMPLAINT), fm.horizontalAdvance("Brystsmerter")),
         Column.STATE: fit(header(Column.STATE), fmb.horizontalAdvance(translate("Texts", "DROPPED")),
@@ -109,6 +121,7 @@ def column_widths(table: QTableView, model: QueueModel) -> dict[Column, int]:
         Column.NURSE: fit(header(Column.NURSE), fm.horizontalAdvance(_CLINICIAN_SAMPLE)),
         Column.DOCTOR: fit(header(Column.DOCTOR), fm.horizontalAdvance(_CLINICIAN_SAMPLE)),
         Column.ALERTS: fit(header(Column.ALERTS), 2 * ICON_SIZE),
+        Column.PENDING: fit(fmb.horizontalAdvance("⟳"), ICON_SIZE),
     }
     return widths
 PANEL_WIDTH = 250
@@ -170,6 +183,7 @@ def _filter_titles() -> dict[QueueFilter, str]:
         QueueFilter.ALL: translate("MainWindow", "All"),
         QueueFilter.WAITING: translate("MainWindow", "Waiting"),
         QueueFilter.IN_TREATMENT: translate("MainWindow", "In treatment"),
+        QueueFilter.MINE: translate("MainWindow", "Mine"),
         QueueFilter.DROPPED: translate("MainWindow", "Dropped"),
     }
 
@@ -189,9 +203,14 @@ class MainWindow(QMainWindow):
         self._scale = scale or _service_scale(service)
         self._demo = bool(getattr(service, "demo", False))
 
+        zone = getattr(getattr(service, "settings", None), "time_zone", None)
+        if isinstance(zone, str):
+            clinic_time.set_zone(zone)  # clock times in the clinic's zone, never the machine's
         self.queue_model = QueueModel(self, scale=self._scale, clock=self._clock, language=self._language)
         self.proxy = QueueFilterProxy(self)
         self.proxy.setSourceModel(self.queue_model)
+        # "Mine": where the signed-in clinician (the service's Practitioner, as for notes) is nurse or doctor.
+        self.proxy.set_practitioner(str(getattr(service, "practitioner", "") or ""))
         self.alerts_model = AlertListModel(self)
         self.recipient_names = RecipientNames()
         self.ledger_model = LedgerModel(self, patient_label=self._patient_label, names=self.recipient_names,
@@ -347,6 +366,18 @@ class MainWindow(QMainWindow):
             self.filter_buttons[which] = button
             h.addWidget(button)
         self.filter_buttons[QueueFilter.ALL].setChecked(True)
+        h.addSpacing(12)
+        self.search_field = QLineEdit(header)
+        self.search_field.setObjectName("queueSearch")
+        self.search_field.setClearButtonEnabled(True)
+        self.search_field.setPlaceholderText(translate("MainWindow", "Search: name, ID number, room (Ctrl+F)"))
+        self.search_field.setToolTip(translate("MainWindow", "Shows only patients whose name, identity number or "
+                                                             "room contains the text (Esc clears)"))
+        self.search_field.setMinimumWidth(150)
+        self.search_field.setMaximumWidth(280)
+        self.search_field.textChanged.connect(self.set_search)
+        self.search_field.installEventFilter(self)
+        h.addWidget(self.search_field, 1)
         h.addStretch(1)
         self.user_label = QLabel(header)
         self.user_label.setObjectName("userLabel")
@@ -389,6 +420,8 @@ class MainWindow(QMainWindow):
         hh.setMinimumSectionSize(40)
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setSectionResizeMode(int(Column.COMPLAINT), QHeaderView.ResizeMode.Stretch)
+        hh.setSectionResizeMode(int(Column.PENDING), QHeaderView.ResizeMode.Fixed)  # never cut off
+        hh.setStretchLastSection(False)
         self._delegate = QueueDelegate(table)
         self._triage_delegate = TriageDelegate(table)
         self._icon_delegate = IconDelegate(table)
@@ -396,6 +429,13 @@ class MainWindow(QMainWindow):
         table.setItemDelegateForColumn(int(Column.TRIAGE), self._triage_delegate)
         table.setItemDelegateForColumn(int(Column.ALERTS), self._icon_delegate)
         table.setAccessibleName(translate("MainWindow", "Patient queue"))
+        # The mass-departure group row: one spanning cell, clicked or Enter to show or hide its patients.
+        self._spanned_row = -1
+        table.clicked.connect(self._group_clicked)
+        table.installEventFilter(self)
+        for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.layoutChanged,
+                       self.proxy.modelReset):
+            signal.connect(self._span_group_row)
         return table
 
     def _size_columns(self) -> None:
@@ -418,6 +458,13 @@ class MainWindow(QMainWindow):
             self.shortcuts.append(keyboard.add_action(self, queue_menu, title, f"Ctrl+{i + 1}",
                                                       lambda _=False, w=which: self.set_filter(w)))
         queue_menu.addSeparator()
+        self.search_action = keyboard.add_action(self, queue_menu, translate("MainWindow", "Search the queue"),
+                                                 "Ctrl+F", self.focus_search, name="searchAction")
+        self.shortcuts.append(self.search_action)
+        self.action_toggle_group = keyboard.add_action(
+            self, queue_menu, translate("MainWindow", "Show or hide the mass-departure group"), "Ctrl+G",
+            lambda: self.set_group_expanded(not self.proxy.expanded), name="toggleGroupAction")
+        self.shortcuts.append(self.action_toggle_group)
         self.shortcuts.append(keyboard.add_action(self, queue_menu, translate("MainWindow", "Go to the queue"),
                                                   "F6", lambda: self.table.setFocus()))
         self.shortcuts.append(keyboard.add_action(self, queue_menu, translate("MainWindow", "Actions for the patient…"),
@@ -468,7 +515,7 @@ class MainWindow(QMainWindow):
         if self._shift_start is not None:
             return self._shift_start
         shifts = getattr(getattr(self.service, "settings", None), "shifts", None) or DEFAULT_SHIFTS
-        return shift_at(self._clock(), shifts=shifts).start
+        return shift_at(self._clock(), clinic_time.zone(), shifts).start
 
     def open_ledger(self) -> None:
         """Journal > Deliveries… (Ctrl+L): the shift's deliveries, read again."""
@@ -482,6 +529,10 @@ class MainWindow(QMainWindow):
         return f"{texts.patient_name(entry)} ({texts.masked_identifier(entry)})"
 
     def _show_patient(self, encounter_ref: str) -> None:
+        if self.queue_model.is_member(encounter_ref):
+            self.set_group_expanded(True)
+        if self.proxy.row_of(encounter_ref) < 0 and self.proxy.search:
+            self.search_field.clear()
         if self.proxy.row_of(encounter_ref) < 0:
             self.set_filter(QueueFilter.ALL)
         if self.select_ref(encounter_ref):
@@ -558,6 +609,60 @@ class MainWindow(QMainWindow):
         self._keep_or_clear_selection(selected)
         self.filter_buttons[which].setChecked(True)
         self._update_panel()
+
+    def set_search(self, text: str) -> None:
+        """The search field's text: the queue shows only patients whose name, ID number or room has it."""
+        selected = self._selected_ref()
+        self.proxy.set_search(text)
+        if self.search_field.text() != text:
+            self.search_field.setText(text)
+        self._keep_or_clear_selection(selected)
+        self._update_panel()
+
+    def focus_search(self) -> None:
+        """Queue > Search the queue (Ctrl+F)."""
+        if not self.locked:
+            self.search_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            self.search_field.selectAll()
+
+    def set_group_expanded(self, expanded: bool) -> None:
+        """Show or hide the patients gathered under the mass-departure group row."""
+        selected = self._selected_ref()
+        self.proxy.set_expanded(expanded)
+        self._keep_or_clear_selection(selected)
+
+    def _group_clicked(self, index: QModelIndex) -> None:
+        if index.isValid() and self.proxy.is_group_row(index.row()):
+            self.set_group_expanded(not self.proxy.expanded)
+
+    def _span_group_row(self, *_args: object) -> None:
+        """The group row reads across the whole table: one cell spanning every column."""
+        row = self.proxy.group_row()
+        if row == self._spanned_row:
+            return
+        if self._spanned_row >= 0 and self._spanned_row < self.proxy.rowCount():
+            self.table.setSpan(self._spanned_row, 0, 1, 1)
+        self._spanned_row = row
+        if row >= 0:
+            self.table.setSpan(row, 0, 1, self.proxy.columnCount())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            if watched is self.search_field and event.key() == Qt.Key.Key_Escape and self.search_field.text():
+                self.search_field.clear()
+                return True
+            if watched is self.search_field and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Return,
+                                                                 Qt.Key.Key_Enter):
+                self.table.setFocus()
+                if self.proxy.rowCount() and not self.table.selectionModel().hasSelection():
+                    self.table.selectRow(0)
+                return True
+            if watched is self.table and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+                index = self.table.currentIndex()
+                if index.isValid() and self.proxy.is_group_row(index.row()):
+                    self.set_group_expanded(not self.proxy.expanded)
+                    return True
+        return super().eventFilter(watched, event)
 
     # -- selection ----------------------------------------------------------------------------
     def selected_entry(self) -> Entry | None:
@@ -690,10 +795,10 @@ class MainWindow(QMainWindow):
     def report_shifts(self) -> list[Shift]:
         """The shifts offered: the current one and the two before it (clinic time)."""
         shifts = getattr(getattr(self.service, "settings", None), "shifts", DEFAULT_SHIFTS)
-        current = shift_at(self._clock(), CLINIC_TZ, shifts)
+        current = shift_at(self._clock(), clinic_time.zone(), shifts)
         offered = [current]
         for _ in range(2):
-            offered.append(previous_shift(offered[-1], CLINIC_TZ, shifts))
+            offered.append(previous_shift(offered[-1], clinic_time.zone(), shifts))
         return offered
 
     def _choose_report(self, shifts: list[Shift]) -> tuple[Shift, str] | None:
@@ -703,7 +808,7 @@ class MainWindow(QMainWindow):
         if not ok or label not in labels:
             return None
         shift = shifts[labels.index(label)]
-        day = shift.start.astimezone(CLINIC_TZ).date().isoformat()
+        day = clinic_time.local(shift.start).date().isoformat()
         suggested = translate("MainWindow", "shift-report-{day}-{shift}.pdf").format(
             day=day, shift=texts.shift_name(shift.name))
         path, _ = QFileDialog.getSaveFileName(self, title, suggested, translate("MainWindow", "PDF (*.pdf)"))
@@ -777,6 +882,13 @@ class MainWindow(QMainWindow):
                                                   "Ctrl+K", lambda: self.banner.acknowledge_first()))
         self.shortcuts.append(keyboard.add_action(self, menu, translate("MainWindow", "Resolve the next alert…"),
                                                   "Ctrl+Shift+K", lambda: self.banner.resolve_first()))
+        # A mass departure, confirmed as one group with one comment (each alert records it). Who may is
+        # decided elsewhere (the shift lead): enable/disable or hide this action, the banner's button follows.
+        self.action_confirm_group = keyboard.add_action(
+            self, menu, translate("MainWindow", "Confirm the whole group…"), "Ctrl+Shift+G",
+            lambda: None if self.locked else self.banner.confirm_group(), name="confirmGroupAction")
+        self.shortcuts.append(self.action_confirm_group)
+        self.banner.set_confirm_action(self.action_confirm_group)
         # Help > Keyboard shortcuts (F1): read from the window's own actions and shortcuts.
         help_menu = self.menuBar().addMenu(translate("MainWindow", "&Help"))
         help_menu.setObjectName("helpMenu")

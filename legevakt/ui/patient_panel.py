@@ -7,6 +7,7 @@ from datetime import datetime
 from PySide6.QtCore import QCoreApplication, QSize, Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
+from legevakt.app import clinic_time
 from legevakt.ui import style, texts
 from legevakt.ui.journal_panel import JournalPanel
 from legevakt.ui.queue_model import wait_level, waiting_for_doctor
@@ -151,7 +152,7 @@ class PatientPanel(QFrame):
         level = self._scale.level(enc.triage)
         self.name_label.setText(texts.patient_name(entry))
         born = texts.birth_date_text(pat.birth_date if pat else None)
-        self.ident_label.setText(f"{born}  ·  {texts.age_sex(entry, now.astimezone().date())}\n"
+        self.ident_label.setText(f"{born}  ·  {texts.age_sex(entry, clinic_time.today(now))}\n"
                                  f"{texts.masked_identifier(entry)}")
         self.ref_label.setText(entry.ref)
         self.dropped_label.setVisible(entry.fate is Fate.DROPPED)
@@ -191,7 +192,4 @@ class PatientPanel(QFrame):
 
 
 def _arrival_text(arrived: datetime, now: datetime) -> str:
-    local = arrived.astimezone()
-    if local.date() == now.astimezone().date():
-        return local.strftime("%H:%M")
-    return local.strftime("%d.%m. %H:%M")
+    return clinic_time.day_clock(arrived, now)

@@ -27,11 +27,13 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from legevakt.app import clinic_time
 from legevakt.app.summary import ChangeSummary
 from legevakt.ui import style, texts
 from legevakt.ui.i18n import current_language
 from legevakt.ui.roles import ACCESSIBLE, ALIGN, BACKGROUND, DECORATION, DISPLAY, FONT, FOREGROUND, TOOLTIP, USER
-from legevakt.worklist.models import Alert, AlertStatus, Entry, Fate, Severity
+from legevakt.worklist.identifiers import is_d_number
+from legevakt.worklist.models import Alert, AlertKind, AlertStatus, Entry, Fate, Severity
 from legevakt.worklist.triage import MTS, TriageLevel, TriageScale
 
 log = logging.getLogger("legevakt.ui")
@@ -51,6 +53,7 @@ class QueueRole(IntEnum):
     WAIT_LEVEL = USER + 7  # 0 within target, 1 past target, 2 past twice the target
     ALERTS = USER + 8  # tuple[Alert, ...], open alerts on this encounter
     TRIAGE_LEVEL = USER + 9  # TriageLevel | None
+    GROUP = USER + 10  # bool: the mass-departure group row, or an entry gathered under it
 
 
 class Column(IntEnum):
@@ -65,6 +68,7 @@ class Column(IntEnum):
     NURSE = 8
     DOCTOR = 9
     ALERTS = 10
+    PENDING = 11  # changes not yet confirmed by the platform (a narrow fixed column, never cut off)
 
 
 def _headers() -> dict[Column, tuple[str, str]]:
@@ -73,8 +77,9 @@ def _headers() -> dict[Column, tuple[str, str]]:
         Column.TRIAGE: (translate("QueueModel", "Triage"), translate("QueueModel", "Triage level")),
         Column.WAITING: (translate("QueueModel", "Waiting"), translate("QueueModel", "Time since arrival")),
         Column.NAME: (translate("QueueModel", "Name"), translate("QueueModel", "Patient name")),
-        Column.IDENT: (translate("QueueModel", "Born / ID"),
-                       translate("QueueModel", "Birth date and masked national identity number")),
+        Column.IDENT: (translate("QueueModel", "Born"),
+                       translate("QueueModel", "Birth date (from the patient record); the identity number masked in "
+                                               "the tooltip")),
         Column.AGE_SEX: (translate("QueueModel", "Age"), translate("QueueModel", "Age and sex")),
         Column.COMPLAINT: (translate("QueueModel", "Complaint"), translate("QueueModel", "Chief complaint")),
         Column.STATE: (translate("QueueModel", "State"), translate("QueueModel", "Where the patient is in the visit")),
@@ -82,6 +87,7 @@ def _headers() -> dict[Column, tuple[str, str]]:
         Column.NURSE: (translate("QueueModel", "Nurse"), translate("QueueModel", "Responsible nurse")),
         Column.DOCTOR: (translate("QueueModel", "Doctor"), translate("QueueModel", "Doctor")),
         Column.ALERTS: (translate("QueueModel", "Alerts"), translate("QueueModel", "Open alerts on this visit")),
+        Column.PENDING: ("⟳", translate("QueueModel", "Changes not yet confirmed by the platform")),
     }
 
 
@@ -130,6 +136,29 @@ _WAIT_COLOURS: dict[int, tuple[str, str]] = {
 }
 
 
+#: The mass-departure group row's reference and sort key (before every dropped row: rank -1 is untriaged).
+GROUP_REF = "group:mass-departure"
+GROUP_KEY: tuple[int, int, datetime, str] = (0, -9, datetime.min.replace(tzinfo=UTC), GROUP_REF)
+
+
+def search_words(text: str) -> str:
+    """A search text as the queue compares it: case- and space-insensitive."""
+    return " ".join(text.casefold().split())
+
+
+def matches_search(entry: Entry, words: str) -> bool:
+    """Whether the patient's name, identity number (digits, spaces ignored) or room contains ``words``."""
+    if not words:
+        return True
+    pat, enc = entry.patient, entry.encounter
+    if pat is not None and pat.name and words in " ".join(pat.name.casefold().split()):
+        return True
+    digits = words.replace(" ", "")
+    if pat is not None and pat.identifier and digits.isdigit() and digits in pat.identifier:
+        return True
+    return bool(enc.room_name and words in " ".join(enc.room_name.casefold().split()))
+
+
 def sort_key(entry: Entry, level: TriageLevel | None) -> tuple[int, int, datetime, str]:
     """Dropped first, then untriaged (they need triage), then triage rank, then arrival."""
     rank = level.rank if level is not None else -1
@@ -159,6 +188,16 @@ class QueueModel(QAbstractTableModel):
         # change: the filter buttons' counts cost nothing per sync (recounting 10 000 rows did).
         self._kind: dict[str, QueueFilter] = {}
         self._tally: dict[QueueFilter, int] = dict.fromkeys(_KINDS, 0)
+        #: "Mine": the signed-in clinician's Practitioner reference, and the present entries where they are
+        #: nurse or doctor (kept as rows change, like the tally).
+        self._practitioner = ""
+        self._mine: set[str] = set()
+        #: Open mass departures (alert id -> the encounters involved) and the dropped entries among them: they
+        #: gather under one group row, after the entries (row ``len(self._refs)``) while there is any.
+        self._mass: dict[str, tuple[str, ...]] = {}
+        self._members: set[str] = set()
+        self._group = False
+        self.group_expanded = False  # shown by the group row's arrow; the proxy decides what is visible
         self._headers = _headers()
         self._bold = QFont()
         self._bold.setBold(True)
@@ -184,6 +223,37 @@ class QueueModel(QAbstractTableModel):
     def entry_at(self, row: int) -> Entry:
         return self._entries[self._refs[row]]
 
+    def is_group_row(self, row: int) -> bool:
+        return self._group and row == len(self._refs)
+
+    def group_row(self) -> int:
+        """The source row of the mass-departure group, or -1."""
+        return len(self._refs) if self._group else -1
+
+    def members(self) -> frozenset[str]:
+        """The dropped entries gathered under the group row."""
+        return frozenset(self._members)
+
+    def is_member(self, ref: str) -> bool:
+        return ref in self._members
+
+    def key_at(self, row: int) -> tuple[int, int, datetime, str]:
+        keys = self.keys
+        return keys[row] if row < len(keys) else GROUP_KEY
+
+    @property
+    def practitioner(self) -> str:
+        return self._practitioner
+
+    def set_practitioner(self, practitioner: str) -> None:
+        """Whose patients "Mine" shows (a Practitioner reference; empty: nobody's)."""
+        self._practitioner = practitioner or ""
+        self._mine = {ref for ref, e in self._entries.items() if self._is_mine(e)}
+
+    def _is_mine(self, entry: Entry) -> bool:
+        p = self._practitioner
+        return bool(p) and entry.fate is not Fate.DROPPED and p in (entry.encounter.nurse, entry.encounter.doctor)
+
     def row_of(self, ref: str) -> int:
         """The row of ``ref``, or -1."""
         row = self._row.get(ref, -1)
@@ -194,17 +264,20 @@ class QueueModel(QAbstractTableModel):
 
     def counts(self) -> dict[QueueFilter, int]:
         """How many entries each filter shows (dropped entries only under *all* and *dropped* here)."""
-        return {QueueFilter.ALL: len(self._refs), **self._tally}
+        return {QueueFilter.ALL: len(self._refs), **self._tally, QueueFilter.MINE: len(self._mine)}
 
     def _count(self, ref: str, entry: Entry | None) -> None:
         """Move ``ref`` to the tally of ``entry``'s kind (None: out of the queue)."""
         old = self._kind.pop(ref, None)
         if old is not None:
             self._tally[old] -= 1
+        self._mine.discard(ref)
         if entry is not None:
             kind = _kind(entry)
             self._kind[ref] = kind
             self._tally[kind] += 1
+            if self._is_mine(entry):
+                self._mine.add(ref)
 
     def directory(self) -> dict[str, dict[str, str]]:
         """Rooms, nurses and doctors seen in the queue (ref -> name), for assigning from the window."""
@@ -232,7 +305,7 @@ class QueueModel(QAbstractTableModel):
 
     # -- Qt model interface -------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._refs)
+        return 0 if parent.isValid() else len(self._refs) + (1 if self._group else 0)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else _NCOLUMNS
@@ -259,12 +332,16 @@ class QueueModel(QAbstractTableModel):
             return None
         row, col = index.row(), index.column()
         if not (0 <= row < len(self._refs) and 0 <= col < _NCOLUMNS):
+            if self._group and row == len(self._refs) and 0 <= col < _NCOLUMNS:
+                return self._group_data(_COLUMNS[col], int(role))
             return None
         entry = self._entries[self._refs[row]]
         role = int(role)
         column = _COLUMNS[col]
         if role in (DISPLAY, ACCESSIBLE):
             text = self._text(entry, column)
+            if role == ACCESSIBLE and column is Column.PENDING and text:
+                return translate("QueueModel", "saving…")
             if role == ACCESSIBLE and column is Column.TRIAGE and entry.fate is Fate.DROPPED:
                 return f"{texts.state_label(entry)}. {text}"
             return text
@@ -281,6 +358,8 @@ class QueueModel(QAbstractTableModel):
         if role == ALIGN:
             if column in (Column.WAITING, Column.AGE_SEX):
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if column is Column.PENDING:
+                return int(Qt.AlignmentFlag.AlignCenter)
             return None
         return self._custom(entry, role)
 
@@ -304,6 +383,42 @@ class QueueModel(QAbstractTableModel):
             return self.alerts_for(entry.ref)
         if role == QueueRole.TRIAGE_LEVEL:
             return level
+        if role == QueueRole.GROUP:
+            return entry.ref in self._members
+        return None
+
+    def group_text(self) -> str:
+        n = len(self._members)
+        return translate("QueueModel", "Many patients vanished at once – possible platform fault: %n patients",
+                         None, n)
+
+    def _group_data(self, column: Column, role: int) -> Any:
+        """The group row: one line across the table (the window spans it), red like the rows it gathers."""
+        if role in (DISPLAY, ACCESSIBLE):
+            if column is not Column.TRIAGE:
+                return ""
+            hint = translate("QueueModel", "click or Enter to show or hide them")
+            mark = "▾" if self.group_expanded else "▸"
+            return f"{mark}  {self.group_text()}  ·  {hint}"
+        if role == TOOLTIP:
+            return translate("QueueModel", "The patients of a mass departure, gathered in one row so the others "
+                                           "stay in view. Alerts > Confirm the whole group acknowledges them all.")
+        if role == BACKGROUND:
+            return QBrush(QColor(style.CRITICAL_BG))
+        if role == FOREGROUND:
+            return QBrush(QColor(style.CRITICAL_FG))
+        if role == FONT:
+            return self._bold
+        if role == QueueRole.REF:
+            return GROUP_REF
+        if role == QueueRole.SORT_KEY:
+            return GROUP_KEY
+        if role == QueueRole.GROUP:
+            return True
+        if role == QueueRole.FATE:
+            return "group"
+        if role == QueueRole.TRIAGE_RANK:
+            return -1
         return None
 
     def _text(self, entry: Entry, column: Column) -> str:
@@ -311,21 +426,25 @@ class QueueModel(QAbstractTableModel):
         if column is Column.TRIAGE:
             return texts.triage_short(self._scale, enc.triage, self._language)
         if column is Column.WAITING:
+            if not waiting_for_doctor(entry) and entry.fate is not Fate.DROPPED:
+                return translate("QueueModel", "With doctor")  # the triage clock has stopped
             return texts.minutes_text(int((self._now - entry.arrived_at).total_seconds() // 60))
         if column is Column.NAME:
             return texts.patient_name(entry)
         if column is Column.IDENT:
-            if pat is None or not pat.identifier:
-                return texts.birth_date_text(pat.birth_date if pat else None)
-            return texts.masked_identifier(entry)
+            # From Patient.birthDate, never the identifier's digits (a D-number's day is 40 more).
+            born = texts.birth_date_text(pat.birth_date if pat else None)
+            if pat is not None and pat.identifier and is_d_number(pat.identifier):
+                return translate("QueueModel", "{date} D-no.").format(date=born)
+            return born
         if column is Column.AGE_SEX:
-            return texts.age_sex(entry, self._now.astimezone().date())
+            return texts.age_sex(entry, clinic_time.today(self._now))
         if column is Column.COMPLAINT:
             return enc.complaint or ""
         if column is Column.STATE:
-            if self._pending.get(entry.ref):
-                return translate("QueueModel", "{state} · saving…").format(state=texts.state_label(entry))
             return texts.state_label(entry)
+        if column is Column.PENDING:
+            return "⟳" if self._pending.get(entry.ref) else ""
         if column is Column.ROOM:
             return texts.place_name(enc.room_name, enc.room)
         if column is Column.NURSE:
@@ -378,6 +497,8 @@ class QueueModel(QAbstractTableModel):
         return None
 
     def _tooltip(self, entry: Entry, column: Column) -> Any:
+        if column is Column.PENDING and not self._pending.get(entry.ref):
+            return None
         if column is Column.WAITING:
             level = self.level_of(entry)
             arrived = translate("QueueModel", "Arrived {time}").format(time=texts.clock_text(entry.arrived_at))
@@ -388,7 +509,7 @@ class QueueModel(QAbstractTableModel):
         if column is Column.ALERTS:
             alerts = self.alerts_for(entry.ref)
             return "\n".join(_alert_line(a) for a in alerts) or None
-        if column is Column.STATE and self._pending.get(entry.ref):
+        if column is Column.PENDING and self._pending.get(entry.ref):
             return translate("QueueModel", "{count} change(s) not yet confirmed by the platform").format(
                 count=self._pending[entry.ref])
         if column is Column.STATE and entry.fate is Fate.DROPPED:
@@ -401,7 +522,12 @@ class QueueModel(QAbstractTableModel):
         if column is Column.IDENT:
             pat = entry.patient
             born = texts.birth_date_text(pat.birth_date if pat else None)
-            return translate("QueueModel", "Born {date}").format(date=born)
+            if pat is None or not pat.identifier:
+                return translate("QueueModel", "Born {date}").format(date=born)
+            kind = (translate("QueueModel", "D-number") if is_d_number(pat.identifier)
+                    else translate("QueueModel", "National identity number"))
+            return translate("QueueModel", "Born {date} · {kind} {masked}").format(
+                date=born, kind=kind, masked=texts.masked_identifier(entry))
         return None
 
     # -- updating -----------------------------------------------------------------------------
@@ -425,6 +551,7 @@ class QueueModel(QAbstractTableModel):
             stale_alerts = []
 
         self._remove(removed)
+        self._update_mass(summary.alerts, initial=summary.initial)
         alert_touched = self._update_alerts(summary.alerts, stale_alerts)
         if summary.pending is not None:
             before, self._pending = self._pending, dict(summary.pending)
@@ -460,6 +587,7 @@ class QueueModel(QAbstractTableModel):
                 self.keys.append(sort_key(entry, self.level_of(entry)))
                 self._count(entry.ref, entry)
             self.endInsertRows()
+        self._regroup()
 
     def reload(self, summary: ChangeSummary) -> None:
         """Replace every row with the whole list in ``summary`` as one model reset (selection and scroll
@@ -480,12 +608,16 @@ class QueueModel(QAbstractTableModel):
         self._update_alerts(summary.alerts, ())
         if summary.pending is not None:
             self._pending = dict(summary.pending)
+        self._mass = {}
+        self._update_mass(summary.alerts, initial=True)
+        self._members = self._find_members()
+        self._group = bool(self._members)
         self.endResetModel()
 
     def tick(self, now: datetime | None = None) -> None:
         """Advance the clock: refresh the waiting column only."""
         self._now = now if now is not None else self._clock()
-        if self._refs:
+        if self._refs:  # the entries' waiting column (the group row has no clock)
             col = int(Column.WAITING)
             self.dataChanged.emit(self.index(0, col), self.index(len(self._refs) - 1, col), list(TICK_ROLES))
 
@@ -497,6 +629,50 @@ class QueueModel(QAbstractTableModel):
         if self._refs:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._refs) - 1, len(Column) - 1),
                                   list(ROW_ROLES))
+
+    def set_group_expanded(self, expanded: bool) -> None:
+        self.group_expanded = expanded
+        if self._group:
+            row = len(self._refs)
+            self.dataChanged.emit(self.index(row, 0), self.index(row, _NCOLUMNS - 1), [DISPLAY, ACCESSIBLE])
+
+    def _update_mass(self, alerts: Sequence[Alert], *, initial: bool) -> None:
+        if initial:
+            self._mass = {}
+        for alert in alerts:
+            if alert.kind is not AlertKind.MASS_DEPARTURE:
+                continue
+            if alert.status is AlertStatus.RESOLVED:
+                self._mass.pop(alert.id, None)
+            else:
+                self._mass[alert.id] = alert.related
+
+    def _find_members(self) -> set[str]:
+        entries = self._entries
+        return {ref for related in self._mass.values() for ref in related
+                if (e := entries.get(ref)) is not None and e.fate is Fate.DROPPED}
+
+    def _regroup(self) -> None:
+        """Gather the dropped entries of open mass departures under the group row, incrementally: rows
+        that joined or left the group are announced (the proxy re-filters just those), the group row is
+        inserted, changed or removed."""
+        members = self._find_members() if self._mass or self._members else set()
+        moved = members ^ self._members
+        self._members = members
+        if moved:
+            rows = [self._row[r] for r in moved if r in self._row]
+            self._emit_rows(rows, 0, _NCOLUMNS - 1, (int(QueueRole.GROUP),))
+        end = len(self._refs)
+        if members and not self._group:
+            self.beginInsertRows(QModelIndex(), end, end)
+            self._group = True
+            self.endInsertRows()
+        elif not members and self._group:
+            self.beginRemoveRows(QModelIndex(), end, end)
+            self._group = False
+            self.endRemoveRows()
+        elif moved and self._group:
+            self.dataChanged.emit(self.index(end, 0), self.index(end, _NCOLUMNS - 1), [DISPLAY, ACCESSIBLE])
 
     def _remove(self, refs: Iterable[str]) -> None:
         rows = sorted((self._row[r] for r in refs if r in self._row), reverse=True)
@@ -572,10 +748,11 @@ class QueueFilter(StrEnum):
     ALL = "all"
     WAITING = "waiting"
     IN_TREATMENT = "in-treatment"
+    MINE = "mine"
     DROPPED = "dropped"
 
 
-def matches(entry: Entry, which: QueueFilter) -> bool:
+def matches(entry: Entry, which: QueueFilter, practitioner: str = "") -> bool:
     """Whether ``entry`` belongs in the filter. Dropped entries show in every filter (pinned on top):
     hiding a dropped patient behind a filter would defeat the point of flagging it.
 
@@ -587,6 +764,8 @@ def matches(entry: Entry, which: QueueFilter) -> bool:
         return waiting_for_doctor(entry)
     if which is QueueFilter.IN_TREATMENT:
         return not waiting_for_doctor(entry)
+    if which is QueueFilter.MINE:  # where the signed-in clinician is the nurse or the doctor
+        return bool(practitioner) and practitioner in (entry.encounter.nurse, entry.encounter.doctor)
     return False  # DROPPED: only dropped entries, accepted above
 
 
@@ -597,7 +776,7 @@ def _kind(entry: Entry) -> QueueFilter:
     return QueueFilter.WAITING if waiting_for_doctor(entry) else QueueFilter.IN_TREATMENT
 
 
-_KINDS = (QueueFilter.WAITING, QueueFilter.IN_TREATMENT, QueueFilter.DROPPED)
+_KINDS = (QueueFilter.WAITING, QueueFilter.IN_TREATMENT, QueueFilter.DROPPED)  # MINE is counted apart
 
 
 class QueueFilterProxy(QSortFilterProxyModel):
@@ -607,6 +786,8 @@ class QueueFilterProxy(QSortFilterProxyModel):
         super().__init__(parent)
         self._filter = QueueFilter.ALL
         self._queue: QueueModel | None = None
+        self._search = ""  # search_words() of the search field
+        self._expanded = False  # the mass-departure group shows its rows
         self.setDynamicSortFilter(True)
         self.setSortRole(int(QueueRole.SORT_KEY))
         self.setFilterRole(int(QueueRole.ENTRY))
@@ -619,12 +800,56 @@ class QueueFilterProxy(QSortFilterProxyModel):
     def set_queue_filter(self, which: QueueFilter) -> None:
         if which is self._filter:
             return
+        self._refilter(lambda: setattr(self, "_filter", which))
+
+    @property
+    def search(self) -> str:
+        return self._search
+
+    def set_search(self, text: str) -> None:
+        """Show only patients whose name, identity number or room contains ``text`` (empty: everyone). While
+        searching, the group's patients are searched too (the group row steps aside)."""
+        words = search_words(text)
+        if words != self._search:
+            self._refilter(lambda: setattr(self, "_search", words))
+
+    @property
+    def expanded(self) -> bool:
+        return self._expanded
+
+    def set_expanded(self, expanded: bool) -> None:
+        """Show (True) or hide the patients gathered under the mass-departure group row."""
+        if expanded == self._expanded:
+            return
+        src = self._source()
+        if src is not None:
+            src.set_group_expanded(expanded)
+        self._refilter(lambda: setattr(self, "_expanded", expanded))
+
+    def set_practitioner(self, practitioner: str) -> None:
+        """Whose patients "Mine" shows."""
+        src = self._source()
+        if src is not None and src.practitioner != practitioner:
+            self._refilter(lambda: src.set_practitioner(practitioner))
+
+    def group_row(self) -> int:
+        """The visible row of the group row, or -1."""
+        src = self._source()
+        if src is None or src.group_row() < 0:
+            return -1
+        return self.mapFromSource(src.index(src.group_row(), 0)).row()
+
+    def is_group_row(self, proxy_row: int) -> bool:
+        return proxy_row >= 0 and proxy_row == self.group_row()
+
+    def _refilter(self, change: Callable[[], object]) -> None:
+        """Change what the filter accepts: rows leave and join the view one by one (no reset)."""
         if hasattr(self, "beginFilterChange"):  # Qt >= 6.9
             self.beginFilterChange()
-            self._filter = which
+            change()
             self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
         else:  # pragma: no cover - older Qt
-            self._filter = which
+            change()
             self.invalidateRowsFilter()
 
     def setSourceModel(self, model: QAbstractItemModel) -> None:
@@ -639,21 +864,30 @@ class QueueFilterProxy(QSortFilterProxyModel):
         src = self._source()
         if src is None or source_parent.isValid():
             return False
-        return matches(src.entry_at(source_row), self._filter)
+        if src.is_group_row(source_row):
+            return not self._search
+        entry = src.entry_at(source_row)
+        if self._search:
+            return matches_search(entry, self._search) and matches(entry, self._filter, src.practitioner)
+        if not self._expanded and src.is_member(entry.ref):
+            return False
+        return matches(entry, self._filter, src.practitioner)
 
     def lessThan(self, left: QModelIndex | QPersistentModelIndex,
                  right: QModelIndex | QPersistentModelIndex) -> bool:
         src = self._queue
         if src is None:
             return False
-        keys = src.keys
-        return keys[left.row()] < keys[right.row()]
+        keys, n = src.keys, len(src.keys)
+        lr, rr = left.row(), right.row()
+        return (keys[lr] if lr < n else GROUP_KEY) < (keys[rr] if rr < n else GROUP_KEY)
 
     def entry_at(self, proxy_row: int) -> Entry | None:
         src = self._source()
         if src is None or not 0 <= proxy_row < self.rowCount():
             return None
-        return src.entry_at(self.mapToSource(self.index(proxy_row, 0)).row())
+        row = self.mapToSource(self.index(proxy_row, 0)).row()
+        return None if src.is_group_row(row) else src.entry_at(row)
 
     def row_of(self, ref: str) -> int:
         """The visible row of ``ref``, or -1."""

@@ -39,8 +39,8 @@ from PySide6.QtGui import (
     QTextTable,
 )
 
+from legevakt.app import clinic_time
 from legevakt.app.report import AlertLine, DeliveryLine, ShiftReport, Uptime, WriteLine
-from legevakt.app.runtime import CLINIC_TZ
 from legevakt.ui.i18n import TranslationMissingError, normalise_language, qm_path
 from legevakt.ui.texts import QT_TRANSLATE_NOOP, status_source
 from legevakt.worklist.census import Shift
@@ -154,8 +154,8 @@ class _Format:
     def __init__(self, report: ShiftReport, words: _Words) -> None:
         self.report = report
         self.w = words
-        self.start = report.start.astimezone(CLINIC_TZ)
-        self.end = report.end.astimezone(CLINIC_TZ)
+        self.start = clinic_time.local(report.start)
+        self.end = clinic_time.local(report.end)
 
     def translate(self, context: str, text: str) -> str:
         return self.w.translate(context, text)
@@ -178,13 +178,13 @@ class _Format:
         """``HH:MM`` within the shift; with the date (``dd.mm. HH:MM``) outside it."""
         if t is None:
             return "–"
-        local = t.astimezone(CLINIC_TZ)
+        local = clinic_time.local(t)
         if self.report.start <= t < self.report.end:
             return local.strftime("%H:%M")
         return local.strftime("%d.%m. %H:%M")
 
     def stamp(self, t: datetime) -> str:
-        return t.astimezone(CLINIC_TZ).strftime("%d.%m.%Y %H:%M")
+        return clinic_time.local(t).strftime("%d.%m.%Y %H:%M")
 
     def duration(self, seconds: float) -> str:
         minutes = round(seconds / 60)
@@ -234,7 +234,7 @@ def shift_title(shift: Shift, language: str = "nb") -> str:
     """``Kveldsvakt 02.12.2026 15:00–23:00``: a shift as the menu offers it (clinic time)."""
     words = _Words(language)
     name = words.translate(_C, _SHIFT[shift.name]) if shift.name in _SHIFT else shift.name
-    start, end = shift.start.astimezone(CLINIC_TZ), shift.end.astimezone(CLINIC_TZ)
+    start, end = clinic_time.local(shift.start), clinic_time.local(shift.end)
     return f"{name[:1].upper()}{name[1:]} {start:%d.%m.%Y} {start:%H:%M}–{end:%H:%M}"
 
 

@@ -46,7 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from legevakt.app.runtime import CLINIC_TZ
+from legevakt.app import clinic_time
 from legevakt.app.summary import ChangeSummary, LinkMode, LinkStatus
 from legevakt.ui import style, texts
 from legevakt.ui.delegates import QueueDelegate, TriageDelegate
@@ -557,10 +557,11 @@ class ShiftLeadView(QWidget):
         for ref in [r for r, e in self._departed.items() if (e.left_at or e.arrived_at) < cutoff]:
             del self._departed[ref]
         ov = overview([*self._live.values(), *self._departed.values()], self._alerts.values(), now,
-                      scale=self._scale, pending=self._pending, tz=CLINIC_TZ, shifts=self._shifts, longest=LONGEST)
+                      scale=self._scale, pending=self._pending, tz=clinic_time.zone(), shifts=self._shifts,
+                      longest=LONGEST)
         self._overview = ov
         self._dirty = False
-        local = now.astimezone(CLINIC_TZ)
+        local = clinic_time.local(now)
         self.caption.setText(translate("ShiftLeadView", "{shift} · figures as of {time}").format(
             shift=shift_title(ov.shift, self._language), time=local.strftime("%H:%M")))
         self._show_link()
@@ -582,7 +583,7 @@ class ShiftLeadView(QWidget):
             text = translate("ShiftLeadView", "Offline: no complete list yet")
         else:
             text = translate("ShiftLeadView", "Offline: the figures are from the list of {time}").format(
-                time=link.last_complete_at.astimezone(CLINIC_TZ).strftime("%H:%M"))
+                time=clinic_time.local(link.last_complete_at).strftime("%H:%M"))
         self.link_label.setText(text)
         self.link_label.show()
 
@@ -674,7 +675,7 @@ class ShiftLeadView(QWidget):
         entry = w.entry
         name = texts.patient_name(entry)
         ident = texts.masked_identifier(entry)
-        arrived = entry.arrived_at.astimezone(CLINIC_TZ).strftime("%H:%M")
+        arrived = clinic_time.local(entry.arrived_at).strftime("%H:%M")
         waited = Cell(texts.minutes_text(w.waited_minutes), number=True, bold=w.over_target,
                       tooltip=translate("ShiftLeadView", "Arrived {time}").format(time=arrived))
         if w.target_minutes is None or w.over_minutes is None:
@@ -718,7 +719,7 @@ class ShiftLeadView(QWidget):
         counts = [h.arrivals for h in ov.arrivals]
         if self.arrivals_model is not None:  # the newest hour on top: it is what the shift lead looks for
             self.arrivals_model.set_rows([
-                (Cell(f"{h.start:%H:%M}–{h.end.astimezone(CLINIC_TZ):%H:%M}"
+                (Cell(f"{h.start:%H:%M}–{clinic_time.local(h.end):%H:%M}"
                       + (f" {h.start.tzname()}" if " " in label else "")),
                  Cell(str(h.arrivals), number=True, bold=h.arrivals > 0))
                 for label, h in reversed(list(zip(labels, ov.arrivals, strict=True)))])

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QStatusBar, QWidget
 from legevakt.app.summary import ChangeSummary, LinkMode, LinkStatus
 from legevakt.problems import Problem
 from legevakt.ui import texts
+from legevakt.ui.elide import ElidedLabel
 from legevakt.ui.problem_texts import problem_text, problems_text
 from legevakt.worklist.census import Census
 
@@ -85,7 +86,7 @@ class SyncStatusBar(QStatusBar):
         self.mode_label.setObjectName("statusMode")
         self.pending_label = QLabel(box)
         self.pending_label.setObjectName("statusPending")
-        self.problem_label = QLabel(box)
+        self.problem_label = ElidedLabel("", box)  # platform words can be long: elided, whole in the tooltip
         self.problem_label.setObjectName("statusProblem")
         self.census_label = QLabel(box)
         self.census_label.setObjectName("statusCensus")

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import Qt as QtGui
 
+from legevakt.app import clinic_time
 from legevakt.journal.model import DeliveryState, NoteStatus, Receipt
 from legevakt.ui.i18n import current_language
 from legevakt.worklist.identifiers import mask
@@ -106,13 +107,10 @@ def recipient_ref_label(ref: str) -> str:
 
 
 def when_text(moment: datetime | None, now: datetime | None = None) -> str:
-    """A moment in local time: "13:05" today, "13.03. 22:40" another day, a dash when unknown."""
+    """A moment in the clinic's time: "13:05" today, "13.03. 22:40" another day, a dash when unknown."""
     if moment is None:
         return "–"
-    local = moment.astimezone()
-    if now is not None and local.date() == now.astimezone().date():
-        return local.strftime("%H:%M")
-    return local.strftime("%d.%m. %H:%M")
+    return clinic_time.day_clock(moment, now)
 
 
 def status_label(status: EncounterStatus) -> str:
@@ -216,7 +214,7 @@ def age_text(seconds: float) -> str:
 def clock_text(moment: datetime | None) -> str:
     if moment is None:
         return "–"
-    return moment.astimezone().strftime("%H:%M")
+    return clinic_time.clock(moment)
 
 
 def place_name(name: str | None, ref: str | None) -> str:

@@ -54,7 +54,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from legevakt.app.runtime import CLINIC_TZ
+from legevakt.app import clinic_time
 from legevakt.app.summary import ChangeSummary, LinkMode, LinkStatus
 from legevakt.ui import style, texts
 from legevakt.ui.i18n import current_language
@@ -262,7 +262,7 @@ class WallboardModel(QAbstractTableModel):
         return self._scale.level(entry.encounter.triage)
 
     def _today(self) -> date:
-        return self._now.astimezone(CLINIC_TZ).date()
+        return clinic_time.local(self._now).date()
 
     # -- Qt model interface -----------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -515,8 +515,8 @@ def _service_scale(service: object) -> TriageScale:
 
 def clinic_clock(moment: datetime, now: datetime) -> str:
     """HH:MM in the clinic's time zone; with the date when it is not today's."""
-    local = moment.astimezone(CLINIC_TZ)
-    if local.date() == now.astimezone(CLINIC_TZ).date():
+    local = clinic_time.local(moment)
+    if local.date() == clinic_time.local(now).date():
         return local.strftime("%H:%M")
     return local.strftime("%d.%m. %H:%M")
 
@@ -853,7 +853,7 @@ class Wallboard(QWidget):
         stale = is_stale(self._link, now, self._started, self._critical_after)
         self.model.set_stale(stale)
         self.model.tick(now)
-        self.clock_label.setText(now.astimezone(CLINIC_TZ).strftime("%H:%M"))
+        self.clock_label.setText(clinic_time.local(now).strftime("%H:%M"))
         last = self._link.last_complete_at if self._link is not None else None
         if stale:
             if last is None:

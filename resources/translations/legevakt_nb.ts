@@ -240,6 +240,80 @@
             <source>not sent: the platform refused it</source>
             <translation>ikke sendt: plattformen avviste den</translation>
         </message>
+        <message>
+            <source>Acknowledge every alert of the group with one comment</source>
+            <translation>Kvitter alle varslene i gruppen med én kommentar</translation>
+        </message>
+        <message numerus="yes">
+            <source>Comment (required), recorded on every alert of the group (%n patients): what have you done or decided?</source>
+            <translation>
+                <numerusform>Kommentar (påkrevd), føres på hvert varsel i gruppen (%n pasient): hva har du gjort eller bestemt?</numerusform>
+                <numerusform>Kommentar (påkrevd), føres på hvert varsel i gruppen (%n pasienter): hva har du gjort eller bestemt?</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Confirm all…</source>
+            <translation>Bekreft alle…</translation>
+        </message>
+        <message>
+            <source>Confirm the whole group</source>
+            <translation>Bekreft hele gruppen</translation>
+        </message>
+        <message>
+            <source>Hide the patients</source>
+            <translation>Skjul pasientene</translation>
+        </message>
+        <message>
+            <source>Platform ids: {ids}</source>
+            <translation>Plattformens id-er: {ids}</translation>
+        </message>
+        <message>
+            <source>Show or hide one line per patient of the group</source>
+            <translation>Vis eller skjul én linje per pasient i gruppen</translation>
+        </message>
+        <message>
+            <source>a patient not in the list</source>
+            <translation>en pasient som ikke er i listen</translation>
+        </message>
+        <message>
+            <source>confirm the group</source>
+            <translation>bekreft gruppen</translation>
+        </message>
+        <message numerus="yes">
+            <source>Many patients vanished at once – possible platform fault: %n patients</source>
+            <translation>
+                <numerusform>Mange pasienter forsvant samtidig – mulig plattformfeil: %n pasient</numerusform>
+                <numerusform>Mange pasienter forsvant samtidig – mulig plattformfeil: %n pasienter</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n not yet confirmed</source>
+            <translation>
+                <numerusform>%n ikke bekreftet ennå</numerusform>
+                <numerusform>%n ikke bekreftet ennå</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>Show the %n patients</source>
+            <translation>
+                <numerusform>Vis %n pasient</numerusform>
+                <numerusform>Vis de %n pasientene</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>+ %n more in the group (the queue's group row lists them all)</source>
+            <translation>
+                <numerusform>+ %n til i gruppen (gruppelinjen i køen viser alle)</numerusform>
+                <numerusform>+ %n til i gruppen (gruppelinjen i køen viser alle)</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>Confirm all (%n)</source>
+            <translation>
+                <numerusform>Bekreft alle (%n)</numerusform>
+                <numerusform>Bekreft alle (%n)</numerusform>
+            </translation>
+        </message>
     </context>
     <context>
         <name>AlertListModel</name>
@@ -381,6 +455,30 @@
         <message>
             <source>&amp;Keyboard shortcuts</source>
             <translation>&amp;Hurtigtaster</translation>
+        </message>
+        <message>
+            <source>Confirm the whole group…</source>
+            <translation>Bekreft hele gruppen…</translation>
+        </message>
+        <message>
+            <source>Mine</source>
+            <translation>Mine</translation>
+        </message>
+        <message>
+            <source>Search the queue</source>
+            <translation>Søk i køen</translation>
+        </message>
+        <message>
+            <source>Search: name, ID number, room (Ctrl+F)</source>
+            <translation>Søk: navn, fødselsnummer, rom (Ctrl+F)</translation>
+        </message>
+        <message>
+            <source>Show or hide the mass-departure group</source>
+            <translation>Vis eller skjul gruppen som forsvant samtidig</translation>
+        </message>
+        <message>
+            <source>Shows only patients whose name, identity number or room contains the text (Esc clears)</source>
+            <translation>Viser bare pasienter der navn, fødselsnummer eller rom inneholder teksten (Esc tømmer)</translation>
         </message>
     </context>
     <context>
@@ -575,6 +673,61 @@
         <message>
             <source>warning</source>
             <translation>advarsel</translation>
+        </message>
+        <message>
+            <source>Birth date (from the patient record); the identity number masked in the tooltip</source>
+            <translation>Fødselsdato (fra pasientjournalen); fødselsnummeret maskert i verktøytipset</translation>
+        </message>
+        <message>
+            <source>Born</source>
+            <translation>Født</translation>
+        </message>
+        <message>
+            <source>Born {date} · {kind} {masked}</source>
+            <translation>Født {date} · {kind} {masked}</translation>
+        </message>
+        <message>
+            <source>Changes not yet confirmed by the platform</source>
+            <translation>Endringer som plattformen ikke har bekreftet ennå</translation>
+        </message>
+        <message>
+            <source>D-no.</source>
+            <translation>D-nr.</translation>
+        </message>
+        <message>
+            <source>D-number</source>
+            <translation>D-nummer</translation>
+        </message>
+        <message numerus="yes">
+            <source>Many patients vanished at once – possible platform fault: %n patients</source>
+            <translation>
+                <numerusform>Mange pasienter forsvant samtidig – mulig plattformfeil: %n pasient</numerusform>
+                <numerusform>Mange pasienter forsvant samtidig – mulig plattformfeil: %n pasienter</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>National identity number</source>
+            <translation>Fødselsnummer</translation>
+        </message>
+        <message>
+            <source>The patients of a mass departure, gathered in one row so the others stay in view. Alerts &gt; Confirm the whole group acknowledges them all.</source>
+            <translation>Pasientene som forsvant samtidig, samlet i én rad så de andre blir stående synlige. Varsler &gt; Bekreft hele gruppen kvitterer alle.</translation>
+        </message>
+        <message>
+            <source>With doctor</source>
+            <translation>Hos lege</translation>
+        </message>
+        <message>
+            <source>click or Enter to show or hide them</source>
+            <translation>klikk eller Enter for å vise eller skjule dem</translation>
+        </message>
+        <message>
+            <source>saving…</source>
+            <translation>lagrer…</translation>
+        </message>
+        <message>
+            <source>{date} D-no.</source>
+            <translation>{date} D-nr.</translation>
         </message>
     </context>
     <context>

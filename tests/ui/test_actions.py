@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QPushButton
 from pytestqt.qtbot import QtBot
@@ -84,13 +85,15 @@ def test_a_pending_write_is_marked_on_its_row_until_confirmed(qtbot: QtBot, serv
 
     service.emit(replace(make_summary(), pending={ref: 1}))
     row = model.row_of(ref)
-    text = model.index(row, int(Column.STATE)).data()
-    assert text.endswith("· lagres…")
-    assert "1 endring(er) ikke bekreftet" in model.index(row, int(Column.STATE)).data(3)  # tooltip
+    marker = model.index(row, int(Column.PENDING))  # its own fixed column: never cut off
+    assert marker.data() == "⟳"
+    assert marker.data(int(Qt.ItemDataRole.AccessibleTextRole.value)) == "lagrer…"
+    assert "1 endring(er) ikke bekreftet" in marker.data(3)  # tooltip
+    assert model.index(row, int(Column.STATE)).data() == "Venter på lege"
     assert changed == [row]  # only that row was refreshed
 
     service.emit(replace(make_summary(), pending={}))
-    assert not model.index(row, int(Column.STATE)).data().endswith("lagres…")
+    assert model.index(row, int(Column.PENDING)).data() == ""
 
 
 def test_rooms_and_clinicians_seen_in_the_queue_can_be_assigned(qtbot: QtBot, service: FakeService) -> None:

@@ -91,7 +91,8 @@ def test_the_incremental_path_shows_what_a_reset_would(qapp: QApplication) -> No
                   and e.encounter.status.waiting_for_doctor and e.encounter.doctor is None)
     assert bench.window.proxy.counts() == {QueueFilter.ALL: 500, QueueFilter.DROPPED: dropped,
                                            QueueFilter.WAITING: waiting,
-                                           QueueFilter.IN_TREATMENT: 500 - dropped - waiting}
+                                           QueueFilter.IN_TREATMENT: 500 - dropped - waiting,
+                                           QueueFilter.MINE: 0}
 
     bench.window_step()  # and back
     assert not resets

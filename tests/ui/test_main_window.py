@@ -101,7 +101,7 @@ def test_filters_by_button_and_shortcut(qtbot: QtBot, service: FakeService) -> N
     entries, alerts = clinic()
     service.emit(make_summary(entries, alerts=alerts, initial=True))
     assert [b.text() for b in window.filter_buttons.values()] == [
-        "Alle  14", "Venter  9", "Under behandling  4", "Falt ut  1"]
+        "Alle  14", "Venter  9", "Under behandling  4", "Mine  0", "Falt ut  1"]
     assert window.filter_buttons[QueueFilter.DROPPED].property("alarm") is True
     with qtbot.waitActive(window):
         window.show()
@@ -110,7 +110,7 @@ def test_filters_by_button_and_shortcut(qtbot: QtBot, service: FakeService) -> N
     assert window.proxy.queue_filter is QueueFilter.WAITING
     assert window.filter_buttons[QueueFilter.WAITING].isChecked()
     assert window.proxy.rowCount() == 10
-    qtbot.keyClick(window.table, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window.table, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
     assert window.proxy.rowCount() == 1
     qtbot.mouseClick(window.filter_buttons[QueueFilter.IN_TREATMENT], Qt.MouseButton.LeftButton)
     assert window.proxy.queue_filter is QueueFilter.IN_TREATMENT and window.proxy.rowCount() == 5

@@ -184,8 +184,10 @@ def test_row_reads_in_norwegian_with_masked_identifier() -> None:
     assert texts[Column.TRIAGE] == "Oransje"
     assert texts[Column.WAITING] == "16 min"
     assert texts[Column.NAME] == "Hansen, Lars"
-    assert texts[Column.IDENT] == f"{identifier[:6]} *****"
+    assert texts[Column.IDENT] == "03.04.1992"  # Patient.birthDate
     assert identifier[6:] not in " ".join(texts)  # never the personal digits
+    ident_tip = model.data(model.index(2, Column.IDENT), int(Qt.ItemDataRole.ToolTipRole.value))
+    assert ident_tip == f"Født 03.04.1992 · Fødselsnummer {identifier[:6]} *****"
     assert texts[Column.AGE_SEX] == "32 M"
     assert texts[Column.COMPLAINT] == "Allergisk reaksjon"
     assert texts[Column.STATE] == "Venter på lege"
@@ -341,8 +343,8 @@ def test_sort_key_is_total() -> None:
 def test_header_is_norwegian_and_no_data_for_invalid_indexes() -> None:
     model, _ = model_with_clinic()
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
-    assert headers == ["Triage", "Venter", "Navn", "Født / ID", "Alder", "Årsak", "Status", "Rom",
-                       "Sykepleier", "Lege", "Varsler"]
+    assert headers == ["Triage", "Venter", "Navn", "Født", "Alder", "Årsak", "Status", "Rom",
+                       "Sykepleier", "Lege", "Varsler", "⟳"]
     assert model.data(QModelIndex(), DISPLAY) is None
     assert model.headerData(0, Qt.Orientation.Vertical) is None
 

@@ -1,0 +1,160 @@
+"""Issue 9 items 3 and 5: a mass departure stays readable, the queue's filters, search, elision, clinic time."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+
+from legevakt.app import clinic_time
+from legevakt.ui.alert_banner import LineKind
+from legevakt.ui.main_window import MainWindow
+from legevakt.ui.queue_model import Column, QueueFilter
+from legevakt.worklist.models import AlertKind, AlertStatus, Fate
+from tests.ui.conftest import NOW, FakeService, clinic, clock, make_alert, make_entry, make_summary
+
+N_DROPPED = 7  # hand-counted: entries 3..9 of the clinic drop at once
+
+
+def flood(qtbot: QtBot, service: FakeService) -> tuple[MainWindow, list, list]:
+    window = MainWindow(service, clock=clock)
+    qtbot.addWidget(window)
+    entries, alerts = clinic()
+    dropped = [replace(e, fate=Fate.DROPPED, in_list=False, drop_confirmed=True) for e in entries[2:9]]
+    entries = [entries[0], entries[1], *dropped, *entries[9:]]
+    drops = [make_alert(100 + i, AlertKind.DROPPED_FROM_QUEUE, e) for i, e in enumerate(dropped)]
+    mass = make_alert(99, AlertKind.MASS_DEPARTURE, None, key="mass-departure", related=tuple(e.ref for e in dropped))
+    service.emit(make_summary(entries, alerts=[*alerts, *drops, mass], initial=True))
+    return window, dropped, [mass, *drops]
+
+
+def test_the_banner_explains_a_mass_departure_first_above_a_collapsed_list(qtbot: QtBot,
+                                                                           service: FakeService) -> None:
+    window, dropped, _group = flood(qtbot, service)
+    lines = window.banner.lines()
+    assert lines[0].kind is LineKind.GROUP
+    assert lines[0].text == f"Mange pasienter forsvant samtidig – mulig plattformfeil: {N_DROPPED} pasienter"
+    # collapsed: none of the seven drop lines; the earlier single drop (not in the group) keeps its own line
+    assert [ln.alert_id for ln in lines if ln.kind is LineKind.CRITICAL] == ["AL-000001"]
+    window.banner.set_expanded(True)
+    members = [ln for ln in window.banner.lines() if ln.member]
+    assert len(members) == 5 + 1  # MAX_LINES drop lines and "+ 2 more"
+    for line in window.banner.lines():  # no raw FHIR id in any line kind; the ids are in the tooltips
+        assert "Encounter/" not in line.text + line.detail and "Patient/" not in line.text + line.detail
+    assert dropped[0].ref in members[0].tooltip
+
+
+def test_the_dropped_rows_gather_in_one_group_row_so_live_patients_stay_in_view(
+        qtbot: QtBot, service: FakeService, qtmodeltester: ModelTester) -> None:
+    window, dropped, _ = flood(qtbot, service)
+    qtmodeltester.check(window.queue_model, force_py=True)
+    resets: list[int] = []
+    window.queue_model.modelReset.connect(lambda: resets.append(1))
+    window.proxy.modelReset.connect(lambda: resets.append(1))
+    proxy = window.proxy
+    assert proxy.is_group_row(0)
+    assert proxy.entry_at(1) is not None and proxy.entry_at(1).ref == "Encounter/enc-001"  # the lone drop
+    assert proxy.rowCount() == 14 - N_DROPPED + 1
+    assert window.table.columnSpan(0, 0) == len(Column)
+    window.set_group_expanded(True)
+    assert proxy.rowCount() == 14 + 1
+    window.set_group_expanded(False)
+    # one of them is back in the queue List: it leaves the group, incrementally
+    back = replace(dropped[0], fate=Fate.PRESENT, in_list=True)
+    service.emit(make_summary([back]))
+    assert proxy.row_of(back.ref) >= 0 and not window.queue_model.is_member(back.ref)
+    assert proxy.rowCount() == 14 - N_DROPPED + 2
+    assert resets == []
+
+
+def test_the_group_is_confirmed_with_one_comment_recorded_on_each_alert(qtbot: QtBot, service: FakeService) -> None:
+    window, _dropped, group = flood(qtbot, service)
+    assert window.action_confirm_group.shortcut().toString() == "Ctrl+Shift+G"
+    window.action_confirm_group.trigger()
+    dialog = window.banner.dialog
+    assert dialog is not None
+    assert not dialog.action_button.isEnabled()  # a comment is required
+    dialog.editor.setPlainText("Plattformfeil bekreftet med IT, alle pasienter er på venterommet")
+    dialog.action_button.click()
+    assert sorted(service.acknowledged) == sorted(
+        (a.id, "Hanne Lie", "Plattformfeil bekreftet med IT, alle pasienter er på venterommet") for a in group)
+    assert "AL-000001" not in {a for a, _, _ in service.acknowledged}  # the lone drop is not in the group
+
+
+def test_a_role_rule_that_disables_the_action_disables_the_banner_button(qtbot: QtBot, service: FakeService) -> None:
+    window, _, _ = flood(qtbot, service)
+    assert window.banner.confirm_button is not None and window.banner.confirm_button.isEnabled()
+    window.action_confirm_group.setEnabled(False)
+    assert window.banner.confirm_button is not None and not window.banner.confirm_button.isEnabled()
+
+
+def test_filter_mine_and_search(qtbot: QtBot) -> None:
+    service = FakeService(practitioner="Practitioner/lie")  # "Lie, Hanne" in the clinic
+    window = MainWindow(service, clock=clock)
+    qtbot.addWidget(window)
+    entries, alerts = clinic()
+    service.emit(make_summary(entries, alerts=alerts, initial=True))
+    assert window.filter_buttons[QueueFilter.MINE].text() == "Mine  5"  # entries 2, 5, 7, 9, 11
+    window.set_filter(QueueFilter.MINE)
+    assert window.proxy.rowCount() == 6  # the five and the dropped patient, pinned
+    window.set_filter(QueueFilter.ALL)
+    window.action_toggle_group.trigger()  # no group: nothing happens
+    window.search_action.trigger()
+    window.search_field.setText("nilsen")
+    assert [window.proxy.entry_at(r).ref for r in range(window.proxy.rowCount())] == [entries[3].ref]
+    window.search_field.setText("rom 3")  # the room
+    assert window.proxy.rowCount() == 1
+    assert entries[7].patient is not None
+    window.search_field.setText(entries[7].patient.identifier[:6])  # the birth-date digits of the number
+    assert entries[7].ref in [window.proxy.entry_at(r).ref for r in range(window.proxy.rowCount())]
+    window.search_field.clear()
+    assert window.proxy.rowCount() == 14
+
+
+def test_a_long_message_never_widens_the_window(qtbot: QtBot, service: FakeService) -> None:
+    window, _, _ = flood(qtbot, service)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    width = window.width()
+    long = "Plattformen svarte: " + "x" * 2000
+    window.status.showMessage(long)
+    window.status.problem_label.setText(long)
+    window.banner.show_notice(long)
+    qtbot.wait(50)
+    assert window.width() == width == 1280
+    assert window.minimumSizeHint().width() <= 1280
+
+
+@pytest.fixture
+def machine_in_utc() -> Iterator[None]:
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    yield
+    if before is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+    clinic_time.set_zone(None)
+
+
+def test_clock_times_are_the_clinics_not_the_machines(qtbot: QtBot, service: FakeService,
+                                                      machine_in_utc: None) -> None:
+    window = MainWindow(service, clock=clock)
+    qtbot.addWidget(window)
+    entry = make_entry(1, minutes_ago=30)  # arrived 13:00 UTC = 14:00 in Oslo (CET, March)
+    alert = make_alert(1, AlertKind.DROPPED_FROM_QUEUE, entry, minutes_ago=0)
+    service.emit(make_summary([entry], alerts=[alert], initial=True))
+    tip = window.queue_model.index(0, int(Column.WAITING)).data(3)
+    assert tip.startswith("Ankom 14:00")
+    assert "14:30" in window.banner.text()  # raised at NOW, 13:30 UTC
+    clinic_time.set_zone("America/New_York")
+    assert window.queue_model.index(0, int(Column.WAITING)).data(3).startswith("Ankom 09:00")
+    assert NOW.hour == 13 and AlertStatus.OPEN
