@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
@@ -25,6 +26,10 @@ from legevakt.problems import Problem, ProblemKind
 from legevakt.sync.fhir import TokenSource
 from legevakt.worklist.census import Shift
 from legevakt.worklist.commands import CommandKind
+from legevakt.worklist.roles import Permission, Role, RoleRefused, permission_for_command, permits
+
+if TYPE_CHECKING:
+    from legevakt.app.signin import Session
 
 log = logging.getLogger("legevakt.app")
 
@@ -45,6 +50,8 @@ class AppService(QObject):
     recipients_found = Signal(object)  # RecipientMatches: Practitioners and Organizations matching a query
     report_ready = Signal(object)  # ShiftReport: a shift's handover report, as asked for by request_report
     alerts_loaded = Signal(object)  # tuple[Alert, ...]: the shift's alerts from the store, as asked for by load_alerts
+    refused = Signal(object)  # RoleRefused: the signed-in role may not do what was asked (nothing was sent)
+    signed_in = Signal(object)  # Session: who is signed in now
 
     def __init__(self, settings: Settings, *, demo: bool = False, tokens: TokenSource | None = None,
                  on_stop: Callable[[], None] | None = None, parent: QObject | None = None,
@@ -58,6 +65,8 @@ class AppService(QObject):
         self.language = settings.language
         self.triage_scale = settings.scale
         self.practitioner = settings.practitioner  # "Practitioner/<id>": the author of this user's notes
+        #: The signed-in clinician (None: nobody signed in, no role gate, e.g. a headless test service).
+        self.session: Session | None = None
         self._on_stop = on_stop
         self.worker = SyncWorker(open_runtime=lambda: Runtime.open(settings, tokens=tokens, demo=demo),
                                  interval=settings.poll_seconds, push=settings.push,
@@ -95,23 +104,56 @@ class AppService(QObject):
             self._on_stop()
             self._on_stop = None
 
+    # -- who is signed in (GUI thread) ----------------------------------------------------------------
+    def sign_in(self, session: Session) -> None:
+        """From now on ``session`` is the author of every write, acknowledgement, note and audit record."""
+        self.session = session
+        self.user = session.practitioner
+        self.practitioner = session.practitioner
+        self.signed_in.emit(session)
+
+    @property
+    def role(self) -> Role | None:
+        return self.session.role if self.session is not None else None
+
+    def may(self, permission: Permission) -> bool:
+        role = self.role
+        return role is None or permits(role, permission)
+
+    def _allowed(self, permission: Permission) -> bool:
+        """Defence in depth: the window does not offer what the role may not do, and this refuses it anyway."""
+        role = self.role
+        if role is None or permits(role, permission):
+            return True
+        refusal = RoleRefused(role, permission)
+        log.warning("refused: %s", refusal)
+        self.refused.emit(refusal)
+        return False
+
+    def _by(self, by: str) -> str:
+        return self.session.practitioner if self.session is not None else by
+
     # -- commands (GUI thread) ----------------------------------------------------------------------
     def acknowledge(self, alert_id: str, by: str, comment: str) -> None:
-        self.worker.acknowledge(alert_id, by, comment)
+        if self._allowed(Permission.ACK_ALERT):
+            self.worker.acknowledge(alert_id, self._by(by), comment)
 
     def resolve(self, alert_id: str, by: str, reason: str) -> None:
-        self.worker.resolve(alert_id, by, reason)
+        if self._allowed(Permission.RESOLVE_ANY_ALERT):
+            self.worker.resolve(alert_id, self._by(by), reason)
 
     def submit(self, encounter_ref: str, kind: CommandKind, target: str, *,
                disposition: str | None = None, display: str | None = None, expect: str | None = None) -> None:
         """Change one field of an encounter (``SyncWorker.submit``, by this service's user; ``expect``: the
         value the person saw). The outcome arrives as a summary (pending marker, then the platform's
         version) or on ``failed``."""
+        if not self._allowed(permission_for_command(kind.value, target)):
+            return
         self.worker.submit(encounter_ref, kind, target, by=self.user, disposition=disposition, display=display,
                            expect=expect)
 
     def open_journal(self, encounter_ref: str, by: str) -> None:
-        self.worker.open_journal(encounter_ref, by)
+        self.worker.open_journal(encounter_ref, self._by(by))
 
     # -- the journal (results on journal_loaded / ledger_loaded / recipients_found, problems on failed) --
     def load_journal(self, encounter_ref: str) -> None:
@@ -125,17 +167,17 @@ class AppService(QObject):
 
     def save_note(self, encounter_ref: str, text: str, note: str | None = None) -> None:
         """A new note (``note`` None) or new text for a saved one, by this service's user."""
-        if self._author():
+        if self._allowed(Permission.NOTES) and self._author():
             self.worker.save_note(encounter_ref, self.practitioner, text, note)
 
     def sign_note(self, encounter_ref: str, note: str) -> None:
-        if self._author():
+        if self._allowed(Permission.SIGN_NOTES) and self._author():
             self.worker.sign_note(encounter_ref, note, self.practitioner)
 
     def send_note(self, encounter_ref: str, note: str, to: str | None = None) -> None:
         """Send a signed note to ``to`` (Practitioner/Organization ref; None: the patient's GP); again after
         a rejection or an overdue is a resend."""
-        if self._author():
+        if self._allowed(Permission.SIGN_NOTES) and self._author():
             self.worker.send_note(encounter_ref, note, self.practitioner, to)
 
     def _author(self) -> bool:

@@ -15,8 +15,11 @@ from dataclasses import dataclass
 
 import keyring.errors
 
-from legevakt.sync.auth import KeyringUnavailable, _backend
+from legevakt.sync.auth import NO_KEYRING_HELP, KeyringUnavailable, _backend
 from legevakt.worklist.roles import Role, hpr_problem
+
+__all__ = ["NO_KEYRING_HELP", "KeyringUnavailable", "Session", "check_pin", "hash_pin", "store_pin",
+           "verify_pin"]
 
 PIN_SERVICE = "legevakt-pin"
 HPR_SYSTEM = "urn:oid:2.16.578.1.12.4.1.4.4"
