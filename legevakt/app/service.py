@@ -8,6 +8,7 @@ connections are queued and the UI thread never blocks on the network or the disk
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import logging
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from legevakt.app.journal import JournalPage, LedgerPage, RecipientMatches
+from legevakt.app.journal import JournalPage, LedgerPage, PractitionerLookup, RecipientMatches
 from legevakt.app.runtime import Runtime
 from legevakt.app.settings import Settings, config_path
 from legevakt.app.summary import ChangeSummary, LinkMode
@@ -51,7 +52,8 @@ class AppService(QObject):
     report_ready = Signal(object)  # ShiftReport: a shift's handover report, as asked for by request_report
     alerts_loaded = Signal(object)  # tuple[Alert, ...]: the shift's alerts from the store, as asked for by load_alerts
     refused = Signal(object)  # RoleRefused: the signed-in role may not do what was asked (nothing was sent)
-    signed_in = Signal(object)  # Session: who is signed in now
+    signed_in = Signal(object)  # Session: who is signed in now (again once the platform names the Practitioner)
+    practitioner_found = Signal(object)  # PractitionerLookup (the worker's answer, queued to the GUI thread)
 
     def __init__(self, settings: Settings, *, demo: bool = False, tokens: TokenSource | None = None,
                  on_stop: Callable[[], None] | None = None, parent: QObject | None = None,
@@ -74,6 +76,7 @@ class AppService(QObject):
                                  on_failed=self._failed, executor=executor, on_journal=self._journal,
                                  on_report=self.report_ready.emit, on_alerts=self.alerts_loaded.emit)
         self._started = False
+        self.practitioner_found.connect(self._practitioner_found)
 
     # -- the worker's callbacks (its thread) -> queued signals ----------------------------------------
     def _changed(self, summary: ChangeSummary) -> None:
@@ -89,6 +92,8 @@ class AppService(QObject):
             self.ledger_loaded.emit(result)
         elif isinstance(result, RecipientMatches):
             self.recipients_found.emit(result)
+        elif isinstance(result, PractitionerLookup):
+            self.practitioner_found.emit(result)
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def start(self) -> None:
@@ -111,6 +116,14 @@ class AppService(QObject):
         self.user = session.practitioner
         self.practitioner = session.practitioner
         self.signed_in.emit(session)
+        if not session.on_platform:
+            self.worker.find_practitioner(session.hpr)  # in the worker: the UI thread does no network I/O
+
+    def _practitioner_found(self, lookup: PractitionerLookup) -> None:
+        session = self.session
+        if session is None or lookup.hpr != session.hpr or lookup.practitioner is None:
+            return  # not found: the local identity stays (the status bar says so)
+        self.sign_in(dataclasses.replace(session, practitioner=lookup.practitioner, on_platform=True))
 
     @property
     def role(self) -> Role | None:

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 
 import keyring.errors
 
+from legevakt.codes import HPR_SYSTEM
 from legevakt.sync.auth import NO_KEYRING_HELP, KeyringUnavailable, _backend
 from legevakt.worklist.roles import Role, hpr_problem
 
-__all__ = ["NO_KEYRING_HELP", "KeyringUnavailable", "Session", "check_pin", "hash_pin", "store_pin",
+__all__ = ["HPR_SYSTEM", "NO_KEYRING_HELP", "KeyringUnavailable", "Session", "check_pin", "hash_pin", "store_pin",
            "verify_pin"]
 
 PIN_SERVICE = "legevakt-pin"
-HPR_SYSTEM = "urn:oid:2.16.578.1.12.4.1.4.4"
 _N, _R, _P = 2**14, 8, 1
 MIN_PIN = 4
 
