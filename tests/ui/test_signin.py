@@ -141,7 +141,7 @@ def test_a_nurse_is_refused_a_discharge_invoked_past_the_menu(
 
 def test_the_author_of_a_note_on_the_platform_is_the_signed_in_practitioner(
         running: tuple[SimServer, AppService, MainWindow], qtbot: QtBot) -> None:
-    sim, service, window = running
+    sim, service, _window = running
     session = sign_in(service, sim, Role.NURSE, qtbot)
     ref = sorted(sim.clinic.list_items())[0]
     before = list(sim.store.live("DocumentReference"))
