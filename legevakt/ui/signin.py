@@ -185,10 +185,16 @@ def install(window: Any, service: Any, *, ask_sign_in: Callable[[], Session | No
         if session is None:
             label.setText(translate("SignIn", "Not signed in"))
             return
-        where = ("" if session.on_platform else translate("SignIn", " (local identity, not found on the platform)"))
+        where = ("" if session.on_platform else translate("SignIn", " (local identity)"))
         label.setText(translate("SignIn", "{name} · {role} · HPR {hpr}").format(
             name=session.name, role=role_name(session.role), hpr=session.hpr) + where)
-        label.setToolTip(session.practitioner)
+        label.setToolTip(session.practitioner if session.on_platform else translate(
+            "SignIn", "Your HPR number was not found on the platform: you are recorded by HPR number ({ref}).")
+            .format(ref=session.practitioner))
+        header = getattr(window, "user_label", None)
+        if header is not None:  # the header names the person, not the OS login
+            header.setText(translate("MainWindow", "Signed in: {user}").format(
+                user=f"{session.name} ({role_name(session.role)})"))
         lead = service.may(Permission.SHIFT_LEAD_VIEW)
         action = getattr(window, "shift_lead_action", None)
         if action is not None:

@@ -2777,8 +2777,12 @@
             <translation>Ikke logget inn</translation>
         </message>
         <message>
-            <source> (local identity, not found on the platform)</source>
-            <translation> (lokal identitet, ikke funnet på plattformen)</translation>
+            <source> (local identity)</source>
+            <translation> (lokal identitet)</translation>
+        </message>
+        <message>
+            <source>Your HPR number was not found on the platform: you are recorded by HPR number ({ref}).</source>
+            <translation>HPR-nummeret ditt ble ikke funnet på plattformen: du føres med HPR-nummer ({ref}).</translation>
         </message>
         <message>
             <source>{name} · {role} · HPR {hpr}</source>
