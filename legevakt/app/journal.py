@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from legevakt.codes import HPR_SYSTEM
 from legevakt.journal import fhir as jfhir
 from legevakt.journal.model import (
     Delivery,
@@ -66,6 +67,14 @@ class LedgerPage:
 class RecipientMatches:
     query: str
     recipients: tuple[Recipient, ...]  # Practitioners and Organizations whose name matches
+
+
+@dataclass(frozen=True, slots=True)
+class PractitionerLookup:
+    """The platform's answer to ``Practitioner?identifier=<HPR system>|<hpr>``: the one match, or None."""
+
+    hpr: str
+    practitioner: str | None  # "Practitioner/<id>"
 
 
 def _problem(kind: ProblemKind, **params: Any) -> ProblemError:
@@ -167,6 +176,14 @@ class JournalService:
                 if isinstance(res, dict) and res.get("resourceType") == rtype and isinstance(res.get("id"), str):
                     found.append(Recipient(ref_of(res), _display(res)))
         return RecipientMatches(query, tuple(found[: limit * 2]))
+
+    def find_practitioner(self, hpr: str) -> PractitionerLookup:
+        """The Practitioner the platform knows by this HPR number (None unless exactly one)."""
+        bundle = self.rt.client.get("Practitioner", {"identifier": f"{HPR_SYSTEM}|{hpr}"}, expect="Bundle")
+        refs = [ref_of(res) for e in bundle.get("entry") or []
+                if isinstance(e, dict) and isinstance(res := e.get("resource"), dict)
+                and res.get("resourceType") == "Practitioner" and isinstance(res.get("id"), str)]
+        return PractitionerLookup(hpr, refs[0] if len(refs) == 1 else None)
 
     def general_practitioners(self, patient: str) -> list[str]:
         """``Patient.generalPractitioner`` as the platform has it now (a read)."""

@@ -25,7 +25,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from legevakt import logs
-from legevakt.app.journal import JournalPage, JournalService, LedgerPage, RecipientMatches
+from legevakt.app.journal import JournalPage, JournalService, LedgerPage, PractitionerLookup, RecipientMatches
 from legevakt.app.summary import ChangeSummary, LinkMode, LinkStatus
 from legevakt.journal.model import Delivery
 from legevakt.problems import Problem, ProblemError, ProblemKind
@@ -139,7 +139,7 @@ def problem_of(exc: BaseException) -> Problem | None:
     return None
 
 
-JournalResult = JournalPage | LedgerPage | RecipientMatches
+JournalResult = JournalPage | LedgerPage | RecipientMatches | PractitionerLookup
 Changed = Callable[[ChangeSummary], None]
 Journaled = Callable[[JournalResult], None]
 Failed = Callable[[Problem], None]
@@ -333,6 +333,10 @@ class SyncWorker:
 
     def search_recipients(self, query: str) -> None:
         self._journal("recipients", lambda j: j.search_recipients(query))
+
+    def find_practitioner(self, hpr: str) -> None:
+        """``Practitioner?identifier=<HPR>``: the signed-in user's reference on the platform."""
+        self._journal("practitioner", lambda j: j.find_practitioner(hpr))
 
     def save_note(self, encounter_ref: str, by: str, text: str, note: str | None = None) -> None:
         """A new note for the encounter, or new text for the saved note ``note`` (its identifier or

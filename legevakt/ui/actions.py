@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 from legevakt.ui import keyboard, style, texts
 from legevakt.worklist.commands import TRANSITIONS, CommandKind
 from legevakt.worklist.models import DepartureReason, EncounterStatus, Entry, Fate
+from legevakt.worklist.roles import Permission, Role, roles_allowed
 from legevakt.worklist.triage import TriageScale
 
 translate = QCoreApplication.translate
@@ -29,16 +30,39 @@ DISPOSITIONS: tuple[DepartureReason, ...] = (
 )
 
 
+def role_name(role: Role) -> str:
+    return {Role.NURSE: translate("Roles", "Nurse"), Role.DOCTOR: translate("Roles", "Doctor"),
+            Role.SHIFT_LEAD: translate("Roles", "Shift lead")}[role]
+
+
+def who_may(permission: Permission) -> str:
+    """A tooltip for a disabled action: which roles may do it."""
+    return translate("Roles", "Only for: {roles}").format(
+        roles=", ".join(role_name(r) for r in roles_allowed(permission)))
+
+
+def gate(menu: QMenu, allowed: bool, permission: Permission) -> None:
+    """Disable a submenu the signed-in role may not use, with a tooltip saying which role may."""
+    if not allowed:
+        menu.setEnabled(False)
+        menu.menuAction().setToolTip(who_may(permission))
+
+
 def patient_menu(parent: QWidget, entry: Entry, scale: TriageScale, language: str, submit: Submit,
-                 directory: Mapping[str, Mapping[str, str]] | None = None) -> QMenu:
-    """``directory``: rooms, nurses and doctors to offer ("room"/"nurse"/"doctor" -> ref -> name)."""
+                 directory: Mapping[str, Mapping[str, str]] | None = None,
+                 may: Callable[[Permission], bool] | None = None) -> QMenu:
+    """``directory``: rooms, nurses and doctors to offer ("room"/"nurse"/"doctor" -> ref -> name);
+    ``may``: whether the signed-in role may (None: everything)."""
+    may = may or (lambda _p: True)
     menu = QMenu(parent)
+    menu.setToolTipsVisible(True)
     menu.setObjectName("patientMenu")
     enc = entry.encounter
     writable = entry.fate is not Fate.DEPARTED and not enc.status.is_terminal
 
     triage = menu.addMenu(translate("Actions", "Set &triage"))
     triage.setObjectName("triageMenu")
+    gate(triage, may(Permission.TRIAGE), Permission.TRIAGE)
     for level in scale.levels:
         action = QAction(style.triage_swatch(level), level.name(language), triage)
         action.setCheckable(True)
@@ -60,6 +84,7 @@ def patient_menu(parent: QWidget, entry: Entry, scale: TriageScale, language: st
             action.triggered.connect(
                 lambda _=False, s=status.value: submit(entry.ref, CommandKind.SET_STATE, s, None, None))
     state.setEnabled(writable and bool(allowed))
+    gate(state, may(Permission.STATE), Permission.STATE)
 
     finish = menu.addMenu(translate("Actions", "&Finish visit"))
     finish.setObjectName("finishMenu")
@@ -69,11 +94,13 @@ def patient_menu(parent: QWidget, entry: Entry, scale: TriageScale, language: st
         action.triggered.connect(
             lambda _=False, r=reason.value: submit(entry.ref, CommandKind.SET_STATE, "finished", r, None))
     finish.setEnabled(writable and EncounterStatus.FINISHED in allowed)
+    gate(finish, may(Permission.DISCHARGE), Permission.DISCHARGE)
 
     directory = directory or {}
     current = {"room": enc.room, "nurse": enc.nurse, "doctor": enc.doctor}
     titles = {"room": translate("Actions", "Assign &room"), "nurse": translate("Actions", "Assign &nurse"),
               "doctor": translate("Actions", "Assign &doctor")}
+    permissions = {"room": Permission.ROOM, "nurse": Permission.NURSE, "doctor": Permission.DOCTOR}
     kinds = {"room": CommandKind.ASSIGN_ROOM, "nurse": CommandKind.ASSIGN_NURSE, "doctor": CommandKind.ASSIGN_DOCTOR}
     menu.addSeparator()
     for what in ("room", "nurse", "doctor"):
@@ -88,6 +115,7 @@ def patient_menu(parent: QWidget, entry: Entry, scale: TriageScale, language: st
             action.triggered.connect(
                 lambda _=False, r=ref, n=name, k=kinds[what]: submit(entry.ref, k, r, None, n))
         sub.setEnabled(writable and bool(directory.get(what)))
+        gate(sub, may(permissions[what]), permissions[what])
 
     if entry.fate is Fate.DROPPED:
         menu.addSeparator()

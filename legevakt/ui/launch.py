@@ -53,7 +53,20 @@ def run_window(service: UiService, *, screenshot: str | None = None, language: s
         service.stop()
         return 1
     apply_style(app)
+    if screenshot is None:
+        from legevakt.ui.signin import sign_in
+        session = sign_in()  # name, HPR number, role, PIN: before any patient is shown
+        if session is None:
+            service.stop()
+            return 0
+        if hasattr(service, "sign_in"):
+            service.sign_in(session)
+    else:
+        from legevakt.ui.screenshots import demo_sign_in
+        demo_sign_in(service)
     window = MainWindow(service, language=language)
+    if screenshot is not None:
+        window.idle_lock.confirm = None
     window.resize(*WINDOW_SIZE)
     window.show()
     try:

@@ -5,11 +5,13 @@ names, no identifiers, no banner text, only how many critical alerts are waiting
 identifies anyone) and, when a new one comes while locked, a live line with its kind and time
 ("Nytt kritisk varsel: falt ut av køen (13:27)"), so a passer-by learns nothing and a nurse still sees
 that something needs her. Any key
-or click brings the queue back. (Re-authentication on unlock belongs with the platform login; until
-then this is a privacy screen, not an access control.)
+or click brings the queue back, after ``confirm`` (when set: the signed-in user's PIN, ``ui/signin.py``)
+says yes; while it asks, input reaches its dialog.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
@@ -90,6 +92,9 @@ class IdleLock(QObject):
     def __init__(self, idle_ms: int, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.is_locked = False
+        #: Asked before unlocking (None: any key unlocks); False keeps the screen locked.
+        self.confirm: Callable[[], bool] | None = None
+        self._confirming = False
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(idle_ms)
@@ -106,6 +111,16 @@ class IdleLock(QObject):
             self.locked.emit()
 
     def unlock(self) -> None:
+        if self.is_locked and self.confirm is not None:
+            if self._confirming:
+                return
+            self._confirming = True
+            try:
+                ok = self.confirm()
+            finally:
+                self._confirming = False
+            if not ok:
+                return
         if self.is_locked:
             self.is_locked = False
             self.unlocked.emit()
@@ -114,7 +129,7 @@ class IdleLock(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
-        if self.is_locked:
+        if self.is_locked and not self._confirming:
             if kind in _UNLOCK:
                 # Unlock once this event (and any shortcut Qt derives from it) is fully handled, so the key
                 # or click that unlocks does nothing else.

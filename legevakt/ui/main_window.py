@@ -308,6 +308,9 @@ class MainWindow(QMainWindow):
             signal.connect(lambda *_a: self.banner.refresh())  # the 8221 reasons of journal alerts
         self._update_counts()
         self._build_alerts_menu()  # last: its slots run after apply_summary and the banner's
+        if hasattr(service, "signed_in"):  # the signed-in user and role: status bar, gates, PIN to unlock
+            from legevakt.ui import signin
+            signin.install(self, service)
 
     # -- the idle lock --------------------------------------------------------------------------
     @property
@@ -485,8 +488,9 @@ class MainWindow(QMainWindow):
         if entry is None:
             return None
         # The entry as it is now: the action stays with this patient if rows re-sort before it is chosen.
+        may = getattr(self.service, "may", None)
         return patient_menu(self, entry, self._scale, self._language, self.safe.request(entry),
-                            self.queue_model.directory())
+                            self.queue_model.directory(), may=may if callable(may) else None)
 
     def open_patient_menu(self, pos: QPoint | None = None) -> None:
         menu = self.patient_menu()

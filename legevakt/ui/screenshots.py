@@ -42,9 +42,7 @@ NOTE_TEXT = ("Kontrollert etter fall. Ingen nevrologiske utfall, CT caput uten f
              "Utskrevet til hjemmet med råd om tilsyn i natt.")
 
 #: Screens of the review set that do not exist yet: file name and the issue 9 item that adds it.
-MISSING = (
-    ("08-sign-in.png", "the sign-in screen: added by issue 9 item 1"),
-)
+MISSING: tuple[tuple[str, str], ...] = ()
 
 
 class DemoPlatform(Protocol):
@@ -173,7 +171,9 @@ def run_screenshots(directory: Path, platform: DemoPlatform, make_service: Calla
     shots = _Scenes(app, directory, platform, echo, timeout_s)
 
     service = make_service("nb")
+    demo_sign_in(service)
     window = MainWindow(service, language="nb")
+    window.idle_lock.confirm = None  # the review set runs unattended: no PIN prompt behind the lock
     window.resize(*WINDOW_SIZE)
     board = Wallboard(service, language="nb")  # fed by the same service from the first summary on
     board.resize(*SCREEN_SIZE)
@@ -267,6 +267,20 @@ def _bokmaal_scenes(shots: _Scenes, window: MainWindow, board: Wallboard) -> Non
     else:
         shots.fail("09-settings.png", "the service names no config file")
 
+    # 08: the sign-in dialog as a nurse fills it in (never submitted: nothing is stored).
+    from legevakt.ui.signin import SignInDialog
+    sign = SignInDialog(window)
+    sign.name.setText("Kari Nordmann")
+    sign.hpr.setText("12a4567")
+    sign.role.setCurrentIndex(0)
+    sign.pin.setText("0000")
+    sign.pin_again.setText("0000")
+    sign.try_sign_in()  # shows the HPR format error; a well-formed number would sign in
+    sign.show()
+    sign.resize(sign.sizeHint())
+    shots.scene("08-sign-in.png", wait_until(sign.isVisible, timeout), "the sign-in dialog did not open", sign)
+    sign.reject()
+
 
 def _journal(window: MainWindow, platform: DemoPlatform) -> tuple[bool, str]:
     """Select a listed patient, then write, save, sign and send a note to the GP in the panel and wait for
@@ -299,13 +313,24 @@ def _journal(window: MainWindow, platform: DemoPlatform) -> tuple[bool, str]:
     return True, ""
 
 
+def demo_sign_in(service: object) -> None:
+    """The unattended paths (screenshots, the demo's single shot) sign in the demo shift lead, who sees
+    every screen; no PIN is stored."""
+    from legevakt.app.signin import DEMO_SESSION
+    sign_in = getattr(service, "sign_in", None)
+    if callable(sign_in):
+        sign_in(DEMO_SESSION)
+
+
 def _english_scene(shots: _Scenes, make_service: Callable[[str], UiService], timeout_s: float) -> None:
     """10: the main window in English: a second start with language en on the same platform, the patients
     dropped for the scenes before back in the List (a fresh client would list them as not in the queue)."""
     shots.platform.restore(shots.dropped)
     install_translator(shots.app, "en")
     service = make_service("en")
+    demo_sign_in(service)
     window = MainWindow(service, language="en")
+    window.idle_lock.confirm = None
     window.resize(*WINDOW_SIZE)
     window.show()
     try:

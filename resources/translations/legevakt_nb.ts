@@ -2844,4 +2844,138 @@
             <translation>Taster</translation>
         </message>
     </context>
+    <context>
+        <name>Roles</name>
+        <message>
+            <source>Nurse</source>
+            <translation>Sykepleier</translation>
+        </message>
+        <message>
+            <source>Doctor</source>
+            <translation>Lege</translation>
+        </message>
+        <message>
+            <source>Shift lead</source>
+            <translation>Vaktleder</translation>
+        </message>
+        <message>
+            <source>Only for: {roles}</source>
+            <translation>Bare for: {roles}</translation>
+        </message>
+    </context>
+    <context>
+        <name>SignIn</name>
+        <message>
+            <source>Write your name.</source>
+            <translation>Skriv navnet ditt.</translation>
+        </message>
+        <message>
+            <source>Write your HPR number.</source>
+            <translation>Skriv HPR-nummeret ditt.</translation>
+        </message>
+        <message>
+            <source>The HPR number has digits only.</source>
+            <translation>HPR-nummeret består bare av sifre.</translation>
+        </message>
+        <message>
+            <source>The HPR number has 6 to 9 digits.</source>
+            <translation>HPR-nummeret har 6 til 9 sifre.</translation>
+        </message>
+        <message>
+            <source>Choose a PIN of at least 4 characters.</source>
+            <translation>Velg en PIN-kode på minst 4 tegn.</translation>
+        </message>
+        <message>
+            <source>The two PINs differ.</source>
+            <translation>De to PIN-kodene er ulike.</translation>
+        </message>
+        <message>
+            <source>Sign in to Legevakt</source>
+            <translation>Logg inn i Legevakt</translation>
+        </message>
+        <message>
+            <source>Who is working? Your name and HPR number are recorded on every change, acknowledgement and journal opening.</source>
+            <translation>Hvem er på jobb? Navnet og HPR-nummeret ditt føres på hver endring, kvittering og journalåpning.</translation>
+        </message>
+        <message>
+            <source>digits, e.g. 1234567</source>
+            <translation>sifre, f.eks. 1234567</translation>
+        </message>
+        <message>
+            <source>&amp;Name</source>
+            <translation>&amp;Navn</translation>
+        </message>
+        <message>
+            <source>&amp;HPR number</source>
+            <translation>&amp;HPR-nummer</translation>
+        </message>
+        <message>
+            <source>&amp;Role</source>
+            <translation>&amp;Rolle</translation>
+        </message>
+        <message>
+            <source>&amp;PIN (to unlock the screen)</source>
+            <translation>&amp;PIN-kode (for å låse opp skjermen)</translation>
+        </message>
+        <message>
+            <source>PIN &amp;again</source>
+            <translation>PIN-kode &amp;igjen</translation>
+        </message>
+        <message>
+            <source>Sign in</source>
+            <translation>Logg inn</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>Avbryt</translation>
+        </message>
+        <message>
+            <source>No secure store for the PIN (OS keyring) is available, so Legevakt cannot sign you in. On Linux install and unlock a Secret Service provider (gnome-keyring or KWallet).</source>
+            <translation>Det finnes ingen sikker lagring for PIN-koden (operativsystemets nøkkelring), så Legevakt kan ikke logge deg inn. På Linux: installer og lås opp en Secret Service-tjeneste (gnome-keyring eller KWallet).</translation>
+        </message>
+        <message>
+            <source>Unlock</source>
+            <translation>Lås opp</translation>
+        </message>
+        <message>
+            <source>{name}: your PIN to unlock</source>
+            <translation>{name}: PIN-koden din for å låse opp</translation>
+        </message>
+        <message>
+            <source>Too many wrong PINs: sign in again.</source>
+            <translation>For mange feil PIN-koder: logg inn på nytt.</translation>
+        </message>
+        <message>
+            <source>Wrong PIN. {left} attempts left.</source>
+            <translation>Feil PIN-kode. {left} forsøk igjen.</translation>
+        </message>
+        <message>
+            <source>Not signed in</source>
+            <translation>Ikke logget inn</translation>
+        </message>
+        <message>
+            <source> (local identity)</source>
+            <translation> (lokal identitet)</translation>
+        </message>
+        <message>
+            <source>Your HPR number was not found on the platform: you are recorded by HPR number ({ref}).</source>
+            <translation>HPR-nummeret ditt ble ikke funnet på plattformen: du føres med HPR-nummer ({ref}).</translation>
+        </message>
+        <message>
+            <source>{name} · {role} · HPR {hpr}</source>
+            <translation>{name} · {role} · HPR {hpr}</translation>
+        </message>
+        <message>
+            <source>Not allowed</source>
+            <translation>Ikke tillatt</translation>
+        </message>
+        <message>
+            <source>Your role ({role}) may not do this. {who}</source>
+            <translation>Rollen din ({role}) kan ikke gjøre dette. {who}</translation>
+        </message>
+        <message>
+            <source>Log &amp;out / switch user</source>
+            <translation>Logg &amp;ut / bytt bruker</translation>
+        </message>
+    </context>
 </TS>

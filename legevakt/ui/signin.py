@@ -1,0 +1,241 @@
+"""Sign-in at start (name, HPR number, role, PIN), the PIN asked again to unlock, and the window's hooks.
+
+The dialog validates the form (``app.signin.sign_in_problem``) with a clear message, stores the PIN as a
+salted hash in the OS keyring (``app.signin.store_pin``; without a keyring it says what to install and
+does not continue) and hands the ``Session`` to the service, which from then on is the author of every
+write and refuses what the role may not do. ``install`` adds to the window: the user and role in the
+status bar, "Log out / switch user", the shift-lead view only for the shift lead, the PIN on unlock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from legevakt.app.signin import HPR_SYSTEM, KeyringUnavailable, Session, sign_in_problem, store_pin, verify_pin
+from legevakt.ui.actions import role_name, who_may
+from legevakt.worklist.roles import Permission, Role, RoleRefused
+
+translate = QCoreApplication.translate
+MAX_ATTEMPTS = 3
+
+
+def _problem_text(code: str) -> str:
+    return {
+        "name": translate("SignIn", "Write your name."),
+        "hpr-empty": translate("SignIn", "Write your HPR number."),
+        "hpr-not-digits": translate("SignIn", "The HPR number has digits only."),
+        "hpr-length": translate("SignIn", "The HPR number has 6 to 9 digits."),
+        "pin-short": translate("SignIn", "Choose a PIN of at least 4 characters."),
+        "pin-differs": translate("SignIn", "The two PINs differ."),
+    }.get(code, code)
+
+
+class SignInDialog(QDialog):
+    """Name, HPR number, role and a PIN (twice). ``session`` after ``accept``."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("signInDialog")
+        self.setWindowTitle(translate("SignIn", "Sign in to Legevakt"))
+        self.session: Session | None = None
+        v = QVBoxLayout(self)
+        intro = QLabel(translate("SignIn", "Who is working? Your name and HPR number are recorded on every "
+                                           "change, acknowledgement and journal opening."), self)
+        intro.setWordWrap(True)
+        v.addWidget(intro)
+        form = QFormLayout()
+        self.name = QLineEdit(self)
+        self.name.setObjectName("signInName")
+        self.hpr = QLineEdit(self)
+        self.hpr.setObjectName("signInHpr")
+        self.hpr.setPlaceholderText(translate("SignIn", "digits, e.g. 1234567"))
+        self.role = QComboBox(self)
+        self.role.setObjectName("signInRole")
+        for role in Role:
+            self.role.addItem(role_name(role), role.value)
+        self.pin = QLineEdit(self)
+        self.pin.setObjectName("signInPin")
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin_again = QLineEdit(self)
+        self.pin_again.setObjectName("signInPinAgain")
+        self.pin_again.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow(translate("SignIn", "&Name"), self.name)
+        form.addRow(translate("SignIn", "&HPR number"), self.hpr)
+        form.addRow(translate("SignIn", "&Role"), self.role)
+        form.addRow(translate("SignIn", "&PIN (to unlock the screen)"), self.pin)
+        form.addRow(translate("SignIn", "PIN &again"), self.pin_again)
+        v.addLayout(form)
+        self.error = QLabel(self)
+        self.error.setObjectName("signInError")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.error.setVisible(False)
+        v.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
+                                   self)
+        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText(translate("SignIn", "Sign in"))
+        ok.setObjectName("signInOk")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(translate("SignIn", "Cancel"))
+        buttons.accepted.connect(self.try_sign_in)
+        buttons.rejected.connect(self.reject)
+        v.addWidget(buttons)
+        self.setMinimumWidth(460)
+
+    def show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.setVisible(True)
+
+    def try_sign_in(self) -> bool:
+        name, hpr, pin = self.name.text().strip(), self.hpr.text().strip(), self.pin.text()
+        problem = sign_in_problem(name, hpr, pin)
+        if problem is None and pin != self.pin_again.text():
+            problem = "pin-differs"
+        if problem is not None:
+            self.show_error(_problem_text(problem))
+            return False
+        try:
+            store_pin(hpr, pin)
+        except KeyringUnavailable:
+            self.show_error(translate("SignIn", "No secure store for the PIN (OS keyring) is available, so "
+                                                "Legevakt cannot sign you in. On Linux install and unlock a "
+                                                "Secret Service provider (gnome-keyring or KWallet)."))
+            return False
+        role = Role(self.role.currentData())
+        self.session = Session(name=name, hpr=hpr, role=role, practitioner=f"{HPR_SYSTEM}|{hpr}")
+        self.accept()
+        return True
+
+
+def sign_in(parent: QWidget | None = None) -> Session | None:
+    dialog = SignInDialog(parent)
+    if dialog.exec() == QDialog.DialogCode.Accepted:
+        return dialog.session
+    return None
+
+
+class PinCheck:
+    """The idle lock's ``confirm``: the signed-in user's PIN, at most ``MAX_ATTEMPTS`` wrong in a row;
+    then the user must sign in again (``on_exhausted``). ``ask`` returns the typed PIN or None."""
+
+    def __init__(self, session: Callable[[], Session | None], parent: QWidget,
+                 on_exhausted: Callable[[], None]) -> None:
+        self._session = session
+        self._parent = parent
+        self._on_exhausted = on_exhausted
+        self.failures = 0
+        self.message = ""
+        self.ask: Callable[[str], str | None] = self._ask
+
+    def _ask(self, prompt: str) -> str | None:
+        text, ok = QInputDialog.getText(self._parent, translate("SignIn", "Unlock"), prompt,
+                                        QLineEdit.EchoMode.Password)
+        return text if ok else None
+
+    def __call__(self) -> bool:
+        session = self._session()
+        if session is None:
+            return True
+        prompt = translate("SignIn", "{name}: your PIN to unlock").format(name=session.name)
+        while True:
+            pin = self.ask(prompt if not self.message else f"{self.message}\n{prompt}")
+            if pin is None:
+                return False
+            try:
+                ok = verify_pin(session.hpr, pin)
+            except KeyringUnavailable:
+                ok = False
+            if ok:
+                self.failures = 0
+                self.message = ""
+                return True
+            self.failures += 1
+            left = MAX_ATTEMPTS - self.failures
+            if left <= 0:
+                self.failures = 0
+                self.message = translate("SignIn", "Too many wrong PINs: sign in again.")
+                self._on_exhausted()
+                return False
+            self.message = translate("SignIn", "Wrong PIN. {left} attempts left.").format(left=left)
+
+
+def install(window: Any, service: Any, *, ask_sign_in: Callable[[], Session | None] = sign_in) -> None:
+    """Hook the signed-in session into ``window`` (a MainWindow): status bar, role gates, PIN on unlock."""
+    label = QLabel(window.status)
+    label.setObjectName("signedInUser")
+    window.status.addPermanentWidget(label)
+
+    def show(session: Session | None) -> None:
+        if session is None:
+            label.setText(translate("SignIn", "Not signed in"))
+            return
+        where = ("" if session.on_platform else translate("SignIn", " (local identity)"))
+        label.setText(translate("SignIn", "{name} · {role} · HPR {hpr}").format(
+            name=session.name, role=role_name(session.role), hpr=session.hpr) + where)
+        label.setToolTip(session.practitioner if session.on_platform else translate(
+            "SignIn", "Your HPR number was not found on the platform: you are recorded by HPR number ({ref}).")
+            .format(ref=session.practitioner))
+        header = getattr(window, "user_label", None)
+        if header is not None:  # the header names the person, not the OS login
+            header.setText(translate("MainWindow", "Signed in: {user}").format(
+                user=f"{session.name} ({role_name(session.role)})"))
+        lead = service.may(Permission.SHIFT_LEAD_VIEW)
+        action = getattr(window, "shift_lead_action", None)
+        if action is not None:
+            action.setEnabled(lead)
+            action.setToolTip("" if lead else who_may(Permission.SHIFT_LEAD_VIEW))
+
+    def switch_user() -> None:
+        session = ask_sign_in()
+        if session is not None:
+            service.sign_in(session)
+
+    def refused(refusal: RoleRefused) -> None:
+        QMessageBox.information(window, translate("SignIn", "Not allowed"),
+                                translate("SignIn", "Your role ({role}) may not do this. {who}").format(
+                                    role=role_name(refusal.role), who=who_may(refusal.permission)))
+
+    service.signed_in.connect(show)
+    service.refused.connect(refused)
+    switch = QAction(translate("SignIn", "Log &out / switch user"), window)
+    switch.setObjectName("switchUserAction")
+    switch.setShortcut(QKeySequence("Ctrl+Shift+L"))
+    switch.triggered.connect(lambda: None if window.locked else switch_user())
+    window.addAction(switch)
+    window.shortcuts.append(switch)
+    menus = [a.menu() for a in window.menuBar().actions() if a.menu() is not None]
+    if menus:
+        menus[0].addSeparator()
+        menus[0].addAction(switch)
+    window.switch_user_action = switch
+    window.pin_check = PinCheck(lambda: service.session, window, switch_user)
+    window.idle_lock.confirm = window.pin_check
+    show(service.session)
+    # the shift-lead view's own guard: only the shift lead opens it, however it is triggered
+    view = getattr(window, "shift_lead_view", None)
+    if view is not None:
+        original = view.open
+
+        def guarded_open(*args: object) -> object:
+            if not service.may(Permission.SHIFT_LEAD_VIEW):
+                refused(RoleRefused(service.role, Permission.SHIFT_LEAD_VIEW))
+                return None
+            return original(*args)
+        view.open = guarded_open
+

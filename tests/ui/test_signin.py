@@ -1,0 +1,185 @@
+"""Sign-in and roles in the whole product: simulator -> worker -> service -> window.
+
+The role table's oracle is issue 9 item 1 (see tests/worklist/test_roles.py); here each role signs in to a
+real window on the simulator and sees (or does not) its actions, an action refused for the role does not
+reach the platform even when invoked past the menu, the note's author on the platform is the signed-in
+Practitioner found by HPR, and the lock asks for the PIN before it returns to the alert.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from PySide6.QtWidgets import QLabel, QMenu
+from pytestqt.qtbot import QtBot
+
+from legevakt.app.service import AppService
+from legevakt.app.settings import Settings
+from legevakt.app.signin import PIN_SERVICE, Session, store_pin
+from legevakt.codes import HPR_SYSTEM
+from legevakt.sim import SimServer
+from legevakt.ui.main_window import MainWindow
+from legevakt.ui.signin import MAX_ATTEMPTS, SignInDialog
+from legevakt.worklist.commands import CommandKind
+from legevakt.worklist.roles import Role, RoleRefused
+
+pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support (propagateSizeHints|raise)")
+
+
+def test_the_dialog_refuses_a_malformed_hpr_number_and_stores_only_a_hash(qtbot: QtBot) -> None:
+    dialog = SignInDialog()
+    qtbot.addWidget(dialog)
+    dialog.name.setText("Kari Nordmann")
+    dialog.hpr.setText("12a4567")
+    dialog.pin.setText("2468")
+    dialog.pin_again.setText("2468")
+    assert not dialog.try_sign_in()
+    assert dialog.session is None
+    assert dialog.error.isVisibleTo(dialog)
+    assert dialog.error.text() in ("HPR-nummeret består bare av sifre.", "The HPR number has digits only.")
+    assert keyring.get_password(PIN_SERVICE, "12a4567") is None
+
+    dialog.hpr.setText("1234567")
+    dialog.pin_again.setText("2469")
+    assert not dialog.try_sign_in()  # the two PINs differ
+
+    dialog.pin_again.setText("2468")
+    dialog.role.setCurrentIndex(list(Role).index(Role.DOCTOR))
+    assert dialog.try_sign_in()
+    assert dialog.session == Session(name="Kari Nordmann", hpr="1234567", role=Role.DOCTOR,
+                                     practitioner=f"{HPR_SYSTEM}|1234567")
+    stored = keyring.get_password(PIN_SERVICE, "1234567")
+    assert stored is not None and "2468" not in stored
+
+
+@pytest.fixture
+def running(make_sim: Callable[..., SimServer], tmp_path: Path, qtbot: QtBot,
+            ) -> Iterator[tuple[SimServer, AppService, MainWindow]]:
+    sim = make_sim(seed=5, initial_patients=6)
+    settings = Settings(platform=sim.base_url, location=sim.clinic_ref, data_dir=str(tmp_path), poll_seconds=0.2,
+                        push_poll_seconds=0.2, user="ignored")
+    service = AppService(settings)
+    window = MainWindow(service)
+    qtbot.addWidget(window)
+    window.safe.toast.timer.setInterval(600_000)
+    service.start()
+    try:
+        qtbot.waitUntil(lambda: window.queue_model.rowCount() == len(sim.clinic.active_encounters()),
+                        timeout=10_000)
+        yield sim, service, window
+    finally:
+        service.stop()
+
+
+def hpr_of(sim: SimServer, ref: str) -> str:
+    res = sim.store.get_ref(ref) or {}
+    return next(i["value"] for i in res["identifier"] if i["system"] == HPR_SYSTEM)
+
+
+def sign_in(service: AppService, sim: SimServer, role: Role, qtbot: QtBot) -> Session:
+    staff = sim.clinic.nurses[0] if role is Role.NURSE else sim.clinic.doctors[0]
+    hpr = hpr_of(sim, staff.ref)
+    store_pin(hpr, "2468")
+    service.sign_in(Session(name="Test Person", hpr=hpr, role=role, practitioner=f"{HPR_SYSTEM}|{hpr}"))
+    # Looked up in the worker: Practitioner?identifier=<HPR system>|<hpr> names the simulator's practitioner.
+    qtbot.waitUntil(lambda: service.session is not None and service.session.on_platform, timeout=10_000)
+    assert service.session is not None and service.session.practitioner == staff.ref
+    return service.session
+
+
+def submenu(window: MainWindow, ref: str, name: str) -> QMenu:
+    assert window.select_ref(ref)
+    menu = window.patient_menu()
+    assert menu is not None
+    sub = menu.findChild(QMenu, name)
+    assert sub is not None
+    return sub
+
+
+@pytest.mark.parametrize(("role", "discharge", "doctor", "lead_view"), [
+    (Role.NURSE, False, False, False),
+    (Role.DOCTOR, True, True, False),
+    (Role.SHIFT_LEAD, True, True, True),
+])
+def test_each_role_is_offered_its_actions_in_the_window(
+        running: tuple[SimServer, AppService, MainWindow], qtbot: QtBot,
+        role: Role, discharge: bool, doctor: bool, lead_view: bool) -> None:
+    sim, service, window = running
+    session = sign_in(service, sim, role, qtbot)
+    ref = next(r for r in sorted(sim.clinic.list_items()))
+    finish, doctors, triage = (submenu(window, ref, n) for n in ("finishMenu", "doctorMenu", "triageMenu"))
+    assert triage.isEnabled()  # every role triages
+    assert finish.isEnabled() is discharge
+    assert doctors.isEnabled() is doctor
+    if not discharge:
+        assert "Lege" in finish.menuAction().toolTip() and "Vaktleder" in finish.menuAction().toolTip()
+    assert window.shift_lead_action.isEnabled() is lead_view
+    label = window.findChild(QLabel, "signedInUser")
+    assert label is not None and session.name in label.text()
+
+
+def test_a_nurse_is_refused_a_discharge_invoked_past_the_menu(
+        running: tuple[SimServer, AppService, MainWindow], qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    sim, service, window = running
+    sign_in(service, sim, Role.NURSE, qtbot)
+    refusals: list[RoleRefused] = []
+    monkeypatch.setattr("legevakt.ui.signin.QMessageBox.information", lambda *a: None)
+    service.refused.connect(refusals.append)
+    ref = next(r for r in sorted(sim.clinic.list_items()))
+    before = (sim.store.get_ref(ref) or {})["status"]
+    service.submit(ref, CommandKind.SET_STATE, "finished", disposition="home")
+    service.submit(ref, CommandKind.SET_TRIAGE, "red")  # allowed: once it lands, the refused one would have too
+    qtbot.waitUntil(lambda: window.queue_model.pending_for(ref) == 0
+                    and ((sim.store.get_ref(ref) or {}).get("priority") is not None
+                         or "red" in str(sim.store.get_ref(ref))), timeout=10_000)
+    assert [r.permission.value for r in refusals] == ["discharge"]
+    assert (sim.store.get_ref(ref) or {})["status"] == before
+
+
+def test_the_author_of_a_note_on_the_platform_is_the_signed_in_practitioner(
+        running: tuple[SimServer, AppService, MainWindow], qtbot: QtBot) -> None:
+    sim, service, _window = running
+    session = sign_in(service, sim, Role.NURSE, qtbot)
+    ref = sorted(sim.clinic.list_items())[0]
+    before = list(sim.store.live("DocumentReference"))
+    service.save_note(ref, "Kontrollert, ingen funn.")
+    qtbot.waitUntil(lambda: len(list(sim.store.live("DocumentReference"))) == len(before) + 1, timeout=10_000)
+    doc = list(sim.store.live("DocumentReference"))[-1]
+    assert [a["reference"] for a in doc["author"]] == [session.practitioner]
+
+
+def test_unlock_asks_for_the_pin_and_a_wrong_one_keeps_the_lock(
+        running: tuple[SimServer, AppService, MainWindow], qtbot: QtBot) -> None:
+    sim, service, window = running
+    sign_in(service, sim, Role.NURSE, qtbot)
+    typed = iter(["1111", "2468"])
+    prompts: list[str] = []
+    window.pin_check.ask = lambda prompt: (prompts.append(prompt), next(typed))[1]  # type: ignore[attr-defined]
+    window.idle_lock.lock()
+    assert window.locked
+    window.idle_lock.unlock()
+    assert not window.locked
+    assert len(prompts) == 2
+    assert "Feil PIN-kode" in prompts[1] or "Wrong PIN" in prompts[1]
+
+    window.idle_lock.lock()
+    cancelled: Callable[[str], None] = lambda _p: None  # noqa: E731
+    window.pin_check.ask = cancelled  # type: ignore[attr-defined]
+    window.idle_lock.unlock()
+    assert window.locked  # cancelled: still locked
+
+
+def test_too_many_wrong_pins_ask_for_a_new_sign_in(
+        running: tuple[SimServer, AppService, MainWindow], qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    sim, service, window = running
+    sign_in(service, sim, Role.NURSE, qtbot)
+    asked: list[int] = []
+    monkeypatch.setattr(window.pin_check, "_on_exhausted", lambda: asked.append(1))  # type: ignore[attr-defined]
+    window.pin_check.ask = lambda _p: "0000"  # type: ignore[attr-defined]
+    window.idle_lock.lock()
+    window.idle_lock.unlock()
+    assert window.locked and asked == [1]
+    assert MAX_ATTEMPTS == 3
