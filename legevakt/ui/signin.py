@@ -200,6 +200,15 @@ def install(window: Any, service: Any, *, ask_sign_in: Callable[[], Session | No
         if action is not None:
             action.setEnabled(lead)
             action.setToolTip("" if lead else who_may(Permission.SHIFT_LEAD_VIEW))
+        group = getattr(window, "action_confirm_group", None)
+        if group is not None:  # the banner's "Bekreft alle…" follows this action
+            may_group = service.may(Permission.CONFIRM_GROUP)
+            group.setEnabled(may_group)
+            group.setToolTip("" if may_group else who_may(Permission.CONFIRM_GROUP))
+        proxy = getattr(window, "proxy", None)
+        if proxy is not None:  # "Mine" follows the person signed in now
+            proxy.set_practitioner(session.practitioner)
+            window._update_counts()
 
     def switch_user() -> None:
         session = ask_sign_in()
@@ -238,4 +247,14 @@ def install(window: Any, service: Any, *, ask_sign_in: Callable[[], Session | No
                 return None
             return original(*args)
         view.open = guarded_open
+    banner = getattr(window, "banner", None)
+    if banner is not None and hasattr(banner, "confirm_group"):
+        confirm = banner.confirm_group
+
+        def guarded_confirm(*args: object) -> object:
+            if not service.may(Permission.CONFIRM_GROUP):
+                refused(RoleRefused(service.role, Permission.CONFIRM_GROUP))
+                return None
+            return confirm(*args)
+        banner.confirm_group = guarded_confirm
 

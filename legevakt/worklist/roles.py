@@ -32,6 +32,7 @@ class Permission(StrEnum):
     SIGN_NOTES = "sign-notes"
     RESOLVE_ANY_ALERT = "resolve-any-alert"
     SHIFT_LEAD_VIEW = "shift-lead-view"
+    CONFIRM_GROUP = "confirm-group"  # a mass departure's drops acknowledged as one group, one comment
 
 
 _NURSE = frozenset({Permission.TRIAGE, Permission.ROOM, Permission.NURSE, Permission.STATE, Permission.NOTES,

@@ -117,6 +117,7 @@ def test_each_role_is_offered_its_actions_in_the_window(
     if not discharge:
         assert "Lege" in finish.menuAction().toolTip() and "Vaktleder" in finish.menuAction().toolTip()
     assert window.shift_lead_action.isEnabled() is lead_view
+    assert window.action_confirm_group.isEnabled() is lead_view  # only the shift lead confirms a whole group
     label = window.findChild(QLabel, "signedInUser")
     assert label is not None and session.name in label.text()
 
@@ -137,6 +138,26 @@ def test_a_nurse_is_refused_a_discharge_invoked_past_the_menu(
                          or "red" in str(sim.store.get_ref(ref))), timeout=10_000)
     assert [r.permission.value for r in refusals] == ["discharge"]
     assert (sim.store.get_ref(ref) or {})["status"] == before
+
+
+def test_confirming_a_whole_group_is_refused_to_a_nurse_however_it_is_invoked(
+        running: tuple[SimServer, AppService, MainWindow], qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    sim, service, window = running
+    sign_in(service, sim, Role.NURSE, qtbot)
+    told: list[str] = []
+    monkeypatch.setattr("legevakt.ui.signin.QMessageBox.information", lambda _w, _t, text: told.append(text))
+    acknowledged: list[object] = []
+    monkeypatch.setattr(service, "acknowledge", lambda *a, **k: acknowledged.append(a))
+    window.banner.confirm_group()  # past the disabled action and button
+    assert len(told) == 1 and "Vaktleder" in told[0]
+    assert acknowledged == []
+
+
+def test_mine_follows_the_signed_in_practitioner(
+        running: tuple[SimServer, AppService, MainWindow], qtbot: QtBot) -> None:
+    sim, service, window = running
+    session = sign_in(service, sim, Role.DOCTOR, qtbot)
+    assert window.queue_model.practitioner == session.practitioner
 
 
 def test_the_author_of_a_note_on_the_platform_is_the_signed_in_practitioner(
