@@ -734,6 +734,11 @@ class JournalPanel(QFrame):
         shown = next((c for c in self.cards if c.note.identifier == identifier), None)
         if shown is not None:
             self.notes_scroll.ensureWidgetVisible(shown, 0, 8)
+            # A card taller than the list is shown from its top (its heading), not its bottom.
+            bar = self.notes_scroll.verticalScrollBar()
+            top = shown.mapTo(self.notes_scroll.widget(), shown.rect().topLeft()).y()
+            if top < bar.value():
+                bar.setValue(max(0, top - 8))
 
     def new_note(self) -> None:
         if self._encounter is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import Qt
@@ -17,6 +18,8 @@ from legevakt.worklist.models import Entry
 from tests.ui.conftest import FakeService, clinic, clock, make_delivery, make_entry, make_note, make_page
 
 HTML = "<b>x</b><script>alert(1)</script>"
+
+CLINIC_ZONE = ZoneInfo("Europe/Oslo")  # the default time_zone: clock times in the clinic's zone, not the machine's
 
 
 @pytest.fixture
@@ -107,7 +110,7 @@ def test_delivery_states_receipts_and_deadlines_in_norwegian(qtbot: QtBot, servi
     assert rows[DeliveryState.SENT].recipient_label.text() == "til Behandler gp-02"
     sent = rows[DeliveryState.SENT].delivery
     assert sent.deadline is not None
-    assert f"frist {sent.deadline.astimezone():%H:%M}" in rows[DeliveryState.SENT].times_label.text()
+    assert f"frist {sent.deadline.astimezone(CLINIC_ZONE):%H:%M}" in rows[DeliveryState.SENT].times_label.text()
     assert not rows[DeliveryState.RECEIPTED].receipt_label.isVisibleTo(panel)
     # Newest delivery first within the note (sent 53 minutes ago, the others earlier).
     assert card(panel, "note-001").rows[0].delivery.state is DeliveryState.REJECTED

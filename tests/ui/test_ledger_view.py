@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
@@ -13,6 +14,8 @@ from legevakt.journal.model import Delivery, DeliveryState, Recipient
 from legevakt.ui.journal_panel import RecipientNames
 from legevakt.ui.ledger_view import LedgerColumn, LedgerFilterProxy, LedgerModel, LedgerView
 from tests.ui.conftest import NOW, FakeService, clinic, clock, make_delivery, make_note
+
+CLINIC_ZONE = ZoneInfo("Europe/Oslo")  # the default time_zone: clock times in the clinic's zone, not the machine's
 
 
 def shift() -> list[Delivery]:
@@ -128,7 +131,7 @@ def test_columns_read_in_norwegian_with_local_times() -> None:
 
     rejected = deliveries[6]
     assert rejected.sent_at is not None
-    assert text("dlv-007", LedgerColumn.SENT) == rejected.sent_at.astimezone().strftime("%H:%M")
+    assert text("dlv-007", LedgerColumn.SENT) == rejected.sent_at.astimezone(CLINIC_ZONE).strftime("%H:%M")
     assert text("dlv-007", LedgerColumn.PATIENT) == "Patient/pat-005"  # not in the queue: the reference
     assert text("dlv-004", LedgerColumn.PATIENT) == "Hansen, Lars (030492 *****)"
     assert text("dlv-007", LedgerColumn.RECIPIENT) == "Byåsen legesenter"
@@ -140,7 +143,7 @@ def test_columns_read_in_norwegian_with_local_times() -> None:
     assert text("dlv-005", LedgerColumn.RECEIPT) == "–"
     overdue = deliveries[3]
     assert overdue.deadline is not None
-    assert text("dlv-004", LedgerColumn.DEADLINE) == overdue.deadline.astimezone().strftime("%H:%M")
+    assert text("dlv-004", LedgerColumn.DEADLINE) == overdue.deadline.astimezone(CLINIC_ZONE).strftime("%H:%M")
     assert text("dlv-005", LedgerColumn.DEADLINE) == "–"  # receipted: no deadline to watch
     assert text("dlv-004", LedgerColumn.NOTE) == "doc-002"
     # A patient who has left the queue keeps the name learnt while they were in it.
