@@ -736,7 +736,8 @@ class JournalPanel(QFrame):
             self.notes_scroll.ensureWidgetVisible(shown, 0, 8)
             # A card taller than the list is shown from its top (its heading), not its bottom.
             bar = self.notes_scroll.verticalScrollBar()
-            top = shown.mapTo(self.notes_scroll.widget(), shown.rect().topLeft()).y()
+            inner = self.notes_scroll.widget()
+            top = shown.mapTo(inner, shown.rect().topLeft()).y() if inner is not None else bar.value()
             if top < bar.value():
                 bar.setValue(max(0, top - 8))
 
