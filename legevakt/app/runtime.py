@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("legevakt.app")
 
-CLINIC_TZ = ZoneInfo("Europe/Oslo")  # the default; clinic_time.zone() is the setting in use
+CLINIC_TZ = ZoneInfo(clinic_time.DEFAULT_ZONE)  # the default; clinic_time.zone() is the setting in use
 
 
 @dataclass

@@ -236,25 +236,19 @@ def install(window: Any, service: Any, *, ask_sign_in: Callable[[], Session | No
     window.pin_check = PinCheck(lambda: service.session, window, switch_user)
     window.idle_lock.confirm = window.pin_check
     show(service.session)
-    # the shift-lead view's own guard: only the shift lead opens it, however it is triggered
-    view = getattr(window, "shift_lead_view", None)
-    if view is not None:
-        original = view.open
+    def guard(owner: object, name: str, permission: Permission) -> None:
+        """Refuse ``owner.name()`` to a role without ``permission``, however it is triggered."""
+        if owner is None or not hasattr(owner, name):
+            return
+        original = getattr(owner, name)
 
-        def guarded_open(*args: object) -> object:
-            if not service.may(Permission.SHIFT_LEAD_VIEW):
-                refused(RoleRefused(service.role, Permission.SHIFT_LEAD_VIEW))
+        def guarded(*args: object) -> object:
+            if not service.may(permission):
+                refused(RoleRefused(service.role, permission))
                 return None
             return original(*args)
-        view.open = guarded_open
-    banner = getattr(window, "banner", None)
-    if banner is not None and hasattr(banner, "confirm_group"):
-        confirm = banner.confirm_group
+        setattr(owner, name, guarded)
 
-        def guarded_confirm(*args: object) -> object:
-            if not service.may(Permission.CONFIRM_GROUP):
-                refused(RoleRefused(service.role, Permission.CONFIRM_GROUP))
-                return None
-            return confirm(*args)
-        banner.confirm_group = guarded_confirm
+    guard(getattr(window, "shift_lead_view", None), "open", Permission.SHIFT_LEAD_VIEW)
+    guard(getattr(window, "banner", None), "confirm_group", Permission.CONFIRM_GROUP)
 
