@@ -12,7 +12,7 @@ import os
 import sys
 
 from legevakt.app.settings import SettingsError
-from legevakt.cli import alerts, auth, census, do, gui, journal, outbox, report, sim, sync
+from legevakt.cli import alerts, auth, census, do, doctor, gui, journal, outbox, report, sim, sync
 from legevakt.cli.options import CliError, common
 
 log = logging.getLogger("legevakt.cli")
@@ -21,7 +21,7 @@ __all__ = ["CliError", "build_parser", "main"]
 
 _RUN = {"sync": sync.run, "alerts": alerts.run, "census": census.run, "do": do.run, "outbox": outbox.run,
         "login": auth.run, "logout": auth.run, "note": journal.run_note, "send": journal.run_send,
-        "deliveries": journal.run_deliveries, "report": report.run}
+        "deliveries": journal.run_deliveries, "report": report.run, "doctor": doctor.run}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     common(parser, root=True)
     gui.add_arguments(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for group in (sim, sync, alerts, census, do, outbox, auth, journal, report):
+    for group in (sim, sync, alerts, census, do, outbox, auth, journal, report, doctor):
         group.add_parsers(sub)
     return parser
 
