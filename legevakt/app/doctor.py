@@ -312,7 +312,8 @@ def _clock(date_header: str | None, local: float) -> Check:
     if server.tzinfo is None:
         return Check("clock", Status.WARN, "the platform's Date header has no time zone: skew not measured",
                      "Check this machine's clock against a time server (timedatectl status).")
-    skew = local - server.timestamp()  # positive: this machine is ahead
+    # The header has whole seconds (the server's clock rounded down): its middle is half a second later.
+    skew = local - (server.timestamp() + 0.5)  # positive: this machine is ahead
     ahead = "ahead of" if skew > 0 else "behind"
     detail = f"this machine is {abs(skew):.0f} s {ahead} the platform"
     fix = ("Synchronise this machine's clock (NTP: chrony or systemd-timesyncd; timedatectl set-ntp true): "

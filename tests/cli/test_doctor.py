@@ -286,3 +286,23 @@ def test_no_keyring_backend_fails_with_what_to_install(run: Run, tmp_path: Path)
     status, _, fix = lines(out)["keyring"]
     assert status == "FAIL" and "Secret Service" in fix
     assert code == 1
+
+
+def test_a_server_that_is_not_fhir_r4_fails_the_version_check(
+        run: Run, sim: SimServer, proxied: Callable[..., str], tmp_path: Path) -> None:
+    base = proxied(lambda doc: doc.update(fhirVersion="3.0.2"))  # STU3
+    code, out, _ = run("doctor", "--platform", base, "--location", sim.clinic_ref, "--data-dir", str(tmp_path))
+    status, detail, fix = lines(out)["FHIR version"]
+    assert status == "FAIL" and "'3.0.2'" in detail
+    assert "R4 (4.0.x)" in fix
+    assert code == 1
+
+
+def test_an_invalid_config_file_fails_naming_the_setting(run: Run, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('poll_secnds = 5\n', encoding="utf-8")
+    code, out, _ = run("doctor", "--config", str(config), "--data-dir", str(tmp_path / "data"))
+    status, detail, fix = lines(out)["config"]
+    assert status == "FAIL" and "unknown setting 'poll_secnds'" in detail and "poll_seconds" in detail
+    assert fix.startswith(f"Correct that setting in {config}")
+    assert code == 1
