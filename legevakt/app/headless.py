@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from legevakt.app import clinic_time
@@ -24,7 +24,7 @@ from legevakt.store.db import StoreError, open_store
 from legevakt.sync.auth import KeyringUnavailable, NoCredentials
 from legevakt.sync.engine import utcnow
 from legevakt.sync.errors import AuthenticationError, ForeignOrigin, MalformedResponse, NotFound, PlatformError
-from legevakt.worklist.census import Census, Shift, census, previous_shift, shift_at
+from legevakt.worklist.census import Census, Shift, census, previous_shift, shift_at, shift_starting
 from legevakt.worklist.commands import CommandError, CommandKind, apply_local, check_reference, make_command
 from legevakt.worklist.reconcile import AlertActionError
 
@@ -167,8 +167,10 @@ def resolve_shift(settings: Settings, spec: str) -> Shift:
         start_day = datetime.strptime(day, "%Y-%m-%d").date()
     except ValueError as exc:
         raise HeadlessError(f"--shift date {day!r} is not YYYY-MM-DD") from exc
-    start = datetime.combine(start_day, names[name].start, tzinfo=clinic_time.zone())
-    return shift_at(start + timedelta(seconds=1), clinic_time.zone(), settings.shifts)
+    try:
+        return shift_starting(start_day, name, clinic_time.zone(), settings.shifts)
+    except ValueError as exc:  # a date at the ends of the calendar, or a start in a clock change
+        raise HeadlessError(f"--shift: {exc}") from None
 
 
 def census_of(settings: Settings, shift: Shift) -> Census:

@@ -3,7 +3,8 @@ report --json`` and the window's "Vaktrapport…" all show.
 
 ``build_report(store, settings, shift)`` reads the local store once and gathers, for one shift:
 
-- the census of the patients who arrived in it (``legevakt.worklist.census``), departures by reason;
+- its census (``legevakt.worklist.census``): the patients carried over from the shift before and those who
+  arrived in it = departed during it (by reason) + present at its end + dropped, unresolved;
 - every alert raised during the shift or still open at its start, with who acknowledged and resolved it,
   when, and their comment or reason;
 - journal notes not delivered in time (overdue now, or overdue once) and notes the recipient rejected;
@@ -25,13 +26,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from legevakt.app import clinic_time
 from legevakt.app.settings import Settings
 from legevakt.journal.model import Delivery, DeliveryState
-from legevakt.worklist.census import Shift, census, shift_at
+from legevakt.worklist.census import Shift, census, shift_starting
 from legevakt.worklist.identifiers import mask
 from legevakt.worklist.models import Alert, Entry
 
@@ -68,10 +69,11 @@ class CensusPart:
     present: int
     dropped: int
     departed_by_reason: tuple[tuple[str, int], ...]  # DepartureReason values, sorted
+    carried_over: int = 0  # here when the shift began (arrived before it, not departed before it)
 
     @property
     def balances(self) -> bool:
-        return (self.arrived == self.departed + self.present + self.dropped
+        return (self.carried_over + self.arrived == self.departed + self.present + self.dropped
                 and self.departed == sum(n for _, n in self.departed_by_reason))
 
 
@@ -219,12 +221,10 @@ def parse_report_shift(settings: Settings, spec: str) -> Shift:
         day = datetime.strptime(day_text, "%Y-%m-%d").date()
     except ValueError:
         raise ShiftSpecError(f"--shift date {day_text!r} is not a real date (YYYY-MM-DD)") from None
-    start = datetime.combine(day, names[name].start, tzinfo=clinic_time.zone())
-    # In UTC: a wall-clock start is one instant; one second in, shift_at finds the shift and its end.
-    shift = shift_at(start.astimezone(UTC) + timedelta(seconds=1), clinic_time.zone(), settings.shifts)
-    if shift.name != name:  # a start inside a daylight-saving gap, taken by the next shift
-        raise ShiftSpecError(f"there is no {name} shift on {day_text} (its start falls in a clock change)")
-    return shift
+    try:
+        return shift_starting(day, name, clinic_time.zone(), settings.shifts)
+    except ValueError as exc:  # a start in a clock change, or a date at the ends of the calendar
+        raise ShiftSpecError(f"--shift: {exc}") from None
 
 
 # -- uptime (pure) ----------------------------------------------------------------------------------
@@ -430,7 +430,7 @@ def build_report(store: ReportSource, settings: Settings, shift: Shift, *, now: 
     scrub = Scrubber(entries)
     c = census(entries, shift)
     census_part = CensusPart(c.arrived, c.departed, c.present, c.dropped,
-                             tuple(sorted(c.departed_by_reason.items())))
+                             tuple(sorted(c.departed_by_reason.items())), c.carried_over)
     alerts = _alerts(store.alerts(), shift, patient_of, scrub)
     undelivered, rejected = _deliveries(store.deliveries(), shift, patient_of, by_patient)
     writes = _writes(store.outbox(), shift, patient_of, scrub)

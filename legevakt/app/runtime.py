@@ -256,10 +256,11 @@ def state_json(state: WorklistState, settings: Settings, *, complete: bool, sync
         "queue": queue,
         "alerts": alerts,
         "census": {"arrived": c.arrived, "departed": c.departed, "present": c.present, "dropped": c.dropped,
-                   "departed_by_reason": c.departed_by_reason},
+                   "departed_by_reason": c.departed_by_reason, "carried_over": c.carried_over},
         "census_shift": {"shift": shift.label, "arrived": cs.arrived, "departed": cs.departed,
                          "present": cs.present, "dropped": cs.dropped,
-                         "departed_by_reason": cs.departed_by_reason},
+                         "departed_by_reason": cs.departed_by_reason, "carried_over": cs.carried_over,
+                         "start": shift.start.isoformat(), "end": shift.end.isoformat()},
     }
 
 

@@ -1,4 +1,4 @@
-"""``legevakt census``: arrived = departed + present + dropped, per shift."""
+"""``legevakt census``: carried over + arrived = departed + present + dropped, per shift (clinic time)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from legevakt.cli.options import common, settings_of
 
 
 def add_parsers(sub: Any) -> None:
-    cen = sub.add_parser("census", help="census per shift: arrived = departed + present + dropped")
+    cen = sub.add_parser("census", help="census per shift: carried over + arrived = departed + present + dropped")
     common(cen, platform=False)
     cen.add_argument("--shift", default="current",
                      help="current, previous, or NAME@YYYY-MM-DD (e.g. night@2026-11-25)")
@@ -23,13 +23,15 @@ def run(args: argparse.Namespace) -> int:
     shift = resolve_shift(settings, args.shift)
     c = census_of(settings, shift)
     doc = {"shift": shift.name, "start": shift.start.isoformat(), "end": shift.end.isoformat(),
-           "arrived": c.arrived, "departed": c.departed, "present": c.present, "dropped": c.dropped,
+           "carried_over": c.carried_over, "arrived": c.arrived, "departed": c.departed, "present": c.present,
+           "dropped": c.dropped,
            "departed_by_reason": c.departed_by_reason, "balances": c.balances}
     if args.json:
         print(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
         print(f"Shift {shift.label} ({shift.start:%H:%M}-{shift.end:%H:%M})")
-        print(f"  arrived {c.arrived} = departed {c.departed} + present {c.present} + dropped {c.dropped}")
+        print(f"  carried over {c.carried_over} + arrived {c.arrived} = departed {c.departed} + present {c.present} "
+              f"+ dropped {c.dropped}")
         for reason, n in c.departed_by_reason.items():
             print(f"    {reason}: {n}")
     return 0

@@ -297,6 +297,7 @@ def _summary(f: _Format) -> str:
     share = r.uptime.share
     link = f.percent(share) if share is not None else f.translate("ShiftReport", "unknown")
     rows = [
+        (f.translate("ShiftReport", "Patients carried over from the previous shift"), str(r.census.carried_over)),
         (f.translate("ShiftReport", "Patients arrived"), str(r.census.arrived)),
         (f.translate("ShiftReport", "Alerts (critical)"), f"{len(r.alerts)} ({critical})"),
         (f.translate("ShiftReport", "Alerts still open now"), str(open_now)),
@@ -311,25 +312,40 @@ def _summary(f: _Format) -> str:
 
 
 def _census(f: _Format) -> str:
-    c = f.report.census
-    line = f.translate("ShiftReport", "Arrived during the shift: {arrived} = departed {departed} + present "
-                                      "{present} + dropped, unresolved {dropped}").format(
-        arrived=c.arrived, departed=c.departed, present=c.present, dropped=c.dropped)
-    out = f"<p>{_e(line)}</p>"
+    """carried over + arrived = departed + present + dropped: the balance, then who departed and why."""
+    r = f.report
+    c = r.census
+    present = (f.translate("ShiftReport", "Present at the end of the shift (handed over)") if r.complete
+               else f.translate("ShiftReport", "Present now"))
+    rows = [
+        (f.translate("ShiftReport", "Carried over from the previous shift"), c.carried_over, ""),
+        (f.translate("ShiftReport", "Arrived during the shift"), c.arrived, ""),
+        (f.translate("ShiftReport", "Departed during the shift"), c.departed, ""),
+        (present, c.present, ""),
+        (f.translate("ShiftReport", "Dropped from the queue, unresolved"), c.dropped, "alarm" if c.dropped else ""),
+    ]
+    cells = "".join(
+        f"<tr><td>{_span(cls, k) if cls else _e(k)}</td><td class='num'><b>{n}</b></td></tr>"
+        for k, n, cls in rows)
+    out = f"<table class='grid' width='60%' {_GRID}>{cells}</table>"
+    line = f.translate("ShiftReport", "{carried} carried over + {arrived} arrived = {departed} departed + "
+                                      "{present} present + {dropped} dropped, unresolved").format(
+        carried=c.carried_over, arrived=c.arrived, departed=c.departed, present=c.present, dropped=c.dropped)
+    out += _para("muted", line)
     if c.dropped:
         out += _para("alarm", f.translate("ShiftReport",
                                           "Patients who dropped out of the queue must be found and resolved."))
     if not c.balances:
         out += _para("alarm", f.translate("ShiftReport", "The census does not balance."))
     if c.departed_by_reason:
-        rows = []
+        rows_html = []
         for label, n in sorted(((f.departure(code), n) for code, n in c.departed_by_reason),
                                key=lambda pair: (-pair[1], pair[0])):
-            rows.append((_e(label), f"<div align='right'>{n}</div>"))
+            rows_html.append((_e(label), f"<div align='right'>{n}</div>"))
         headers = [f.translate("ShiftReport", "Departed, by reason"), f.translate("ShiftReport", "Number")]
-        out += _table(headers, rows, [70, 30])
+        out += _table(headers, rows_html, [70, 30])
     else:
-        out += _none(f, "Nobody who arrived in this shift has departed.")
+        out += _none(f, "Nobody left the queue during this shift.")
     return out
 
 
@@ -525,7 +541,7 @@ _SECTION_NOOPS = (  # the section headings above, for lupdate
     QT_TRANSLATE_NOOP("ShiftReport", "No note was rejected."),
     QT_TRANSLATE_NOOP("ShiftReport", "Every change made here was saved on the platform."),
     QT_TRANSLATE_NOOP("ShiftReport", "The link's state is not known for this shift (no record of it)."),
-    QT_TRANSLATE_NOOP("ShiftReport", "Nobody who arrived in this shift has departed."),
+    QT_TRANSLATE_NOOP("ShiftReport", "Nobody left the queue during this shift."),
 )
 
 

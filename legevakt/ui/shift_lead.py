@@ -639,30 +639,29 @@ class ShiftLeadView(QWidget):
         return rows
 
     def _census_rows(self, ov: Overview) -> list[Row]:
+        """The census as its balance: carried over + arrived = in all = left (by reason) + here + dropped."""
         c = ov.census
         sub = "    "
         rows: list[Row] = [
             (Cell(translate("ShiftLeadView", "Carried over from the previous shift"), bold=True,
                   tooltip=translate("ShiftLeadView", "Here when the shift began: arrived before it and had not "
                                                      "left")),
-             Cell(str(ov.carried_over), number=True, bold=True)),
-            (Cell(sub + translate("ShiftLeadView", "still here")), Cell(str(ov.carried_over_here), number=True)),
-            (Cell(sub + translate("ShiftLeadView", "left during the shift")),
-             Cell(str(ov.carried_over - ov.carried_over_here), number=True)),
+             Cell(str(c.carried_over), number=True, bold=True)),
             (Cell(translate("ShiftLeadView", "Arrived this shift"), bold=True),
              Cell(str(c.arrived), number=True, bold=True)),
-            (Cell(sub + translate("ShiftLeadView", "still here")), Cell(str(c.present), number=True)),
+            (Cell(translate("ShiftLeadView", "In this shift, in all"), bold=True),
+             Cell(str(ov.in_shift), number=True, bold=True)),
+            (Cell(translate("ShiftLeadView", "Left during the shift")), Cell(str(c.departed), number=True)),
         ]
         for reason, count in c.departed_by_reason.items():
             rows.append((Cell(sub + translate("ShiftLeadView", "left: {reason}").format(
                 reason=texts.departure_label(reason).lower())), Cell(str(count), number=True)))
+        rows.append((Cell(translate("ShiftLeadView", "Still here")), Cell(str(c.present), number=True)))
         alarm = c.dropped > 0
-        rows.append((Cell(sub + translate("ShiftLeadView", "dropped, not resolved"),
+        rows.append((Cell(translate("ShiftLeadView", "Dropped, not resolved"),
                           foreground=style.CRITICAL_SOFT_FG if alarm else None, bold=alarm),
                      Cell(str(c.dropped), number=True, foreground=style.CRITICAL_SOFT_FG if alarm else None,
                           bold=alarm)))
-        rows.append((Cell(translate("ShiftLeadView", "In this shift, in all"), bold=True),
-                     Cell(str(ov.in_shift), number=True, bold=True)))
         return rows
 
     def _wait_rows(self, ov: Overview) -> list[Row]:

@@ -146,16 +146,16 @@ class SyncStatusBar(QStatusBar):
         self.refresh()
 
     def _show_census(self, census: Census) -> None:
-        """The shift's census, so the shift lead sees it balance: arrived = left + here + dropped."""
+        """The shift's census, so the shift lead sees it balance: carried over + arrived = left + here + dropped."""
         counts = {"arrived": census.arrived, "departed": census.departed, "present": census.present,
                   "dropped": census.dropped}
         if census.shift is None:
             text = translate("SyncStatusBar", "In all: {arrived} arrived = {departed} left + {present} here + "
                                               "{dropped} dropped").format(**counts)
         else:
-            text = translate("SyncStatusBar", "{shift}: {arrived} arrived = {departed} left + {present} here "
-                                              "+ {dropped} dropped").format(shift=texts.shift_title(census.shift.name),
-                                                                            **counts)
+            text = translate("SyncStatusBar", "{shift}: {carried} carried over + {arrived} arrived = {departed} left "
+                                              "+ {present} here + {dropped} dropped").format(
+                shift=texts.shift_title(census.shift.name), carried=census.carried_over, **counts)
         self.census_label.setText(text)
         reasons = "\n".join(f"{texts.departure_label(code)}: {n}" for code, n in census.departed_by_reason.items())
         self.census_label.setToolTip(reasons or translate("SyncStatusBar", "Nobody has left this shift yet"))

@@ -1,11 +1,18 @@
-"""Census per shift: arrived = departed (by reason) + present + dropped-unresolved. Always balances."""
+"""Census per shift: carried over + arrived = departed (by reason) + present + dropped-unresolved.
+
+A shift's census counts everyone the shift had: the patients already here when it began (carried over:
+arrived before its start and not departed before it) and those who arrived during it, by what had become of
+them at its end (for the shift still running: now): departed during the shift, by reason; still present;
+or dropped from the queue and not resolved. What one shift hands over (present + dropped) is what the next
+one carries over. Every instant is compared as an instant (UTC), never by wall time.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -93,6 +100,24 @@ def previous_shift(shift: Shift, tz: tzinfo = OSLO, shifts: tuple[ShiftDef, ...]
     return shift_at(shift.start.astimezone(UTC) - timedelta(seconds=1), tz, shifts)
 
 
+def shift_starting(day: date, name: str, tz: tzinfo = OSLO, shifts: tuple[ShiftDef, ...] = DEFAULT_SHIFTS) -> Shift:
+    """The shift ``name`` that starts on ``day`` (the clinic's calendar date; a night belongs to the date it
+    starts on). Raises ValueError, in one line for the user: no shift of that name, a start that falls in
+    a daylight-saving gap, or a date too near the ends of the calendar to hold a whole shift."""
+    names = {s.name: s for s in shifts}
+    if name not in names:
+        raise ValueError(f"{name!r} is not a shift here (the shifts are {', '.join(names)})")
+    try:
+        start = datetime.combine(day, names[name].start, tzinfo=tz)
+        # In UTC: a wall-clock start is one instant; one second in, shift_at finds the shift and its end.
+        shift = shift_at(start.astimezone(UTC) + timedelta(seconds=1), tz, shifts)
+    except OverflowError:
+        raise ValueError(f"{day.isoformat()} is out of range (no whole {name} shift on that date)") from None
+    if shift.name != name:
+        raise ValueError(f"there is no {name} shift on {day.isoformat()} (its start falls in a clock change)")
+    return shift
+
+
 @dataclass(frozen=True, slots=True)
 class Census:
     shift: Shift | None
@@ -101,21 +126,67 @@ class Census:
     present: int
     dropped: int
     departed_by_reason: dict[str, int]
+    carried_over: int = 0  # present (or dropped, unresolved) when the shift began; 0 without a shift
 
     @property
     def balances(self) -> bool:
-        return (self.arrived == self.departed + self.present + self.dropped
+        return (self.carried_over + self.arrived == self.departed + self.present + self.dropped
                 and self.departed == sum(self.departed_by_reason.values()))
 
 
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+def _left(entry: Entry) -> datetime:
+    """When the entry left the queue (departed or found dropped); one without a time left as it arrived."""
+    return _utc(entry.left_at or entry.arrived_at)
+
+
+def here_at(entry: Entry, moment: datetime) -> bool:
+    """Present at ``moment``: arrived before it and not departed before it.
+
+    A dropped entry is not departed (its fate is unresolved): one found dropped before ``moment`` is still
+    counted until a person resolves it. A departure without a time counts as long gone.
+    """
+    at = _utc(moment)
+    if _utc(entry.arrived_at) >= at:
+        return False
+    return not (entry.fate is Fate.DEPARTED and _left(entry) < at)
+
+
+def carried_over(entries: Iterable[Entry], shift: Shift) -> list[Entry]:
+    """The entries the shift carried over from the one before: here at its start (``here_at``)."""
+    return [entry for entry in entries if here_at(entry, shift.start)]
+
+
 def census(entries: Iterable[Entry], shift: Shift | None = None) -> Census:
-    """Count the cohort that arrived in ``shift`` (all entries when None) by their fate now."""
-    arrived = present = dropped = 0
+    """The census of ``shift`` (every entry, by its fate now, when None).
+
+    With a shift: the entries carried over (``here_at`` its start) and those that arrived in it, each by
+    its fate at the shift's end; one that departed or was found dropped only after the end was still
+    present then. For the running shift the end is still ahead, so that is the fate now.
+    """
+    carried = arrived = present = dropped = 0
     reasons: Counter[str] = Counter()
+    bounds = (_utc(shift.start), _utc(shift.end)) if shift is not None else None
     for entry in entries:
-        if shift is not None and not shift.contains(entry.arrived_at):
-            continue
-        arrived += 1
+        if bounds is not None:
+            start, end = bounds
+            came = _utc(entry.arrived_at)
+            if came >= end:
+                continue
+            if came < start:
+                if not here_at(entry, start):
+                    continue
+                carried += 1
+            else:
+                arrived += 1
+            if entry.fate is not Fate.PRESENT and _left(entry) >= end:
+                present += 1  # left (or was found dropped) after the shift ended: here at its end
+                continue
+        else:
+            arrived += 1
         if entry.fate is Fate.PRESENT:
             present += 1
         elif entry.fate is Fate.DROPPED:
@@ -123,4 +194,4 @@ def census(entries: Iterable[Entry], shift: Shift | None = None) -> Census:
         else:
             reasons[entry.departure.value if entry.departure else "unspecified"] += 1
     departed = sum(reasons.values())
-    return Census(shift, arrived, departed, present, dropped, dict(sorted(reasons.items())))
+    return Census(shift, arrived, departed, present, dropped, dict(sorted(reasons.items())), carried)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from legevakt.worklist.census import DEFAULT_SHIFTS, OSLO, Census, Shift, ShiftDef, census, shift_at
+from legevakt.worklist.census import DEFAULT_SHIFTS, OSLO, Census, Shift, ShiftDef, carried_over, census, shift_at
 from legevakt.worklist.models import Alert, AlertKind, AlertStatus, EncounterStatus, Entry, Fate, Severity
 from legevakt.worklist.triage import TriageScale
 
@@ -88,9 +88,8 @@ class Overview:
     over_target: int  # of those, past their level's target
     longest: tuple[Wait, ...]  # the longest waits, longest first
     arrivals: tuple[HourCount, ...]  # oldest hour first, the current (partial) hour last
-    census: Census  # the cohort that arrived in the shift, by its fate now
-    carried_over: int  # present at the shift's start: arrived before it, not departed before it
-    carried_over_here: int  # of those, still live now
+    census: Census  # the shift's census: carried over + arrived = departed + present + dropped
+    carried_over_here: int  # of those carried over, still live now
     alerts: tuple[AlertCount, ...]  # open alerts by kind, most critical first; kinds with none left out
     pending_writes: int  # commands waiting in the outbox
     pending_patients: int  # encounters with at least one
@@ -100,6 +99,11 @@ class Overview:
 
     def state_count(self, state: str) -> int:
         return next((c.count for c in self.by_state if c.state == state), 0)
+
+    @property
+    def carried_over(self) -> int:
+        """Present at the shift's start (``legevakt.worklist.census.carried_over``, the census's own count)."""
+        return self.census.carried_over
 
     @property
     def in_shift(self) -> int:
@@ -157,23 +161,6 @@ def clinic_hours(now: datetime, tz: tzinfo = OSLO, hours: int = HOURS) -> tuple[
 def _hour_after(start: datetime, tz: tzinfo) -> datetime:
     """The start of the clinic hour after the one starting at ``start``."""
     return hour_start(_utc(start) + timedelta(hours=1), tz)
-
-
-def carried_over(entries: Iterable[Entry], shift: Shift) -> list[Entry]:
-    """The entries present at the shift's start: arrived before it and not departed before it.
-
-    A dropped entry is not departed (its fate is unresolved), so one found dropped before the shift is
-    carried over until a person resolves it.
-    """
-    start = _utc(shift.start)
-    found = []
-    for entry in entries:
-        if _utc(entry.arrived_at) >= start:
-            continue
-        if entry.fate is Fate.DEPARTED and (entry.left_at is None or _utc(entry.left_at) < start):
-            continue  # left before the shift began (a departure without a time: long gone)
-        found.append(entry)
-    return found
 
 
 def overview(entries: Iterable[Entry], alerts: Iterable[Alert], now: datetime, *, scale: TriageScale,
@@ -240,7 +227,7 @@ def overview(entries: Iterable[Entry], alerts: Iterable[Alert], now: datetime, *
     return Overview(
         now=now, shift=shift, live=len(live), by_level=by_level, by_state=by_state, waiting=len(waits),
         over_target=over, longest=tuple(longest_waits), arrivals=arrivals,
-        census=census(entries, shift), carried_over=len(carried),
+        census=census(entries, shift),
         carried_over_here=sum(1 for e in carried if is_live(e)), alerts=tuple(alert_counts),
         pending_writes=sum(n for n in pending.values() if n > 0),
         pending_patients=sum(1 for n in pending.values() if n > 0),

@@ -737,8 +737,8 @@
             <translation>I alt: {arrived} ankommet = {departed} reist + {present} her + {dropped} falt ut</translation>
         </message>
         <message>
-            <source>{shift}: {arrived} arrived = {departed} left + {present} here + {dropped} dropped</source>
-            <translation>{shift}: {arrived} ankommet = {departed} reist + {present} her + {dropped} falt ut</translation>
+            <source>{shift}: {carried} carried over + {arrived} arrived = {departed} left + {present} here + {dropped} dropped</source>
+            <translation>{shift}: {carried} overført + {arrived} ankommet = {departed} reist + {present} her + {dropped} falt ut</translation>
         </message>
         <message>
             <source>Nobody has left this shift yet</source>
@@ -1833,8 +1833,8 @@
             <translation>Forbindelse med plattformen oppe</translation>
         </message>
         <message>
-            <source>Arrived during the shift: {arrived} = departed {departed} + present {present} + dropped, unresolved {dropped}</source>
-            <translation>Ankommet i vakten: {arrived} = reist {departed} + til stede {present} + falt ut, uavklart {dropped}</translation>
+            <source>{carried} carried over + {arrived} arrived = {departed} departed + {present} present + {dropped} dropped, unresolved</source>
+            <translation>{carried} overført + {arrived} ankommet = {departed} reist + {present} til stede + {dropped} falt ut, uavklart</translation>
         </message>
         <message>
             <source>Patients who dropped out of the queue must be found and resolved.</source>
@@ -2041,8 +2041,8 @@
             <translation>Forbindelsens status er ukjent for denne vakten (ingen registrering).</translation>
         </message>
         <message>
-            <source>Nobody who arrived in this shift has departed.</source>
-            <translation>Ingen som ankom i denne vakten, har reist.</translation>
+            <source>Nobody left the queue during this shift.</source>
+            <translation>Ingen forlot køen i løpet av vakten.</translation>
         </message>
         <message>
             <source>Shift report · {location} · {shift} {date}</source>
@@ -2059,6 +2059,34 @@
         <message>
             <source>Page {n} of {m}</source>
             <translation>Side {n} av {m}</translation>
+        </message>
+        <message>
+            <source>Present at the end of the shift (handed over)</source>
+            <translation>Til stede ved vaktslutt (overlevert)</translation>
+        </message>
+        <message>
+            <source>Present now</source>
+            <translation>Til stede nå</translation>
+        </message>
+        <message>
+            <source>Carried over from the previous shift</source>
+            <translation>Overført fra forrige vakt</translation>
+        </message>
+        <message>
+            <source>Arrived during the shift</source>
+            <translation>Ankommet i vakten</translation>
+        </message>
+        <message>
+            <source>Departed during the shift</source>
+            <translation>Reist i vakten</translation>
+        </message>
+        <message>
+            <source>Dropped from the queue, unresolved</source>
+            <translation>Falt ut av køen, uavklart</translation>
+        </message>
+        <message>
+            <source>Patients carried over from the previous shift</source>
+            <translation>Pasienter overført fra forrige vakt</translation>
         </message>
     </context>
     <context>
@@ -2381,6 +2409,18 @@
         <message>
             <source>{waiting} waiting for a doctor · {dropped} dropped</source>
             <translation>{waiting} venter på lege · {dropped} falt ut</translation>
+        </message>
+        <message>
+            <source>Left during the shift</source>
+            <translation>Reist i løpet av vakten</translation>
+        </message>
+        <message>
+            <source>Still here</source>
+            <translation>Fortsatt her</translation>
+        </message>
+        <message>
+            <source>Dropped, not resolved</source>
+            <translation>Falt ut, ikke avklart</translation>
         </message>
     </context>
     <context>

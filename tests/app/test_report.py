@@ -286,9 +286,11 @@ def report(filled: Store, settings: Settings) -> ShiftReport:
     return build_report(filled, settings, shift, now=oslo(8, day=NEXT))
 
 
-def test_the_census_counts_the_shifts_arrivals(report: ShiftReport) -> None:
+def test_the_census_counts_the_shifts_arrivals_and_the_patient_carried_over(report: ShiftReport) -> None:
+    # Carried over: e6 (arrived 14:00, still here). Arrived 15-23: e1-e5; e1-e3 left (home, admitted,
+    # home), e4 is here, e5 dropped at 21:00. So 1 + 5 = 3 + 2 + 1; the night's e7 counts nowhere.
     c = report.census
-    assert (c.arrived, c.departed, c.present, c.dropped) == (5, 3, 1, 1)
+    assert (c.carried_over, c.arrived, c.departed, c.present, c.dropped) == (1, 5, 3, 2, 1)
     assert c.departed_by_reason == (("admitted", 1), ("home", 2))
     assert c.balances
 

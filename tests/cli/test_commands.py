@@ -41,8 +41,15 @@ def test_sync_once_prints_the_queue_alerts_and_the_census_the_simulator_knows(
     assert isinstance(census, dict)
     here = [ref for ref, outcome in truth.items() if outcome.fate == "present"]
     # A first sync sees the patients in the queue now; those who left before it were never ours to count.
-    assert {k: census[k] for k in ("arrived", "departed", "present", "dropped")} == {
-        "arrived": len(here), "departed": 0, "present": len(here), "dropped": 0}
+    assert {k: census[k] for k in ("arrived", "departed", "present", "dropped", "carried_over")} == {
+        "arrived": len(here), "departed": 0, "present": len(here), "dropped": 0, "carried_over": 0}
+    # The shift's census carries over who was here when the shift began (by the platform's arrival times).
+    shift = doc["census_shift"]
+    assert isinstance(shift, dict)
+    start = datetime.fromisoformat(shift["start"])
+    before = sum(1 for ref in here if truth[ref].arrived_at < start)
+    assert {k: shift[k] for k in ("carried_over", "arrived", "departed", "present", "dropped")} == {
+        "carried_over": before, "arrived": len(here) - before, "departed": 0, "present": len(here), "dropped": 0}
     assert "synced_at" in doc
 
 
@@ -113,14 +120,15 @@ def test_a_drop_is_acknowledged_and_resolved_from_the_command_line(run: Run, sim
     code, out, _ = run("census", "--json", "--data-dir", str(tmp_path))
     census = json.loads(out)
     assert census["balances"] is True
-    # Hand count from the simulator's arrival times: everyone seen at the first sync who arrived in this
-    # shift; the resolved drop left (closed by a person) if it arrived in the shift.
+    # Hand count from the simulator's arrival times: everyone seen at the first sync who arrived before this
+    # shift was here when it began (the frozen clinic lets nobody leave), the rest arrived in it; the
+    # resolved drop left during the shift (closed by a person), whichever it was.
     start, end = datetime.fromisoformat(census["start"]), datetime.fromisoformat(census["end"])
+    carried = {ref for ref, at in seen.items() if at < start}
     in_shift = {ref for ref, at in seen.items() if start <= at < end}
-    gone = 1 if victim in in_shift else 0
-    assert (census["arrived"], census["departed"], census["present"], census["dropped"]) == (
-        len(in_shift), gone, len(in_shift) - gone, 0)
-    assert census["departed_by_reason"] == ({"closed-by-user": 1} if gone else {})
+    assert (census["carried_over"], census["arrived"], census["departed"], census["present"],
+            census["dropped"]) == (len(carried), len(in_shift), 1, len(carried) + len(in_shift) - 1, 0)
+    assert census["departed_by_reason"] == {"closed-by-user": 1}
 
 
 def test_an_unknown_alert_id_changes_nothing(run: Run, sim: SimServer, tmp_path: Path) -> None:
@@ -135,6 +143,35 @@ def test_an_unknown_alert_id_changes_nothing(run: Run, sim: SimServer, tmp_path:
 def test_census_rejects_a_malformed_shift(run: Run, tmp_path: Path) -> None:
     code, _, err = run("census", "--shift", "lunch@2026-01-01", "--data-dir", str(tmp_path))
     assert code == 1 and "--shift" in err
+
+
+@pytest.mark.parametrize(("spec", "words"), [
+    ("night@9999-12-31", "out of range"),  # the night would end in the year 10000
+    ("day@9999-12-31", "out of range"),
+    ("day@0001-01-01", "out of range"),
+    ("foo@2026-13-01", "NAME one of day, evening, night"),
+    ("night@2026-13-01", "is not YYYY-MM-DD"),
+    ("night@2026-02-30", "is not YYYY-MM-DD"),
+    ("night@", "NAME@YYYY-MM-DD"),
+    ("@2026-01-01", "NAME@YYYY-MM-DD"),
+    ("yesterday", "NAME@YYYY-MM-DD"),
+    ("night@99999-01-01", "is not YYYY-MM-DD"),
+])
+def test_a_shift_out_of_range_or_malformed_is_one_line_and_exit_1(run: Run, tmp_path: Path, spec: str,
+                                                                 words: str) -> None:
+    for extra in ((), ("--json",)):
+        code, out, err = run("census", "--shift", spec, *extra, "--data-dir", str(tmp_path))
+        assert (code, out) == (1, "")
+        assert err.startswith("legevakt: --shift") and words in err and err.count("\n") == 1, err
+        assert "Traceback" not in err
+
+
+def test_the_last_whole_shift_of_the_calendar_is_counted(run: Run, tmp_path: Path) -> None:
+    code, out, _ = run("census", "--shift", "night@9999-12-30", "--json", "--data-dir", str(tmp_path))
+    assert code == 0
+    doc = json.loads(out)
+    assert (doc["start"], doc["end"]) == ("9999-12-30T23:00:00+01:00", "9999-12-31T07:00:00+01:00")
+    assert (doc["carried_over"], doc["arrived"], doc["balances"]) == (0, 0, True)
 
 
 def test_without_a_display_the_app_says_what_to_do(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -34,7 +34,8 @@ def files_in(folder: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("spec", ["evening@2025-12-02", "2025-12-02", "2026-12-32:evening", "2025-12-02:lunch",
-                                  "current", "2025-12-02:evening:x"])
+                                  "current", "2025-12-02:evening:x", "9999-12-31:night", "9999-12-31:day",
+                                  "0001-01-01:day"])
 def test_a_bad_shift_is_one_line_exit_1_and_no_file(run: Run, data_dir: Path, tmp_path: Path, spec: str) -> None:
     out = tmp_path / "rapport.pdf"
     code, stdout, stderr = run("report", "--shift", spec, "--pdf", str(out), "--data-dir", str(data_dir))
@@ -76,8 +77,8 @@ def test_the_report_as_pdf_and_json(qapp: QApplication, run: Run, data_dir: Path
     assert (code, stderr) == (0, "")
     doc = json.loads(stdout)
     assert doc["shift"] == "2025-12-02:evening"
-    assert (doc["census"]["arrived"], doc["census"]["departed"], doc["census"]["present"],
-            doc["census"]["dropped"]) == (5, 3, 1, 1)
+    assert (doc["census"]["carried_over"], doc["census"]["arrived"], doc["census"]["departed"],
+            doc["census"]["present"], doc["census"]["dropped"]) == (1, 5, 3, 2, 1)  # e6 from the day shift
     assert [a["id"] for a in doc["alerts"]] == ["AL-000003", "AL-000007", "AL-000002", "AL-000001"]
     assert [d["identifier"] for d in doc["undelivered"]] == ["d5", "d1", "d2"]
     assert [d["identifier"] for d in doc["rejected"]] == ["d3"]

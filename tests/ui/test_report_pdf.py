@@ -112,7 +112,11 @@ def test_the_words_are_bokmal_and_the_sections_all_there(qapp: QApplication, rep
                     "Forbindelsen med plattformen"):
         assert heading in text, heading
     flat = " ".join(text.split())
-    assert "Ankommet i vakten: 5 = reist 3 + til stede 1 + falt ut, uavklart 1" in flat
+    # The balance, with the day shift's patient carried over (e6): 1 + 5 = 3 + 2 + 1.
+    assert "1 overført + 5 ankommet = 3 reist + 2 til stede + 1 falt ut, uavklart" in flat
+    assert "Overført fra forrige vakt 1" in flat and "Ankommet i vakten 5" in flat
+    assert "Reist i vakten 3" in flat and "Til stede ved vaktslutt (overlevert) 2" in flat
+    assert "Falt ut av køen, uavklart 1" in flat and "Pasienter overført fra forrige vakt 1" in flat
     assert "Hjem" in text and "Innlagt" in text
     assert "Oppe 7 t 15 min av 8 t 0 min med kjent status (90,6 %)" in flat
     assert "Falt ut av køen" in flat and "Morten Aas" in flat and "automatisk, 19:50" in flat

@@ -113,9 +113,8 @@ def test_the_figures_as_counted_by_hand(qtbot: QtBot) -> None:
     assert view.alerts_model.texts() == [["Falt ut", "1", "1", "1"], ["Over tid", "3", "0", "3"],
                                          ["Ikke triert", "1", "0", "1"]]
     assert view.census_model.texts() == [
-        ["Overført fra forrige vakt", "0"], ["    fortsatt her", "0"], ["    reist i løpet av vakten", "0"],
-        ["Ankommet denne vakten", "14"],
-        ["    fortsatt her", "13"], ["    falt ut, ikke avklart", "1"], ["I vakten totalt", "14"]]
+        ["Overført fra forrige vakt", "0"], ["Ankommet denne vakten", "14"], ["I vakten totalt", "14"],
+        ["Reist i løpet av vakten", "0"], ["Fortsatt her", "13"], ["Falt ut, ikke avklart", "1"]]
     assert view.caption.text() == "Dagvakt 14.03.2025 07:00–15:00 · tall per 14:30"
 
 
@@ -135,11 +134,12 @@ def test_the_patients_carried_over_from_the_previous_shift(qtbot: QtBot) -> None
     assert tile(view, "tile_shift") == ("4", "3 overført (2 fortsatt her) · 1 ankommet")
     view.apply_summary(make_summary(removed=[gone_now.ref]))
     assert tile(view, "tile_shift") == ("4", "3 overført (1 fortsatt her) · 1 ankommet")
+    # Carried over: night, left_later and gone_now (left_early went before 07:00); arrived: today. Left during
+    # the shift: left_later (admitted), gone_now (no reason given) and today (left without being seen).
     assert view.census_model.texts() == [
-        ["Overført fra forrige vakt", "3"], ["    fortsatt her", "1"], ["    reist i løpet av vakten", "2"],
-        ["Ankommet denne vakten", "1"],
-        ["    fortsatt her", "0"], ["    reist: gikk før undersøkelse", "1"], ["    falt ut, ikke avklart", "0"],
-        ["I vakten totalt", "4"]]
+        ["Overført fra forrige vakt", "3"], ["Ankommet denne vakten", "1"], ["I vakten totalt", "4"],
+        ["Reist i løpet av vakten", "3"], ["    reist: innlagt", "1"], ["    reist: gikk før undersøkelse", "1"],
+        ["    reist: avsluttet uten årsak", "1"], ["Fortsatt her", "1"], ["Falt ut, ikke avklart", "0"]]
     assert tile(view, "tile_now") == ("1", "1 venter på lege · 0 falt ut")
 
 

@@ -132,10 +132,10 @@ def test_the_shift_census_is_shown_and_balances(qtbot: QtBot) -> None:
     bar = SyncStatusBar(clock=clock)
     qtbot.addWidget(bar)
     shift = Shift("evening", NOW - timedelta(hours=2), NOW + timedelta(hours=6))
-    census = Census(shift, arrived=23, departed=15, present=7, dropped=1,
-                    departed_by_reason={"home": 12, "admitted": 3})
+    census = Census(shift, arrived=23, departed=15, present=11, dropped=1,
+                    departed_by_reason={"home": 12, "admitted": 3}, carried_over=4)
     bar.apply(replace(make_summary(), census=census))
-    assert bar.census_label.text() == "Kveldsvakt: 23 ankommet = 15 reist + 7 her + 1 falt ut"
+    assert bar.census_label.text() == "Kveldsvakt: 4 overført + 23 ankommet = 15 reist + 11 her + 1 falt ut"
     assert bar.census_label.toolTip() == "Hjem: 12\nInnlagt: 3"
 
 

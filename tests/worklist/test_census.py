@@ -1,8 +1,8 @@
-"""Census per shift: arrived = departed (by reason) + present + dropped-unresolved, in Europe/Oslo."""
+"""Census per shift: carried over + arrived = departed (by reason) + present + dropped-unresolved, in Europe/Oslo."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,6 +15,7 @@ from legevakt.worklist.census import (
     parse_shifts,
     previous_shift,
     shift_at,
+    shift_starting,
 )
 from legevakt.worklist.models import AlertKind, DepartureReason
 from tests.worklist.support import Desk, FakePlatform
@@ -141,7 +142,10 @@ def test_census_balances_for_the_current_shift() -> None:
     desk = _shift_desk()
     shift = shift_at(desk.platform.now)
     counted = census(desk.state.entries.values(), shift)
-    assert (counted.arrived, counted.departed, counted.present, counted.dropped) == (6, 3, 2, 1)
+    # Carried over from the night: e1 (dropped during the day) and e3 (still here); e2 left at 05:00.
+    # Arrived: e10-e15. Left: e10, e11, e12. Here: e3, e14, e15. Dropped: e13 and e1. 2 + 6 = 3 + 3 + 2.
+    assert (counted.carried_over, counted.arrived, counted.departed, counted.present, counted.dropped) == (
+        2, 6, 3, 3, 2)
     assert counted.departed_by_reason == {"cancelled": 1, "home": 1, "lwbs": 1}
     assert counted.balances and counted.shift == shift
 
@@ -150,8 +154,48 @@ def test_census_balances_for_a_past_shift() -> None:
     desk = _shift_desk()
     night = previous_shift(shift_at(desk.platform.now))
     counted = census(desk.state.entries.values(), night)
-    assert (counted.arrived, counted.departed, counted.present, counted.dropped) == (3, 1, 1, 1)
+    # The night (23:00-07:00) had e1, e2, e3 (arrived 05:00, nobody before). e2 left at 05:00; at 07:00 e1
+    # and e3 were still here (e1 dropped only at 08:00, in the day shift): the night handed over two.
+    assert (counted.carried_over, counted.arrived, counted.departed, counted.present, counted.dropped) == (
+        0, 3, 1, 2, 0)
     assert counted.departed_by_reason == {"admitted": 1} and counted.balances
+
+
+def test_what_a_shift_hands_over_is_what_the_next_carries_over() -> None:
+    desk = _shift_desk()
+    entries = list(desk.state.entries.values())
+    day = shift_at(desk.platform.now)
+    night = previous_shift(day)
+    handed = census(entries, night)
+    assert handed.present + handed.dropped == census(entries, day).carried_over == 2
+
+
+def test_a_shift_that_carried_nobody_over_and_the_one_after_it() -> None:
+    """Hand count: a quiet night (nobody from the evening), then a day that inherits two of its patients."""
+    p = FakePlatform(now=oslo(2025, 3, 4, 1, 0).astimezone(UTC))
+    desk = Desk(platform=p)
+    for n in (1, 2, 3):
+        p.arrive(n)
+    desk.sync()
+    p.now = oslo(2025, 3, 4, 6, 30).astimezone(UTC)
+    p.finish("Encounter/e1", DepartureReason.HOME)
+    desk.sync()
+    p.now = oslo(2025, 3, 4, 7, 30).astimezone(UTC)  # the day shift: e2 goes, e4 comes
+    p.finish("Encounter/e2", DepartureReason.ADMITTED)
+    p.arrive(4)
+    desk.sync()
+    entries = list(desk.state.entries.values())
+    night, day = previous_shift(shift_at(p.now)), shift_at(p.now)
+    counted = census(entries, night)
+    assert (counted.carried_over, counted.arrived, counted.departed, counted.present, counted.dropped) == (
+        0, 3, 1, 2, 0)
+    counted = census(entries, day)
+    assert (counted.carried_over, counted.arrived, counted.departed, counted.present, counted.dropped) == (
+        2, 1, 1, 2, 0)
+    assert counted.departed_by_reason == {"admitted": 1} and counted.balances
+    # The shift before the night had nobody and carries nothing.
+    evening = census(entries, previous_shift(night))
+    assert (evening.carried_over, evening.arrived, evening.present) == (0, 0, 0) and evening.balances
 
 
 def test_dropped_entries_count_until_resolved_then_as_closed_by_user() -> None:
@@ -159,7 +203,8 @@ def test_dropped_entries_count_until_resolved_then_as_closed_by_user() -> None:
     shift = shift_at(desk.platform.now)
     desk.resolve(desk.alert(AlertKind.DROPPED_FROM_QUEUE, "Encounter/e13"))  # type: ignore[arg-type]
     counted = census(desk.state.entries.values(), shift)
-    assert (counted.arrived, counted.dropped, counted.departed_by_reason["closed-by-user"]) == (6, 0, 1)
+    assert (counted.carried_over, counted.arrived, counted.dropped, counted.departed_by_reason["closed-by-user"]) == (
+        2, 6, 1, 1)
     assert counted.balances
 
 
@@ -174,3 +219,28 @@ def test_a_census_that_does_not_add_up_says_so() -> None:
 
     assert not Census(None, arrived=3, departed=1, present=1, dropped=0, departed_by_reason={"home": 1}).balances
     assert not Census(None, arrived=2, departed=1, present=1, dropped=0, departed_by_reason={}).balances
+    assert not Census(None, arrived=2, departed=1, present=1, dropped=0, departed_by_reason={"home": 1},
+                      carried_over=1).balances
+    assert Census(None, arrived=2, departed=1, present=2, dropped=0, departed_by_reason={"home": 1},
+                  carried_over=1).balances
+
+
+# -- naming a shift ----------------------------------------------------------------------------
+
+
+def test_a_shift_is_named_by_the_date_it_starts_on() -> None:
+    night = shift_starting(date(2025, 3, 3), "night")
+    assert (night.start, night.end) == (oslo(2025, 3, 3, 23), oslo(2025, 3, 4, 7))
+
+
+@pytest.mark.parametrize(("day", "name", "words"), [
+    (date(9999, 12, 31), "night", "out of range"),  # would end in the year 10000
+    (date(9999, 12, 31), "day", "out of range"),
+    (date(1, 1, 1), "day", "out of range"),  # the shift before it is not in the calendar
+    (date(2025, 3, 3), "lunch", "not a shift here"),
+    (date(2025, 3, 30), "early", "clock change"),  # 02:00 does not exist that night: it is the 03:00 shift
+])
+def test_a_shift_that_cannot_be_is_a_value_error(day: date, name: str, words: str) -> None:
+    shifts = parse_shifts([("early", "02:00"), ("three", "03:00"), ("day", "07:00"), ("night", "23:00")])
+    with pytest.raises(ValueError, match=words):
+        shift_starting(day, name, OSLO, shifts)

@@ -108,11 +108,12 @@ def test_the_red_target_of_zero_is_passed_at_once() -> None:
 def test_the_shift_census_and_the_patients_carried_over() -> None:
     ov = overview(afternoon(), (), NOW, scale=MTS)
     assert (ov.shift.name, ov.shift.start) == ("evening", SHIFT_START)
-    # Arrived since 15:00: 1-7 and 12. Of them 12 departed (admitted), the rest are present.
-    c = ov.census
-    assert (c.arrived, c.departed, c.present, c.dropped) == (8, 1, 7, 0)
-    assert c.departed_by_reason == {"admitted": 1} and c.balances
     # Here at 15:00: 8 (arrived 14:10, dropped later), 9 (13:00, still here), 10 (left 15:20); not 11 (left 14:50).
+    # Arrived since 15:00: 1-7 and 12. Left during the shift: 10 (home) and 12 (admitted); still here: 1-7
+    # and 9; dropped, unresolved: 8. So 3 + 8 = 2 + 8 + 1.
+    c = ov.census
+    assert (c.carried_over, c.arrived, c.departed, c.present, c.dropped) == (3, 8, 2, 8, 1)
+    assert c.departed_by_reason == {"admitted": 1, "home": 1} and c.balances
     assert ov.carried_over == 3 and ov.carried_over_here == 2
     assert ov.in_shift == 11
 

@@ -6,7 +6,10 @@ failing reads and deletions; people acknowledge and resolve alerts; the worklist
 incomplete snapshots, some reordered and with repeated entries. After every step:
 
 * the census equals a hand count (arrival times and departure reasons from the platform model), overall
-  and for the current and the previous shift;
+  and for the current and the previous shift, with the patients carried over from the shift before;
+* across a shift change, the patients carried over are those the worklist showed (present or dropped)
+  when the change came, plus those that arrived before it but were first seen after; and what the previous
+  shift handed over (present + dropped at its end) is what the current one carried over;
 * every encounter that left the List while active (or unreadable) has a drop alert: open at once, and
   later still open, resolved by a person, or resolved automatically only with the evidence that it is
   back in the List or terminal;
@@ -21,13 +24,13 @@ from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from legevakt.worklist.census import census, previous_shift, shift_at
+from legevakt.worklist.census import carried_over, census, previous_shift, shift_at
 from legevakt.worklist.models import (
     Alert,
     AlertKind,
@@ -35,6 +38,7 @@ from legevakt.worklist.models import (
     DepartureReason,
     Encounter,
     EncounterStatus,
+    Entry,
     Fate,
 )
 from legevakt.worklist.reconcile import Reconciled, acknowledge, reconcile, resolve, tick
@@ -43,6 +47,7 @@ from legevakt.worklist.triage import MTS
 from tests.worklist.support import Desk, some_fnr
 
 STATUSES = list(EncounterStatus)
+SHIFT_CHANGE = datetime(2025, 3, 3, 14, 0, tzinfo=UTC)  # 15:00 in Oslo: the day shift hands over to the evening
 TRIAGE = [None, "red", "orange", "yellow", "green", "blue", "purple"]
 REASONS = [None, *list(DepartureReason)[:6]]
 IDENTIFIERS = [some_fnr(1, 1, 80), some_fnr(2, 2, 70), some_fnr(3, 3, 60), None]
@@ -56,12 +61,17 @@ class PlatformHistory(RuleBasedStateMachine):
         super().__init__()
         self.desk = Desk()
         self.p = self.desk.platform
+        self.p.now = SHIFT_CHANGE - timedelta(minutes=20)  # histories start shortly before the evening shift
         self.count = 0
         self.watched: dict[str, str] = {}  # ref -> id of the drop alert raised when it left while active
         self.arrivals: dict[str, datetime] = {}  # ref -> when the platform model says it arrived
         self.resolved_duplicates: set[str] = set()  # keys of duplicate-patient alerts a person resolved
         self.delivered_terminal: set[str] = set()  # refs whose latest delivered status is terminal
         self.reasons: dict[str, str] = {}  # ref -> why it left, by the hand model (see _note_departures)
+        # At each shift change, as it came: (refs shown present or dropped, refs known at all), by shift start.
+        self.at_change: dict[datetime, tuple[frozenset[str], frozenset[str]]] = {}
+        self.revived: dict[str, datetime] = {}  # ref -> when a departed entry became live again (latest)
+        self.drop_resolved: dict[str, datetime] = {}  # ref -> when a person resolved its drop (latest)
         for n, number in enumerate(IDENTIFIERS):
             self.p.patient(f"person{n}", number)
 
@@ -178,8 +188,17 @@ class PlatformHistory(RuleBasedStateMachine):
 
     @rule(sync=SYNC, seconds=st.integers(0, 40 * 60))
     def time_passes(self, sync: int, seconds: int) -> None:
-        self.p.advance(seconds)
+        self._advance(seconds)
         self._maybe_sync(sync)
+
+    def _advance(self, seconds: float) -> None:
+        before = shift_at(self.p.now)
+        self.p.advance(seconds)
+        after = shift_at(self.p.now)
+        if after != before:  # a shift change (never two at once: shifts are hours long), as the worklist showed it
+            assert previous_shift(after) == before
+            state = self.desk.state
+            self.at_change[after.start] = (frozenset(state.live), frozenset(state.entries))
 
     # -- the worklist ----------------------------------------------------------------------------
     @rule(seed=st.integers(0, 2**16))
@@ -199,6 +218,10 @@ class PlatformHistory(RuleBasedStateMachine):
 
         self._check_drops(before, snap, result)
         self._note_departures(snap)
+        for ref, entry in result.state.entries.items():
+            was = before.entries.get(ref)
+            if was is not None and was.fate is Fate.DEPARTED and entry.fate is not Fate.DEPARTED:
+                self.revived[ref] = now
         self.desk.state = result.state
 
     @rule(data=st.data())
@@ -247,11 +270,19 @@ class PlatformHistory(RuleBasedStateMachine):
             self.resolved_duplicates.add(alert.key)
         if alert.kind is AlertKind.DROPPED_FROM_QUEUE and alert.encounter is not None:
             assert result.state.entries[alert.encounter].fate is Fate.DEPARTED
+            self.drop_resolved[alert.encounter] = self.p.now
             if alert.encounter not in self.delivered_terminal:  # else the platform's own reason stands
                 self.reasons[alert.encounter] = DepartureReason.CLOSED_BY_USER.value
         self.desk.state = result.state
 
     # -- properties ------------------------------------------------------------------------------
+    def _arrival(self, ref: str, entry: Entry) -> datetime:
+        """When the platform model says it arrived; for an encounter the worklist never could read (only
+        its List entry), when the worklist first saw it, as the models document (no period.start known)."""
+        if entry.encounter.arrived_at is None:
+            return entry.first_seen
+        return self.arrivals.get(ref, entry.arrived_at)
+
     def _check_drops(self, before: WorklistState, snap: Snapshot, result: Reconciled) -> None:
         state = result.state
         for ref in before.in_list - snap.list_items:
@@ -292,31 +323,76 @@ class PlatformHistory(RuleBasedStateMachine):
     @invariant()
     def census_equals_a_hand_count(self) -> None:
         """census() against a count made here, bucket by bucket: arrivals by the platform's own arrival
-        time, departure reasons from the platform model's snapshots, dropped = the refs with an open drop alert."""
+        time, departure reasons from the platform model's snapshots, dropped = the refs with an open drop
+        alert, and when each left the queue as the worklist recorded it (``left_at``). A shift counts the
+        patients here when it began (carried over) and those who arrived in it, each by what had become of
+        them at its end."""
         state = self.desk.state
         entries = list(state.entries.values())
         dropped_alerts = {a.key for a in state.alerts.values() if a.kind is AlertKind.DROPPED_FROM_QUEUE}
         shift = shift_at(self.p.now)
         for window in (None, shift, previous_shift(shift)):
             counted = census(entries, window)
-            expected: dict[str, object] = {"arrived": 0, "present": 0, "dropped": 0}
+            expected: Counter[str] = Counter()
             reasons: Counter[str] = Counter()
             for ref, entry in state.entries.items():
-                arrived = self.arrivals.get(ref, entry.arrived_at)
-                if window is not None and not window.start <= arrived < window.end:
-                    continue
-                expected["arrived"] = int(expected["arrived"]) + 1  # type: ignore[call-overload]
+                arrived = self._arrival(ref, entry)
+                left = entry.left_at
                 if ref in dropped_alerts:
-                    expected["dropped"] = int(expected["dropped"]) + 1  # type: ignore[call-overload]
-                elif entry.left_at is None:
-                    expected["present"] = int(expected["present"]) + 1  # type: ignore[call-overload]
+                    fate = "dropped"
+                elif left is None:
+                    fate = "present"
                 else:
                     assert ref in self.reasons, f"{ref} counted as departed, but it never turned terminal"
+                    fate = "departed"
+                if window is not None:
+                    if arrived >= window.end:
+                        continue
+                    if arrived < window.start:
+                        if fate == "departed" and left is not None and left < window.start:
+                            continue  # gone before the shift began
+                        expected["carried_over"] += 1
+                    else:
+                        expected["arrived"] += 1
+                    if left is not None and left >= window.end:
+                        fate = "present"  # it left (or was found dropped) only after the shift ended
+                else:
+                    expected["arrived"] += 1
+                expected[fate] += 1
+                if fate == "departed":
                     reasons[self.reasons[ref]] += 1
-            expected["departed"] = sum(reasons.values())
-            expected["departed_by_reason"] = dict(sorted(reasons.items()))
-            assert {"arrived": counted.arrived, "present": counted.present, "dropped": counted.dropped,
-                    "departed": counted.departed, "departed_by_reason": counted.departed_by_reason} == expected
+            assert {"carried_over": counted.carried_over, "arrived": counted.arrived, "present": counted.present,
+                    "dropped": counted.dropped, "departed": counted.departed,
+                    "departed_by_reason": counted.departed_by_reason} == {
+                "carried_over": expected["carried_over"], "arrived": expected["arrived"],
+                "present": expected["present"], "dropped": expected["dropped"], "departed": expected["departed"],
+                "departed_by_reason": dict(sorted(reasons.items()))}
+            assert counted.balances
+
+    @invariant()
+    def a_shift_carries_over_what_the_one_before_handed_over(self) -> None:
+        entries = list(self.desk.state.entries.values())
+        shift = shift_at(self.p.now)
+        before = census(entries, previous_shift(shift))
+        assert before.present + before.dropped == census(entries, shift).carried_over
+
+    @invariant()
+    def carried_over_is_who_was_shown_when_the_shift_changed(self) -> None:
+        """Against the record taken as the shift changed (not the census's own rule): the patients the
+        worklist showed then (present or dropped), and those that had arrived by then but were first seen
+        after it. Two later events rewrite that history, and their patients are left out of the comparison:
+        a drop resolved by a person after the change (it counts as gone since it was found dropped), and a
+        departure undone after it (the patient counts as here all along)."""
+        shift = shift_at(self.p.now)
+        if shift.start not in self.at_change:
+            return
+        shown, known = self.at_change[shift.start]
+        state = self.desk.state
+        rewritten = {ref for ref, at in (*self.revived.items(), *self.drop_resolved.items()) if at >= shift.start}
+        expected = {ref for ref, entry in state.entries.items()
+                    if self._arrival(ref, entry) < shift.start and (ref in shown or ref not in known)}
+        actual = {e.ref for e in carried_over(state.entries.values(), shift)}
+        assert expected - rewritten == actual - rewritten
 
     @invariant()
     def watched_drops_are_never_silently_forgotten(self) -> None:
