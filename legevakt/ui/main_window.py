@@ -644,8 +644,9 @@ class MainWindow(QMainWindow):
         row = self.proxy.group_row()
         if row == self._spanned_row:
             return
-        if self._spanned_row >= 0 and self._spanned_row < self.proxy.rowCount():
-            self.table.setSpan(self._spanned_row, 0, 1, 1)
+        # The view moves a span with its row on inserts and removals, so the old row number may no longer
+        # hold it: clear every span (the group row's is the only one) rather than unset one by number.
+        self.table.clearSpans()
         self._spanned_row = row
         if row >= 0:
             self.table.setSpan(row, 0, 1, self.proxy.columnCount())
