@@ -876,6 +876,7 @@ class MainWindow(QMainWindow):
         self.idle_lock.locked.connect(self.alerts_panel.hide)
         menu = self.menuBar().addMenu(translate("MainWindow", "&Alerts"))
         menu.setObjectName("alertsMenu")
+        menu.setToolTipsVisible(True)  # a disabled action says which role may
         self.alerts_action = QAction(translate("MainWindow", "All alerts…"), self)
         self.alerts_action.setObjectName("alertsAction")
         self.alerts_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
@@ -883,10 +884,14 @@ class MainWindow(QMainWindow):
         menu.addAction(self.alerts_action)
         self.addAction(self.alerts_action)
         self.shortcuts.append(self.alerts_action)
-        self.shortcuts.append(keyboard.add_action(self, menu, translate("MainWindow", "Acknowledge the next alert…"),
-                                                  "Ctrl+K", lambda: self.banner.acknowledge_first()))
-        self.shortcuts.append(keyboard.add_action(self, menu, translate("MainWindow", "Resolve the next alert…"),
-                                                  "Ctrl+Shift+K", lambda: self.banner.resolve_first()))
+        self.action_acknowledge_next = keyboard.add_action(
+            self, menu, translate("MainWindow", "Acknowledge the next alert…"), "Ctrl+K",
+            lambda: self.banner.acknowledge_first(), name="acknowledgeNextAction")
+        self.shortcuts.append(self.action_acknowledge_next)
+        self.action_resolve_next = keyboard.add_action(  # the shift lead's (sign-in gates it)
+            self, menu, translate("MainWindow", "Resolve the next alert…"), "Ctrl+Shift+K",
+            lambda: self.banner.resolve_first(), name="resolveNextAction")
+        self.shortcuts.append(self.action_resolve_next)
         # A mass departure, confirmed as one group with one comment (each alert records it). Who may is
         # decided elsewhere (the shift lead): enable/disable or hide this action, the banner's button follows.
         self.action_confirm_group = keyboard.add_action(

@@ -1367,6 +1367,10 @@
     <context>
         <name>JournalPanel</name>
         <message>
+            <source>Signing and sending notes is for: {roles}.</source>
+            <translation>Signering og sending av notater er for: {roles}.</translation>
+        </message>
+        <message>
             <source>Cancel</source>
             <translation>Avbryt</translation>
         </message>
