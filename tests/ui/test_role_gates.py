@@ -204,3 +204,14 @@ def test_a_refusal_names_the_role_and_who_may(qtbot: QtBot, told: list[str]) -> 
     service.refused.emit(RoleRefused(Role.NURSE, Permission.DISCHARGE))
     assert len(told) == 1 and "Sykepleier" in told[0] and "Lege" in told[0]
     assert isinstance(window.findChild(QMenu, "alertsMenu"), QMenu)
+
+
+def test_the_demo_person_of_unattended_runs_is_named_for_the_role_it_has() -> None:
+    from legevakt.app.signin import DEMO_SESSION
+    from legevakt.ui.actions import role_name
+
+    assert DEMO_SESSION.role is Role.SHIFT_LEAD  # the screenshots show the shift-lead view
+    assert role_name(DEMO_SESSION.role) == "Vaktleder"  # the bokmål window's word for it
+    assert DEMO_SESSION.name == "Demo Vaktleder"
+    for role in Role:  # and no other role's word in the name
+        assert role is DEMO_SESSION.role or role_name(role) not in DEMO_SESSION.name
