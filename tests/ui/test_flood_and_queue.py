@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from legevakt.app import clinic_time
 from legevakt.ui.alert_banner import LineKind
+from legevakt.ui.i18n import install_translator
 from legevakt.ui.main_window import PANEL_MIN_WIDTH, MainWindow, fit_columns
 from legevakt.ui.queue_model import Column, QueueFilter
 from legevakt.worklist.models import AlertKind, AlertStatus, Fate
@@ -237,3 +238,24 @@ def test_fit_columns_by_hand() -> None:
     assert fit_columns(ideal, least, 240) == {a: 60, complaint: 100, b: 50, Column.AGE_SEX: 30}
     # 230: not even those: the age column steps aside, and A gets back what it frees (30 of 40 it gave).
     assert fit_columns(ideal, least, 230) == {a: 80, complaint: 100, b: 50, Column.AGE_SEX: 0}
+
+
+def test_a_language_change_rewrites_the_group_row_too(qtbot: QtBot, service: FakeService,
+                                                      qapp: QApplication) -> None:
+    window, _dropped, _ = flood(qtbot, service)
+    model = window.queue_model
+    group = model.group_row()
+    assert group == model.rowCount() - 1  # after the entries
+    told: list[tuple[int, int, list[int]]] = []
+    model.dataChanged.connect(lambda tl, br, roles=(): told.append((tl.row(), br.row(), list(roles))))
+    install_translator(qapp, "en")
+    try:
+        model.set_language("en")
+        assert any(top <= group <= bottom and int(Qt.ItemDataRole.DisplayRole.value) in roles
+                   for top, bottom, roles in told), "the view was not told the group row's text changed"
+        text = model.index(group, 0).data()
+        assert f"Many patients vanished at once – possible platform fault: {N_DROPPED} patients" in text
+    finally:
+        install_translator(qapp, "nb")
+        model.set_language("nb")
+    assert "Mange pasienter forsvant samtidig" in model.index(group, 0).data()
