@@ -19,6 +19,7 @@ from legevakt.app.journal import JournalPage
 from legevakt.app.signin import Session
 from legevakt.codes import HPR_SYSTEM
 from legevakt.journal.model import DeliveryState
+from legevakt.ui.ledger_view import LedgerView
 from legevakt.ui.main_window import MainWindow
 from legevakt.worklist.models import AlertKind, AlertStatus
 from legevakt.worklist.roles import Permission, Role, RoleRefused, permits
@@ -94,7 +95,6 @@ def test_the_journal_offers_signing_and_sending_only_to_doctor_and_shift_lead(
     page = journal_with_notes(window, service)
     journal = window.journal
     journal.pick("note-001")  # saved on the platform, not signed: the sign button's moment
-    assert journal.sign_button.isVisible() or not window.isVisible()
     assert journal.sign_button.isEnabled() is MAY_SIGN[role]
     tip = journal.sign_button.toolTip()
     assert all(r in tip for r in WHO_SIGNS) is (not MAY_SIGN[role])
@@ -215,3 +215,18 @@ def test_the_demo_person_of_unattended_runs_is_named_for_the_role_it_has() -> No
     assert DEMO_SESSION.name == "Demo Vaktleder"
     for role in Role:  # and no other role's word in the name
         assert role is DEMO_SESSION.role or role_name(role) not in DEMO_SESSION.name
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_sending_a_note_again_from_the_ledger_is_the_doctors_and_the_shift_leads(qtbot: QtBot, role: Role) -> None:
+    from tests.ui.test_ledger_view import make_model, rows, shift
+
+    service = RoleService(role)
+    model = make_model(shift())
+    view = LedgerView(service, model, writable=True)
+    qtbot.addWidget(view)
+    view.table.selectRow(rows(view.proxy).index("dlv-004"))  # overdue: "Send again" is the answer
+    assert view.resend_button.isEnabled() is MAY_SIGN[role]
+    assert ("Vaktleder" in view.resend_button.toolTip()) is (not MAY_SIGN[role])
+    view.resend_selected()  # past the button
+    assert bool(service.sent) is MAY_SIGN[role]
