@@ -104,5 +104,7 @@ def practitioner_from_bundle(bundle: dict[str, object]) -> str | None:
     return f"Practitioner/{ids[0]}"
 
 
-DEMO_SESSION = Session(name="Demo Sykepleier", hpr="9999999", role=Role.SHIFT_LEAD,
+#: The person of unattended runs (``--screenshot``, the bench): the shift lead, who sees every screen,
+#: and named for that role so a screenshot never shows a "nurse" with the shift lead's buttons.
+DEMO_SESSION = Session(name="Demo Vaktleder", hpr="9999999", role=Role.SHIFT_LEAD,
                        practitioner=f"{HPR_SYSTEM}|9999999")

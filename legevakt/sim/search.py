@@ -127,6 +127,10 @@ PARAMS: dict[str, dict[str, ParamDef]] = {
         "birthdate": ("token", lambda r: _code(r.get("birthDate"))),
     },
     "Practitioner": {**_COMMON_ID, "name": ("string", _names)},
+    "Provenance": {  # who made a change (R4 target, agent)
+        "target": ("reference", lambda r: _refs(r.get("target"))),
+        "agent": ("reference", lambda r: _refs(*[a.get("who") for a in _list(r.get("agent"))])),
+    },
     "Organization": {
         **_COMMON_ID,
         "name": ("string", _name_and_alias),

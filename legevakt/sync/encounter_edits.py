@@ -2,6 +2,11 @@
 
 Everything the command does not change is kept as the platform sent it. A create carries a client-made
 identifier (``codes.CLIENT_REQUEST_SYSTEM`` | command id) so a replayed create never duplicates.
+
+An Encounter has no element for who changed it, so each applied change is followed by an R4 ``Provenance``
+(``provenance_for``): ``target`` the Encounter version the write made, ``agent.who`` the signed-in
+Practitioner (by reference where the platform knows the HPR number, else by the HPR identifier),
+``recorded`` when, ``activity`` the v3 DataOperation UPDATE.
 """
 
 from __future__ import annotations
@@ -22,6 +27,10 @@ _ACT_BY_RANK = ("S", "EM", "UR", "R", "EL")
 _ROOM_TYPE = {"coding": [{"system": codes.LOCATION_PHYSICAL_TYPE, "code": "ro", "display": "Room"}]}
 _PARTICIPANT_CODE = {CommandKind.ASSIGN_NURSE: codes.PARTICIPANT_NURSE,
                      CommandKind.ASSIGN_DOCTOR: codes.PARTICIPANT_DOCTOR}
+#: R4 Provenance codings: the activity (v3 DataOperation, extensible binding) and the agent's role
+#: (provenance-participant-type, extensible).
+V3_DATA_OPERATION = "http://terminology.hl7.org/CodeSystem/v3-DataOperation"
+PROVENANCE_PARTICIPANT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 
 
 # -- FHIR edits ---------------------------------------------------------------------------------------
@@ -158,3 +167,35 @@ def with_client_identifier(resource: Resource, command_id: str) -> Resource:
     return res
 
 
+
+
+def agent_reference(who: str) -> Resource:
+    """The author of a command as an R4 Reference: ``Practitioner/<id>`` as a reference; a local identity
+    ``<system>|<value>`` (the HPR number the platform did not know) as a logical reference by identifier;
+    anything else (an older free-text user setting) as a display only."""
+    who = (who or "").strip()
+    if who.startswith("Practitioner/") and "|" not in who:
+        return {"reference": who, "type": "Practitioner"}
+    system, bar, value = who.partition("|")
+    if bar and system and value:
+        ref: Resource = {"identifier": {"system": system, "value": value}}
+        if system == codes.HPR_SYSTEM:
+            ref["type"] = "Practitioner"
+        return ref
+    return {"display": who or "unknown"}
+
+
+def provenance_for(command: Command, target: str, now: datetime) -> Resource:
+    """The R4 Provenance of an applied Encounter change: ``target`` is the version the write made
+    (``Encounter/<id>/_history/<vid>``, or the plain reference when the server did not say)."""
+    return {
+        "resourceType": "Provenance",
+        "target": [{"reference": target}],
+        "recorded": fhir_instant(now),
+        "activity": {"coding": [{"system": V3_DATA_OPERATION, "code": "UPDATE", "display": "revise"}]},
+        "reason": [{"text": command.describe()}],
+        "agent": [{
+            "type": {"coding": [{"system": PROVENANCE_PARTICIPANT_TYPE, "code": "author", "display": "Author"}]},
+            "who": agent_reference(command.created_by),
+        }],
+    }

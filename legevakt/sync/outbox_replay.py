@@ -33,7 +33,7 @@ from typing import Any, Protocol, TypeVar
 from urllib.parse import urlencode
 
 from legevakt import codes
-from legevakt.sync.encounter_edits import Resource, edit_encounter, with_client_identifier
+from legevakt.sync.encounter_edits import Resource, edit_encounter, provenance_for, with_client_identifier
 from legevakt.sync.errors import (
     AuthenticationError,
     MalformedResponse,
@@ -74,6 +74,7 @@ class ReplayItem:
     ours: str | None = None  # conflict / refusal: our value and the platform's
     theirs: str | None = None
     created: str | None = None  # CREATE: "Type/<id>" of the resource on the platform, when it said
+    provenance: str | None = None  # an applied Encounter change: "Provenance/<id>" naming who made it
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +147,9 @@ class OutboxReplayer:
         #: The worklist as the store holds it after the last replay's stored steps, even when that replay
         #: was cut short by an exception (the caller must carry on from here, not from what it passed in).
         self.stored_state: WorklistState | None = None
+        #: Each applied Encounter change is followed by a Provenance naming its author; False once the
+        #: platform refused one (it does not take Provenance): not asked again this session.
+        self.provenance = True
 
     # -- the outbox ------------------------------------------------------------------------------------
     def enqueue(self, command: Command, result: Reconciled) -> None:
@@ -285,7 +289,10 @@ class OutboxReplayer:
                 continue
             if 200 <= resp.status_code < 300:
                 detail = "applied" if attempt == 0 else "applied after reading again (someone wrote in between)"
-                return ReplayItem(command, ReplayOutcome.APPLIED, detail, wrote=True)
+                made = self._record_provenance(command, ref, resp, now)
+                if made is None:
+                    detail += "; its author not recorded on the platform (no Provenance)"
+                return ReplayItem(command, ReplayOutcome.APPLIED, detail, wrote=True, provenance=made)
             try:
                 self.client.json(resp)  # raises the typed error of a 4xx/5xx
             except (NotFound, Refused) as exc:
@@ -293,6 +300,44 @@ class OutboxReplayer:
             raise MalformedResponse(f"unexpected HTTP {resp.status_code} to an update", status=resp.status_code)
         return ReplayItem(command, ReplayOutcome.PENDING,
                           f"{ref} kept changing on the platform ({self.config.max_rereads} tries); will try again")
+
+    def _record_provenance(self, command: Command, ref: str, resp: Any, now: datetime) -> str | None:
+        """POST the Provenance of the Encounter version ``resp`` made (``encounter_edits.provenance_for``);
+        its ``Provenance/<id>``, or None when it could not be recorded. The change itself stands either way
+        (the outbox and the audit log name its author too): a failure here is logged, never retried as the
+        write."""
+        if not self.provenance:
+            return None
+        target = ref
+        version = self._written_version(resp)
+        if version:
+            target = f"{ref}/_history/{version}"
+        try:
+            answer = self.client.request("POST", self.client.url("Provenance"),
+                                         json_body=provenance_for(command, target, now))
+            if answer.status_code in (400, 403, 404, 405, 422, 501):  # the platform does not take Provenance
+                self.provenance = False
+                log.warning("the platform refused a Provenance (HTTP %d): authors of Encounter changes are "
+                            "recorded locally only this session", answer.status_code)
+                return None
+            return self._created_ref(answer, "Provenance") if 200 <= answer.status_code < 300 else None
+        except PlatformError as exc:
+            log.warning("the Provenance of %s was not recorded (%s)", command.command_id, type(exc).__name__)
+            return None
+
+    def _written_version(self, resp: Any) -> str | None:
+        """The versionId an update made: the answer's ETag (``W/"<vid>"``), else its body's ``meta.versionId``."""
+        etag = resp.headers.get("ETag") or ""
+        vid: object = etag.removeprefix("W/").strip('"') if etag else None
+        if not vid:
+            try:
+                body = self.client.json(resp, expect="Encounter")
+            except PlatformError:
+                return None
+            vid = (body.get("meta") or {}).get("versionId")
+        if not isinstance(vid, str | int) or isinstance(vid, bool) or not str(vid) or "/" in str(vid):
+            return None
+        return str(vid)
 
     def _read(self, ref: str) -> tuple[Resource, str]:
         """The current resource and the ``If-Match`` value for it (its ETag, else ``W/"<versionId>"``)."""

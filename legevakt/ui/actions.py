@@ -41,6 +41,21 @@ def who_may(permission: Permission) -> str:
         roles=", ".join(role_name(r) for r in roles_allowed(permission)))
 
 
+def gate_widget(widget: QWidget | QAction, allowed: bool, permission: Permission, tooltip: str = "", *,
+                enabled: bool = True) -> None:
+    """A button or action of the window for ``permission``: enabled when ``enabled`` and the signed-in role
+    is ``allowed``; while the role is not, it stays visible but disabled, its tooltip saying which role may
+    (then what it does, ``tooltip``)."""
+    widget.setEnabled(enabled and allowed)
+    widget.setToolTip(tooltip if allowed else "\n".join(t for t in (who_may(permission), tooltip) if t))
+
+
+def may_of(service: object) -> Callable[[Permission], bool]:
+    """The service's ``may`` (whether the signed-in role may), or "everything" for a service without roles."""
+    may = getattr(service, "may", None)
+    return may if callable(may) else (lambda _p: True)
+
+
 def gate(menu: QMenu, allowed: bool, permission: Permission) -> None:
     """Disable a submenu the signed-in role may not use, with a tooltip saying which role may."""
     if not allowed:

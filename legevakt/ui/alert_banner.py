@@ -35,10 +35,12 @@ from PySide6.QtWidgets import (
 from legevakt.journal.model import Delivery
 from legevakt.problems import Problem
 from legevakt.ui import texts
+from legevakt.ui.actions import may_of, who_may
 from legevakt.ui.alerts_model import AlertListModel, needs_acknowledgement
 from legevakt.ui.elide import ElidedLabel
 from legevakt.ui.problem_texts import problem_text
 from legevakt.worklist.models import Alert, AlertKind, AlertStatus, Entry, Severity
+from legevakt.worklist.roles import Permission
 
 log = logging.getLogger("legevakt.ui")
 translate = QCoreApplication.translate
@@ -95,6 +97,7 @@ class BannerLine:
     member: bool = False  # a drop line inside the mass-departure group (indented)
     ids: tuple[str, ...] = ()  # a group line: the alerts "Confirm all…" acknowledges
     detail_button: str = ""  # a group line: the label of the button that shows or hides its patients
+    refused: str = ""  # the signed-in role may not use the button: which role may (its tooltip)
 
 
 def _patient_part(entry: Entry | None, ref: str) -> str:
@@ -306,6 +309,10 @@ class AlertBanner(QFrame):
         self.refresh()
 
     # -- reading ------------------------------------------------------------------------------
+    def may(self, permission: Permission) -> bool:
+        """Whether the signed-in role may (acknowledge: every role; resolve: the shift lead)."""
+        return may_of(self._service)(permission)
+
     def lines(self) -> tuple[BannerLine, ...]:
         return self._shown or ()
 
@@ -326,7 +333,8 @@ class AlertBanner(QFrame):
         """Open the acknowledge dialog for ``alert_id`` (non-blocking, over ``parent``, default this window);
         on OK call the service."""
         alert = self._model.alert(alert_id)
-        if alert is None or alert.status is not AlertStatus.OPEN or alert_id in self._pending:
+        if (alert is None or alert.status is not AlertStatus.OPEN or alert_id in self._pending
+                or not self.may(Permission.ACK_ALERT)):
             return None
         entry = self._lookup(alert.encounter) if alert.encounter else None
         critical = alert.severity is Severity.CRITICAL
@@ -348,9 +356,10 @@ class AlertBanner(QFrame):
         return self._open(dlg, done)
 
     def resolve(self, alert_id: str, parent: QWidget | None = None) -> CommentDialog | None:
-        """Open the resolve dialog for ``alert_id``; a reason is required."""
+        """Open the resolve dialog for ``alert_id``; a reason is required (and the role to resolve alerts)."""
         alert = self._model.alert(alert_id)
-        if alert is None or alert.status is AlertStatus.RESOLVED or alert_id in self._pending:
+        if (alert is None or alert.status is AlertStatus.RESOLVED or alert_id in self._pending
+                or not self.may(Permission.RESOLVE_ANY_ALERT)):
             return None
         entry = self._lookup(alert.encounter) if alert.encounter else None
         dlg = CommentDialog(
@@ -509,19 +518,23 @@ class AlertBanner(QFrame):
             delivery = self._delivery(alert.key) if alert.kind in DELIVERY_ALERTS else None
             detail = detail_text(alert, entry, delivery)
             words = self.write_words(alert, entry) if self.write_words is not None else ""
+            may_ack = self.may(Permission.ACK_ALERT)
             return BannerLine(
                 LineKind.CRITICAL, alert.id, headline(alert, entry), f"{words} · {detail}" if words else detail,
                 button=(translate("AlertBanner", "Acknowledging…") if pending
                         else translate("AlertBanner", "Acknowledge…")),
-                enabled=not pending, tooltip=tip, member=member)
+                enabled=not pending and may_ack, tooltip=tip, member=member,
+                refused="" if may_ack else who_may(Permission.ACK_ALERT))
         who = translate("AlertBanner", "Acknowledged by {who} {time}, not resolved").format(
             who=alert.acknowledged_by or "?", time=texts.clock_text(alert.acknowledged_at))
         resolvable = alert.kind in PERSON_RESOLVABLE
+        may_resolve = self.may(Permission.RESOLVE_ANY_ALERT)
         comment = alert.ack_comment or ""
         return BannerLine(
             LineKind.ACKNOWLEDGED, alert.id, headline(alert, entry), who,
             button=(translate("AlertBanner", "Resolve…") if resolvable else ""),
-            enabled=not pending, tooltip="\n".join(t for t in (comment, tip) if t), member=member)
+            enabled=not pending and may_resolve, tooltip="\n".join(t for t in (comment, tip) if t), member=member,
+            refused="" if may_resolve or not resolvable else who_may(Permission.RESOLVE_ANY_ALERT))
 
     def _group_lines(self, mass: Alert, drops: list[Alert]) -> list[BannerLine]:
         """The mass departure's explaining line, then (expanded only) its patients' drop lines."""
@@ -674,12 +687,14 @@ class AlertBanner(QFrame):
             if line.kind is LineKind.CRITICAL and line.alert_id:
                 aid = line.alert_id
                 button.clicked.connect(lambda _checked=False, a=aid: self.acknowledge(a))
-                button.setToolTip(translate("AlertBanner", "Acknowledge this alert with a comment (Ctrl+K)"))
+                button.setToolTip(line.refused or translate("AlertBanner",
+                                                            "Acknowledge this alert with a comment (Ctrl+K)"))
                 self.buttons[aid] = button
             elif line.kind is LineKind.ACKNOWLEDGED and line.alert_id:
                 aid = line.alert_id
                 button.clicked.connect(lambda _checked=False, a=aid: self.resolve(a))
-                button.setToolTip(translate("AlertBanner", "Resolve this alert with a reason (Ctrl+Shift+K)"))
+                button.setToolTip(line.refused or translate("AlertBanner",
+                                                            "Resolve this alert with a reason (Ctrl+Shift+K)"))
                 self.buttons[aid] = button
             elif line.kind is LineKind.NOTICE:
                 button.clicked.connect(lambda _checked=False: self.show_notice(None))

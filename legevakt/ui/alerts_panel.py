@@ -43,11 +43,13 @@ from PySide6.QtWidgets import (
 )
 
 from legevakt.ui import keyboard, style, texts
+from legevakt.ui.actions import gate_widget
 from legevakt.ui.alert_banner import PERSON_RESOLVABLE, CommentDialog
 from legevakt.ui.delegates import QueueDelegate
 from legevakt.ui.roles import BACKGROUND, DECORATION, DISPLAY, FOREGROUND, TOOLTIP, USER
 from legevakt.ui.texts import QT_TRANSLATE_NOOP
 from legevakt.worklist.models import Alert, AlertStatus, Entry, Severity
+from legevakt.worklist.roles import Permission
 
 translate = QCoreApplication.translate
 
@@ -339,6 +341,7 @@ class AlertCommands(Protocol):
     def acknowledge(self, alert_id: str, parent: QWidget | None = None) -> CommentDialog | None: ...
     def resolve(self, alert_id: str, parent: QWidget | None = None) -> CommentDialog | None: ...
     def is_pending(self, alert_id: str) -> bool: ...
+    def may(self, permission: Permission) -> bool: ...
 
 
 class AlertsPanel(QDialog):
@@ -420,6 +423,7 @@ class AlertsPanel(QDialog):
         self.resolve_button.setToolTip(translate("AlertsPanel", "Resolve the selected alert with a reason "
                                                                 "(Ctrl+Shift+K)"))
         self.resolve_button.clicked.connect(self.resolve_selected)
+        self._ack_tip, self._resolve_tip = self.ack_button.toolTip(), self.resolve_button.toolTip()
         bottom.addWidget(self.resolve_button)
         close = QPushButton(translate("AlertsPanel", "Close"), self)
         close.clicked.connect(self.close)
@@ -486,11 +490,13 @@ class AlertsPanel(QDialog):
 
     # -- commands (the banner's dialogs, rules and service call) --------------------------------------
     def can_acknowledge(self, alert: Alert | None) -> bool:
-        return alert is not None and alert.status is AlertStatus.OPEN and not self.commands.is_pending(alert.id)
+        return (alert is not None and alert.status is AlertStatus.OPEN and not self.commands.is_pending(alert.id)
+                and self.commands.may(Permission.ACK_ALERT))
 
     def can_resolve(self, alert: Alert | None) -> bool:
         return (alert is not None and alert.status is not AlertStatus.RESOLVED
-                and alert.kind in PERSON_RESOLVABLE and not self.commands.is_pending(alert.id))
+                and alert.kind in PERSON_RESOLVABLE and not self.commands.is_pending(alert.id)
+                and self.commands.may(Permission.RESOLVE_ANY_ALERT))
 
     def acknowledge_selected(self) -> CommentDialog | None:
         alert = self.selected_alert()
@@ -531,5 +537,7 @@ class AlertsPanel(QDialog):
     def refresh_buttons(self) -> None:
         """Acknowledge…/Resolve… for the selected alert (also after a refused command cleared its pending mark)."""
         alert = self.selected_alert()
-        self.ack_button.setEnabled(self.can_acknowledge(alert))
-        self.resolve_button.setEnabled(self.can_resolve(alert))
+        for button, permission, tip, able in (
+                (self.ack_button, Permission.ACK_ALERT, self._ack_tip, self.can_acknowledge(alert)),
+                (self.resolve_button, Permission.RESOLVE_ANY_ALERT, self._resolve_tip, self.can_resolve(alert))):
+            gate_widget(button, self.commands.may(permission), permission, tip, enabled=able)

@@ -46,8 +46,10 @@ from legevakt.app.journal import JournalPage, RecipientMatches
 from legevakt.journal.model import RESENDABLE_STATES, Delivery, DeliveryState, Note, NoteStatus, Recipient
 from legevakt.problems import Problem
 from legevakt.ui import keyboard, texts
+from legevakt.ui.actions import gate_widget, may_of, role_name
 from legevakt.ui.problem_texts import problem_text
 from legevakt.worklist.models import Entry
+from legevakt.worklist.roles import Permission, roles_allowed
 
 log = logging.getLogger("legevakt.ui")
 translate = QCoreApplication.translate
@@ -573,6 +575,14 @@ class JournalPanel(QFrame):
                                                                  "pick (Ctrl+Shift+T)"))
         for button in (self.save_button, self.sign_button, self.send_gp_button, self.send_to_button):
             grid.addWidget(button)
+        #: Each button's permission and what it does (its tooltip while the signed-in role may use it).
+        self._gates: dict[QPushButton, tuple[Permission, str]] = {
+            self.new_button: (Permission.NOTES, self.new_button.toolTip()),
+            self.save_button: (Permission.NOTES, self.save_button.toolTip()),
+            self.sign_button: (Permission.SIGN_NOTES, self.sign_button.toolTip()),
+            self.send_gp_button: (Permission.SIGN_NOTES, self.send_gp_button.toolTip()),
+            self.send_to_button: (Permission.SIGN_NOTES, self.send_to_button.toolTip()),
+        }
         outer.addLayout(grid)
         self.why_label = _plain(QLabel(self))
         self.why_label.setObjectName("journalWhy")
@@ -636,6 +646,14 @@ class JournalPanel(QFrame):
 
     def can_write(self) -> bool:
         return bool(getattr(self.service, "practitioner", ""))
+
+    def may(self, permission: Permission) -> bool:
+        """Whether the signed-in role may (notes: every role; signing and sending: doctor and shift lead)."""
+        return may_of(self.service)(permission)
+
+    def refresh(self) -> None:
+        """Re-read who may do what (after a sign-in or a switch of user)."""
+        self._update()
 
     def notes(self) -> tuple[Note, ...]:
         """The notes shown, newest first."""
@@ -797,7 +815,7 @@ class JournalPanel(QFrame):
 
     def resend(self, d: Delivery) -> None:
         """Send a refused or overdue note again to the same recipient."""
-        if self._encounter is None or self._busy or not self.can_write():
+        if self._encounter is None or self._busy or not self.can_write() or not self.may(Permission.SIGN_NOTES):
             return
         self._start()
         self.service.send_note(self._encounter, d.note, d.recipient)
@@ -862,17 +880,23 @@ class JournalPanel(QFrame):
         idle = writable and not self._busy and self._encounter is not None
         signed = note is not None and note.status is NoteStatus.FINAL
         dirty = self._dirty()
-        self.save_button.setEnabled(idle and not signed and bool(text.strip()) and dirty)
-        self.sign_button.setEnabled(idle and note is not None and not signed and note.ref is not None and not dirty)
         sendable = idle and signed and note is not None and note.ref is not None
-        self.send_gp_button.setEnabled(sendable)
-        self.send_to_button.setEnabled(sendable)
+        when = {self.new_button: True,
+                self.save_button: idle and not signed and bool(text.strip()) and dirty,
+                self.sign_button: idle and note is not None and not signed and note.ref is not None and not dirty,
+                self.send_gp_button: sendable, self.send_to_button: sendable}
+        for button, (permission, tip) in self._gates.items():
+            gate_widget(button, self.may(permission), permission, tip, enabled=when[button])
         self.new_button.setVisible(self._encounter is not None and note is not None)
         self.author_hint.setVisible(not writable and self._encounter is not None)
+        may_send = self.may(Permission.SIGN_NOTES)
         for card in self.cards:
             for row in card.rows:
                 if row.resend_button is not None:
-                    row.resend_button.setEnabled(idle)
+                    if not row.resend_button.property("gateTip"):
+                        row.resend_button.setProperty("gateTip", row.resend_button.toolTip())
+                    gate_widget(row.resend_button, may_send, Permission.SIGN_NOTES,
+                                str(row.resend_button.property("gateTip")), enabled=idle)
         # The editor's caption and why a button is off, in words.
         if note is None:
             caption = translate("JournalPanel", "New note")
@@ -910,11 +934,17 @@ class JournalPanel(QFrame):
             if note.ref is None:
                 return translate("JournalPanel", "The note is saved here and waits for the platform; "
                                                  "it can be signed once the platform has it.")
+            if not self.may(Permission.SIGN_NOTES):
+                return self._not_yours()
             return translate("JournalPanel", "Sign the note before sending it.")
         if note.ref is None:
             return translate("JournalPanel", "The note waits for the platform; it can be sent once the platform "
                                              "has it.")
-        return ""
+        return "" if self.may(Permission.SIGN_NOTES) else self._not_yours()
+
+    def _not_yours(self) -> str:
+        roles = ", ".join(role_name(r) for r in roles_allowed(Permission.SIGN_NOTES))
+        return translate("JournalPanel", "Signing and sending notes is for: {roles}.").format(roles=roles)
 
     def _rebuild_cards(self) -> None:
         notes = self.notes()

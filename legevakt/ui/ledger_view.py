@@ -42,9 +42,11 @@ from PySide6.QtWidgets import (
 from legevakt.app.journal import LedgerPage
 from legevakt.journal.model import Delivery, DeliveryState
 from legevakt.ui import keyboard, style, texts
+from legevakt.ui.actions import gate_widget, may_of
 from legevakt.ui.delegates import QueueDelegate
 from legevakt.ui.journal_panel import RecipientNames, can_resend, delivery_tone
 from legevakt.ui.roles import ACCESSIBLE, BACKGROUND, DISPLAY, FOREGROUND, TOOLTIP, USER
+from legevakt.worklist.roles import Permission
 
 translate = QCoreApplication.translate
 
@@ -414,6 +416,7 @@ class LedgerView(QDialog):
         self.resend_button.setObjectName("ledgerResendButton")
         self.resend_button.setToolTip(translate("LedgerView", "Send the selected note again to the same recipient"))
         self.resend_button.clicked.connect(self.resend_selected)
+        self._resend_tip = self.resend_button.toolTip()
         bottom.addWidget(self.resend_button)
         close = QPushButton(translate("LedgerView", "Close"), self)
         close.clicked.connect(self.close)
@@ -448,7 +451,8 @@ class LedgerView(QDialog):
 
     def resend_selected(self) -> None:
         d = self.selected()
-        if d is None or d.encounter is None or not self._writable or not can_resend(d, self.model.deliveries()):
+        if (d is None or d.encounter is None or not self._writable or not can_resend(d, self.model.deliveries())
+                or not may_of(self.service)(Permission.SIGN_NOTES)):
             return
         self.service.send_note(d.encounter, d.note, d.recipient)
         self.resend_button.setEnabled(False)
@@ -472,8 +476,13 @@ class LedgerView(QDialog):
 
     def _update_buttons(self) -> None:
         d = self.selected()
-        self.resend_button.setEnabled(self._writable and d is not None and d.encounter is not None
-                                      and can_resend(d, self.model.deliveries()))
+        gate_widget(self.resend_button, may_of(self.service)(Permission.SIGN_NOTES), Permission.SIGN_NOTES,
+                    self._resend_tip, enabled=self._writable and d is not None and d.encounter is not None
+                    and can_resend(d, self.model.deliveries()))
+
+    def refresh(self) -> None:
+        """Re-read who may do what (after a sign-in or a switch of user)."""
+        self._update_buttons()
 
 
 __all__ = ["LedgerColumn", "LedgerFilterProxy", "LedgerModel", "LedgerRole", "LedgerView"]

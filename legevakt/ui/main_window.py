@@ -80,6 +80,8 @@ _CELL_PAD = 2 * 6 + 2 * 4 + 2  # delegate padding and the style's text margins, 
 _NAME_SAMPLE = "Andersen, Kristian"  # a typical "Family, Given"; longer names elide (full in the tooltip)
 _CLINICIAN_SAMPLE = "Dahl, Kristin"
 _ROOM_SAMPLE = "Akuttrom 1"
+#: A complaint of this length reads in full from the narrowest window (1280 px) up; longer ones elide.
+_COMPLAINT_SAMPLE = "Feber og nakkestivhet"
 
 
 def column_widths(table: QTableView, model: QueueModel) -> dict[Column, int]:
@@ -114,7 +116,7 @@ def column_widths(table: QTableView, model: QueueModel) -> dict[Column, int]:
         Column.NAME: fit(header(Column.NAME), fmb.horizontalAdvance(_NAME_SAMPLE)),
         Column.IDENT: fit(header(Column.IDENT), fm.horizontalAdvance("88.88.8888 " + translate("QueueModel", "D-no."))),
         Column.AGE_SEX: fit(header(Column.AGE_SEX), fm.horizontalAdvance("188 M")),
-        Column.COMPLAINT: fit(header(Column.COMPLAINT), fm.horizontalAdvance("Brystsmerter")),
+        Column.COMPLAINT: fit(header(Column.COMPLAINT), fm.horizontalAdvance(_COMPLAINT_SAMPLE)),
         Column.STATE: fit(header(Column.STATE), fmb.horizontalAdvance(translate("Texts", "DROPPED")),
                           *(fm.horizontalAdvance(t) for t in states)),
         Column.ROOM: fit(header(Column.ROOM), fm.horizontalAdvance(_ROOM_SAMPLE)),
@@ -124,7 +126,57 @@ def column_widths(table: QTableView, model: QueueModel) -> dict[Column, int]:
         Column.PENDING: fit(fmb.horizontalAdvance("⟳"), ICON_SIZE),
     }
     return widths
-PANEL_WIDTH = 250
+
+
+#: The patient panel's least width: the name in large type, the triage badge, the journal's buttons.
+PANEL_MIN_WIDTH = 232
+
+
+def column_minimums(table: QTableView, ideal: dict[Column, int]) -> dict[Column, int]:
+    """How narrow each column may get in a narrow window (1280 px). Names, rooms and clinicians elide to
+    a recognisable start (the full text is in the tooltip), the birth date keeps all of it (the D-number
+    mark included), the state keeps its commonest words, the alerts column its icons; triage, waiting time,
+    age and the pending marker never shrink. The complaint keeps a readable width."""
+    base = QFont(table.font())
+    bold = QFont(base)
+    bold.setBold(True)
+    fm, fmb = QFontMetrics(base), QFontMetrics(bold)
+    dots = fm.horizontalAdvance("…")
+    least = {
+        Column.NAME: fmb.horizontalAdvance("Andersen, K") + dots + _CELL_PAD,
+        Column.IDENT: ideal[Column.IDENT],  # the date and the D-number mark always read in full
+        Column.COMPLAINT: fm.horizontalAdvance(_COMPLAINT_SAMPLE) + _CELL_PAD,
+        Column.STATE: fm.horizontalAdvance(texts.status_label(EncounterStatus.TRIAGED)) + _CELL_PAD,
+        Column.ROOM: fm.horizontalAdvance("Rom 8") + _CELL_PAD,
+        Column.NURSE: fm.horizontalAdvance("Dahl,") + dots + _CELL_PAD,
+        Column.DOCTOR: fm.horizontalAdvance("Dahl,") + dots + _CELL_PAD,
+        Column.ALERTS: 2 * ICON_SIZE + _CELL_PAD,
+    }
+    widths = {c: min(ideal[c], least.get(c, ideal[c])) for c in Column}
+    widths[Column.COMPLAINT] = least[Column.COMPLAINT]
+    return widths
+
+
+def fit_columns(ideal: dict[Column, int], least: dict[Column, int], available: int) -> dict[Column, int]:
+    """Widths for a table ``available`` pixels wide: the ideal widths while they fit (the complaint, which
+    stretches, takes the rest); narrower, the complaint gives up its comfort first, down to its least (a
+    readable) width, then the columns that may shrink give up the same share of what they could give
+    (ideal - least). When even the least
+    widths do not fit, the age column steps aside (width 0: hidden; age and sex are in the patient panel,
+    and the birth date beside it); below that every column is at its least and the table scrolls sideways."""
+    columns = dict(ideal)
+    if sum(columns.values()) <= available:
+        return columns
+    if sum(least.values()) > available:
+        columns[Column.AGE_SEX] = 0
+    shown = [c for c in columns if columns[c] > 0 and c is not Column.COMPLAINT]
+    slack = sum(ideal[c] - least[c] for c in shown)
+    spare = available - least[Column.COMPLAINT] - sum(least[c] for c in shown)
+    share = 0.0 if slack <= 0 or spare <= 0 else min(1.0, spare / slack)
+    for c in shown:
+        columns[c] = least[c] + int((ideal[c] - least[c]) * share)
+    columns[Column.COMPLAINT] = max(least[Column.COMPLAINT], available - sum(columns[c] for c in shown))
+    return columns
 
 
 class UiService(Protocol):
@@ -239,7 +291,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 0)
         self.splitter.setCollapsible(0, False)
-        self.panel.setMinimumWidth(200)
+        self.panel.setMinimumWidth(PANEL_MIN_WIDTH)
         body = QWidget(central)
         body.setObjectName("body")
         b = QVBoxLayout(body)
@@ -436,6 +488,7 @@ class MainWindow(QMainWindow):
         self._spanned_row = -1
         table.clicked.connect(self._group_clicked)
         table.installEventFilter(self)
+        table.viewport().installEventFilter(self)  # its width decides the columns (fit_columns)
         for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.layoutChanged,
                        self.proxy.modelReset):
             signal.connect(self._span_group_row)
@@ -444,12 +497,24 @@ class MainWindow(QMainWindow):
     def _size_columns(self) -> None:
         self.table.ensurePolished()
         self.table.horizontalHeader().ensurePolished()
-        widths = column_widths(self.table, self.queue_model)
-        for column, width in widths.items():
-            if column is not Column.COMPLAINT:
-                self.table.setColumnWidth(int(column), width)
+        self._ideal_widths = column_widths(self.table, self.queue_model)
+        self._least_widths = column_minimums(self.table, self._ideal_widths)
         frame = 2 * self.table.frameWidth() + self.table.verticalScrollBar().sizeHint().width()
-        self._queue_width = sum(widths.values()) + frame
+        self._queue_width = sum(self._ideal_widths.values()) + frame
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """The columns for the table's width now (every resize of its viewport comes here)."""
+        ideal = getattr(self, "_ideal_widths", None)
+        if not ideal:
+            return
+        widths = fit_columns(ideal, self._least_widths, self.table.viewport().width())
+        for column, width in widths.items():
+            hide = width == 0
+            if self.table.isColumnHidden(int(column)) != hide:
+                self.table.setColumnHidden(int(column), hide)
+            if not hide and column is not Column.COMPLAINT and self.table.columnWidth(int(column)) != width:
+                self.table.setColumnWidth(int(column), width)
 
     def _install_shortcuts(self) -> None:
         # Keyboard first: every action is a QAction in a menu (it shows its keys there) and on the window
@@ -644,13 +709,17 @@ class MainWindow(QMainWindow):
         row = self.proxy.group_row()
         if row == self._spanned_row:
             return
-        if self._spanned_row >= 0 and self._spanned_row < self.proxy.rowCount():
-            self.table.setSpan(self._spanned_row, 0, 1, 1)
+        # The view moves a span with its row on inserts and removals, so the old row number may no longer
+        # hold it: clear every span (the group row's is the only one) rather than unset one by number.
+        self.table.clearSpans()
         self._spanned_row = row
         if row >= 0:
             self.table.setSpan(row, 0, 1, self.proxy.columnCount())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and watched is self.table.viewport():
+            self._fit_columns()
+            return False
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             if watched is self.search_field and event.key() == Qt.Key.Key_Escape and self.search_field.text():
                 self.search_field.clear()
@@ -875,6 +944,7 @@ class MainWindow(QMainWindow):
         self.idle_lock.locked.connect(self.alerts_panel.hide)
         menu = self.menuBar().addMenu(translate("MainWindow", "&Alerts"))
         menu.setObjectName("alertsMenu")
+        menu.setToolTipsVisible(True)  # a disabled action says which role may
         self.alerts_action = QAction(translate("MainWindow", "All alerts…"), self)
         self.alerts_action.setObjectName("alertsAction")
         self.alerts_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
@@ -882,10 +952,14 @@ class MainWindow(QMainWindow):
         menu.addAction(self.alerts_action)
         self.addAction(self.alerts_action)
         self.shortcuts.append(self.alerts_action)
-        self.shortcuts.append(keyboard.add_action(self, menu, translate("MainWindow", "Acknowledge the next alert…"),
-                                                  "Ctrl+K", lambda: self.banner.acknowledge_first()))
-        self.shortcuts.append(keyboard.add_action(self, menu, translate("MainWindow", "Resolve the next alert…"),
-                                                  "Ctrl+Shift+K", lambda: self.banner.resolve_first()))
+        self.action_acknowledge_next = keyboard.add_action(
+            self, menu, translate("MainWindow", "Acknowledge the next alert…"), "Ctrl+K",
+            lambda: self.banner.acknowledge_first(), name="acknowledgeNextAction")
+        self.shortcuts.append(self.action_acknowledge_next)
+        self.action_resolve_next = keyboard.add_action(  # the shift lead's (sign-in gates it)
+            self, menu, translate("MainWindow", "Resolve the next alert…"), "Ctrl+Shift+K",
+            lambda: self.banner.resolve_first(), name="resolveNextAction")
+        self.shortcuts.append(self.action_resolve_next)
         # A mass departure, confirmed as one group with one comment (each alert records it). Who may is
         # decided elsewhere (the shift lead): enable/disable or hide this action, the banner's button follows.
         self.action_confirm_group = keyboard.add_action(

@@ -626,8 +626,8 @@ class QueueModel(QAbstractTableModel):
         self._language = language
         self._headers = _headers()
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(Column) - 1)
-        if self._refs:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._refs) - 1, len(Column) - 1),
+        if self.rowCount():  # every row, the mass-departure group row's text too
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, len(Column) - 1),
                                   list(ROW_ROLES))
 
     def set_group_expanded(self, expanded: bool) -> None:

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from legevakt.app.signin import HPR_SYSTEM, KeyringUnavailable, Session, sign_in_problem, store_pin, verify_pin
-from legevakt.ui.actions import role_name, who_may
+from legevakt.ui.actions import gate_widget, role_name, who_may
 from legevakt.worklist.roles import Permission, Role, RoleRefused
 
 translate = QCoreApplication.translate
@@ -175,7 +175,7 @@ class PinCheck:
             self.message = translate("SignIn", "Wrong PIN. {left} attempts left.").format(left=left)
 
 
-def install(window: Any, service: Any, *, ask_sign_in: Callable[[], Session | None] = sign_in) -> None:
+def install(window: Any, service: Any, *, ask_sign_in: Callable[[], Session | None] | None = None) -> None:
     """Hook the signed-in session into ``window`` (a MainWindow): status bar, role gates, PIN on unlock."""
     label = QLabel(window.status)
     label.setObjectName("signedInUser")
@@ -205,13 +205,25 @@ def install(window: Any, service: Any, *, ask_sign_in: Callable[[], Session | No
             may_group = service.may(Permission.CONFIRM_GROUP)
             group.setEnabled(may_group)
             group.setToolTip("" if may_group else who_may(Permission.CONFIRM_GROUP))
+        resolve_next = getattr(window, "action_resolve_next", None)
+        if resolve_next is not None:  # Alerts > Resolve the next alert…: the shift lead's
+            gate_widget(resolve_next, service.may(Permission.RESOLVE_ANY_ALERT), Permission.RESOLVE_ANY_ALERT)
+        ack_next = getattr(window, "action_acknowledge_next", None)
+        if ack_next is not None:
+            gate_widget(ack_next, service.may(Permission.ACK_ALERT), Permission.ACK_ALERT)
+        # The buttons of the banner, the alerts panel, the journal and the ledger follow the new role.
+        for part, method in (("banner", "refresh"), ("alerts_panel", "refresh_buttons"),
+                             ("journal", "refresh"), ("ledger_view", "refresh")):
+            widget = getattr(window, part, None)
+            if widget is not None and hasattr(widget, method):
+                getattr(widget, method)()
         proxy = getattr(window, "proxy", None)
         if proxy is not None:  # "Mine" follows the person signed in now
             proxy.set_practitioner(session.practitioner)
             window._update_counts()
 
     def switch_user() -> None:
-        session = ask_sign_in()
+        session = (ask_sign_in or (lambda: sign_in(window)))()  # the dialog, looked up when asked
         if session is not None:
             service.sign_in(session)
 
@@ -251,4 +263,7 @@ def install(window: Any, service: Any, *, ask_sign_in: Callable[[], Session | No
 
     guard(getattr(window, "shift_lead_view", None), "open", Permission.SHIFT_LEAD_VIEW)
     guard(getattr(window, "banner", None), "confirm_group", Permission.CONFIRM_GROUP)
+    # Past a disabled button or action (a shortcut, a script): refused in words, not silently ignored.
+    guard(getattr(window, "banner", None), "resolve", Permission.RESOLVE_ANY_ALERT)
+    guard(getattr(window, "banner", None), "acknowledge", Permission.ACK_ALERT)
 

@@ -4,30 +4,6 @@
     <context>
         <name>Actions</name>
         <message>
-            <source>Assign room</source>
-            <translation>Tildel rom</translation>
-        </message>
-        <message>
-            <source>Assign nurse</source>
-            <translation>Tildel sykepleier</translation>
-        </message>
-        <message>
-            <source>Assign doctor</source>
-            <translation>Tildel lege</translation>
-        </message>
-        <message>
-            <source>Set triage</source>
-            <translation>Sett triage</translation>
-        </message>
-        <message>
-            <source>Change state</source>
-            <translation>Endre status</translation>
-        </message>
-        <message>
-            <source>Finish visit</source>
-            <translation>Avslutt besøket</translation>
-        </message>
-        <message>
             <source>Dropped from the queue: resolve the alert first</source>
             <translation>Falt ut av køen: løs varselet først</translation>
         </message>
@@ -73,10 +49,6 @@
         <message>
             <source>THE LIST MAY BE OUT OF DATE: no complete update from the platform</source>
             <translation>LISTEN KAN VÆRE UTDATERT: ingen komplett oppdatering fra plattformen</translation>
-        </message>
-        <message>
-            <source>{n} patients left the queue at once – possible platform fault</source>
-            <translation>{n} pasienter forsvant fra køen samtidig – mulig plattformfeil</translation>
         </message>
         <message>
             <source>Journal note not delivered: {patient}</source>
@@ -547,17 +519,9 @@
             <source>Visit</source>
             <translation>Besøk</translation>
         </message>
-        <message>
-            <source>Journal coming</source>
-            <translation>Journal kommer</translation>
-        </message>
     </context>
     <context>
         <name>QueueModel</name>
-        <message>
-            <source>{state} · saving…</source>
-            <translation>{state} · lagres…</translation>
-        </message>
         <message>
             <source>{count} change(s) not yet confirmed by the platform</source>
             <translation>{count} endring(er) ikke bekreftet av plattformen ennå</translation>
@@ -585,14 +549,6 @@
         <message>
             <source>Patient name</source>
             <translation>Pasientens navn</translation>
-        </message>
-        <message>
-            <source>Born / ID</source>
-            <translation>Født / ID</translation>
-        </message>
-        <message>
-            <source>Birth date and masked national identity number</source>
-            <translation>Fødselsdato og maskert fødselsnummer</translation>
         </message>
         <message>
             <source>Age</source>
@@ -1366,6 +1322,10 @@
     </context>
     <context>
         <name>JournalPanel</name>
+        <message>
+            <source>Signing and sending notes is for: {roles}.</source>
+            <translation>Signering og sending av notater er for: {roles}.</translation>
+        </message>
         <message>
             <source>Cancel</source>
             <translation>Avbryt</translation>

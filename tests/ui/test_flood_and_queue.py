@@ -8,12 +8,16 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QApplication
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from legevakt.app import clinic_time
 from legevakt.ui.alert_banner import LineKind
-from legevakt.ui.main_window import MainWindow
+from legevakt.ui.i18n import install_translator
+from legevakt.ui.main_window import PANEL_MIN_WIDTH, MainWindow, fit_columns
 from legevakt.ui.queue_model import Column, QueueFilter
 from legevakt.worklist.models import AlertKind, AlertStatus, Fate
 from tests.ui.conftest import NOW, FakeService, clinic, clock, make_alert, make_entry, make_summary
@@ -158,3 +162,100 @@ def test_clock_times_are_the_clinics_not_the_machines(qtbot: QtBot, service: Fak
     clinic_time.set_zone("America/New_York")
     assert window.queue_model.index(0, int(Column.WAITING)).data(3).startswith("Ankom 09:00")
     assert NOW.hour == 13 and AlertStatus.OPEN
+
+
+# -- columns from 1280 px up -------------------------------------------------------------------------
+def shown_at(qtbot: QtBot, service: FakeService, width: int, height: int, extra: int = 0) -> MainWindow:
+    window = MainWindow(service, clock=clock)
+    qtbot.addWidget(window)
+    entries, alerts = clinic()
+    more = [make_entry(200 + i, minutes_ago=5 + i) for i in range(extra)]
+    service.emit(make_summary(entries + more, alerts=alerts, initial=True))
+    window.resize(width, height)
+    window.show()
+    qtbot.waitUntil(lambda: window.table.viewport().width() > 0)
+    QApplication.processEvents()
+    return window
+
+
+def fits(window: MainWindow, column: Column, text: str, *, bold: bool = False) -> bool:
+    """Whether ``text`` shows in full in ``column`` (measured with the table's own font, plus the cell's
+    padding: the delegate's 6 px and the style's text margin on each side)."""
+    font = QFont(window.table.font())
+    font.setBold(bold)
+    return QFontMetrics(font).horizontalAdvance(text) + 2 * 6 + 2 * 4 <= window.table.columnWidth(int(column))
+
+
+@pytest.mark.parametrize("rows", [0, 30], ids=["clinic", "with-a-scroll-bar"])
+def test_at_1280_the_complaint_reads_in_full_names_elide_and_nothing_is_cut_off(
+        qtbot: QtBot, service: FakeService, rows: int) -> None:
+    window = shown_at(qtbot, service, 1280, 800, extra=rows)
+    table = window.table
+    visible = [c for c in Column if not table.isColumnHidden(int(c))]
+    # No sideways scrolling: the alert icons and the pending-write marker are in view.
+    assert sum(table.columnWidth(int(c)) for c in visible) <= table.viewport().width()
+    assert Column.PENDING in visible and Column.ALERTS in visible
+    # Every complaint of the clinic reads in full (hand-picked longest: "Feber og nakkestivhet").
+    for entry in clinic()[0]:
+        assert fits(window, Column.COMPLAINT, entry.encounter.complaint or ""), entry.encounter.complaint
+    # A long name elides, with the whole name in the tooltip.
+    long_name = "Johansen, Ole Martin"
+    assert not fits(window, Column.NAME, long_name, bold=True)
+    row = window.proxy.row_of("Encounter/enc-001")
+    assert window.proxy.index(row, int(Column.NAME)).data(int(Qt.ItemDataRole.ToolTipRole)) == long_name
+    # The patient panel keeps a sensible width; birth dates with their D-number mark read in full.
+    assert window.panel.width() >= PANEL_MIN_WIDTH
+    assert fits(window, Column.IDENT, "09.09.1983 D-nr.")
+    assert fits(window, Column.STATE, "Venter på lege") and fits(window, Column.TRIAGE, "Ikke triert", bold=True)
+
+
+@pytest.mark.parametrize("width", [1600, 1920])
+def test_from_1600_every_column_shows_and_typical_names_read_in_full(qtbot: QtBot, service: FakeService,
+                                                                     width: int) -> None:
+    window = shown_at(qtbot, service, width, 900)
+    table = window.table
+    assert not any(table.isColumnHidden(int(c)) for c in Column)
+    assert sum(table.columnWidth(int(c)) for c in Column) <= table.viewport().width()
+    for name in ("Andersen, Kristian", "Larsen, Kristoffer"):
+        assert fits(window, Column.NAME, name, bold=True)
+    for clinician in ("Lie, Hanne", "Dahl, Kristin", "Aas, Morten"):
+        assert fits(window, Column.NURSE, clinician) and fits(window, Column.DOCTOR, clinician)
+    assert fits(window, Column.STATE, "Under behandling") and fits(window, Column.ROOM, "Akuttrom 1")
+    assert window.panel.width() > PANEL_MIN_WIDTH
+
+
+def test_fit_columns_by_hand() -> None:
+    """Three columns: A ideal 100 (least 60), the complaint ideal 120 (least 100), B ideal 50 (fixed)."""
+    a, complaint, b = Column.NAME, Column.COMPLAINT, Column.TRIAGE
+    ideal = {a: 100, complaint: 120, b: 50, Column.AGE_SEX: 30}
+    least = {a: 60, complaint: 100, b: 50, Column.AGE_SEX: 30}
+    assert fit_columns(ideal, least, 400) == ideal  # fits: ideal (the complaint stretches into the rest)
+    # 280 wide: 20 px short of ideal; the complaint gives its comfort first (120 -> 100), A keeps its 100.
+    assert fit_columns(ideal, least, 280) == {a: 100, complaint: 100, b: 50, Column.AGE_SEX: 30}
+    # 260: the complaint is at its least; A gives the other 20 of the 40 it could: 60 + 40 * 20/40.
+    assert fit_columns(ideal, least, 260) == {a: 80, complaint: 100, b: 50, Column.AGE_SEX: 30}
+    # 240: even the least widths (240) just fit.
+    assert fit_columns(ideal, least, 240) == {a: 60, complaint: 100, b: 50, Column.AGE_SEX: 30}
+    # 230: not even those: the age column steps aside, and A gets back what it frees (30 of 40 it gave).
+    assert fit_columns(ideal, least, 230) == {a: 80, complaint: 100, b: 50, Column.AGE_SEX: 0}
+
+
+def test_a_language_change_rewrites_the_group_row_too(qtbot: QtBot, service: FakeService,
+                                                      qapp: QApplication) -> None:
+    window, _dropped, _ = flood(qtbot, service)
+    model = window.queue_model
+    group = model.group_row()
+    assert group == model.rowCount() - 1  # after the entries
+    told: list[tuple[int, int, list[int]]] = []
+    model.dataChanged.connect(lambda tl, br, roles=(): told.append((tl.row(), br.row(), list(roles))))
+    install_translator(qapp, "en")
+    try:
+        model.set_language("en")
+        assert any(top <= group <= bottom and int(Qt.ItemDataRole.DisplayRole.value) in roles
+                   for top, bottom, roles in told), "the view was not told the group row's text changed"
+        text = model.index(group, 0).data()
+        assert f"Many patients vanished at once – possible platform fault: {N_DROPPED} patients" in text
+    finally:
+        install_translator(qapp, "nb")
+        model.set_language("nb")
+    assert "Mange pasienter forsvant samtidig" in model.index(group, 0).data()

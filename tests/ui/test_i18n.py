@@ -77,6 +77,24 @@ def test_every_ui_string_has_a_finished_norwegian_translation(tmp_path: Path) ->
                 assert all(placeholder in f for f in forms), (key, placeholder)
 
 
+def test_the_ts_holds_no_string_the_ui_no_longer_uses(tmp_path: Path) -> None:
+    """An entry no code asks for is dead weight that reads as if it were shown (e.g. an old wording of the
+    mass-departure line). lupdate finds the strings the code uses; plural strings (``%n``, which this
+    lupdate does not pick out of a four-argument ``translate``) must appear literally in the sources."""
+    lupdate = find_lupdate()
+    if lupdate is None:
+        pytest.skip("lupdate is not available")
+    fresh = tmp_path / "fresh.ts"
+    sources = sorted(str(p) for p in UI_DIR.glob("*.py"))
+    subprocess.run([str(lupdate), *sources, "-ts", str(fresh), "-locations", "none", "-silent"],
+                   check=True, capture_output=True, timeout=60)
+    used = set(ts_messages(fresh))
+    code = "\n".join(Path(p).read_text(encoding="utf-8") for p in sources)
+    stale = sorted(key for key in set(ts_messages(ts_path("nb"))) - used
+                   if not ("%n" in key[1] and f'"{key[1]}"' in code))
+    assert stale == [], f"in legevakt_nb.ts but used nowhere: {stale}"
+
+
 def test_norwegian_is_the_default(qtbot: QtBot) -> None:
     service = FakeService()
     window = MainWindow(service, clock=clock)

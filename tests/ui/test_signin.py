@@ -172,6 +172,22 @@ def test_the_author_of_a_note_on_the_platform_is_the_signed_in_practitioner(
     assert [a["reference"] for a in doc["author"]] == [session.practitioner]
 
 
+def test_the_author_of_an_encounter_change_on_the_platform_is_the_signed_in_practitioner(
+        running: tuple[SimServer, AppService, MainWindow], qtbot: QtBot) -> None:
+    """An Encounter has no author element: the platform holds an R4 Provenance of the version the change
+    made, its agent the Practitioner the simulator knows by the signed-in HPR number."""
+    sim, service, _window = running
+    session = sign_in(service, sim, Role.NURSE, qtbot)
+    ref = sorted(sim.clinic.list_items())[0]
+    service.submit(ref, CommandKind.SET_TRIAGE, "red")
+    qtbot.waitUntil(lambda: any(True for _ in sim.store.live("Provenance")), timeout=10_000)
+    (provenance,) = sim.store.live("Provenance")
+    latest = (sim.store.get_ref(ref) or {})["meta"]["versionId"]
+    assert provenance["target"] == [{"reference": f"{ref}/_history/{latest}"}]
+    assert [a["who"]["reference"] for a in provenance["agent"]] == [session.practitioner]
+    assert session.practitioner == sim.clinic.nurses[0].ref  # found by HPR on the platform
+
+
 def test_unlock_asks_for_the_pin_and_a_wrong_one_keeps_the_lock(
         running: tuple[SimServer, AppService, MainWindow], qtbot: QtBot) -> None:
     sim, service, window = running
