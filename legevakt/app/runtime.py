@@ -74,16 +74,20 @@ class Runtime:
         tokens = tokens if tokens is not None else own
         clinic_time.set_zone(settings.time_zone)
         store = open_store(settings.data_path())
+        config = settings.reconcile_config()
+        try:
+            state = store.load_state(utcnow(), config)
+        except BaseException:  # e.g. a damaged row (StoreError): release the file before saying so
+            store.close()
+            raise
         writer = DbWriter(store)
         deadline = Deadline(settings.cycle_deadline_seconds)
         client = FhirClient(settings.platform, timeout=settings.timeout_seconds, verify=settings.verify_tls,
                             tokens=tokens, retry=retry, transport=transport, deadline=deadline)
-        config = settings.reconcile_config()
         assembler = SnapshotAssembler(client, settings.location, config.scale)
         sync = IncrementalSync(assembler, full_every=settings.full_snapshot_every, interval=settings.poll_seconds,
                                full_after=timedelta(minutes=settings.full_snapshot_minutes),
                                history_is_clinic_own=settings.history_is_clinic_own)
-        state = store.load_state(utcnow(), config)
 
         def persist(result: Reconciled, actor: str) -> None:
             writer.submit(lambda s: s.save(result, actor=actor)).result()
