@@ -65,6 +65,7 @@ _WORDS: dict[ProblemKind, str] = {
     K.NOTE_UNKNOWN: "no note {note} is known here",
     K.NOTE_WRONG_ENCOUNTER: "{encounter} is not in this clinic's worklist",
     K.RECEIPT_MALFORMED: "a receipt could not be understood ({what})",
+    K.TEXT_TOO_LONG: "the {field} text is longer than {limit} characters",
     K.STORE_DISK_FULL: "the disk is full: the local database cannot save changes (nothing was half-written; "
                        "free some space and run it again)",
     K.STORE_READ_ONLY: "the local database is read-only: changes cannot be saved (listing still works)",

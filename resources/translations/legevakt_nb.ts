@@ -1216,6 +1216,10 @@
             <translation>Siste oppdatering fra plattformen var ufullstendig.</translation>
         </message>
         <message>
+            <source>The text is too long (at most {limit} characters); nothing was changed.</source>
+            <translation>Teksten er for lang (høyst {limit} tegn); ingenting ble endret.</translation>
+        </message>
+        <message>
             <source>The disk is full; nothing more can be saved.</source>
             <translation>Disken er full; ingenting mer kan lagres.</translation>
         </message>
