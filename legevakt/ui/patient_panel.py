@@ -169,7 +169,7 @@ class PatientPanel(QFrame):
             else:
                 waiting = f"{waiting} ({target})"
         values = {
-            "complaint": enc.complaint or "–",
+            "complaint": texts.complaint_text(enc) or "–",
             "state": texts.state_label(entry),
             "arrived": _arrival_text(entry.arrived_at, now),
             "waiting": waiting,

@@ -440,7 +440,7 @@ class QueueModel(QAbstractTableModel):
         if column is Column.AGE_SEX:
             return texts.age_sex(entry, clinic_time.today(self._now))
         if column is Column.COMPLAINT:
-            return enc.complaint or ""
+            return texts.complaint_text(enc)
         if column is Column.STATE:
             return texts.state_label(entry)
         if column is Column.PENDING:
