@@ -18,7 +18,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_rand
 from legevakt.app import clinic_time
 from legevakt.app.problem_words import all_words, words
 from legevakt.app.report import ShiftReport, ShiftSpecError, build_report, parse_report_shift
-from legevakt.app.runtime import CLINIC_TZ, Runtime, alert_json, state_json
+from legevakt.app.runtime import CLINIC_TZ, Runtime, alert_json, identifier_issue_of, state_json
 from legevakt.app.settings import Settings
 from legevakt.app.worker import InlineExecutor, SyncWorker
 from legevakt.problems import Problem, ProblemError
@@ -482,7 +482,7 @@ def _queue_rows(entries: Any, pending: dict[str, int]) -> list[dict[str, Any]]:
         rows.append({"encounter": enc.ref, "patient": enc.patient_ref, "state": enc.status.value,
                      "fate": entry.fate.value, "triage": enc.triage, "arrived": entry.arrived_at.isoformat(),
                      "room": enc.room, "nurse": enc.nurse, "doctor": enc.doctor, "in_list": entry.in_list,
-                     "pending": pending.get(enc.ref, 0)})
+                     "pending": pending.get(enc.ref, 0), "identifier_issue": identifier_issue_of(entry)})
     return rows
 
 

@@ -33,7 +33,8 @@ from legevakt.sync.journal_follow import JournalFollower
 from legevakt.sync.outbox_replay import OutboxReplayer, ReplayConfig
 from legevakt.sync.push import PushChannel
 from legevakt.worklist.census import Shift, census, previous_shift, shift_at
-from legevakt.worklist.models import Alert, Fate
+from legevakt.worklist.identifiers import identifier_issue
+from legevakt.worklist.models import Alert, Entry, Fate
 from legevakt.worklist.reconcile import Reconciled
 from legevakt.worklist.snapshot import WorklistState
 
@@ -221,6 +222,14 @@ class Runtime:
                              problems=problems, pending=self.pending_by_encounter(), departed=departed)
 
 
+def identifier_issue_of(entry: Entry) -> str | None:
+    """Why the patient's national identifier is not to be trusted ("bad-checksum", ...), or None (issue 11:
+    a fødselsnummer with a bad checksum is flagged, never silently accepted)."""
+    pat = entry.patient
+    issue = identifier_issue(pat.identifier_system, pat.identifier) if pat is not None else None
+    return issue.value if issue is not None else None
+
+
 def state_json(state: WorklistState, settings: Settings, *, complete: bool, synced_at: datetime,
                link: LinkStatus, problems: tuple[Problem, ...] = (),
                pending: Mapping[str, int] | None = None) -> dict[str, Any]:
@@ -245,6 +254,7 @@ def state_json(state: WorklistState, settings: Settings, *, complete: bool, sync
             "doctor": enc.doctor,
             "in_list": entry.in_list,
             "pending": pending.get(enc.ref, 0),
+            "identifier_issue": identifier_issue_of(entry),
         })
     alerts = [alert_json(a) for a in sorted(state.alerts.values(), key=lambda a: a.id)]
     c = census(state.entries.values(), None)

@@ -14,7 +14,7 @@ from legevakt.app import clinic_time
 from legevakt.journal.model import DeliveryState, NoteStatus, Receipt
 from legevakt.text import shown
 from legevakt.ui.i18n import current_language
-from legevakt.worklist.identifiers import mask
+from legevakt.worklist.identifiers import IdentifierIssue, identifier_issue, mask
 from legevakt.worklist.models import AlertKind, DepartureReason, Encounter, EncounterStatus, Entry, Fate
 from legevakt.worklist.triage import TriageScale
 
@@ -169,6 +169,22 @@ def patient_name(entry: Entry | None) -> str:
 def complaint_text(encounter: Encounter) -> str:
     """The chief complaint, neutralised for display (as ``patient_name``)."""
     return shown(encounter.complaint)
+
+
+INVALID_ID_MARK = "⚠"  # beside the birth date in the queue, and in the patient panel
+
+
+def identifier_warning(entry: Entry | None) -> str:
+    """The flag on a patient whose national identifier is not valid ("Invalid national identity number"),
+    or "" (issue 11: a bad checksum is flagged, never silently accepted)."""
+    pat = entry.patient if entry is not None else None
+    issue = identifier_issue(pat.identifier_system, pat.identifier) if pat is not None else None
+    if issue is None:
+        return ""
+    if issue is IdentifierIssue.WRONG_SYSTEM:
+        return translate("Texts", "The identifier does not match its kind (national identity number, D-number "
+                                  "or common auxiliary number): check the patient's identity")
+    return translate("Texts", "Invalid national identity number: check the patient's identity")
 
 
 def masked_identifier(entry: Entry | None) -> str:

@@ -815,6 +815,14 @@
     <context>
         <name>Texts</name>
         <message>
+            <source>Invalid national identity number: check the patient's identity</source>
+            <translation>Ugyldig fødselsnummer: kontroller pasientens identitet</translation>
+        </message>
+        <message>
+            <source>The identifier does not match its kind (national identity number, D-number or common auxiliary number): check the patient's identity</source>
+            <translation>Identifikatoren passer ikke med sin type (fødselsnummer, D-nummer eller felles hjelpenummer): kontroller pasientens identitet</translation>
+        </message>
+        <message>
             <source>Planned</source>
             <translation>Planlagt</translation>
         </message>
