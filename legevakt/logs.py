@@ -5,6 +5,7 @@ Log lines carry platform ids only (``Encounter/123``), never names, identifiers,
 
 from __future__ import annotations
 
+import errno
 import logging
 import logging.handlers
 import os
@@ -127,6 +128,18 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         os.fchmod(fd, 0o600)  # an existing file keeps its mode on open: tighten it
         return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
+
+    _failed = False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        """The log file cannot be written (a full disk, a read-only medium): say so once, in one line,
+        instead of the standard library's traceback on stderr for every record (issue 11)."""
+        if not self._failed:
+            self._failed = True
+            exc = sys.exc_info()[1]
+            sys.stderr.write(f"legevakt: cannot write the log file ({type(exc).__name__}"
+                             f"{': disk full' if getattr(exc, 'errno', None) == errno.ENOSPC else ''}); "
+                             "the program goes on without it\n")
 
     def doRollover(self) -> None:
         super().doRollover()

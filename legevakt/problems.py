@@ -96,6 +96,9 @@ class ProblemKind(StrEnum):
     NOTE_WRONG_ENCOUNTER = "note-wrong-encounter"  # the encounter is not in this clinic's worklist; params: encounter
     RECEIPT_MALFORMED = "receipt-malformed"  # params: what
     START_FAILED = "start-failed"  # params: cause (another ProblemKind value)
+    # A person's text is past its limit (field: "by", "comment", "reason", "note"); refused, nothing changed.
+    # params: field, limit (characters)
+    TEXT_TOO_LONG = "text-too-long"
     BUG = "bug"  # params: where ("sync", "command", "start"); the trace is in the log
 
 

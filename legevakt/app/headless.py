@@ -13,17 +13,27 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+
 from legevakt.app import clinic_time
 from legevakt.app.problem_words import all_words, words
 from legevakt.app.report import ShiftReport, ShiftSpecError, build_report, parse_report_shift
-from legevakt.app.runtime import CLINIC_TZ, Runtime, alert_json, state_json
+from legevakt.app.runtime import CLINIC_TZ, Runtime, alert_json, identifier_issue_of, state_json
 from legevakt.app.settings import Settings
 from legevakt.app.worker import InlineExecutor, SyncWorker
 from legevakt.problems import Problem, ProblemError
 from legevakt.store.db import StoreError, open_store
 from legevakt.sync.auth import KeyringUnavailable, NoCredentials
 from legevakt.sync.engine import utcnow
-from legevakt.sync.errors import AuthenticationError, ForeignOrigin, MalformedResponse, NotFound, PlatformError
+from legevakt.sync.errors import (
+    AuthenticationError,
+    ForeignOrigin,
+    LimitExceeded,
+    MalformedResponse,
+    NotFound,
+    PlatformError,
+    PlatformServerError,
+)
 from legevakt.worklist.census import Census, Shift, census, previous_shift, shift_at, shift_starting
 from legevakt.worklist.commands import CommandError, CommandKind, apply_local, check_reference, make_command
 from legevakt.worklist.reconcile import AlertActionError
@@ -32,6 +42,7 @@ __all__ = [
     "CLINIC_TZ",
     "HeadlessError",
     "KeyringUnavailable",
+    "StoreError",
     "Watch",
     "alert_action",
     "alert_json",
@@ -83,7 +94,7 @@ def sync_once(settings: Settings) -> dict[str, Any]:
     runtime = open_platform_runtime(settings)
     try:
         try:
-            runtime.client.capabilities()
+            _read_capabilities(runtime)
         except ForeignOrigin:
             pass  # refused (nothing sent there): the cycle reports its snapshot incomplete and says why
         except MalformedResponse as exc:
@@ -110,6 +121,28 @@ def sync_once(settings: Settings) -> dict[str, Any]:
         return doc
     finally:
         runtime.close()
+
+
+def _is_transient(exc: BaseException) -> bool:
+    """One garbled answer (a proxy's error page, a cut-off body) or a 5xx may be a passing fault: tried
+    again. A refusal (another origin, a limit) is not."""
+    if isinstance(exc, ForeignOrigin | LimitExceeded):
+        return False
+    return isinstance(exc, MalformedResponse | PlatformServerError)
+
+
+def _read_capabilities(runtime: Runtime) -> None:
+    """``[base]/metadata``, tried up to ``METADATA_ATTEMPTS`` times over a passing fault (issue 11: one bad
+    answer used to end the sync with "does not look like a FHIR R4 server"); the last error is raised."""
+    retrying = Retrying(stop=stop_after_attempt(METADATA_ATTEMPTS),
+                        wait=wait_random_exponential(multiplier=0.2, max=2.0),
+                        retry=retry_if_exception(_is_transient), reraise=True)
+    for attempt in retrying:
+        with attempt:
+            runtime.client.capabilities()
+
+
+METADATA_ATTEMPTS = 3
 
 
 # -- alerts ----------------------------------------------------------------------------------------
@@ -451,7 +484,7 @@ def _queue_rows(entries: Any, pending: dict[str, int]) -> list[dict[str, Any]]:
         rows.append({"encounter": enc.ref, "patient": enc.patient_ref, "state": enc.status.value,
                      "fate": entry.fate.value, "triage": enc.triage, "arrived": entry.arrived_at.isoformat(),
                      "room": enc.room, "nurse": enc.nurse, "doctor": enc.doctor, "in_list": entry.in_list,
-                     "pending": pending.get(enc.ref, 0)})
+                     "pending": pending.get(enc.ref, 0), "identifier_issue": identifier_issue_of(entry)})
     return rows
 
 

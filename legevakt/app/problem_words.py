@@ -65,6 +65,14 @@ _WORDS: dict[ProblemKind, str] = {
     K.NOTE_UNKNOWN: "no note {note} is known here",
     K.NOTE_WRONG_ENCOUNTER: "{encounter} is not in this clinic's worklist",
     K.RECEIPT_MALFORMED: "a receipt could not be understood ({what})",
+    K.TEXT_TOO_LONG: "the {field} text is longer than {limit} characters",
+    K.STORE_DISK_FULL: "the disk is full: the local database cannot save changes (nothing was half-written; "
+                       "free some space and run it again)",
+    K.STORE_READ_ONLY: "the local database is read-only: changes cannot be saved (listing still works)",
+    K.STORE_LOCKED: "the local database is busy (locked by another program or window)",
+    K.STORE_CORRUPT: "the local database is damaged and cannot be read",
+    K.STORE_UNAVAILABLE: "the local database cannot be opened or read",
+    K.STORE_NEWER_VERSION: "the local database was made by a newer version of this program",
     K.STORE_BUSY_ELSEWHERE: "another Legevakt process is writing to this data directory; try again in a moment",
 }
 

@@ -32,6 +32,7 @@ from typing import Any, Protocol
 from legevakt.app import clinic_time
 from legevakt.app.settings import Settings
 from legevakt.journal.model import Delivery, DeliveryState
+from legevakt.text import shown
 from legevakt.worklist.census import Shift, census, shift_starting
 from legevakt.worklist.identifiers import mask
 from legevakt.worklist.models import Alert, Entry
@@ -350,8 +351,9 @@ def _alerts(alerts: Iterable[Alert], shift: Shift, patient_of: Mapping[str, str 
         lines.append(AlertLine(
             id=a.id, kind=a.kind.value, severity=a.severity.value, status=a.status.value, encounter=a.encounter,
             patient=patient_of.get(a.encounter) if a.encounter else None, raised_at=a.raised_at,
-            carried_over=not during, detail=scrub(a.detail) or "", acknowledged_by=a.acknowledged_by,
-            acknowledged_at=a.acknowledged_at, ack_comment=scrub(a.ack_comment), resolved_by=a.resolved_by,
+            carried_over=not during, detail=scrub(a.detail) or "",
+            acknowledged_by=shown(a.acknowledged_by) or None, acknowledged_at=a.acknowledged_at,
+            ack_comment=scrub(a.ack_comment), resolved_by=shown(a.resolved_by) or None,
             resolved_at=a.resolved_at, resolution=scrub(a.resolution)))
     return tuple(sorted(lines, key=lambda line: (_utc(line.raised_at), len(line.id), line.id)))
 

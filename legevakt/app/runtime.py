@@ -33,7 +33,8 @@ from legevakt.sync.journal_follow import JournalFollower
 from legevakt.sync.outbox_replay import OutboxReplayer, ReplayConfig
 from legevakt.sync.push import PushChannel
 from legevakt.worklist.census import Shift, census, previous_shift, shift_at
-from legevakt.worklist.models import Alert, Fate
+from legevakt.worklist.identifiers import identifier_issue
+from legevakt.worklist.models import Alert, Entry, Fate
 from legevakt.worklist.reconcile import Reconciled
 from legevakt.worklist.snapshot import WorklistState
 
@@ -74,16 +75,20 @@ class Runtime:
         tokens = tokens if tokens is not None else own
         clinic_time.set_zone(settings.time_zone)
         store = open_store(settings.data_path())
+        config = settings.reconcile_config()
+        try:
+            state = store.load_state(utcnow(), config)
+        except BaseException:  # e.g. a damaged row (StoreError): release the file before saying so
+            store.close()
+            raise
         writer = DbWriter(store)
         deadline = Deadline(settings.cycle_deadline_seconds)
         client = FhirClient(settings.platform, timeout=settings.timeout_seconds, verify=settings.verify_tls,
                             tokens=tokens, retry=retry, transport=transport, deadline=deadline)
-        config = settings.reconcile_config()
         assembler = SnapshotAssembler(client, settings.location, config.scale)
         sync = IncrementalSync(assembler, full_every=settings.full_snapshot_every, interval=settings.poll_seconds,
                                full_after=timedelta(minutes=settings.full_snapshot_minutes),
                                history_is_clinic_own=settings.history_is_clinic_own)
-        state = store.load_state(utcnow(), config)
 
         def persist(result: Reconciled, actor: str) -> None:
             writer.submit(lambda s: s.save(result, actor=actor)).result()
@@ -217,6 +222,14 @@ class Runtime:
                              problems=problems, pending=self.pending_by_encounter(), departed=departed)
 
 
+def identifier_issue_of(entry: Entry) -> str | None:
+    """Why the patient's national identifier is not to be trusted ("bad-checksum", ...), or None (issue 11:
+    a fødselsnummer with a bad checksum is flagged, never silently accepted)."""
+    pat = entry.patient
+    issue = identifier_issue(pat.identifier_system, pat.identifier) if pat is not None else None
+    return issue.value if issue is not None else None
+
+
 def state_json(state: WorklistState, settings: Settings, *, complete: bool, synced_at: datetime,
                link: LinkStatus, problems: tuple[Problem, ...] = (),
                pending: Mapping[str, int] | None = None) -> dict[str, Any]:
@@ -241,6 +254,7 @@ def state_json(state: WorklistState, settings: Settings, *, complete: bool, sync
             "doctor": enc.doctor,
             "in_list": entry.in_list,
             "pending": pending.get(enc.ref, 0),
+            "identifier_issue": identifier_issue_of(entry),
         })
     alerts = [alert_json(a) for a in sorted(state.alerts.values(), key=lambda a: a.id)]
     c = census(state.entries.values(), None)

@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 
+from legevakt.app.headless import StoreError
 from legevakt.app.settings import SettingsError
 from legevakt.cli import alerts, auth, census, do, doctor, gui, journal, outbox, report, sim, sync
 from legevakt.cli.options import CliError, common
@@ -51,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"unknown command {args.command}")
         return run(args)
     except (CliError, SettingsError) as exc:
+        print(f"legevakt: {exc}", file=sys.stderr)
+        return 1
+    except StoreError as exc:  # the local store, in plain words (disk full, read-only, a damaged row...)
         print(f"legevakt: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:

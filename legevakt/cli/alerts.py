@@ -8,6 +8,7 @@ from typing import Any
 
 from legevakt.app.headless import alert_action, alert_json, list_alerts
 from legevakt.cli.options import common, settings_of
+from legevakt.text import shown
 
 
 def add_parsers(sub: Any) -> None:
@@ -39,9 +40,11 @@ def run(args: argparse.Namespace) -> int:
             if not alerts:
                 print("No alerts.")
             for a in alerts:
-                who = f" ack: {a.acknowledged_by}" if a.acknowledged_by else ""
+                # Stored text (a name from --by, a detail, a Task's owner from another workstation) is
+                # shown neutralised: no terminal escape nor bidi override reaches the terminal.
+                who = f" ack: {shown(a.acknowledged_by)}" if a.acknowledged_by else ""
                 print(f"{a.id} {a.status.value:<12} {a.severity.value:<8} {a.kind.value:<20} "
-                      f"{a.encounter or '-'}{who}  {a.detail}")
+                      f"{shown(a.encounter) or '-'}{who}  {shown(a.detail)}")
         return 0
     text = args.comment if args.action == "ack" else args.reason
     alert = alert_action(settings, args.action, args.id, args.by, text)

@@ -9,6 +9,7 @@ from typing import Any
 
 from legevakt.app.headless import outbox_rows
 from legevakt.cli.options import common, settings_of
+from legevakt.text import shown
 
 
 def add_parsers(sub: Any) -> None:
@@ -32,9 +33,9 @@ def run(args: argparse.Namespace) -> int:
     if not docs:
         print("No pending writes." if not args.all else "The outbox is empty.")
     for d in docs:
-        error = f"  last error: {d['last_error']}" if d["last_error"] else ""
+        error = f"  last error: {shown(d['last_error'])}" if d["last_error"] else ""
         print(f"{d['seq']:>5} {d['state']:<8} {d['kind']:<13} {d['encounter'] or '-':<28} -> "
-              f"{d['target'] or '-':<28} by {d['created_by']} at {d['created_at']}, "
+              f"{d['target'] or '-':<28} by {shown(d['created_by'])} at {d['created_at']}, "
               f"{d['attempts']} attempt(s){error}")
     return 0
 

@@ -39,6 +39,7 @@ from typing import Any
 
 from legevakt.codes import APPREC_ERROR_TEXTS
 from legevakt.problems import Problem, ProblemError, ProblemKind
+from legevakt.text import too_long, user_text
 
 DEFAULT_DEADLINE_MINUTES = 30.0
 DEFAULT_NOTE_KIND = "emergency-note"
@@ -67,9 +68,16 @@ class Note:
     ref: str | None = None  # "DocumentReference/<id>" once the platform has it
 
 
-def _check_text(text: str) -> None:
+def _check_text(text: str) -> str:
+    """The note's text as stored: control and bidi formatting characters removed (issue 11); refused
+    when empty or longer than ``MAX_NOTE``."""
+    text = user_text(text, multiline=True)
     if not text.strip():
         raise ProblemError(Problem.of(ProblemKind.NOTE_EMPTY))
+    limit = too_long(text, "note")
+    if limit is not None:
+        raise ProblemError(Problem.of(ProblemKind.TEXT_TOO_LONG, field="note", limit=limit))
+    return text
 
 
 def new_note(
@@ -81,7 +89,7 @@ def new_note(
     at: dt.datetime,
     kind: str = DEFAULT_NOTE_KIND,
 ) -> Note:
-    _check_text(text)
+    text = _check_text(text)
     return Note(identifier, encounter, patient, author, text, at, kind)
 
 
@@ -89,7 +97,7 @@ def edit(note: Note, text: str, at: dt.datetime) -> Note:
     """A saved note with new text; a signed one is refused."""
     if note.status is NoteStatus.FINAL:
         raise ProblemError(Problem.of(ProblemKind.NOTE_ALREADY_SIGNED, note=note.ref))
-    _check_text(text)
+    text = _check_text(text)
     return replace(note, text=text, date=at)
 
 
@@ -104,7 +112,7 @@ def correct(old: Note, identifier: str, text: str, by: str, at: dt.datetime) -> 
     """A correction of a signed note: a new saved note that replaces the old one (which stays as it is)."""
     if old.status is not NoteStatus.FINAL or old.ref is None:
         raise ProblemError(Problem.of(ProblemKind.NOTE_NOT_SIGNED, note=old.ref))
-    _check_text(text)
+    text = _check_text(text)
     return Note(identifier, old.encounter, old.patient, by, text, at, old.kind, replaces=old.ref)
 
 

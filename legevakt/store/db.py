@@ -34,6 +34,7 @@ from legevakt.store.engine import (
     prepare_data_dir,
 )
 from legevakt.store.errors import StoreError, StoreErrorKind
+from legevakt.store.integrity import damaged_row
 from legevakt.store.repositories.alerts import AlertRepository
 from legevakt.store.repositories.audit import AuditRepository, event_audit
 from legevakt.store.repositories.ledger import LedgerRepository
@@ -60,19 +61,38 @@ log = logging.getLogger("legevakt.store")
 
 
 def open_store(data_dir: Path, *, lock_timeout_s: float = LOCK_TIMEOUT_S) -> Store:
-    """Open (creating and migrating as needed) the store in ``data_dir``, readable by the user alone."""
-    path = prepare_data_dir(data_dir)
+    """Open (creating and migrating as needed) the store in ``data_dir``, readable by the user alone.
+
+    On a read-only medium (or directory) holding a database, the store opens for reading only: listing
+    alerts, the census, the outbox and the ledger still work, and every write is refused with
+    ``StoreError(READ_ONLY)`` (issue 11: even listing used to be refused)."""
+    try:
+        path = prepare_data_dir(data_dir)
+    except StoreError as exc:
+        existing = Path(data_dir) / FILE_NAME
+        if exc.kind is not StoreErrorKind.READ_ONLY or not existing.is_file():
+            raise
+        log.warning("data directory is read-only: the store opens for reading only")
+        return open_store_read_only(data_dir)
     return Store(URL.create("sqlite", database=str(path)), lock_path=path.with_name(LOCK_NAME),
                  lock_timeout_s=lock_timeout_s)
+
+
+def open_store_read_only(data_dir: Path) -> Store:
+    """The store in ``data_dir`` opened read-only (SQLite ``mode=ro``): nothing is created or migrated."""
+    path = (Path(data_dir) / FILE_NAME).resolve()
+    url = URL.create("sqlite", database=f"file:{path}", query={"mode": "ro", "uri": "true"})
+    return Store(url, read_only=True)
 
 
 class Store:
     """The local replica. Writes are single transactions; reads return domain objects."""
 
     def __init__(self, url: str | URL, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, lock_path: Path | None = None,
-                 lock_timeout_s: float = LOCK_TIMEOUT_S) -> None:
+                 lock_timeout_s: float = LOCK_TIMEOUT_S, read_only: bool = False) -> None:
         self._db = Database(url, busy_timeout_ms=busy_timeout_ms, lock_path=lock_path,
-                            lock_timeout_s=lock_timeout_s)
+                            lock_timeout_s=lock_timeout_s, read_only=read_only)
+        self._db.locate_damage = damaged_row
         self.url = self._db.url
         self.dialect = self._db.dialect
         self._cache = MetaCache(self._db.state_lock)

@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql.expression import Executable
 
-from legevakt.store.errors import StoreError, StoreErrorKind, classify
+from legevakt.store.errors import DECODE_ERRORS, StoreError, StoreErrorKind, classify, damaged_message
 from legevakt.store.tables import SyncMetaRow
 
 log = logging.getLogger("legevakt.store")
@@ -120,8 +120,11 @@ class Database:
     """The engine (a write and a read flavour), the data directory's file lock and the transactions."""
 
     def __init__(self, url: str | URL, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, lock_path: Path | None = None,
-                 lock_timeout_s: float = LOCK_TIMEOUT_S) -> None:
+                 lock_timeout_s: float = LOCK_TIMEOUT_S, read_only: bool = False) -> None:
         self.url = make_url(url)
+        self.read_only = read_only  # opened for reading only (a read-only medium): no migration, writes refused
+        # Which row does not decode (table, key), set by the facade (the engine knows no repository).
+        self.locate_damage: Callable[[Engine], tuple[str, str] | None] | None = None
         self.dialect = self.url.get_backend_name()
         self._file_lock = None if lock_path is None else FileLock(lock_path, timeout=lock_timeout_s)
         # Guards the generation bookkeeping and the caches that depend on it (re-entrant: commit hooks take it).
@@ -145,7 +148,10 @@ class Database:
             raise ValueError(f"unsupported database backend {self.dialect!r} (sqlite or postgresql)")
         self.engine = engine
         try:
-            migrate(self._write_engine)
+            if read_only:
+                check_schema(self._read_engine)
+            else:
+                migrate(self._write_engine)
         except (SQLAlchemyError, sqlite3.Error, OSError) as exc:
             engine.dispose()
             raise_store_error(exc)
@@ -158,6 +164,8 @@ class Database:
     def transaction(self) -> Iterator[UnitOfWork]:
         """A write transaction: takes the file lock, bumps the write generation, commits on exit."""
         self.check_open()
+        if self.read_only:
+            raise StoreError(StoreErrorKind.READ_ONLY)
         with self._process_lock():
             try:
                 with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
@@ -182,6 +190,11 @@ class Database:
                 yield UnitOfWork(session, self, None)
         except (SQLAlchemyError, sqlite3.Error) as exc:
             raise_store_error(exc)
+        except DECODE_ERRORS as exc:  # a row does not decode: edited behind our back (issue 11)
+            where = self.locate_damage(self._read_engine) if self.locate_damage is not None else None
+            log.error("damaged row in the local database: %s in %s", type(exc).__name__,
+                      f"{where[0]} {where[1]}" if where else "an unknown row")
+            raise StoreError(StoreErrorKind.CORRUPT, damaged_message(where)) from None
 
     @contextmanager
     def _process_lock(self) -> Iterator[None]:
@@ -281,6 +294,16 @@ def alembic_config() -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
+
+
+def check_schema(engine: Engine) -> None:
+    """For a read-only open: the schema must be this program's newest (it cannot be upgraded in place)."""
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    with engine.connect() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+    if current != heads:
+        raise StoreError(StoreErrorKind.READ_ONLY, "The local database is read-only and from another version of "
+                                                   "this program: it cannot be upgraded, nor read here.")
 
 
 def migrate(engine: Engine) -> None:

@@ -135,5 +135,17 @@ def translate(error: BaseException) -> BaseException:
     return StoreError(kind)
 
 
+# What a row's decoder raises on a value that is not what we wrote (JSONDecodeError and the codec's
+# CodecError are ValueErrors): inside a read, a damaged row (``legevakt.store.integrity`` finds which).
+DECODE_ERRORS: tuple[type[Exception], ...] = (ValueError, TypeError, KeyError, AttributeError, IndexError)
+
+
+def damaged_message(where: tuple[str, str] | None) -> str:
+    """The user's sentence for a damaged row (table and key only)."""
+    place = f"table {where[0]}, row {where[1]}" if where is not None else "a row could not be found again"
+    return (f"The local database holds a damaged row ({place}): it was changed outside Legevakt and cannot "
+            "be read. Restore the data directory from a backup, or ask your administrator.")
+
+
 class AppendOnlyError(RuntimeError):
     """Something tried to change or delete an audit row. A bug: the audit log is append-only."""

@@ -68,7 +68,12 @@ def parse_instant(value: object, what: str) -> datetime:
         except ValueError as exc:
             raise MalformedResponse(f"{what} is not a date-time") from exc
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)  # FHIR says a time without offset is ambiguous; take UTC
+        if "T" in text:
+            # FHIR R4 dateTime/instant: "If hours and minutes are specified, a time zone SHALL be populated".
+            # A time without one is not UTC nor the clinic's time but invalid: guessing files the visit an
+            # hour off in Oslo (issue 11). Refused like any malformed value: the snapshot says why.
+            raise MalformedResponse(f"{what} has a time without a time zone")
+        moment = moment.replace(tzinfo=UTC)  # a bare date (legal FHIR dateTime): its first instant in UTC
     try:  # 0001-01-01T00:00:00+14:00 is before the first representable instant: refuse it here, not in the store
         in_utc = moment.astimezone(UTC)
     except OverflowError as exc:

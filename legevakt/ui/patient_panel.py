@@ -152,8 +152,10 @@ class PatientPanel(QFrame):
         level = self._scale.level(enc.triage)
         self.name_label.setText(texts.patient_name(entry))
         born = texts.birth_date_text(pat.birth_date if pat else None)
+        warning = texts.identifier_warning(entry)
         self.ident_label.setText(f"{born}  ·  {texts.age_sex(entry, clinic_time.today(now))}\n"
-                                 f"{texts.masked_identifier(entry)}")
+                                 f"{texts.masked_identifier(entry)}"
+                                 + (f"  {texts.INVALID_ID_MARK} {warning}" if warning else ""))
         self.ref_label.setText(entry.ref)
         self.dropped_label.setVisible(entry.fate is Fate.DROPPED)
         self._set_triage(level, enc.triage)
@@ -169,7 +171,7 @@ class PatientPanel(QFrame):
             else:
                 waiting = f"{waiting} ({target})"
         values = {
-            "complaint": enc.complaint or "–",
+            "complaint": texts.complaint_text(enc) or "–",
             "state": texts.state_label(entry),
             "arrived": _arrival_text(entry.arrived_at, now),
             "waiting": waiting,

@@ -69,6 +69,8 @@ _TEXTS: dict[ProblemKind, str] = {
     K.SNAPSHOT_PAGE_FAILED: QT_TRANSLATE_NOOP("Problems", "Page {page} of the patient list could not be fetched."),
     K.SNAPSHOT_CHANGES_FAILED: QT_TRANSLATE_NOOP("Problems", "The latest changes could not be fetched."),
     K.SNAPSHOT_INCOMPLETE: QT_TRANSLATE_NOOP("Problems", "The last update from the platform was incomplete."),
+    K.TEXT_TOO_LONG: QT_TRANSLATE_NOOP("Problems", "The text is too long (at most {limit} characters); nothing "
+                                                   "was changed."),
     K.STORE_DISK_FULL: QT_TRANSLATE_NOOP("Problems", "The disk is full; nothing more can be saved."),
     K.STORE_READ_ONLY: QT_TRANSLATE_NOOP("Problems", "The local data can only be read, not saved."),
     K.STORE_LOCKED: QT_TRANSLATE_NOOP("Problems", "The local data is locked by another program."),

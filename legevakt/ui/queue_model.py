@@ -434,13 +434,14 @@ class QueueModel(QAbstractTableModel):
         if column is Column.IDENT:
             # From Patient.birthDate, never the identifier's digits (a D-number's day is 40 more).
             born = texts.birth_date_text(pat.birth_date if pat else None)
+            flag = f" {texts.INVALID_ID_MARK}" if texts.identifier_warning(entry) else ""
             if pat is not None and pat.identifier and is_d_number(pat.identifier):
-                return translate("QueueModel", "{date} D-no.").format(date=born)
-            return born
+                return translate("QueueModel", "{date} D-no.").format(date=born) + flag
+            return born + flag
         if column is Column.AGE_SEX:
             return texts.age_sex(entry, clinic_time.today(self._now))
         if column is Column.COMPLAINT:
-            return enc.complaint or ""
+            return texts.complaint_text(enc)
         if column is Column.STATE:
             return texts.state_label(entry)
         if column is Column.PENDING:
@@ -526,8 +527,10 @@ class QueueModel(QAbstractTableModel):
                 return translate("QueueModel", "Born {date}").format(date=born)
             kind = (translate("QueueModel", "D-number") if is_d_number(pat.identifier)
                     else translate("QueueModel", "National identity number"))
-            return translate("QueueModel", "Born {date} · {kind} {masked}").format(
+            line = translate("QueueModel", "Born {date} · {kind} {masked}").format(
                 date=born, kind=kind, masked=texts.masked_identifier(entry))
+            warning = texts.identifier_warning(entry)
+            return f"{texts.INVALID_ID_MARK} {warning}\n{line}" if warning else line
         return None
 
     # -- updating -----------------------------------------------------------------------------

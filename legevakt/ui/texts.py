@@ -12,9 +12,10 @@ from PySide6.QtGui import Qt as QtGui
 
 from legevakt.app import clinic_time
 from legevakt.journal.model import DeliveryState, NoteStatus, Receipt
+from legevakt.text import shown
 from legevakt.ui.i18n import current_language
-from legevakt.worklist.identifiers import mask
-from legevakt.worklist.models import AlertKind, DepartureReason, EncounterStatus, Entry, Fate
+from legevakt.worklist.identifiers import IdentifierIssue, identifier_issue, mask
+from legevakt.worklist.models import AlertKind, DepartureReason, Encounter, EncounterStatus, Entry, Fate
 from legevakt.worklist.triage import TriageScale
 
 translate = QCoreApplication.translate
@@ -157,9 +158,33 @@ def triage_short(scale: TriageScale, code: str | None, language: str) -> str:
 
 
 def patient_name(entry: Entry | None) -> str:
-    if entry is None or entry.patient is None or not entry.patient.name:
+    """The patient's name as the platform gives it, neutralised for display (``legevakt.text.shown``: no
+    bidi override can show it reversed, no control character reaches the screen)."""
+    name = shown(entry.patient.name) if entry is not None and entry.patient is not None else ""
+    if not name.strip():
         return translate("Texts", "Unknown patient")
-    return entry.patient.name
+    return name
+
+
+def complaint_text(encounter: Encounter) -> str:
+    """The chief complaint, neutralised for display (as ``patient_name``)."""
+    return shown(encounter.complaint)
+
+
+INVALID_ID_MARK = "⚠"  # beside the birth date in the queue, and in the patient panel
+
+
+def identifier_warning(entry: Entry | None) -> str:
+    """The flag on a patient whose national identifier is not valid ("Invalid national identity number"),
+    or "" (issue 11: a bad checksum is flagged, never silently accepted)."""
+    pat = entry.patient if entry is not None else None
+    issue = identifier_issue(pat.identifier_system, pat.identifier) if pat is not None else None
+    if issue is None:
+        return ""
+    if issue is IdentifierIssue.WRONG_SYSTEM:
+        return translate("Texts", "The identifier does not match its kind (national identity number, D-number "
+                                  "or common auxiliary number): check the patient's identity")
+    return translate("Texts", "Invalid national identity number: check the patient's identity")
 
 
 def masked_identifier(entry: Entry | None) -> str:
@@ -218,9 +243,10 @@ def clock_text(moment: datetime | None) -> str:
 
 
 def place_name(name: str | None, ref: str | None) -> str:
-    """A room or clinician: the display name, else the id of the reference, else a dash."""
-    if name:
-        return name
+    """A room or clinician: the display name (neutralised, as ``patient_name``), else the id of the
+    reference, else a dash."""
+    if name and shown(name).strip():
+        return shown(name)
     if ref:
         return ref.rsplit("/", 1)[-1]
     return ""

@@ -56,6 +56,7 @@ from PySide6.QtWidgets import (
 
 from legevakt.app import clinic_time
 from legevakt.app.summary import ChangeSummary, LinkMode, LinkStatus
+from legevakt.text import shown
 from legevakt.ui import style, texts
 from legevakt.ui.i18n import current_language
 from legevakt.ui.queue_model import sort_key, wait_level, waiting_for_doctor
@@ -126,6 +127,7 @@ def initials(name: str | None) -> str:
     corridor shows as little as still tells two patients apart, with the age beside it. A name of one
     word gives one initial; no name gives a dash.
     """
+    name = shown(name)  # no bidi or control character becomes an "initial"
     if not name or not name.strip():
         return "–"
     if "," in name:
@@ -175,8 +177,8 @@ def waiting_label(entry: Entry, now: datetime) -> str:
 def room_label(entry: Entry) -> str:
     """The room's display name; a room known only by its id says that one is assigned (never the id)."""
     enc = entry.encounter
-    if enc.room_name:
-        return enc.room_name
+    if enc.room_name and texts.place_name(enc.room_name, None):
+        return texts.place_name(enc.room_name, None)
     if enc.room:
         return translate("Wallboard", "assigned")
     return ""

@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from legevakt.problems import Problem, ProblemError, ProblemKind
+from legevakt.text import too_long, user_text
 from legevakt.worklist.models import DepartureReason, Encounter, EncounterStatus, Entry, Fate
 from legevakt.worklist.triage import TriageScale
 
@@ -249,7 +250,7 @@ def make_command(entry: Entry, kind: CommandKind, target: str, *, by: str, now: 
     """
     if kind is CommandKind.CREATE:
         raise CommandError(_K.COMMAND_INVALID, what="use-make-create")
-    by = (by or "").strip()
+    by = user_text(by)
     target = (target or "").strip()
     disp = _disposition(disposition)
     command = Command(
@@ -275,7 +276,7 @@ def make_create(resource: Mapping[str, Any], *, by: str, now: datetime, encounte
     except (TypeError, ValueError) as exc:
         raise CommandError(_K.COMMAND_INVALID, what="resource-not-json") from exc
     command = Command(command_id=command_id or str(uuid.uuid4()), kind=CommandKind.CREATE, encounter=encounter,
-                      target=None, base=None, created_at=now, created_by=(by or "").strip(),
+                      target=None, base=None, created_at=now, created_by=user_text(by),
                       resource_type=rtype, body=text)
     check(command, None)
     return command
@@ -296,7 +297,7 @@ def make_update(ref: str, set_fields: Mapping[str, Any], *, by: str, now: dateti
     except (TypeError, ValueError) as exc:
         raise CommandError(_K.COMMAND_INVALID, what="change-not-json") from exc
     command = Command(command_id=command_id or str(uuid.uuid4()), kind=CommandKind.UPDATE, encounter=encounter,
-                      target=ref, base=None, created_at=now, created_by=(by or "").strip(),
+                      target=ref, base=None, created_at=now, created_by=user_text(by),
                       resource_type=rtype, body=text)
     check(command, None)
     return command
@@ -306,6 +307,9 @@ def check(command: Command, entry: Entry | None, scale: TriageScale | None = Non
     """Raise ``CommandError`` unless ``command`` can apply to ``entry`` (the current local one) now."""
     if not command.created_by:
         raise CommandError(_K.COMMAND_WHO_MISSING)
+    limit = too_long(command.created_by, "by")
+    if limit is not None:
+        raise CommandError(_K.TEXT_TOO_LONG, field="by", limit=limit)
     try:
         parsed = uuid.UUID(command.command_id)
     except ValueError as exc:

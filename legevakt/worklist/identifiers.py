@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 
-from legevakt.nin import control_digits
+from legevakt.codes import DNR_SYSTEM, FHN_SYSTEM, FNR_SYSTEM
+from legevakt.nin import control_digits, has_valid_control_digits
 
 
 class InvalidIdentifier(ValueError):
@@ -78,3 +80,43 @@ def mask(number: str) -> str:
     if len(number) != 11:
         return "*" * len(number)
     return number[:6] + "*****"
+
+
+# -- flagging what the platform sends (issue 11) -----------------------------------------------------------
+class IdentifierIssue(StrEnum):
+    """Why a patient's national identifier from the platform is not to be trusted (shown as a flag on the
+    patient, never a reason to drop or hide them)."""
+
+    BAD_FORMAT = "bad-format"  # not 11 digits
+    BAD_CHECKSUM = "bad-checksum"  # the mod-11 control digits are wrong (a typo, a made-up number)
+    BAD_DATE = "bad-date"  # a fødselsnummer or D-nummer whose birth date or century cannot be
+    WRONG_SYSTEM = "wrong-system"  # e.g. a D-nummer (first digit 4-7) sent as a fødselsnummer
+
+
+def is_fh_number(number: str) -> bool:
+    """A felles hjelpenummer: 11 digits, the first 8 or 9 (no birth date in it)."""
+    return len(number) == 11 and number[0] in "89"
+
+
+def identifier_issue(system: str | None, number: str | None) -> IdentifierIssue | None:
+    """What is wrong with ``number`` as an identifier of ``system`` (fødselsnummer, D-nummer or felles
+    hjelpenummer), or None when it is valid or of another system (not ours to judge).
+
+    All three carry the same two mod-11 control digits (``legevakt.nin``); a fødselsnummer and a D-nummer
+    also a birth date (the synthetic +40/+80 month offsets of test numbers are accepted), a hjelpenummer
+    none. The form decides the kind (first digit 0-3, 4-7, 8-9) and must agree with ``system``."""
+    if number is None or system not in (FNR_SYSTEM, DNR_SYSTEM, FHN_SYSTEM):
+        return None
+    if len(number) != 11 or not (number.isascii() and number.isdigit()):
+        return IdentifierIssue.BAD_FORMAT
+    if not has_valid_control_digits(number):
+        return IdentifierIssue.BAD_CHECKSUM
+    form = FHN_SYSTEM if is_fh_number(number) else DNR_SYSTEM if is_d_number(number) else FNR_SYSTEM
+    if form != system:
+        return IdentifierIssue.WRONG_SYSTEM
+    if form != FHN_SYSTEM:
+        try:
+            _birth_date(number)
+        except InvalidIdentifier:
+            return IdentifierIssue.BAD_DATE
+    return None

@@ -21,6 +21,7 @@ from operator import ne
 from sys import intern
 
 from legevakt.problems import Problem, ProblemError, ProblemKind
+from legevakt.text import too_long, user_text
 from legevakt.worklist.alert_rules import (
     MASS_KEY,
     NO_LONGER_DUPLICATE,
@@ -347,16 +348,27 @@ _LEGACY_TEXT = {
     ProblemKind.ALERT_ALREADY_ACKNOWLEDGED: "alert {alert} is already acknowledged",
     ProblemKind.ALERT_REASON_REQUIRED: "a reason is required to resolve an alert",
     ProblemKind.ALERT_NOT_OPEN: "no open alert with id {alert} (unknown, or already resolved)",
+    ProblemKind.TEXT_TOO_LONG: "the {field} text is longer than {limit} characters",
 }
+
+
+def _person_text(alert_id: str, by: str, text: str | None, field: str) -> tuple[str, str]:
+    """``by`` and the comment or reason as stored: control and bidi formatting characters removed, refused
+    past their limits (issue 11), so a terminal escape in ``--by`` never reaches the store nor ``alerts``."""
+    who, said = user_text(by), user_text(text, multiline=True).strip()
+    for name, value in (("by", who), (field, said)):
+        limit = too_long(value, name)
+        if limit is not None:
+            raise AlertActionError(ProblemKind.TEXT_TOO_LONG, alert=alert_id, field=name, limit=str(limit))
+    return who, said
 
 
 def acknowledge(state: WorklistState, alert_id: str, by: str, comment: str | None, now: datetime) -> Reconciled:
     _aware(now)
     alert = _find_open(state, alert_id)
-    by = by.strip()
+    by, text = _person_text(alert_id, by, comment, "comment")
     if not by:
         raise AlertActionError(ProblemKind.ALERT_WHO_MISSING, alert=alert_id, action="acknowledges")
-    text = (comment or "").strip()
     if alert.severity is Severity.CRITICAL and not text:
         raise AlertActionError(ProblemKind.ALERT_COMMENT_REQUIRED, alert=alert_id)
     if alert.status is AlertStatus.ACKNOWLEDGED:
@@ -372,7 +384,7 @@ def resolve(state: WorklistState, alert_id: str, by: str, reason: str, now: date
     """A person resolves an alert with a reason. Resolving a drop takes the tombstone off the queue."""
     _aware(now)
     alert = _find_open(state, alert_id)
-    by, reason = by.strip(), reason.strip()
+    by, reason = _person_text(alert_id, by, reason, "reason")
     if not by:
         raise AlertActionError(ProblemKind.ALERT_WHO_MISSING, alert=alert_id, action="resolves")
     if not reason:

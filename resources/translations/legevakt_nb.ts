@@ -771,6 +771,14 @@
     <context>
         <name>Texts</name>
         <message>
+            <source>Invalid national identity number: check the patient's identity</source>
+            <translation>Ugyldig fødselsnummer: kontroller pasientens identitet</translation>
+        </message>
+        <message>
+            <source>The identifier does not match its kind (national identity number, D-number or common auxiliary number): check the patient's identity</source>
+            <translation>Identifikatoren passer ikke med sin type (fødselsnummer, D-nummer eller felles hjelpenummer): kontroller pasientens identitet</translation>
+        </message>
+        <message>
             <source>Planned</source>
             <translation>Planlagt</translation>
         </message>
@@ -1170,6 +1178,10 @@
         <message>
             <source>The last update from the platform was incomplete.</source>
             <translation>Siste oppdatering fra plattformen var ufullstendig.</translation>
+        </message>
+        <message>
+            <source>The text is too long (at most {limit} characters); nothing was changed.</source>
+            <translation>Teksten er for lang (høyst {limit} tegn); ingenting ble endret.</translation>
         </message>
         <message>
             <source>The disk is full; nothing more can be saved.</source>

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
+import shutil
+import sqlite3
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -269,3 +273,157 @@ def test_the_servers_refusal_text_is_not_logged(make_sim: Callable[..., SimServe
     assert "write" in text  # the refusal was logged, by outcome
     for secret in ("Quetzalcoatl", "01017012345", "Pasienten"):
         assert secret not in text
+
+
+# -- a whole faulty day with -v (issue 11) --------------------------------------------------------------------
+def _every_patient_secret(sim: SimServer) -> set[str]:
+    """Every name part and identifier of every patient the simulator ever made (arrived during the day
+    too, gone home too): the oracle is the platform's own Patient resources."""
+    secrets: set[str] = set()
+    for patient in sim.clinic.store.live("Patient"):
+        for name in patient.get("name", []):
+            secrets.update(p for p in [name.get("family"), *name.get("given", []), name.get("text")] if p)
+        secrets.update(i["value"] for i in patient.get("identifier", []) if i.get("value"))
+    return {s for s in secrets if len(s) >= 3}  # a two-letter given name ("Bo") is in ordinary words
+
+
+def _tamper_patient(sim: SimServer, enc_ref: str, change: Callable[[dict[str, Any]], None]) -> None:
+    patient_ref = (sim.clinic.read(enc_ref) or {})["subject"]["reference"]
+    patient = sim.clinic.store.read_copy(patient_ref)
+    assert patient is not None
+    change(patient)
+    sim.clinic.store.update(patient)
+
+
+_FAULTS: list[dict[str, Any]] = [  # one set of the simulator's knobs per hour of the day, in turn
+    {"error_rate": 0.2}, {"drop_connection_rate": 0.15}, {"malformed_rate": 0.2}, {"throttle_next": 2},
+    {"shift_page": True, "short_pages": True}, {"wrong_type_next": 1}, {"omit_total": True},
+    {"reject_writes_next": 2}, {"list_lag_seconds": 30.0}, {},
+]
+
+
+def _faulty_day(sim: SimServer, data: Path, hours: int, capsys: pytest.CaptureFixture[str],
+                log_dir: Path) -> str:
+    """``hours`` simulated hours of the clinic, each with a fault knob on and the headless commands run
+    with ``-v`` in turn (sync, alerts, ack with a hostile --by, do, note, census, outbox, deliveries), plus
+    the hostile cases of issue 11 on the way; then the window's worker syncs with its rotating log file.
+    Returns everything written: every stream captured and every log file."""
+    from legevakt.cli import main
+
+    platform = ("--platform", sim.base_url, "--location", sim.clinic_ref)
+    local = ("--data-dir", str(data), "-v")
+    streams: list[str] = []
+
+    def run(*argv: str) -> int:
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        streams.extend((out, err))
+        return code
+
+    doctor = next(s.ref for s in sim.clinic.staff() if s.doctor)
+    for hour in range(hours):
+        sim.faults.reset()
+        for knob, value in _FAULTS[hour % len(_FAULTS)].items():
+            setattr(sim.faults, knob, value)
+        sim.clinic.advance(60)
+        listed = sorted(sim.clinic.list_items())
+        victim = listed[hour % len(listed)]
+        case = hour % 6  # a hostile case of issue 11, one per hour, in turn
+        good_start = (sim.clinic.read(victim) or {})["period"]["start"]
+        if case == 0:
+            _set_period_start(sim, victim, "0001-01-01T00:00:00+14:00")  # overflows once in UTC
+        elif case == 1:
+            _set_period_start(sim, victim, "2026-12-03T08:00:00")  # a time without a zone
+        elif case == 2:
+            _tamper_patient(sim, victim, lambda p: p["identifier"][0].update(
+                value=p["identifier"][0]["value"][:10] + str((int(p["identifier"][0]["value"][10]) + 1) % 10)))
+        elif case == 3:
+            _tamper_patient(sim, victim, lambda p: p["name"][0].update(
+                family="\u202e" + p["name"][0]["family"] + "\x1b[31m"))
+        elif case == 4:
+            sim.clinic.drop_from_list(victim)
+        run("sync", "--once", "--json", *platform, *local)
+        run("sync", "--once", *platform, *local)
+        run("alerts", *local)
+        run("alerts", "--json", *local)
+        code = run("alerts", "--json", "--data-dir", str(data))
+        alerts = json.loads(streams[-2]) if code == 0 else []
+        open_ = [a for a in alerts if a["status"] == "open"]
+        if open_:
+            run("alerts", "ack", open_[0]["id"], "--by", f"\x1b]0;owned\x07sykepleier-{hour}", "--comment",
+                "sett \x1b[2J", *local)
+        live = sorted(sim.clinic.list_items())
+        if live:
+            run("do", live[0], "--triage", "orange" if hour % 2 else "yellow", "--by", "sykepleier-1",
+                *platform, *local)
+            patient = sim.clinic.read((sim.clinic.read(live[0]) or {})["subject"]["reference"]) or {}
+            who = patient["name"][0]["family"] + " " + patient["identifier"][0]["value"]
+            run("note", live[0], "--by", doctor, "--text", f"Pasient {who} undersøkt.", "--sign", *platform, *local)
+        run("census", *local)
+        run("outbox", "--all", *local)
+        run("deliveries", "--all", *local)
+        if case in (0, 1):  # the platform mends the date: the next snapshots can be complete again
+            _set_period_start(sim, victim, good_start)
+        if case == 5:  # a row edited behind our back, in a copy of the data directory
+            copy = data.parent / f"tampered-{hour}"
+            shutil.copytree(data, copy)
+            db = sqlite3.connect(copy / "legevakt.sqlite3")
+            db.execute("update entries set patient = '{\"name\": 5}' where rowid = 1")
+            db.commit()
+            db.close()
+            run("alerts", "--data-dir", str(copy), "-v")
+            run("census", "--data-dir", str(copy), "-v")
+
+    # The window's sync worker, logging at DEBUG to its rotating file (and stderr) as ``legevakt -v`` does.
+    path = logs.setup(verbose=True, log_dir=log_dir)
+    assert path is not None
+    sim.faults.reset()
+    sim.faults.error_rate = 0.2
+    sim.faults.malformed_rate = 0.1
+    runtime = Runtime.open(Settings(platform=sim.base_url, location=sim.clinic_ref, data_dir=str(data)))
+    worker = SyncWorker(runtime, executor=InlineExecutor())
+    try:
+        for _ in range(4):
+            sim.clinic.advance(15)
+            worker.sync_once()
+    finally:
+        worker.stop()
+        runtime.close()
+        logs.setup(verbose=False, to_file=False)
+        logs.forget_names()
+    out, err = capsys.readouterr()
+    streams.extend((out, err))
+    files = sorted(log_dir.glob("legevakt.log*"))
+    assert files
+    return "\n".join([*streams, *(f.read_text(encoding="utf-8") for f in files)])
+
+
+def _faulty_day_finds_nothing(make_sim: Callable[..., SimServer], tmp_path: Path,
+                              capsys: pytest.CaptureFixture[str], hours: int) -> None:
+    sim = make_sim(seed=21, initial_patients=14)
+    text = _faulty_day(sim, tmp_path / "data", hours, capsys, tmp_path / "logs")
+    secrets = _every_patient_secret(sim)
+    assert len(secrets) > 40
+    assert "DEBUG" in text  # -v was on
+    for happened in ("period.start is out of range", "period.start has a time without a time zone",  # the cases ran
+                     "damaged row (table entries", " acknowledged\n", '"identifier_issue": "bad-checksum"'):
+        assert happened in text, happened
+    assert sorted(s for s in secrets if s in text) == []
+    # No fødselsnummer-shaped number at all (11 digits standing alone: a platform id in hex may hold 11).
+    found = re.search(r"(?<![0-9A-Za-z])\d{11}(?![0-9A-Za-z])", text)
+    assert found is None, text[max(0, found.start() - 200):found.end() + 50]
+    assert "Traceback" not in text
+
+
+def test_a_faulty_day_with_v_leaks_no_patient_data(make_sim: Callable[..., SimServer], tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """The short form for CI: six simulated hours, one of each hostile case."""
+    _faulty_day_finds_nothing(make_sim, tmp_path, capsys, hours=6)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_a_whole_faulty_day_with_v_leaks_no_patient_data(make_sim: Callable[..., SimServer], tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """The long form: 24 simulated hours, every fault knob in turn, each hostile case four times."""
+    _faulty_day_finds_nothing(make_sim, tmp_path, capsys, hours=24)

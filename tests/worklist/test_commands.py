@@ -307,3 +307,13 @@ def test_merge_keeps_the_latest_form_of_each_change() -> None:
     (alert,) = merged.alerts
     assert alert.status is AlertStatus.RESOLVED
     assert isinstance(merged, Reconciled)
+
+
+def test_who_gives_a_command_is_stored_without_controls_and_within_200_characters() -> None:
+    """Issue 11: a terminal escape in ``--by`` is neutralised; an endless name is refused."""
+    entry = entry_of(enc())
+    with pytest.raises(CommandError) as caught:
+        make_command(entry, CommandKind.SET_TRIAGE, "red", by="K" * 201, now=at(1), scale=MTS)
+    assert caught.value.problem == Problem.of(ProblemKind.TEXT_TOO_LONG, field="by", limit=200)
+    command = make_command(entry, CommandKind.SET_TRIAGE, "red", by="\x1b[31mKari\u202e", now=at(1), scale=MTS)
+    assert command.created_by == "[31mKari"

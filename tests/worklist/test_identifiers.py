@@ -94,3 +94,70 @@ def test_mask_never_reveals_the_personal_digits(number: str) -> None:
     assert len(shown) == len(number)
     hidden = shown[6:] if len(number) == 11 else shown
     assert set(hidden) <= {"*"}
+
+
+# -- flagging the platform's identifiers (issue 11) ------------------------------------------------------
+from stdnum import exceptions as stdnum_errors  # noqa: E402
+from stdnum.no import fodselsnummer  # noqa: E402
+
+from legevakt.codes import DNR_SYSTEM, FHN_SYSTEM, FNR_SYSTEM  # noqa: E402
+from legevakt.worklist.identifiers import IdentifierIssue, identifier_issue  # noqa: E402
+
+
+def _system_of_form(number: str) -> str:
+    return FHN_SYSTEM if number[0] in "89" else DNR_SYSTEM if number[0] in "4567" else FNR_SYSTEM
+
+
+@settings(max_examples=2000)
+@given(st.text(alphabet="0123456789", min_size=11, max_size=11))
+def test_a_bad_checksum_is_flagged_exactly_when_stdnum_says_so(number: str) -> None:
+    """Oracle: python-stdnum's ``stdnum.no.fodselsnummer.validate`` (its InvalidChecksum), for every kind:
+    fødselsnummer, D-nummer and felles hjelpenummer carry the same control digits."""
+    try:
+        fodselsnummer.validate(number)
+        stdnum_checksum_ok = True
+    except stdnum_errors.InvalidChecksum:
+        stdnum_checksum_ok = False
+    except stdnum_errors.ValidationError:  # a date or century problem, after the checksum passed
+        stdnum_checksum_ok = True
+    issue = identifier_issue(_system_of_form(number), number)
+    assert (issue is IdentifierIssue.BAD_CHECKSUM) is (not stdnum_checksum_ok)
+
+
+def _fh_number(first9: str) -> str:
+    from legevakt.nin import control_digits
+    for last in range(10):
+        base = first9[:8] + str(last)
+        control = control_digits(base)
+        if control is not None:
+            return base + control
+    raise AssertionError("no FH-number with this start")
+
+
+def test_valid_numbers_of_each_kind_are_not_flagged() -> None:
+    fnr_ = some_fnr(17, 5, 80)
+    dnr = some_fnr(17 + 40, 5, 80)
+    fh = _fh_number("812345678")
+    assert fodselsnummer.is_valid(fnr_) and fodselsnummer.is_valid(dnr)  # stdnum agrees they are valid
+    assert identifier_issue(FNR_SYSTEM, fnr_) is None
+    assert identifier_issue(DNR_SYSTEM, dnr) is None
+    assert identifier_issue(FHN_SYSTEM, fh) is None
+    assert identifier_issue(FNR_SYSTEM, some_fnr(15, 3 + 80, 92)) is None  # a Tenor test number
+
+
+def test_each_kind_of_bad_identifier_has_its_flag() -> None:
+    good = some_fnr(17, 5, 80)
+    bad_checksum = good[:10] + str((int(good[10]) + 1) % 10)
+    assert identifier_issue(FNR_SYSTEM, bad_checksum) is IdentifierIssue.BAD_CHECKSUM
+    assert identifier_issue(FNR_SYSTEM, "15108695077") is IdentifierIssue.BAD_CHECKSUM  # stdnum's own example
+    assert identifier_issue(FNR_SYSTEM, good[:10]) is IdentifierIssue.BAD_FORMAT
+    assert identifier_issue(FNR_SYSTEM, good[:10] + "x") is IdentifierIssue.BAD_FORMAT
+    assert identifier_issue(FNR_SYSTEM, some_fnr(17 + 40, 5, 80)) is IdentifierIssue.WRONG_SYSTEM  # a D-nummer
+    assert identifier_issue(DNR_SYSTEM, good) is IdentifierIssue.WRONG_SYSTEM
+    assert identifier_issue(FHN_SYSTEM, good) is IdentifierIssue.WRONG_SYSTEM
+    fh = _fh_number("912345678")
+    assert identifier_issue(FHN_SYSTEM, fh[:10] + str((int(fh[10]) + 1) % 10)) is IdentifierIssue.BAD_CHECKSUM
+    no_date = next(n for i in range(100, 200) if (n := fnr(31, 2, 90, i)) is not None)  # 31 February
+    assert identifier_issue(FNR_SYSTEM, no_date) is IdentifierIssue.BAD_DATE
+    assert identifier_issue("urn:oid:2.16.578.1.12.4.1.4.4", "123") is None  # not a person number: not judged
+    assert identifier_issue(FNR_SYSTEM, None) is None
