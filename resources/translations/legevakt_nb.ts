@@ -2323,10 +2323,6 @@
             <translation>Venter</translation>
         </message>
         <message>
-            <source>dropped, not resolved</source>
-            <translation>falt ut, ikke avklart</translation>
-        </message>
-        <message>
             <source>everything saved on the platform</source>
             <translation>alt er lagret på plattformen</translation>
         </message>
@@ -2349,14 +2345,6 @@
         <message>
             <source>Offline: the figures are from the list of {time}</source>
             <translation>Frakoblet: tallene er fra listen kl. {time}</translation>
-        </message>
-        <message>
-            <source>left during the shift</source>
-            <translation>reist i løpet av vakten</translation>
-        </message>
-        <message>
-            <source>still here</source>
-            <translation>fortsatt her</translation>
         </message>
         <message>
             <source>{carried} carried over ({here} still here) · {arrived} arrived</source>
