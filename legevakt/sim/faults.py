@@ -62,7 +62,7 @@ class Faults:
     short_pages: bool = False  # return fewer than _count entries per page (still with next links)
     token_ttl_seconds: float = 3600.0  # lifetime of newly issued access tokens
     heartbeat_seconds: float = 10.0  # backport websocket heartbeat interval
-    reject_writes_next: int = 0  # the next N creates/updates (PUT/POST) get 422
+    reject_writes_next: int = 0  # the next N creates/updates (PUT/POST) get 422 (not Task: see task_refusal)
     list_lag_seconds: float = 0.0  # a registration's List entry appears this many seconds after its Encounter
     #: a server that ignores If-None-Exist on Task creates (two workstations make two Tasks for one condition)
     task_duplicates: bool = False

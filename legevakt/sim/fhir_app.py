@@ -672,7 +672,9 @@ class FaultAuthMiddleware:
             return
         method = scope.get("method", "GET")
         is_write = method == "PUT" or (method == "POST" and not path.endswith("/_search") and "$" not in path)
-        if is_write and faults.take("reject_writes_next"):
+        # The business rule refuses clinical writes; shared-alert Tasks have their own knob (task_refusal).
+        is_task = "/Task" in path
+        if is_write and not is_task and faults.take("reject_writes_next"):
             await outcome(422, "processing", "write rejected by the platform (simulated business rule)")(
                 scope, receive, send
             )
