@@ -192,7 +192,8 @@ class Runtime:
         pending = self.pending_writes()
         if outcome is None:
             return LinkStatus(LinkMode.CONNECTING, state.last_complete_at, None, None, pending, self.demo,
-                              self.settings.platform, tls_unverified(self.settings))
+                              self.settings.platform, tls_unverified(self.settings),
+                              alerts_shared=self.engine.alerts_shared)
         problem = None
         if outcome.error is not None:
             mode, problem = LinkMode.OFFLINE, outcome.error.problem
@@ -200,7 +201,8 @@ class Runtime:
             problem = outcome.problems[0] if outcome.problems else Problem.of(ProblemKind.SNAPSHOT_INCOMPLETE)
         return LinkStatus(mode, state.last_complete_at, outcome.at, problem, pending, self.demo,
                           self.settings.platform, tls_unverified(self.settings),
-                          push_poll_seconds=self.settings.push_poll_seconds if mode is LinkMode.PUSH else None)
+                          push_poll_seconds=self.settings.push_poll_seconds if mode is LinkMode.PUSH else None,
+                          alerts_shared=self.engine.alerts_shared)
 
     def summary(self, result: Reconciled | None, link: LinkStatus, *, complete: bool, initial: bool = False,
                 problems: tuple[Problem, ...] = ()) -> ChangeSummary:
