@@ -361,7 +361,10 @@ def _with_people(shared: SharedAlert, owner: str | None, acks: Sequence[TaskNote
         out = replace(out, acknowledged_by=who, acknowledged_at=first_ack.time if first_ack else None,
                       ack_comment=comment)
     if shared.status is AlertStatus.RESOLVED:
-        res = sorted(resolutions, key=_note_order)[0] if resolutions else None
+        ordered = sorted(resolutions, key=_note_order)
+        # the resolution the Task holds (its statusReason) is the one that counts; else the first
+        res = next((n for n in ordered if reason is not None and n.text.removeprefix(EVIDENCE_PREFIX) == reason),
+                   ordered[0] if ordered else None)
         text = reason
         if text is None and res is not None:
             text = res.text.removeprefix(EVIDENCE_PREFIX)

@@ -286,3 +286,13 @@ def test_an_acknowledgement_of_the_warning_does_not_acknowledge_the_critical_esc
 
 def _config() -> ReconcileConfig:
     return ReconcileConfig()
+
+
+def test_who_resolved_is_the_person_whose_reason_the_task_holds_even_with_an_earlier_note_added_later() -> None:
+    first = task_of(drop(status=AlertStatus.RESOLVED, resolved_by="Practitioner/b",
+                         resolved_at=T0 + timedelta(minutes=5), resolution="innlagt"), focus=ENC)
+    late = task_of(drop(status=AlertStatus.RESOLVED, resolved_by="Practitioner/c",
+                        resolved_at=T0 + timedelta(minutes=4), resolution="innlagt medisinsk"), focus=ENC)
+    shared = shared_of(with_id(merge_tasks(with_id(first, "t1"), late), "t1"))
+    assert shared is not None
+    assert (shared.resolved_by, shared.resolution) == ("Practitioner/b", "innlagt")
