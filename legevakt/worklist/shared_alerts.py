@@ -414,13 +414,16 @@ def merge_tasks(theirs: Resource, ours: Resource) -> Resource:
     """The Task to write after reading ``theirs`` from the platform, to carry ``ours`` (``task_of``).
 
     Keeps everything of theirs (id, their owner, their reason, their notes); adds our notes that are not
-    there yet; moves the status forward only (requested -> accepted -> completed, never back); takes the
-    higher priority. ``meta`` is dropped (the server sets it). Equal to ``theirs`` (less meta) when ours
-    adds nothing: then there is nothing to write.
+    there yet; moves the status forward only (requested -> accepted -> completed), except that an
+    escalation to critical (``stat``) opens an acknowledged Task again, and an acknowledgement of the
+    warning never acknowledges the critical Task; takes the higher priority. ``meta`` is dropped (the
+    server sets it). Equal to ``theirs`` (less meta) when ours adds nothing: then there is nothing to write.
     """
     out = {k: v for k, v in theirs.items() if k != "meta"}
     their_status, our_status = str(theirs.get("status") or REQUESTED), str(ours.get("status") or REQUESTED)
-    if _STATUS_RANK.get(our_status, 0) > _STATUS_RANK.get(their_status, 0):
+    warning_ack_on_critical = (our_status in _ACKED and theirs.get("priority") == "stat"
+                               and ours.get("priority") != "stat")
+    if _STATUS_RANK.get(our_status, 0) > _STATUS_RANK.get(their_status, 0) and not warning_ack_on_critical:
         out["status"] = our_status
         if our_status in _CLOSED and "statusReason" in ours:
             out["statusReason"] = ours["statusReason"]
@@ -428,6 +431,11 @@ def merge_tasks(theirs: Resource, ours: Resource) -> Resource:
         out["owner"] = ours["owner"]
     if ours.get("priority") == "stat" and theirs.get("priority") != "stat":
         out["priority"] = "stat"
+        if out.get("status") in _ACKED:
+            # An escalation to critical needs a fresh acknowledgement (as locally): the Task opens again,
+            # its notes (the acknowledgement of the warning among them) kept.
+            out["status"] = REQUESTED
+            out.pop("owner", None)
     for key in ("code", "description", "focus", "for", "encounter", "intent", "authoredOn", "location"):
         if key not in out and key in ours:
             out[key] = ours[key]

@@ -296,3 +296,25 @@ def test_who_resolved_is_the_person_whose_reason_the_task_holds_even_with_an_ear
     shared = shared_of(with_id(merge_tasks(with_id(first, "t1"), late), "t1"))
     assert shared is not None
     assert (shared.resolved_by, shared.resolution) == ("Practitioner/b", "innlagt")
+
+
+def test_an_escalation_to_critical_opens_an_acknowledged_warning_task_again_keeping_its_notes() -> None:
+    warning = drop(kind=AlertKind.TRIAGE_OVERDUE, severity=Severity.WARNING)
+    theirs = with_id(task_of(replace(warning, status=AlertStatus.ACKNOWLEDGED, acknowledged_by="Practitioner/a",
+                                     acknowledged_at=T0, ack_comment="kommer"), focus=ENC), "t1")
+    merged = merge_tasks(theirs, task_of(drop(kind=AlertKind.TRIAGE_OVERDUE), focus=ENC))
+    validate_r4(merged)
+    assert (merged["status"], merged["priority"], "owner" in merged) == ("requested", "stat", False)
+    assert [n["text"] for n in merged["note"]] == ["kommer"]
+    shared = shared_of(with_id(merged, "t1"))
+    assert shared is not None and shared.status is AlertStatus.OPEN and shared.acknowledged_by is None
+
+
+def test_a_late_acknowledgement_of_the_warning_does_not_acknowledge_the_critical_task() -> None:
+    theirs = with_id(task_of(drop(kind=AlertKind.TRIAGE_OVERDUE), focus=ENC), "t1")  # critical, open
+    late = task_of(replace(drop(kind=AlertKind.TRIAGE_OVERDUE, severity=Severity.WARNING),
+                           status=AlertStatus.ACKNOWLEDGED, acknowledged_by="Practitioner/b", acknowledged_at=T0,
+                           ack_comment="sent"), focus=ENC)
+    merged = merge_tasks(theirs, late)
+    assert (merged["status"], "owner" in merged) == ("requested", False)
+    assert [n["text"] for n in merged["note"]] == ["sent"]  # the comment still survives
