@@ -41,6 +41,8 @@ from legevakt.worklist.models import Alert, AlertKind
 from legevakt.worklist.reconcile import Reconciled
 from legevakt.worklist.shared_alerts import (
     EPISODE_SLACK,
+    IMPORTED_KINDS,
+    OPEN_STATUSES,
     REQUESTED,
     SharedAlert,
     all_codes_token,
@@ -308,6 +310,18 @@ class AlertTasks:
             shared = fold(episode)
             if shared is not None and differs(alert, shared):
                 out.append((alert.id, shared))
+        return out
+
+    def unheld(self, state: WorklistState) -> list[SharedAlert]:
+        """Open shared note alerts (``IMPORTED_KINDS``) of conditions no local alert holds."""
+        held = {c for c in (condition_of(a, self.clinic_ref) for a in state.alerts.values()) if c is not None}
+        out: list[SharedAlert] = []
+        for cond, tasks in sorted(self.known.items()):
+            if cond[0] not in IMPORTED_KINDS or cond in held:
+                continue
+            shared = fold([t for t in tasks.values() if t.get("status") in OPEN_STATUSES])
+            if shared is not None:
+                out.append(shared)
         return out
 
     def shared_of(self, alert: Alert) -> SharedAlert | None:

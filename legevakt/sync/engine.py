@@ -27,7 +27,7 @@ from legevakt.worklist.reconcile import (
     resolve,
     tick,
 )
-from legevakt.worklist.shared_alerts import apply_shared
+from legevakt.worklist.shared_alerts import apply_shared, import_shared
 from legevakt.worklist.snapshot import Snapshot, WorklistState
 from legevakt.worklist.write_outcomes import apply_command, merge
 
@@ -167,6 +167,11 @@ class SyncEngine:
             if applied is not None:
                 self._commit(applied, actor="platform", share=False)
                 combined = applied if combined is None else merge(combined, applied)
+            unheld = self.tasks.unheld(self.state)
+            imported = import_shared(self.state, unheld, now, self.config) if unheld else None
+            if imported is not None:  # note alerts another workstation raised: shown here too
+                self._commit(imported, actor="platform", share=False)
+                combined = imported if combined is None else merge(combined, imported)
         return combined
 
     def follow(self, now: datetime | None = None, replayed: ReplayReport | None = None) -> JournalStep | None:

@@ -285,6 +285,8 @@ class SharedAlert:
     resolution: str | None = None
     notes: tuple[TaskNote, ...] = ()
     last_updated: datetime | None = None  # meta.lastUpdated (the server's clock), else lastModified
+    encounter: str | None = None  # Task.encounter
+    raised_at: datetime | None = None  # Task.authoredOn
 
     @property
     def condition(self) -> Condition:
@@ -339,10 +341,13 @@ def shared_of(task: Resource) -> SharedAlert | None:
     reason_text = reason.get("text") if isinstance(reason, dict) and isinstance(reason.get("text"), str) else None
     alert_status = (AlertStatus.RESOLVED if status in _CLOSED else
                     AlertStatus.ACKNOWLEDGED if status in _ACKED else AlertStatus.OPEN)
+    enc = task.get("encounter")
+    enc_ref = enc.get("reference") if isinstance(enc, dict) and isinstance(enc.get("reference"), str) else None
     shared = SharedAlert(kind=kind, focus=focus, status=alert_status,
                          severity=_SEVERITY.get(str(task.get("priority")), Severity.WARNING),
                          tasks=tuple(r for r in (task_ref(task),) if r), notes=notes,
-                         last_updated=last_updated(task))
+                         last_updated=last_updated(task), encounter=enc_ref,
+                         raised_at=_parse_time(task.get("authoredOn")))
     return _with_people(shared, owner, acks, resolutions, reason_text)
 
 
@@ -396,9 +401,12 @@ def fold(tasks: Iterable[Resource]) -> SharedAlert | None:
     reasons = sorted((s.resolved_at or datetime.max.replace(tzinfo=UTC), s.resolution or "")
                       for s in states if s.status is AlertStatus.RESOLVED and s.resolution)
     updated = [s.last_updated for s in states if s.last_updated is not None]
+    raised = [s.raised_at for s in states if s.raised_at is not None]
     base = SharedAlert(kind=first.kind, focus=first.focus, status=status, severity=severity,
                        tasks=tuple(sorted({t for s in states for t in s.tasks})), notes=ordered,
-                       last_updated=max(updated) if updated else None)
+                       last_updated=max(updated) if updated else None,
+                       encounter=next((s.encounter for s in states if s.encounter), None),
+                       raised_at=min(raised) if raised else None)
     return _with_people(base, owners[0][1] if owners else None,
                         [n for n in ordered if n.kind == NOTE_ACK],
                         [n for n in ordered if n.kind in (NOTE_RESOLVED, NOTE_EVIDENCE)],
@@ -500,10 +508,66 @@ def apply_shared(state: WorklistState, updates: Iterable[tuple[str, SharedAlert]
     return combined
 
 
+#: Kinds shown here when only another workstation raised them: a note alert belongs to the workstation that
+#: sent the note, so nothing here would ever raise (nor clear) it. (Alerts about the queue are raised by
+#: every workstation from its own snapshot; one raised elsewhere only is not taken over, so that a view
+#: that differs never resolves, by its own evidence, a condition another workstation still sees.)
+IMPORTED_KINDS: frozenset[AlertKind] = NOTE_KINDS
+
+
+def import_shared(state: WorklistState, shared: Iterable[SharedAlert], now: datetime,
+                  config: ReconcileConfig) -> Reconciled | None:
+    """Open a local alert for each open shared note alert another workstation raised that this one does not
+    hold (keyed by its focus), with who acknowledged it. None when there is none."""
+    work = _Work(state, now, config)
+    held = {cond for cond in (condition_of(a) for a in state.alerts.values()) if cond is not None}
+    for s in shared:
+        if s.kind not in IMPORTED_KINDS or s.status is AlertStatus.RESOLVED or s.condition in held:
+            continue
+        if (s.kind, s.focus) in state.open_keys or (s.kind, s.focus) in work.suppressed:
+            continue
+        alert = work.raise_alert(s.kind, s.severity, s.focus, s.encounter,
+                                 f"raised at another workstation: {s.kind.value} about {s.focus}", (s.focus,))
+        if alert is not None and s.status is AlertStatus.ACKNOWLEDGED:
+            work._put(replace(alert, status=AlertStatus.ACKNOWLEDGED, acknowledged_by=s.acknowledged_by,
+                              acknowledged_at=s.acknowledged_at or now, ack_comment=s.ack_comment))
+        held.add(s.condition)
+    result = work.freeze()
+    return result if result.alerts else None
+
+
 __all__ = [
-    "ACCEPTED", "COMPLETED", "DESCRIPTIONS", "LOCAL_KINDS", "NOTE_KINDS", "OPEN_STATUSES", "REQUESTED",
-    "SHARED_KINDS", "Condition", "SharedAlert", "TaskNote", "all_codes_token", "apply_shared", "code_token",
-    "condition_of", "condition_of_task", "differs", "focus_of", "fold", "if_none_exist", "is_shared",
-    "kind_of", "last_updated", "merge_tasks", "open_task_query", "person_of", "person_reference",
-    "same_content", "shared_of", "task_of", "task_ref",
+    "ACCEPTED",
+    "COMPLETED",
+    "DESCRIPTIONS",
+    "IMPORTED_KINDS",
+    "LOCAL_KINDS",
+    "NOTE_KINDS",
+    "OPEN_STATUSES",
+    "REQUESTED",
+    "SHARED_KINDS",
+    "Condition",
+    "SharedAlert",
+    "TaskNote",
+    "all_codes_token",
+    "apply_shared",
+    "code_token",
+    "condition_of",
+    "condition_of_task",
+    "differs",
+    "focus_of",
+    "fold",
+    "if_none_exist",
+    "import_shared",
+    "is_shared",
+    "kind_of",
+    "last_updated",
+    "merge_tasks",
+    "open_task_query",
+    "person_of",
+    "person_reference",
+    "same_content",
+    "shared_of",
+    "task_of",
+    "task_ref",
 ]

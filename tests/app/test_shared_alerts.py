@@ -7,6 +7,8 @@ Oracle: the simulator's own Task store (ground truth), never the client's view o
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,8 @@ from legevakt.app.settings import load
 from legevakt.codes import ALERT_CODE_SYSTEM
 from legevakt.sim import SimServer
 from legevakt.sync.auth import NoCredentials
-from legevakt.worklist.models import Alert, AlertKind, AlertStatus
+from legevakt.worklist.models import Alert, AlertKind, AlertStatus, Severity
+from legevakt.worklist.shared_alerts import task_of
 from tests.journal.r4 import validate_r4
 
 NURSE_A, NURSE_B, LEAD = "Practitioner/nurse-a", "Practitioner/nurse-b", "Practitioner/lead"
@@ -214,3 +217,29 @@ def test_offline_while_the_other_resolves_then_both_agree(sim: SimServer,
     b.engine.replay()
     [again] = tasks(sim, "DROPPED_FROM_QUEUE", victim)
     assert len(again["note"]) == 2  # exactly once
+
+
+def test_a_note_alert_raised_at_another_workstation_shows_here_until_it_is_resolved_there(
+        sim: SimServer, open_station: Callable[[str], Runtime]) -> None:
+    b = open_station("doctors")
+    assert b.engine.cycle().complete
+    encounter = sorted(sim.clinic.list_items())[0]
+    # the Task the sending workstation writes for a rejected note (the same mapping; the note is not here)
+    now = datetime.now(UTC)
+    rejected = Alert(id="AL-000042", kind=AlertKind.NOTE_REJECTED, severity=Severity.CRITICAL, key="delivery-1",
+                     encounter=encounter, raised_at=now - timedelta(seconds=2), detail="",
+                     related=("DocumentReference/n1", "Communication/c1"))
+    with httpx.Client(base_url=sim.base_url + "/", timeout=10) as c:
+        made = c.post("Task", json=task_of(rejected, focus="Communication/c1", clinic_ref=sim.clinic_ref)).json()
+        b.engine.cycle()
+        [shown] = [a for a in b.engine.state.alerts.values() if a.kind is AlertKind.NOTE_REJECTED]
+        assert (shown.encounter, shown.severity, shown.status) == (encounter, Severity.CRITICAL, AlertStatus.OPEN)
+        assert len(tasks(sim, "NOTE_REJECTED")) == 1  # shown here, not made again
+        done = task_of(replace(rejected, status=AlertStatus.RESOLVED, resolved_by=LEAD, resolved_at=now,
+                               resolution="sendt på nytt"), focus="Communication/c1")
+        read = c.get(f"Task/{made['id']}")
+        assert c.put(f"Task/{made['id']}", json={**done, "id": made["id"]},
+                     headers={"If-Match": read.headers["ETag"]}).status_code == 200
+    b.engine.cycle()
+    assert not [a for a in b.engine.state.alerts.values() if a.kind is AlertKind.NOTE_REJECTED]
+    assert resolved(b, shown.id).resolved_by == LEAD
