@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -97,6 +98,10 @@ class AlertTasks:
         self.cursor: datetime | None = None  # the newest Task.meta.lastUpdated seen (the server's clock)
         #: Every Task seen, by condition and ref (the latest version of each).
         self.known: dict[tuple[AlertKind, str], dict[str, Resource]] = {}
+        #: When (this workstation's clock) each Task was last seen open: a Task seen open while a local alert
+        #: was open belongs to that alert's episode when it closes, whatever the clocks of others say.
+        self.open_seen: dict[str, datetime] = {}
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     # -- refusal --------------------------------------------------------------------------------------
     def _refuse(self, why: str) -> None:
@@ -266,6 +271,8 @@ class AlertTasks:
 
     def _remember(self, task: Resource) -> None:
         cond, ref = condition_of_task(task), task_ref(task)
+        if ref is not None and task.get("status") in OPEN_STATUSES:
+            self.open_seen[ref] = self.clock()
         if cond is not None and ref is not None:
             self.known.setdefault(cond, {})[ref] = {k: v for k, v in task.items() if k != "meta"} | {
                 "meta": {k: v for k, v in (task.get("meta") or {}).items() if k != "_etag"}}
@@ -295,6 +302,7 @@ class AlertTasks:
             if at is not None and (newest is None or at > newest):
                 newest = at
         self.cursor = newest
+        self.prune(now)
         return self.updates(state)
 
     def updates(self, state: WorklistState) -> list[tuple[str, SharedAlert]]:
@@ -306,7 +314,7 @@ class AlertTasks:
             tasks = self.known.get(cond) if cond is not None else None
             if not tasks:
                 continue
-            episode = [t for t in tasks.values() if _of_episode(t, alert)]
+            episode = [t for t in tasks.values() if self._of_episode(t, alert)]
             shared = fold(episode)
             if shared is not None and differs(alert, shared):
                 out.append((alert.id, shared))
@@ -324,19 +332,35 @@ class AlertTasks:
                 out.append(shared)
         return out
 
+    def _of_episode(self, task: Resource, alert: Alert) -> bool:
+        """An open Task is the condition's current one; a closed one counts when this workstation saw it
+        open while the alert was open, or (never seen open) when it closed after the alert was raised."""
+        if task.get("status") in ("requested", "accepted", "received", "ready", "in-progress", "on-hold"):
+            return True
+        ref = task_ref(task)
+        seen = self.open_seen.get(ref) if ref is not None else None
+        if seen is not None:
+            return seen >= alert.raised_at
+        at = last_updated(task)
+        return at is None or at >= alert.raised_at - EPISODE_SLACK
+
+    def prune(self, now: datetime) -> None:
+        """Forget conditions whose Tasks are all closed and older than the first look back (memory stays
+        bounded in a window open for weeks)."""
+        horizon = now - FIRST_WINDOW
+        for cond in [c for c, tasks in self.known.items()
+                     if all(t.get("status") not in OPEN_STATUSES and (last_updated(t) or horizon) < horizon
+                            for t in tasks.values())]:
+            for ref in self.known.pop(cond):
+                self.open_seen.pop(ref, None)
+
     def shared_of(self, alert: Alert) -> SharedAlert | None:
         """What the Tasks seen say about ``alert`` (for ``alerts --json``), or None."""
         cond = condition_of(alert, self.clinic_ref)
         tasks = self.known.get(cond) if cond is not None else None
-        return fold([t for t in (tasks or {}).values() if _of_episode(t, alert)]) if tasks else None
+        return fold([t for t in (tasks or {}).values() if self._of_episode(t, alert)]) if tasks else None
 
 
-def _of_episode(task: Resource, alert: Alert) -> bool:
-    """An open Task is the condition's current one; a closed one counts when it closed during the alert."""
-    if task.get("status") in ("requested", "accepted", "received", "ready", "in-progress", "on-hold"):
-        return True
-    at = last_updated(task)
-    return at is None or at >= alert.raised_at - EPISODE_SLACK
 
 
 def _command_id(alert: Alert) -> str:

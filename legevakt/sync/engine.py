@@ -97,6 +97,8 @@ class SyncEngine:
         #: Shared alerts (FHIR Task): each alert change is stored with its Task command (``persist_with``)
         #: and the clinic's Tasks are followed each cycle. None (or no ``persist_with``): alerts stay local.
         self.tasks = tasks
+        if tasks is not None:
+            tasks.clock = clock  # when Tasks were seen open, on the clock alerts are raised by
         self.persist_with = persist_with
         self._tasks_queued = False  # Task commands were queued since the last replay
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -15,6 +15,9 @@ from legevakt.sync.alert_tasks import AlertTasks
 from legevakt.sync.deadline import Deadline
 from legevakt.sync.errors import CycleDeadline, ForeignOrigin, PlatformUnreachable
 from legevakt.sync.fhir import FhirClient, RetryPolicy
+from legevakt.worklist.models import Alert, AlertKind, AlertStatus, Severity
+from legevakt.worklist.reconcile import restore
+from legevakt.worklist.shared_alerts import task_of
 from legevakt.worklist.snapshot import WorklistState
 
 BASE = "http://fhir.test/fhir"
@@ -96,3 +99,37 @@ def test_a_statement_without_task_keeps_alerts_local_without_asking_for_tasks() 
     assert sharer.follow(WorklistState(), NOW) == []
     assert sharer.refused and sharer.refusal == "capability"
     assert [r.url.path for r in seen] == ["/fhir/metadata"]
+
+
+def _drop_state(raised: datetime) -> tuple[WorklistState, str]:
+    alert = Alert(id="AL-000001", kind=AlertKind.DROPPED_FROM_QUEUE, severity=Severity.CRITICAL,
+                  key="Encounter/e1", encounter="Encounter/e1", raised_at=raised)
+    return restore([], [alert], now=raised), alert.id
+
+
+def _task(status: str, last_updated: datetime) -> dict[str, object]:
+    base = Alert(id="x", kind=AlertKind.DROPPED_FROM_QUEUE, severity=Severity.CRITICAL, key="Encounter/e1",
+                 encounter="Encounter/e1", raised_at=NOW, status=AlertStatus.RESOLVED if status == "completed"
+                 else AlertStatus.OPEN, resolved_by="Practitioner/lead" if status == "completed" else None,
+                 resolved_at=NOW, resolution="dro hjem" if status == "completed" else None)
+    stamp = last_updated.isoformat().replace("+00:00", "Z")
+    return {**task_of(base, focus="Encounter/e1"), "id": "t1", "meta": {"versionId": "1", "lastUpdated": stamp}}
+
+
+def test_a_resolution_of_a_task_seen_open_counts_whatever_the_server_clock_says() -> None:
+    sharer = tasks(lambda r: httpx.Response(404))
+    state, alert_id = _drop_state(NOW)
+    sharer.clock = lambda: NOW + timedelta(seconds=1)
+    sharer._remember(_task("requested", NOW - timedelta(minutes=1)))  # the server's clock is a minute behind
+    sharer._remember(_task("completed", NOW - timedelta(seconds=50)))
+    [(which, shared)] = sharer.updates(state)
+    assert which == alert_id and shared.resolved_by == "Practitioner/lead"
+
+
+def test_a_task_of_an_earlier_episode_never_resolves_a_new_alert() -> None:
+    sharer = tasks(lambda r: httpx.Response(404))
+    sharer.clock = lambda: NOW - timedelta(minutes=10)
+    sharer._remember(_task("requested", NOW - timedelta(minutes=10)))
+    sharer._remember(_task("completed", NOW - timedelta(minutes=9)))
+    state, _ = _drop_state(NOW)  # the condition came back later: a new alert
+    assert sharer.updates(state) == []
