@@ -314,6 +314,11 @@ class AlertTasks:
             tasks = self.known.get(cond) if cond is not None else None
             if not tasks:
                 continue
+            now = self.clock()
+            for t in tasks.values():  # open as far as we know now, while this alert is open
+                ref = task_ref(t)
+                if ref is not None and t.get("status") in OPEN_STATUSES:
+                    self.open_seen[ref] = now
             episode = [t for t in tasks.values() if self._of_episode(t, alert)]
             shared = fold(episode)
             if shared is not None and differs(alert, shared):

@@ -133,3 +133,15 @@ def test_a_task_of_an_earlier_episode_never_resolves_a_new_alert() -> None:
     sharer._remember(_task("completed", NOW - timedelta(minutes=9)))
     state, _ = _drop_state(NOW)  # the condition came back later: a new alert
     assert sharer.updates(state) == []
+
+
+def test_a_task_seen_open_before_the_alert_here_and_closed_after_it_resolves_the_alert() -> None:
+    sharer = tasks(lambda r: httpx.Response(404))
+    sharer.clock = lambda: NOW - timedelta(minutes=2)
+    sharer._remember(_task("requested", NOW - timedelta(minutes=2)))  # another desk saw the drop first
+    state, alert_id = _drop_state(NOW)  # this one only now
+    sharer.clock = lambda: NOW + timedelta(seconds=5)
+    assert sharer.updates(state) == []  # still open: nothing new
+    sharer._remember(_task("completed", NOW - timedelta(minutes=1)))  # closed (the server's clock is behind)
+    [(which, shared)] = sharer.updates(state)
+    assert which == alert_id and shared.resolved_by == "Practitioner/lead"
