@@ -57,6 +57,11 @@ COMPLAINT_SYSTEM: Final = "urn:legevakt:codesystem:complaint"
 LIST_CODE_SYSTEM: Final = "urn:legevakt:codesystem:list"
 LIST_CODE_QUEUE: Final = "emergency-queue"
 
+# Shared alerts (FHIR Task): Task.code.coding carries the alert kind in this system (issue 10).
+ALERT_CODE_SYSTEM: Final = "urn:legevakt:codesystem:alert"
+#: Task.note extension saying what a note records: ``acknowledged``, ``resolved`` or ``resolved-by-evidence``.
+ALERT_NOTE_KIND_EXT: Final = "urn:legevakt:extension:alert-note-kind"
+
 # Client-made identifiers on created resources (for If-None-Exist, so a replayed create never duplicates).
 CLIENT_REQUEST_SYSTEM: Final = "urn:legevakt:client-request"
 

@@ -8,6 +8,7 @@ same ``Runtime`` (store, ``DbWriter``, engine) the window's ``AppService`` uses.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -57,11 +58,15 @@ __all__ = [
     "outbox_rows",
     "resolve_shift",
     "send_note",
+    "sharing_json",
     "shift_report",
     "sign_note",
     "sync_once",
     "write_note",
 ]
+
+
+log = logging.getLogger("legevakt.app")
 
 
 class HeadlessError(Exception):
@@ -116,6 +121,7 @@ def sync_once(settings: Settings) -> dict[str, Any]:
         doc = state_json(runtime.engine.state, settings, complete=outcome.complete, synced_at=outcome.at,
                          link=runtime.link(outcome), problems=outcome.problems,
                          pending=runtime.pending_by_encounter())
+        doc.update(sharing_json(runtime))
         shift = shift_at(outcome.at, clinic_time.zone(), settings.shifts)
         doc["deliveries"] = [d.to_json() for d in runtime.journal.ledger(since=shift.start).deliveries]
         return doc
@@ -159,10 +165,28 @@ def list_alerts(settings: Settings, status: str | None) -> list[Any]:
     return alerts
 
 
+def sharing_json(runtime: Runtime) -> dict[str, Any]:
+    """Whether alerts are shared with the clinic's other workstations (FHIR Task), for ``sync --json``:
+    ``alerts_shared`` false (with the reason and the status bar's words) where the platform refuses Task."""
+    shared = runtime.engine.alerts_shared
+    doc: dict[str, Any] = {"alerts_shared": shared}
+    if shared is False:
+        tasks = runtime.engine.tasks
+        doc["alerts_not_shared"] = {"reason": tasks.refusal if tasks is not None else None,
+                                    "message": "Alerts are not shared with other workstations",
+                                    "message_nb": "Varsler deles ikke med andre arbeidsstasjoner"}
+    return doc
+
+
 def alert_action(settings: Settings, action: str, alert_id: str, by: str, text: str) -> Any:
     """Acknowledge (``text``: the comment) or resolve (``text``: the reason) an alert through the engine
-    and the writer, exactly as the window does (``AppService.acknowledge``/``resolve``). The changed alert."""
-    runtime = open_local_runtime(settings)
+    and the writer, exactly as the window does (``AppService.acknowledge``/``resolve``). The changed alert.
+
+    The change goes through the outbox (a shared alert's Task with it, in one transaction); with a platform
+    configured or given (``--platform``, ``--location``) it is sent at once; offline, or without one, it
+    stays queued and goes with the next sync, exactly once."""
+    send = bool(settings.platform and settings.location)
+    runtime = open_platform_runtime(settings) if send else open_local_runtime(settings)
     try:
         stored = runtime.store.alert(alert_id)
         if stored is None:
@@ -177,6 +201,11 @@ def alert_action(settings: Settings, action: str, alert_id: str, by: str, text: 
             raise HeadlessError(f"{words(exc.problem)}; nothing changed") from exc
         except StoreError as exc:
             raise HeadlessError(str(exc)) from exc
+        if send:
+            try:
+                runtime.engine.replay()  # out of reach: it stays in the outbox for the next sync
+            except PlatformError as exc:
+                log.info("alert change queued, platform not reached: %s", type(exc).__name__)
     finally:
         runtime.close()
     return next(a for a in result.alerts if a.id == alert_id)

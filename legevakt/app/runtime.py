@@ -7,7 +7,7 @@ same code path.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -23,6 +23,7 @@ from legevakt.app.summary import ChangeSummary, LinkMode, LinkStatus
 from legevakt.problems import Problem, ProblemKind
 from legevakt.store.db import Store, open_store
 from legevakt.store.writer import DbWriter
+from legevakt.sync.alert_tasks import AlertTasks
 from legevakt.sync.assemble import SnapshotAssembler
 from legevakt.sync.auth import NoCredentials, PlatformTokens, stored_tokens
 from legevakt.sync.deadline import Deadline
@@ -33,6 +34,7 @@ from legevakt.sync.journal_follow import JournalFollower
 from legevakt.sync.outbox_replay import OutboxReplayer, ReplayConfig
 from legevakt.sync.push import PushChannel
 from legevakt.worklist.census import Shift, census, previous_shift, shift_at
+from legevakt.worklist.commands import Command
 from legevakt.worklist.identifiers import identifier_issue
 from legevakt.worklist.models import Alert, Entry, Fate
 from legevakt.worklist.reconcile import Reconciled
@@ -93,12 +95,18 @@ class Runtime:
         def persist(result: Reconciled, actor: str) -> None:
             writer.submit(lambda s: s.save(result, actor=actor)).result()
 
+        def persist_with(result: Reconciled, commands: Sequence[Command], actor: str) -> None:
+            writer.submit(lambda s: s.save(result, actor=actor, commands=commands)).result()
+
         replayer = OutboxReplayer(client, store, ReplayConfig(
             clinic_ref=settings.location, reconcile=config,
             pending_after=timedelta(minutes=settings.write_pending_minutes)), writer=writer)
         journal = JournalFollower(client, store, deadline_setting=settings.note_receipt_deadline_minutes,
                                   config=config, write=lambda fn: writer.submit(fn).result())
-        engine = SyncEngine(sync, persist, state, config, replayer=replayer, journal=journal, deadline=deadline)
+        tasks = AlertTasks(client, settings.location)  # alerts shared through FHIR Task (issue 10)
+        replayer.tasks = tasks
+        engine = SyncEngine(sync, persist, state, config, replayer=replayer, journal=journal, deadline=deadline,
+                            tasks=tasks, persist_with=persist_with)
         return cls(settings, store, writer, client, engine, demo, sync=sync, tokens=tokens, _own_tokens=own)
 
     @property
@@ -189,7 +197,8 @@ class Runtime:
         pending = self.pending_writes()
         if outcome is None:
             return LinkStatus(LinkMode.CONNECTING, state.last_complete_at, None, None, pending, self.demo,
-                              self.settings.platform, tls_unverified(self.settings))
+                              self.settings.platform, tls_unverified(self.settings),
+                              alerts_shared=self.engine.alerts_shared)
         problem = None
         if outcome.error is not None:
             mode, problem = LinkMode.OFFLINE, outcome.error.problem
@@ -197,7 +206,8 @@ class Runtime:
             problem = outcome.problems[0] if outcome.problems else Problem.of(ProblemKind.SNAPSHOT_INCOMPLETE)
         return LinkStatus(mode, state.last_complete_at, outcome.at, problem, pending, self.demo,
                           self.settings.platform, tls_unverified(self.settings),
-                          push_poll_seconds=self.settings.push_poll_seconds if mode is LinkMode.PUSH else None)
+                          push_poll_seconds=self.settings.push_poll_seconds if mode is LinkMode.PUSH else None,
+                          alerts_shared=self.engine.alerts_shared)
 
     def summary(self, result: Reconciled | None, link: LinkStatus, *, complete: bool, initial: bool = False,
                 problems: tuple[Problem, ...] = ()) -> ChangeSummary:

@@ -33,6 +33,9 @@ class LinkStatus:
     #: While push is up, seconds between the safety-net polls: the list is kept current by notifications,
     #: so its age is judged against this, not the polling interval (None: polling).
     push_poll_seconds: float | None = None
+    #: False where the platform refuses Task: alerts are not shared with the clinic's other workstations
+    #: (None: not known, or sharing not set up).
+    alerts_shared: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

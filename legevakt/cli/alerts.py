@@ -22,12 +22,12 @@ def add_parsers(sub: Any) -> None:
     ack.add_argument("id")
     ack.add_argument("--by", required=True)
     ack.add_argument("--comment", default="")
-    common(ack, platform=False, nested=True)
+    common(ack, nested=True)  # --platform URL --location Location/<id>: send at once
     res = asub.add_parser("resolve", help="resolve an alert with a reason")
     res.add_argument("id")
     res.add_argument("--by", required=True)
     res.add_argument("--reason", required=True)
-    common(res, platform=False, nested=True)
+    common(res, nested=True)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -15,9 +15,13 @@ GET_WS_BINDING_TOKEN = (
 _KIND_TO_TYPE = {"token": "token", "reference": "reference", "string": "string"}
 
 
-def capability_statement(base_url: str, ws_url: str, require_auth: bool) -> dict[str, Any]:
+def capability_statement(base_url: str, ws_url: str, require_auth: bool, *,
+                         without: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """``without``: resource types left out (a server that does not offer them)."""
     resources: list[dict[str, Any]] = []
     for rtype in RESOURCE_TYPES:
+        if rtype in without:
+            continue
         interactions = ["read", "vread", "search-type", "update", "create", "history-type", "history-instance"]
         if rtype == "Subscription":
             interactions.append("delete")

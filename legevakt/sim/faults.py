@@ -25,6 +25,9 @@ _KNOB_TYPES: dict[str, type | tuple[type, ...]] = {
     "heartbeat_seconds": (int, float),
     "reject_writes_next": int,
     "list_lag_seconds": (int, float),
+    # shared alerts (FHIR Task)
+    "task_duplicates": bool,
+    "task_refusal": str,
     # the journal's recipients (legevakt.sim.recipients)
     "transport_delay_seconds": (int, float),
     "transport_never_acks": bool,
@@ -37,6 +40,7 @@ _KNOB_TYPES: dict[str, type | tuple[type, ...]] = {
 # String knobs and their allowed values.
 _CHOICES: dict[str, frozenset[str]] = {
     "receipt_mode": frozenset({"ok", "none", "reject", "errors"}),
+    "task_refusal": frozenset({"none", "capability", "forbidden", "not-found"}),
     "receipt_error_code": frozenset(codes.APPREC_ERROR_TEXTS),
 }
 _RATES = ("error_rate", "drop_connection_rate", "malformed_rate")
@@ -58,8 +62,13 @@ class Faults:
     short_pages: bool = False  # return fewer than _count entries per page (still with next links)
     token_ttl_seconds: float = 3600.0  # lifetime of newly issued access tokens
     heartbeat_seconds: float = 10.0  # backport websocket heartbeat interval
-    reject_writes_next: int = 0  # the next N creates/updates (PUT/POST) get 422
+    reject_writes_next: int = 0  # the next N creates/updates (PUT/POST) get 422 (not Task: see task_refusal)
     list_lag_seconds: float = 0.0  # a registration's List entry appears this many seconds after its Encounter
+    #: a server that ignores If-None-Exist on Task creates (two workstations make two Tasks for one condition)
+    task_duplicates: bool = False
+    #: a server that refuses Task: none | capability (not in the CapabilityStatement, and 404) | forbidden (403)
+    #: | not-found (404, still declared)
+    task_refusal: str = "none"
     transport_delay_seconds: float = 0.5  # until the platform sets `received` on a sent note
     transport_never_acks: bool = False  # the platform never acknowledges transport (so nothing is receipted)
     receipt_delay_seconds: float = 3.0  # mean delay from transport to the application receipt

@@ -144,6 +144,8 @@ class FhirApi:
                 rtype = request.path_params.get("rtype")
                 if rtype is not None and rtype not in RESOURCE_TYPES:
                     raise FhirError(404, "not-supported", f"resource type {rtype!r} is not supported")
+                if rtype == "Task":
+                    self._task_refusal()
                 return await fn(request)
             except FhirError as exc:
                 return outcome(exc.status, exc.code, exc.diagnostics)
@@ -204,7 +206,17 @@ class FhirApi:
     # -- metadata, auth --------------------------------------------------------------------------------
 
     async def metadata(self, request: Request) -> Response:
-        return fhir_response(capability_statement(self.base_url, self.hub.ws_url, self.config.require_auth))
+        without = frozenset({"Task"}) if self.faults.task_refusal == "capability" else frozenset()
+        return fhir_response(capability_statement(self.base_url, self.hub.ws_url, self.config.require_auth,
+                                                  without=without))
+
+    def _task_refusal(self) -> None:
+        """The ``task_refusal`` fault: a platform that does not offer Task, or forbids it to this client."""
+        mode = self.faults.task_refusal
+        if mode == "forbidden":
+            raise FhirError(403, "forbidden", "this client may not use Task")
+        if mode in ("capability", "not-found"):
+            raise FhirError(404, "not-supported", "resource type 'Task' is not supported")
 
     async def smart_configuration(self, request: Request) -> Response:
         return json_response(
@@ -312,6 +324,8 @@ class FhirApi:
         if rtype == "Subscription":
             self._prepare_subscription(res)
         ine = request.headers.get("if-none-exist")
+        if rtype == "Task" and self.faults.task_duplicates:
+            ine = None  # the fault: a server that ignores If-None-Exist (a second create makes a duplicate)
         with self.store.lock:
             if ine:
                 q = parse_query(rtype, parse_qsl(ine.lstrip("?"), keep_blank_values=True), strict=True)
@@ -658,7 +672,9 @@ class FaultAuthMiddleware:
             return
         method = scope.get("method", "GET")
         is_write = method == "PUT" or (method == "POST" and not path.endswith("/_search") and "$" not in path)
-        if is_write and faults.take("reject_writes_next"):
+        # The business rule refuses clinical writes; shared-alert Tasks have their own knob (task_refusal).
+        is_task = "/Task" in path
+        if is_write and not is_task and faults.take("reject_writes_next"):
             await outcome(422, "processing", "write rejected by the platform (simulated business rule)")(
                 scope, receive, send
             )

@@ -172,6 +172,18 @@ PARAMS: dict[str, dict[str, ParamDef]] = {
         "part-of": ("reference", lambda r: _refs(r.get("partOf"))),
         "based-on": ("reference", lambda r: _refs(r.get("basedOn"))),
     },
+    "Task": {  # shared alerts (issue 10): code = the alert kind, focus = what it is about
+        **_COMMON_ID,
+        "status": ("token", lambda r: _code(r.get("status"))),
+        "intent": ("token", lambda r: _code(r.get("intent"))),
+        "priority": ("token", lambda r: _code(r.get("priority"))),
+        "code": ("token", lambda r: _codings(r.get("code"))),
+        "focus": ("reference", lambda r: _refs(r.get("focus"))),
+        "subject": ("reference", lambda r: _refs(r.get("for"))),
+        "patient": ("reference", lambda r: _patient_refs(r.get("for"))),
+        "encounter": ("reference", lambda r: _refs(r.get("encounter"))),
+        "owner": ("reference", lambda r: _refs(r.get("owner"))),
+    },
 }
 
 # _include targets: "Type:param" -> reference extractor

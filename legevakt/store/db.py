@@ -157,7 +157,8 @@ class Store:
         log.info("state restored: %d entries, %d open alerts", len(entries), len(state.alerts))
         return Reconciled(state=state, changed={}, events=(), alerts=tuple(changes))
 
-    def save(self, result: Reconciled, *, actor: str = SYSTEM, snapshot_complete: bool = True) -> None:
+    def save(self, result: Reconciled, *, actor: str = SYSTEM, snapshot_complete: bool = True,
+             commands: Sequence[Command] = ()) -> None:
         """Persist one reconcile step (or a person's action) in one transaction.
 
         Writes the changed entries, the changed alerts, one audit row per alert transition and per event,
@@ -167,6 +168,8 @@ class Store:
         started = time.perf_counter()
         with self._db.transaction() as uow:
             meta = self._save_in(uow, result, actor=actor, snapshot_complete=snapshot_complete)
+            if commands:  # e.g. the shared-alert Tasks of these alert changes: stored with them or not at all
+                OutboxRepository(uow).enqueue_many(commands, actor=actor)
         log.debug("saved %d entries, %d alerts, %d events, %d cursors in %.1f ms", len(result.changed),
                   len(result.alerts), len(result.events), len(meta), (time.perf_counter() - started) * 1e3)
 

@@ -33,6 +33,7 @@ class ServerFeatures:
     websocket_url: str | None = None  # R4 websocket channel (the CapabilityStatement extension)
     backport_binding: bool = False  # Subscription/$get-ws-binding-token (Subscriptions Backport)
     token_url: str | None = None
+    resource_types: frozenset[str] = frozenset()  # the types ``rest.resource`` declares
 
     @classmethod
     def unknown(cls) -> ServerFeatures:
@@ -59,6 +60,7 @@ def parse_capabilities(body: Resource, base_url: str) -> ServerFeatures:
     history: set[str] = set()
     params: dict[str, frozenset[str]] = {}
     subscriptions: set[str] = set()
+    types: set[str] = set()
     ws_url = _websocket_url(body.get("extension"))
     backport = False
     rests = body.get("rest")
@@ -73,6 +75,7 @@ def parse_capabilities(body: Resource, base_url: str) -> ServerFeatures:
             if not isinstance(res, dict) or not isinstance(res.get("type"), str):
                 continue
             rtype = res["type"]
+            types.add(rtype)
             codes = {i.get("code") for i in res.get("interaction") or [] if isinstance(i, dict)}
             if "history-type" in codes:
                 history.add(rtype)
@@ -88,7 +91,8 @@ def parse_capabilities(body: Resource, base_url: str) -> ServerFeatures:
                         backport = True
     return ServerFeatures(known=True, history_types=frozenset(history), search_params=params,
                           subscription_types=frozenset(subscriptions), websocket_url=ws_url,
-                          backport_binding=backport, token_url=token_endpoint(body, base_url))
+                          backport_binding=backport, token_url=token_endpoint(body, base_url),
+                          resource_types=frozenset(types))
 
 
 def discover(client: FhirClient) -> ServerFeatures:

@@ -7,11 +7,11 @@ call it directly. ``persist`` hands each result to the single database writer an
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from legevakt.problems import Problem
 from legevakt.sync.deadline import Deadline
@@ -27,12 +27,18 @@ from legevakt.worklist.reconcile import (
     resolve,
     tick,
 )
+from legevakt.worklist.shared_alerts import apply_shared, import_shared
 from legevakt.worklist.snapshot import Snapshot, WorklistState
 from legevakt.worklist.write_outcomes import apply_command, merge
+
+if TYPE_CHECKING:
+    from legevakt.sync.alert_tasks import AlertTasks
 
 log = logging.getLogger("legevakt.sync")
 
 Persist = Callable[[Reconciled, str], None]  # (result, actor) -> stored, or raises
+#: (result, outbox commands, actor) -> stored in one transaction, or raises
+PersistWith = Callable[[Reconciled, Sequence[Command], str], None]
 
 
 def utcnow() -> datetime:
@@ -72,7 +78,8 @@ class SyncEngine:
     def __init__(self, assembler: SnapshotSource, persist: Persist, state: WorklistState,
                  config: ReconcileConfig, clock: Callable[[], datetime] = utcnow, *,
                  replayer: OutboxReplayer | None = None, journal: JournalFollower | None = None,
-                 deadline: Deadline | None = None) -> None:
+                 deadline: Deadline | None = None, tasks: AlertTasks | None = None,
+                 persist_with: PersistWith | None = None) -> None:
         self.assembler = assembler
         self.persist = persist
         self.state = state
@@ -87,6 +94,13 @@ class SyncEngine:
         #: Local work (acknowledgements) to do while the snapshot is being fetched: it changes only the
         #: state that reconcile reads after the fetch, so nothing it does is lost or waits on the network.
         self.on_idle: Callable[[], None] | None = None
+        #: Shared alerts (FHIR Task): each alert change is stored with its Task command (``persist_with``)
+        #: and the clinic's Tasks are followed each cycle. None (or no ``persist_with``): alerts stay local.
+        self.tasks = tasks
+        if tasks is not None:
+            tasks.clock = clock  # when Tasks were seen open, on the clock alerts are raised by
+        self.persist_with = persist_with
+        self._tasks_queued = False  # Task commands were queued since the last replay
 
     @contextmanager
     def _bounded(self) -> Iterator[None]:
@@ -115,7 +129,52 @@ class SyncEngine:
         result = self._commit(reconcile(self.state, snapshot, now, self.config))
         self.assembler.stored(snapshot)  # only now, after the result is stored, may its cursor advance
         step = self.follow(now, replayed)
-        return CycleOutcome(now, _after(replayed, _with(result, step)), snapshot, journal=step)
+        shared = self.share(now, replayed)
+        result = _with(result, step)
+        if shared is not None:
+            result = merge(result, shared)
+        return CycleOutcome(now, _after(replayed, result), snapshot, journal=step)
+
+    # -- shared alerts (legevakt.sync.alert_tasks) -----------------------------------------------------
+    @property
+    def alerts_shared(self) -> bool | None:
+        """False where the platform refuses Task (alerts stay local); None without sharing."""
+        if self.tasks is None or self.persist_with is None:
+            return None
+        return not self.tasks.refused
+
+    def share(self, now: datetime | None = None, replayed: ReplayReport | None = None) -> Reconciled | None:
+        """Send the Task commands queued since the replay, then follow the clinic's Tasks once and show
+        other workstations' acknowledgements and resolutions here. None: nothing changed."""
+        if self.tasks is None or self.persist_with is None or (self.deadline is not None and self.deadline.expired):
+            return None
+        if replayed is not None and replayed.error is not None:
+            return None  # the platform is out of reach this cycle
+        now = now if now is not None else self.clock()
+        combined: Reconciled | None = None
+        with self._bounded():
+            if self._tasks_queued and self.replayer is not None:
+                try:
+                    report = self.replay(now)
+                    if report is not None and report.reconciled is not None:
+                        combined = report.reconciled
+                except PlatformError as exc:
+                    log.info("sharing alerts deferred: %s", type(exc).__name__)
+            try:
+                updates = self.tasks.follow(self.state, now)
+            except PlatformError as exc:
+                log.info("following shared alerts failed: %s", type(exc).__name__)
+                return combined
+            applied = apply_shared(self.state, updates, now, self.config) if updates else None
+            if applied is not None:
+                self._commit(applied, actor="platform", share=False)
+                combined = applied if combined is None else merge(combined, applied)
+            unheld = self.tasks.unheld(self.state)
+            imported = import_shared(self.state, unheld, now, self.config) if unheld else None
+            if imported is not None:  # note alerts another workstation raised: shown here too
+                self._commit(imported, actor="platform", share=False)
+                combined = imported if combined is None else merge(combined, imported)
+        return combined
 
     def follow(self, now: datetime | None = None, replayed: ReplayReport | None = None) -> JournalStep | None:
         """Follow the journal's open deliveries once (its changes are stored by the follower)."""
@@ -147,12 +206,22 @@ class SyncEngine:
     def resolve(self, alert_id: str, by: str, reason: str) -> Reconciled:
         return self._commit(resolve(self.state, alert_id, by, reason, self.clock(), self.config), actor=by)
 
-    def _commit(self, result: Reconciled, actor: str = "system") -> Reconciled:
-        if (result.changed or result.alerts or result.events or result.state.seen is not self.state.seen
+    def _commit(self, result: Reconciled, actor: str = "system", *, share: bool = True) -> Reconciled:
+        commands = self._task_commands(result, actor) if share else []
+        if commands:
+            assert self.persist_with is not None
+            self.persist_with(result, commands, actor)  # the alert changes and their Tasks: one transaction
+            self._tasks_queued = True
+        elif (result.changed or result.alerts or result.events or result.state.seen is not self.state.seen
                 or result.state.last_complete_at != self.state.last_complete_at):
             self.persist(result, actor)
         self.state = result.state
         return result
+
+    def _task_commands(self, result: Reconciled, actor: str) -> list[Command]:
+        if self.tasks is None or self.persist_with is None or not result.alerts:
+            return []
+        return self.tasks.commands_for(self.state, result, self.clock(), actor)
 
     # -- writes through the outbox (legevakt.sync.outbox_replay) --------------------------------------------
     def submit(self, command: Command) -> Reconciled:
@@ -173,6 +242,7 @@ class SyncEngine:
             return None
         try:
             with self._bounded():
+                self._tasks_queued = False
                 report = self.replayer.replay(now if now is not None else self.clock(), self.state)
         finally:  # a replay cut short (e.g. a full disk) still stored its steps up to there
             self.state = self.replayer.stored_state or self.state

@@ -75,6 +75,7 @@ class ReplayItem:
     theirs: str | None = None
     created: str | None = None  # CREATE: "Type/<id>" of the resource on the platform, when it said
     provenance: str | None = None  # an applied Encounter change: "Provenance/<id>" naming who made it
+    local_only: bool = False  # a shared-alert Task the platform refuses: closed without an alert
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +130,12 @@ class Outbox(Protocol):
              actor: str = ..., attempt: bool = False) -> None: ...
 
 
+class TaskSender(Protocol):
+    """Sends shared-alert Task commands (``legevakt.sync.alert_tasks.AlertTasks``)."""
+
+    def send(self, command: Command) -> ReplayItem: ...
+
+
 class SerialWriter(Protocol):
     """The store's one writer (``legevakt.store.writer.DbWriter``), seen from sync without importing store."""
 
@@ -144,6 +151,8 @@ class OutboxReplayer:
         self.outbox = outbox
         self.config = config
         self.writer = writer
+        #: Sends the Task commands of shared alerts (None: they are not sent and stay pending).
+        self.tasks: TaskSender | None = None
         #: The worklist as the store holds it after the last replay's stored steps, even when that replay
         #: was cut short by an exception (the caller must carry on from here, not from what it passed in).
         self.stored_state: WorklistState | None = None
@@ -212,6 +221,9 @@ class OutboxReplayer:
                 item = ReplayItem(command, ReplayOutcome.PENDING, str(exc))
             log.info("write %s (%s): %s", command.command_id, command.kind.value, item.outcome.value)
             items.append(item)
+            if item.local_only:  # a shared alert the platform will not take: it stays local, no alert
+                self._mark(item, None)
+                continue
             if command.kind is CommandKind.UPDATE and command.target and item.outcome in (
                     ReplayOutcome.REFUSED, ReplayOutcome.CONFLICT):
                 failed_targets.add(command.target)
@@ -254,6 +266,10 @@ class OutboxReplayer:
     # -- one command -----------------------------------------------------------------------------------
     def _send(self, command: Command, now: datetime) -> ReplayItem:
         try:
+            if command.kind is CommandKind.CREATE and command.resource_type == "Task":
+                if self.tasks is None:
+                    return ReplayItem(command, ReplayOutcome.PENDING, "shared alerts are not followed here")
+                return self.tasks.send(command)
             if command.kind is CommandKind.CREATE:
                 return self._create(command)
             if command.kind is CommandKind.UPDATE:

@@ -97,8 +97,13 @@ class SyncStatusBar(QStatusBar):
         self.demo_label.hide()
         self.tls_label = QLabel(translate("SyncStatusBar", "TLS NOT VERIFIED"), box)
         self.tls_label.setObjectName("tlsUnverifiedBadge")
+        # the platform refuses Task: this workstation's alerts are its own (issue 10)
+        self.unshared_label = QLabel(translate("SyncStatusBar", "Alerts are not shared with other workstations"),
+                                     box)
+        self.unshared_label.setObjectName("alertsNotShared")
+        self.unshared_label.hide()
         for label in (self.dot, self.live_label, self.mode_label, self.pending_label, self.problem_label,
-                      self.census_label, self.demo_label, self.tls_label):
+                      self.census_label, self.demo_label, self.tls_label, self.unshared_label):
             # never rich text: a problem's parameters can come from the platform (a hostile <h1>, an <img>)
             label.setTextFormat(Qt.TextFormat.PlainText)
         self.tls_label.setToolTip(translate(
@@ -113,6 +118,7 @@ class SyncStatusBar(QStatusBar):
         h.addWidget(self.pending_label)
         h.addWidget(self.problem_label, 1)
         h.addWidget(self.census_label)
+        h.addWidget(self.unshared_label)
         h.addWidget(self.tls_label)
         h.addWidget(self.demo_label)
         self.addWidget(box, 1)
@@ -132,6 +138,8 @@ class SyncStatusBar(QStatusBar):
         parts = [self.live_label.text(), self.mode_label.text(), self.pending_label.text()]
         if self.problem_label.text():
             parts.append(self.problem_label.text())
+        if self.unshared_label.isVisibleTo(self):
+            parts.append(self.unshared_label.text())
         if self.tls_label.isVisibleTo(self):
             parts.append(self.tls_label.text())
         if self.demo_label.isVisibleTo(self):
@@ -193,6 +201,7 @@ class SyncStatusBar(QStatusBar):
         self.problem_label.setText(problem if level is not Freshness.LIVE or problem else "")
         self.demo_label.setVisible(bool(link is not None and link.demo))
         self.tls_label.setVisible(bool(link is not None and link.tls_unverified))
+        self.unshared_label.setVisible(bool(link is not None and link.alerts_shared is False))
         if link is not None and link.platform:
             self.setToolTip(translate("SyncStatusBar", "Platform: {url}").format(url=link.platform))
         if level is not self._freshness:

@@ -736,6 +736,10 @@
             <translation>TLS IKKE VERIFISERT</translation>
         </message>
         <message>
+            <source>Alerts are not shared with other workstations</source>
+            <translation>Varsler deles ikke med andre arbeidsstasjoner</translation>
+        </message>
+        <message>
             <source>verify_tls = false: the platform's certificate is not checked, so anyone on the network path could read or change what is sent, the credentials included</source>
             <translation>verify_tls = false: plattformens sertifikat kontrolleres ikke, så hvem som helst på nettverksveien kan lese eller endre det som sendes, også påloggingsopplysningene</translation>
         </message>

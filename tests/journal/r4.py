@@ -11,6 +11,7 @@ from typing import Any
 
 from fhir.resources.R4B.communication import Communication
 from fhir.resources.R4B.documentreference import DocumentReference
+from fhir.resources.R4B.task import Task
 
 # Required bindings (R4 value sets document-reference-status, composition-status, event-status,
 # document-relationship-type).
@@ -19,6 +20,13 @@ _REQUIRED: dict[str, dict[str, frozenset[str]]] = {
         "status": frozenset({"current", "superseded", "entered-in-error"}),
         "docStatus": frozenset({"preliminary", "final", "amended", "entered-in-error"}),
     },
+    "Task": {  # R4 task-status, task-intent, request-priority
+        "status": frozenset({"draft", "requested", "received", "accepted", "rejected", "ready", "cancelled",
+                             "in-progress", "on-hold", "failed", "completed", "entered-in-error"}),
+        "intent": frozenset({"unknown", "proposal", "plan", "order", "original-order", "reflex-order",
+                             "filler-order", "instance-order", "option"}),
+        "priority": frozenset({"routine", "urgent", "asap", "stat"}),
+    },
     "Communication": {
         "status": frozenset(
             {"preparation", "in-progress", "not-done", "on-hold", "stopped", "completed", "entered-in-error", "unknown"}
@@ -26,7 +34,7 @@ _REQUIRED: dict[str, dict[str, frozenset[str]]] = {
     },
 }
 _RELATES_TO = frozenset({"replaces", "transforms", "signs", "appends"})
-_MODELS: dict[str, Any] = {"DocumentReference": DocumentReference, "Communication": Communication}
+_MODELS: dict[str, Any] = {"DocumentReference": DocumentReference, "Communication": Communication, "Task": Task}
 
 
 def validate_r4(res: dict[str, Any]) -> None:

@@ -52,7 +52,7 @@ def main(argv: list[str]) -> int:
     worker = SyncWorker(runtime, executor=InlineExecutor(), on_failed=problems.append)
     try:
         print("ready", flush=True)
-        queued = len(runtime.store.outbox())
+        queued = len([r for r in runtime.store.outbox() if r.command.resource_type != "Task"])  # not alert Tasks
         for ref, kind, target, disposition in script[queued:queued + (len(script) if every else 1)]:
             worker.submit(ref, CommandKind(kind), target, by="kill-test", disposition=disposition)
         worker.sync_once()  # the commands (each queued, then sent), then one cycle: as the window does

@@ -180,3 +180,15 @@ def test_text_from_the_platform_is_shown_as_plain_text_never_as_html(qtbot: QtBo
     assert hostile in label.text()
     for other in (status.live_label, status.mode_label, status.pending_label, status.census_label):
         assert other.textFormat() is Qt.TextFormat.PlainText
+
+
+def test_a_platform_that_refuses_task_is_said_in_bokmal_and_shared_alerts_are_not_mentioned(qtbot: QtBot) -> None:
+    status = bar(qtbot)
+    status.show()
+    status.apply(make_summary(link=replace(make_link(LinkMode.POLL, age_s=3), alerts_shared=False)))
+    assert status.unshared_label.isVisibleTo(status)
+    assert "Varsler deles ikke med andre arbeidsstasjoner" in status.text()
+    status.apply(make_summary(link=replace(make_link(LinkMode.POLL, age_s=3), alerts_shared=True)))
+    assert "Varsler deles ikke" not in status.text()
+    status.apply(make_summary(link=make_link(LinkMode.POLL, age_s=3)))  # not known: nothing said
+    assert not status.unshared_label.isVisibleTo(status)
