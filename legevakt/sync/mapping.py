@@ -35,6 +35,22 @@ _HL7_TO_DEPARTURE: dict[str, DepartureReason] = {
 _STATUS: dict[str, EncounterStatus] = {s.value: s for s in EncounterStatus}
 
 
+# -- shape helpers: a node of the wrong JSON type reads as absent (optional data) ----------------------
+def as_dict(value: object) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: object) -> list[Any]:
+    """``value`` when it is a JSON array, else an empty one (a lone object or string is not a list)."""
+    return value if isinstance(value, list) else []
+
+
+def as_dicts(value: object) -> list[dict[str, Any]]:
+    """The JSON objects in an array (anything else in it, or a non-array, is skipped)."""
+    return [v for v in as_list(value) if isinstance(v, dict)]
+
+
 def ref_of(resource: Resource) -> str:
     rtype, rid = resource.get("resourceType"), resource.get("id")
     if not isinstance(rtype, str) or not isinstance(rid, str) or not rid:
