@@ -15,7 +15,7 @@ import json
 import logging
 from collections.abc import Collection, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from legevakt import codes
 from legevakt.problems import Problem, ProblemError, ProblemKind
@@ -31,7 +31,9 @@ from legevakt.sync.errors import (
 )
 from legevakt.sync.fhir import FhirClient
 from legevakt.sync.mapping import (
+    _ID,
     as_dict,
+    as_dicts,
     display_name,
     encounter_from_fhir,
     list_items,
@@ -264,13 +266,13 @@ class SnapshotAssembler:
     def _learn_names(self, encounters: Iterable[Resource]) -> None:
         wanted: dict[str, set[str]] = {"Location": set(), "Practitioner": set()}
         for res in encounters:
-            for loc in res.get("location") or []:
-                ref = ((loc or {}).get("location") or {}).get("reference")
-                if isinstance(ref, str) and ref != self.clinic_ref and ref not in self.names:
+            for loc in as_dicts(as_dict(res).get("location")):
+                ref = as_dict(loc.get("location")).get("reference")
+                if _plain_ref(ref, "Location/") and ref != self.clinic_ref and ref not in self.names:
                     wanted["Location"].add(ref)
-            for part in res.get("participant") or []:
-                ref = ((part or {}).get("individual") or {}).get("reference")
-                if isinstance(ref, str) and ref.startswith("Practitioner/") and ref not in self.names:
+            for part in as_dicts(as_dict(res).get("participant")):
+                ref = as_dict(part.get("individual")).get("reference")
+                if _plain_ref(ref, "Practitioner/") and ref not in self.names:
                     wanted["Practitioner"].add(ref)
         for rtype, refs in wanted.items():
             if refs:
@@ -280,10 +282,14 @@ class SnapshotAssembler:
                         self.names[ref_of(res)] = name
 
 
+def _plain_ref(ref: object, prefix: str) -> TypeGuard[str]:
+    """A relative ``Type/id`` reference of that type, with an R4 id (its id goes into an ``_id`` search)."""
+    return isinstance(ref, str) and ref.startswith(prefix) and _ID.fullmatch(ref[len(prefix):]) is not None
+
+
 def _has_queue_code(resource: Resource) -> bool:
-    code = resource.get("code") or {}
-    return any(isinstance(c, dict) and c.get("system") == codes.LIST_CODE_SYSTEM and c.get("code") ==
-               codes.LIST_CODE_QUEUE for c in code.get("coding") or [])
+    return any(c.get("system") == codes.LIST_CODE_SYSTEM and c.get("code") == codes.LIST_CODE_QUEUE
+               for c in as_dicts(as_dict(resource.get("code")).get("coding")))
 
 
 def _offer(held: dict[str, Resource], copies: dict[str, list[Resource]], ref: str, res: Resource) -> None:
