@@ -59,9 +59,10 @@ def _text(value: object) -> str | None:
     """``value`` when it is a string (lone surrogates, which JSON allows and UTF-8 cannot hold, replaced)."""
     if not isinstance(value, str):
         return None
-    if value.isascii():
-        return value
-    return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return value if value.isascii() else _SURROGATE.sub("\ufffd", value)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")  # in a str from json.loads, always a lone one
 
 
 def _code(value: object) -> str | None:
