@@ -56,7 +56,7 @@ _SCALE = float(os.environ.get("LEGEVAKT_FUZZ_SCALE", "1"))
 CI_EXAMPLES = int(80 * _SCALE)  # one resource a case
 CI_ASSEMBLIES = int(30 * _SCALE)  # a clinic, two cycles through the real client a case
 CI_BUNDLES = int(25 * _SCALE)  # schema Bundles are the costliest to generate
-SLOW_EXAMPLES = 4000
+SLOW_EXAMPLES = 2000
 
 JSON = Any
 
@@ -104,6 +104,7 @@ _ODD_STRINGS = st.sampled_from([
     "x" * 70_000, "🙂" * 50,
 ])
 _OTHER_JSON = st.one_of(
+    st.sampled_from([True, 7, 2.5, "x", {"k": {"x": 1}}, [1, "x"]]),  # what a hostile server sends most often
     st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70), st.floats(),
     st.text(max_size=8), _ODD_STRINGS, st.lists(st.integers(), max_size=2),
     st.dictionaries(st.text(max_size=4), st.integers(), max_size=2), st.just([[[]]]), st.just({"a": {"b": []}}),
@@ -135,7 +136,8 @@ def mutated(draw: st.DrawFn, base: JSON, max_mutations: int = 3) -> JSON:
         if not paths:
             return draw(_OTHER_JSON)
         containers = [p for p in paths if isinstance(_get(doc, p), (dict, list))]
-        path = draw(st.sampled_from(draw(st.sampled_from([paths, containers or paths]))))  # often a container
+        shallow = [p for p in paths if len(p) <= 3]  # a resource's own elements and their first level
+        path = draw(st.sampled_from(draw(st.sampled_from([paths, containers or paths, shallow or paths]))))
         parent = _get(doc, path[:-1])
         how = draw(st.sampled_from(["replace", "delete", "odd"]))
         if how == "delete" and isinstance(parent, dict):
