@@ -11,10 +11,11 @@ The pieces (``read_queue_list``, ``active_encounters``, ``confirm``, ``map_encou
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Collection, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from legevakt import codes
 from legevakt.problems import Problem, ProblemError, ProblemKind
@@ -30,9 +31,13 @@ from legevakt.sync.errors import (
 )
 from legevakt.sync.fhir import FhirClient
 from legevakt.sync.mapping import (
+    _ID,
+    as_dict,
+    as_dicts,
     display_name,
     encounter_from_fhir,
     list_items,
+    parse_instant,
     patient_from_fhir,
     ref_of,
     version_of,
@@ -128,8 +133,10 @@ class SnapshotAssembler:
     def _fetch(self, tracked: frozenset[str], now: datetime) -> Snapshot:
         # Unreachable / refused credentials propagate: the caller reports it could not reach the platform.
         listed = list_items(self.read_queue_list())
-        raw_encounters, raw_patients = self.active_encounters()
-        unreadable = self.confirm(raw_encounters, tracked, frozenset(listed))
+        raw_encounters, raw_patients, uncertain = self.active_encounters()
+        # Encounters whose copies disagree with nothing to tell which is newer are read like the missing ones.
+        candidates = ((tracked | frozenset(listed)) - raw_encounters.keys()) | uncertain
+        unreadable = self.confirm(raw_encounters, tracked, frozenset(listed), candidates=candidates)
         encounters = self.map_encounters(list(raw_encounters.values()))
         patients = {p.ref: p for p in map(patient_from_fhir, raw_patients.values())}
         problems = self.complete_patients(encounters, patients)
@@ -192,8 +199,12 @@ class SnapshotAssembler:
         still = [m for m in missing if m not in patients]
         return [Problem.of(ProblemKind.SNAPSHOT_PATIENTS_UNREAD, count=len(still))] if still else []
 
-    def active_encounters(self) -> tuple[dict[str, Resource], dict[str, Resource]]:
-        """Every active Encounter at the clinic (by ref, newest version) and the included Patients."""
+    def active_encounters(self) -> tuple[dict[str, Resource], dict[str, Resource], frozenset[str]]:
+        """Every active Encounter at the clinic (by ref, newest version), the included Patients, and the
+        *uncertain* encounters: those the search returned in copies that differ with no way to tell which
+        is newer (the same ``meta.lastUpdated``, or none). Paged results shift under concurrent change, so
+        which copy came last says nothing: an uncertain encounter is left out of the first mapping and
+        decided by a confirming read, never by page order."""
         params = {
             "location": self.clinic_ref,
             "status": ACTIVE_STATUS_PARAM,
@@ -202,6 +213,8 @@ class SnapshotAssembler:
         }
         encounters: dict[str, Resource] = {}
         patients: dict[str, Resource] = {}
+        copies: dict[str, list[Resource]] = {}
+        patient_copies: dict[str, list[Resource]] = {}
         totals: set[int] = set()
         pages = 0
         try:
@@ -210,22 +223,29 @@ class SnapshotAssembler:
                 if page.total is not None:
                     totals.add(page.total)
                 for res in page.resources:
-                    ref = ref_of(res)
-                    old = encounters.get(ref)
-                    if old is None or _newer(res, old):
-                        encounters[ref] = res
+                    _offer(encounters, copies, ref_of(res), res)
                 for res in page.included:
                     if res.get("resourceType") == "Patient":
-                        patients[ref_of(res)] = res
+                        _offer(patients, patient_copies, ref_of(res), res)
         except (MalformedResponse, CycleDeadline):
             raise  # a deadline abandons the whole cycle and says so
         except PlatformError as exc:
             raise Incomplete(ProblemKind.SNAPSHOT_PAGE_FAILED, page=pages + 1, cause=exc.problem.kind.value) from exc
         if len(totals) > 1:
             raise Incomplete(ProblemKind.SNAPSHOT_LIST_CHANGED)
-        if totals and totals != {len(encounters)}:
+        if totals and totals != {len(encounters)}:  # distinct encounters, the uncertain ones among them
             raise Incomplete(ProblemKind.SNAPSHOT_TOTAL_MISMATCH, said=totals.pop(), got=len(encounters))
-        return encounters, patients
+        uncertain: set[str] = set()
+        for ref, found in copies.items():
+            chosen = newest(found)
+            if chosen is None:
+                uncertain.add(ref)
+                del encounters[ref]
+            else:
+                encounters[ref] = chosen
+        for ref, found in patient_copies.items():  # no fate rests on a Patient: any fixed choice will do
+            patients[ref] = newest(found) or max(found, key=_canonical)
+        return encounters, patients, frozenset(uncertain)
 
     def _by_ids(self, rtype: str, refs: list[str]) -> list[Resource]:
         """Batch reads via ``_id`` search; failures leave the rest unread (callers decide what that means),
@@ -246,13 +266,13 @@ class SnapshotAssembler:
     def _learn_names(self, encounters: Iterable[Resource]) -> None:
         wanted: dict[str, set[str]] = {"Location": set(), "Practitioner": set()}
         for res in encounters:
-            for loc in res.get("location") or []:
-                ref = ((loc or {}).get("location") or {}).get("reference")
-                if isinstance(ref, str) and ref != self.clinic_ref and ref not in self.names:
+            for loc in as_dicts(as_dict(res).get("location")):
+                ref = as_dict(loc.get("location")).get("reference")
+                if _plain_ref(ref, "Location/") and ref != self.clinic_ref and ref not in self.names:
                     wanted["Location"].add(ref)
-            for part in res.get("participant") or []:
-                ref = ((part or {}).get("individual") or {}).get("reference")
-                if isinstance(ref, str) and ref.startswith("Practitioner/") and ref not in self.names:
+            for part in as_dicts(as_dict(res).get("participant")):
+                ref = as_dict(part.get("individual")).get("reference")
+                if _plain_ref(ref, "Practitioner/") and ref not in self.names:
                     wanted["Practitioner"].add(ref)
         for rtype, refs in wanted.items():
             if refs:
@@ -262,15 +282,46 @@ class SnapshotAssembler:
                         self.names[ref_of(res)] = name
 
 
+def _plain_ref(ref: object, prefix: str) -> TypeGuard[str]:
+    """A relative ``Type/id`` reference of that type, with an R4 id (its id goes into an ``_id`` search)."""
+    return isinstance(ref, str) and ref.startswith(prefix) and _ID.fullmatch(ref[len(prefix):]) is not None
+
+
 def _has_queue_code(resource: Resource) -> bool:
-    code = resource.get("code") or {}
-    return any(isinstance(c, dict) and c.get("system") == codes.LIST_CODE_SYSTEM and c.get("code") ==
-               codes.LIST_CODE_QUEUE for c in code.get("coding") or [])
+    return any(c.get("system") == codes.LIST_CODE_SYSTEM and c.get("code") == codes.LIST_CODE_QUEUE
+               for c in as_dicts(as_dict(resource.get("code")).get("coding")))
 
 
-def _newer(a: Resource, b: Resource) -> bool:
-    ua = (a.get("meta") or {}).get("lastUpdated") or ""
-    ub = (b.get("meta") or {}).get("lastUpdated") or ""
-    if ua != ub:
-        return bool(str(ua) > str(ub))
-    return version_of(a) != version_of(b)
+def _offer(held: dict[str, Resource], copies: dict[str, list[Resource]], ref: str, res: Resource) -> None:
+    """Note one copy of ``ref``; differing copies are gathered in ``copies`` for ``newest`` to decide."""
+    first = held.get(ref)
+    if first is None:
+        held[ref] = res
+    elif res != first:
+        found = copies.setdefault(ref, [first])
+        if res not in found:
+            found.append(res)
+
+
+def newest(copies: Collection[Resource]) -> Resource | None:
+    """The one copy newer than every other by ``meta.lastUpdated`` (an instant, whatever its offset), or
+    None when no copy is: two differing copies share the newest instant, or one has no usable instant.
+    Independent of the order of ``copies``."""
+    stamped = [(_instant_or_none(c), c) for c in copies]
+    if any(when is None for when, _ in stamped):
+        return None
+    top = max(when for when, _ in stamped if when is not None)
+    at_top = [c for when, c in stamped if when == top]
+    return at_top[0] if len(at_top) == 1 else None
+
+
+def _instant_or_none(res: Resource) -> datetime | None:
+    updated = as_dict(res.get("meta")).get("lastUpdated")
+    try:
+        return None if updated is None else parse_instant(updated, "meta.lastUpdated")
+    except MalformedResponse:
+        return None
+
+
+def _canonical(res: Resource) -> str:
+    return json.dumps(res, sort_keys=True, ensure_ascii=True, default=str)

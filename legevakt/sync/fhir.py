@@ -429,7 +429,8 @@ def _page(bundle: Resource, rtype: str) -> Page:
             continue
         if not isinstance(res, dict) or not isinstance(res.get("resourceType"), str):
             raise MalformedResponse("Bundle entry without a resource type")
-        mode = (entry.get("search") or {}).get("mode")
+        search = entry.get("search")
+        mode = search.get("mode") if isinstance(search, dict) else None
         if res["resourceType"] == "OperationOutcome":
             continue  # informational outcomes inside a searchset
         if mode == "include" or (mode is None and res["resourceType"] != rtype):
@@ -448,7 +449,8 @@ def _total_and_next(bundle: Resource) -> tuple[int | None, str | None]:
     if total is not None and (not isinstance(total, int) or isinstance(total, bool) or total < 0):
         raise MalformedResponse("Bundle.total is not a count")
     next_url = None
-    for link in bundle.get("link") or []:
+    links = bundle.get("link")
+    for link in links if isinstance(links, list) else ():
         if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
             next_url = link["url"]
     return total, next_url

@@ -1,11 +1,15 @@
 """FHIR R4 JSON <-> worklist domain. Strict about what is required, lenient about what is optional.
 
 A resource missing a required field raises ``MalformedResponse`` (the snapshot is then incomplete and
-changes nothing); optional data that is absent or odd is left empty rather than guessed.
+changes nothing); optional data that is absent or odd is left empty rather than guessed. Nothing here trusts
+the shape of the JSON: a node of the wrong type is read through ``as_dict`` / ``as_list`` / ``_text`` (absent
+when optional, ``MalformedResponse`` when required), so a hostile answer is a typed problem, never a crash.
+Text taken into the domain is valid Unicode (a lone surrogate, legal in JSON, could not be stored).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
@@ -35,23 +39,60 @@ _HL7_TO_DEPARTURE: dict[str, DepartureReason] = {
 _STATUS: dict[str, EncounterStatus] = {s.value: s for s in EncounterStatus}
 
 
+# -- shape helpers: a node of the wrong JSON type reads as absent (optional data) ----------------------
+def as_dict(value: object) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: object) -> list[Any]:
+    """``value`` when it is a JSON array, else an empty one (a lone object or string is not a list)."""
+    return value if isinstance(value, list) else []
+
+
+def as_dicts(value: object) -> list[dict[str, Any]]:
+    """The JSON objects in an array (anything else in it, or a non-array, is skipped)."""
+    return [v for v in as_list(value) if isinstance(v, dict)]
+
+
+def _text(value: object) -> str | None:
+    """``value`` when it is a string (lone surrogates, which JSON allows and UTF-8 cannot hold, replaced)."""
+    if not isinstance(value, str):
+        return None
+    return value if value.isascii() else _SURROGATE.sub("\ufffd", value)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")  # in a str from json.loads, always a lone one
+
+
+def _code(value: object) -> str | None:
+    """A FHIR code: a string (anything else, an object or a number, is no code)."""
+    return value if isinstance(value, str) else None
+
+
+#: R4 ``id`` (and the type names it is paired with): anything else cannot be the resource the client reads.
+_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+_TYPE = re.compile(r"[A-Z][A-Za-z]{0,63}")
+
+
 def ref_of(resource: Resource) -> str:
-    rtype, rid = resource.get("resourceType"), resource.get("id")
-    if not isinstance(rtype, str) or not isinstance(rid, str) or not rid:
-        raise MalformedResponse("resource without a type and id")
+    """``Type/id``; a resource without a type and an R4 id (``[A-Za-z0-9-.]{1,64}``) is malformed."""
+    rtype, rid = as_dict(resource).get("resourceType"), as_dict(resource).get("id")
+    if not isinstance(rtype, str) or not isinstance(rid, str) or not _TYPE.fullmatch(rtype) or not _ID.fullmatch(rid):
+        raise MalformedResponse("resource without a type and an id")
     return f"{rtype}/{rid}"
 
 
 def version_of(resource: Resource) -> str:
     """``meta.versionId`` as an opaque string; falls back to ``meta.lastUpdated`` (never a guess)."""
-    meta = resource.get("meta") or {}
+    meta = as_dict(resource.get("meta"))
     vid = meta.get("versionId")
     if isinstance(vid, str) and vid:
-        return vid
+        return _text(vid) or vid
     if isinstance(vid, int) and not isinstance(vid, bool):
         return str(vid)
-    updated = meta.get("lastUpdated")
-    if isinstance(updated, str) and updated:
+    updated = _text(meta.get("lastUpdated"))
+    if updated:
         return f"@{updated}"
     raise MalformedResponse(f"{ref_of(resource)} has neither meta.versionId nor meta.lastUpdated")
 
@@ -59,7 +100,7 @@ def version_of(resource: Resource) -> str:
 def parse_instant(value: object, what: str) -> datetime:
     if not isinstance(value, str):
         raise MalformedResponse(f"{what} is not a date-time")
-    text = value.replace("Z", "+00:00")
+    text = _LEAP_SECOND.sub(r"\g<1>59.999999", value.replace("Z", "+00:00"), count=1)
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
@@ -83,6 +124,10 @@ def parse_instant(value: object, what: str) -> datetime:
     return moment
 
 
+#: R4 allows a leap second (``:60``), Python does not: it is read as the last moment of the minute before.
+_LEAP_SECOND = re.compile(r"(T\d\d:\d\d:)60(?:\.\d+)?")
+#: A partial R4 dateTime: a year, or a year and month. Imprecise: no instant is guessed from it.
+_PARTIAL_DATE = re.compile(r"\d{4}(-\d{2})?")
 _EARLIEST = datetime(2, 1, 1, tzinfo=UTC)
 _LATEST = datetime(9998, 12, 31, tzinfo=UTC)
 
@@ -91,12 +136,18 @@ def _optional_instant(value: object, what: str) -> datetime | None:
     return None if value is None else parse_instant(value, what)
 
 
+def _optional_moment(value: object, what: str) -> datetime | None:
+    """An optional R4 dateTime: absent, or partial (a year, a month: no moment in it), is None."""
+    if isinstance(value, str) and _PARTIAL_DATE.fullmatch(value):
+        return None
+    return _optional_instant(value, what)
+
+
 def _reference(obj: object) -> tuple[str | None, str | None]:
     if not isinstance(obj, dict):
         return None, None
-    ref = obj.get("reference")
-    display = obj.get("display")
-    return (_relative(ref) if isinstance(ref, str) else None), (display if isinstance(display, str) else None)
+    ref, display = _text(obj.get("reference")), _text(obj.get("display"))
+    return (_relative(ref) if ref else None), display
 
 
 def _relative(ref: str) -> str:
@@ -110,9 +161,7 @@ def _relative(ref: str) -> str:
 
 
 def _codings(concept: object) -> list[dict[str, Any]]:
-    if not isinstance(concept, dict):
-        return []
-    return [c for c in concept.get("coding") or [] if isinstance(c, dict)]
+    return as_dicts(as_dict(concept).get("coding"))
 
 
 def patient_from_fhir(resource: Resource) -> Patient:
@@ -123,17 +172,17 @@ def patient_from_fhir(resource: Resource) -> Patient:
     name = _human_name(resource.get("name"))
     birth = resource.get("birthDate")
     birth_date: date | None = None
-    if isinstance(birth, str):
+    if isinstance(birth, str) and len(birth) == 10:  # a partial date (a year, a month) is no birth date
         try:
             birth_date = date.fromisoformat(birth[:10])
         except ValueError:
             birth_date = None
-    gender = resource.get("gender") if isinstance(resource.get("gender"), str) else None
+    gender = _text(resource.get("gender"))
     system, value = None, None
-    for ident in resource.get("identifier") or []:
-        if (isinstance(ident, dict) and ident.get("system") in codes.PERSON_ID_SYSTEMS
-                and isinstance(ident.get("value"), str)):
-            system, value = ident["system"], ident["value"]
+    for ident in as_dicts(resource.get("identifier")):
+        found_system, found = _code(ident.get("system")), _text(ident.get("value"))
+        if found_system in codes.PERSON_ID_SYSTEMS and found is not None:
+            system, value = found_system, found
             break
     return Patient(ref=ref, version=version_of(resource), name=name, birth_date=birth_date, gender=gender,
                    identifier_system=system, identifier=value)
@@ -142,24 +191,25 @@ def patient_from_fhir(resource: Resource) -> Patient:
 def _register_names(names: object) -> None:
     """Tell the log filter the patient's names, so that a slip anywhere is masked."""
     parts: list[str] = []
-    for n in names if isinstance(names, list) else ():
-        if isinstance(n, dict):
-            parts.extend(p for p in (n.get("text"), n.get("family")) if isinstance(p, str))
-            parts.extend(g for g in n.get("given") or [] if isinstance(g, str))
+    for n in as_dicts(names):
+        parts.extend(p for p in (_text(n.get("text")), _text(n.get("family"))) if p)
+        parts.extend(g for g in map(_text, as_list(n.get("given"))) if g)
     if parts:
         logs.redact_names(parts)
 
 
 def _human_name(names: object) -> str:
-    if not isinstance(names, list) or not names:
+    listed = as_list(names)
+    if not listed:
         return "(uten navn)"
-    chosen = next((n for n in names if isinstance(n, dict) and n.get("use") == "official"), names[0])
+    chosen = next((n for n in listed if isinstance(n, dict) and n.get("use") == "official"), listed[0])
     if not isinstance(chosen, dict):
         return "(uten navn)"
-    if isinstance(chosen.get("text"), str) and chosen["text"].strip():
-        return str(chosen["text"]).strip()
-    family = chosen.get("family") if isinstance(chosen.get("family"), str) else ""
-    given = " ".join(g for g in chosen.get("given") or [] if isinstance(g, str))
+    text = (_text(chosen.get("text")) or "").strip()
+    if text:
+        return text
+    family = _text(chosen.get("family")) or ""
+    given = " ".join(g for g in map(_text, as_list(chosen.get("given"))) if g)
     full = ", ".join(p for p in (family, given) if p)
     return full or "(uten navn)"
 
@@ -176,20 +226,18 @@ def encounter_from_fhir(resource: Resource, *, clinic_ref: str, scale: TriageSca
         raise MalformedResponse(f"{ref} has no valid status")
     names = names or {}
     subject, _ = _reference(resource.get("subject"))
-    period = resource.get("period") or {}
-    arrived = _optional_instant(period.get("start"), f"{ref} period.start") if isinstance(period, dict) else None
+    arrived = _optional_moment(as_dict(resource.get("period")).get("start"), f"{ref} period.start")
 
     triage = None
     for priority_coding in _codings(resource.get("priority")):
-        if priority_coding.get("system") == scale.system and scale.level(priority_coding.get("code")):
-            triage = str(priority_coding["code"])
+        triage_code = _code(priority_coding.get("code"))
+        if priority_coding.get("system") == scale.system and scale.level(triage_code):
+            triage = triage_code
             break
 
     at_clinic = False
     room = room_name = None
-    for loc in resource.get("location") or []:
-        if not isinstance(loc, dict):
-            continue
+    for loc in as_dicts(resource.get("location")):
         loc_ref, display = _reference(loc.get("location"))
         if loc_ref is None:
             continue
@@ -199,34 +247,30 @@ def encounter_from_fhir(resource: Resource, *, clinic_ref: str, scale: TriageSca
             room, room_name = loc_ref, display or names.get(loc_ref)
 
     nurse = nurse_name = doctor = doctor_name = None
-    for part in resource.get("participant") or []:
-        if not isinstance(part, dict):
-            continue
+    for part in as_dicts(resource.get("participant")):
         who, display = _reference(part.get("individual"))
         if who is None:
             continue
-        types = {c.get("code") for t in part.get("type") or [] for c in _codings(t)}
+        types = {_code(c.get("code")) for t in as_list(part.get("type")) for c in _codings(t)}
         if codes.PARTICIPANT_DOCTOR in types:
             doctor, doctor_name = who, display or names.get(who)
         elif codes.PARTICIPANT_NURSE in types:
             nurse, nurse_name = who, display or names.get(who)
 
     complaint = None
-    for reason in resource.get("reasonCode") or []:
-        if isinstance(reason, dict):
-            text = reason.get("text")
-            if not isinstance(text, str):
-                text = next((c.get("display") for c in _codings(reason) if isinstance(c.get("display"), str)),
-                            None)
-            if text:
-                complaint = text
-                break
+    for reason in as_dicts(resource.get("reasonCode")):
+        text = _text(reason.get("text"))
+        if text is None:
+            text = next((d for d in (_text(c.get("display")) for c in _codings(reason)) if d is not None), None)
+        if text:
+            complaint = text
+            break
 
     disposition = None
     hosp = resource.get("hospitalization")
     if isinstance(hosp, dict):
         for coding in _codings(hosp.get("dischargeDisposition")):
-            code = coding.get("code")
+            code = _code(coding.get("code"))
             if coding.get("system") == codes.DEPARTURE_SYSTEM and code in codes.DEPARTURE_CODES:
                 disposition = DepartureReason(code)
                 break
@@ -235,7 +279,7 @@ def encounter_from_fhir(resource: Resource, *, clinic_ref: str, scale: TriageSca
         if disposition is None and _codings(hosp.get("dischargeDisposition")):
             disposition = DepartureReason.OTHER
 
-    meta = resource.get("meta") or {}
+    meta = as_dict(resource.get("meta"))
     return Encounter(
         ref=ref, version=version_of(resource), patient_ref=subject, status=status, arrived_at=arrived,
         triage=triage, complaint=complaint, room=room, room_name=room_name, nurse=nurse, nurse_name=nurse_name,
@@ -247,17 +291,17 @@ def encounter_from_fhir(resource: Resource, *, clinic_ref: str, scale: TriageSca
 def display_name(resource: Resource) -> str | None:
     """A short display name for a Practitioner or Location."""
     if resource.get("resourceType") == "Location":
-        name = resource.get("name")
-        return name if isinstance(name, str) else None
+        return _text(resource.get("name"))
     if resource.get("resourceType") == "Practitioner":
-        names = resource.get("name")
-        if not isinstance(names, list) or not names or not isinstance(names[0], dict):
+        names = as_list(resource.get("name"))
+        if not names or not isinstance(names[0], dict):
             return None
         first = names[0]
-        if isinstance(first.get("text"), str):
-            return str(first["text"])
-        given = " ".join(g for g in first.get("given") or [] if isinstance(g, str))
-        family = first.get("family") if isinstance(first.get("family"), str) else ""
+        text = _text(first.get("text"))
+        if text is not None:
+            return text
+        given = " ".join(g for g in map(_text, as_list(first.get("given"))) if g)
+        family = _text(first.get("family")) or ""
         return " ".join(p for p in (given, family) if p) or None
     return None
 
@@ -266,13 +310,23 @@ def list_items(resource: Resource) -> list[str]:
     """Encounter refs in a queue List (entries flagged deleted are not in the queue)."""
     if resource.get("resourceType") != "List":
         raise MalformedResponse("expected a List")
+    entries = resource.get("entry", [])
+    if not isinstance(entries, list):  # a queue read wrong would look like everyone leaving it
+        raise MalformedResponse("List.entry is not a list")
     items = []
-    for entry in resource.get("entry") or []:
-        if not isinstance(entry, dict) or entry.get("deleted") is True:
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise MalformedResponse("a List entry is not an object")
+        if entry.get("deleted") is True:
             continue
         ref, _ = _reference(entry.get("item"))
         if ref is None:
             raise MalformedResponse("a List entry has no item reference")
-        if ref.startswith("Encounter/"):
+        rtype, _, rid = ref.partition("/")
+        if rtype == "Encounter":
+            if not _ID.fullmatch(rid):  # garbled, not another encounter: it must not read as one who left
+                raise MalformedResponse("a List entry's Encounter reference has no valid id")
             items.append(ref)
+        elif not _TYPE.fullmatch(rtype) or not rid:
+            raise MalformedResponse("a List entry's item is not a reference")
     return items

@@ -113,3 +113,79 @@ def test_list_items_are_the_encounter_refs_not_deleted() -> None:
 def test_list_entry_without_item_is_malformed() -> None:
     with pytest.raises(MalformedResponse):
         list_items({"resourceType": "List", "id": "q", "entry": [{"date": "2026-01-01"}]})
+
+
+# -- malformed shapes (issue 11): a typed problem or an absent optional field, never a crash ------------
+
+@pytest.mark.parametrize("over", [
+    {"meta": "1"}, {"meta": [{"versionId": "1"}]},
+], ids=["meta-string", "meta-list"])
+def test_a_non_object_meta_is_malformed(over: dict[str, object]) -> None:
+    with pytest.raises(MalformedResponse):
+        encounter_from_fhir(encounter(**over), clinic_ref=CLINIC, scale=MTS)
+
+
+@pytest.mark.parametrize("over", [
+    {"location": 1}, {"location": "Location/lv"}, {"location": [1, "x", None]},
+    {"participant": True}, {"participant": [{"type": 3, "individual": {"reference": "Practitioner/d1"}}]},
+    {"participant": [{"type": [{"coding": [{"code": {"nested": 1}}]}],
+                      "individual": {"reference": "Practitioner/d1"}}]},
+    {"reasonCode": {"text": "x"}}, {"reasonCode": [{"coding": "x"}]},
+    {"priority": {"coding": [{"system": codes.TRIAGE_MTS_SYSTEM, "code": ["orange"]}]}},
+    {"priority": {"coding": 7}},
+    {"hospitalization": {"dischargeDisposition": {"coding": [{"system": codes.HL7_DISCHARGE_DISPOSITION,
+                                                               "code": {"x": 1}}]}}},
+    {"subject": "Patient/p1"}, {"period": ["2026-11-26T07:30:00Z"]},
+], ids=lambda over: next(iter(over)))
+def test_odd_optional_encounter_fields_read_as_absent(over: dict[str, object]) -> None:
+    enc = encounter_from_fhir(encounter(**over), clinic_ref=CLINIC, scale=MTS)
+    assert enc.ref == "Encounter/e1" and enc.status is EncounterStatus.TRIAGED  # the required part stands
+
+
+@pytest.mark.parametrize("ident", [{"id": "a/b"}, {"id": "../metadata"}, {"id": "x" * 65}, {"id": 7},
+                                   {"resourceType": ["Encounter"]}])
+def test_a_resource_without_an_r4_id_is_malformed(ident: dict[str, object]) -> None:
+    with pytest.raises(MalformedResponse):
+        encounter_from_fhir(encounter(**ident), clinic_ref=CLINIC, scale=MTS)
+
+
+def test_odd_patient_fields_read_as_absent_and_strings_stay_storable() -> None:
+    pat = patient_from_fhir({"resourceType": "Patient", "id": "p1", "meta": {"versionId": "1"},
+                             "identifier": {"system": codes.FNR_SYSTEM, "value": "1"},
+                             "name": [{"family": "Hansen\ud800", "given": "Kari"}], "gender": {"code": "x"},
+                             "birthDate": "1970"})
+    assert pat.name == "Hansen\ufffd"  # a given name that is not a list is no given name (not "K a r i")
+    assert pat.name.encode("utf-8")
+    assert (pat.identifier, pat.gender, pat.birth_date) == (None, None, None)
+    other = patient_from_fhir({"resourceType": "Patient", "id": "p2", "meta": {"versionId": "1"},
+                               "identifier": [{"system": [codes.FNR_SYSTEM], "value": "1"}], "name": "Kari"})
+    assert (other.identifier, other.name) == (None, "(uten navn)")
+
+
+@pytest.mark.parametrize("entry", ["Encounter/1", {"item": {"reference": "Encounter/1"}}, None, 5])
+def test_a_list_entry_that_is_not_a_list_of_objects_is_malformed_not_an_empty_queue(entry: object) -> None:
+    entries = entry if not isinstance(entry, (str, dict)) else [entry]
+    lst = {"resourceType": "List", "id": "q", "entry": entries if entry is not None else None}
+    if isinstance(entry, dict):
+        lst["entry"] = entry  # an object where R4 has an array
+    with pytest.raises(MalformedResponse):
+        list_items(lst)
+
+
+@pytest.mark.parametrize("ref", ["", " ", "Encounter/", "Encounter/a b", "null", "%"])
+def test_a_list_item_whose_reference_cannot_be_read_is_malformed(ref: str) -> None:
+    with pytest.raises(MalformedResponse):
+        list_items({"resourceType": "List", "id": "q", "entry": [{"item": {"reference": ref}}]})
+
+
+def test_a_list_item_pointing_elsewhere_is_not_in_the_queue() -> None:
+    lst = {"resourceType": "List", "id": "q", "entry": [{"item": {"reference": "Patient/1"}},
+                                                        {"item": {"reference": "Encounter/2"}}]}
+    assert list_items(lst) == ["Encounter/2"]
+
+
+def test_r4_leap_seconds_and_partial_dates_are_not_malformed() -> None:
+    enc = encounter_from_fhir(encounter(meta={"versionId": "1", "lastUpdated": "2016-12-31T23:59:60Z"},
+                                        period={"start": "2026-11"}), clinic_ref=CLINIC, scale=MTS)
+    assert enc.last_updated == datetime(2016, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC)
+    assert enc.arrived_at is None  # a month is no arrival moment
