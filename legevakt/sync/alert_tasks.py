@@ -297,6 +297,10 @@ class AlertTasks:
             raise
         newest = self.cursor
         for task in found:
+            if not self._of_clinic(task):
+                # The search is by code alone (R4 Task has no location search parameter), so a regional
+                # platform answers with every clinic's alerts: only this clinic's are taken up.
+                continue
             self._remember(task)
             at = last_updated(task)
             if at is not None and (newest is None or at > newest):
@@ -332,10 +336,25 @@ class AlertTasks:
         for cond, tasks in sorted(self.known.items()):
             if cond[0] not in IMPORTED_KINDS or cond in held:
                 continue
+            if not any(self._ours(t) for t in tasks.values()):
+                continue  # imported only when a Task of the condition names this clinic
             shared = fold([t for t in tasks.values() if t.get("status") in OPEN_STATUSES])
             if shared is not None:
                 out.append(shared)
         return out
+
+    def _of_clinic(self, task: Resource) -> bool:
+        """Not another clinic's: its location is this clinic, or it names none (another client's update may
+        leave it out) and so counts only where a local alert holds its condition or it is known already."""
+        location = task.get("location")
+        if not isinstance(location, dict):
+            return True
+        ref = task_ref(task)
+        return location.get("reference") == self.clinic_ref or any(ref in ts for ts in self.known.values())
+
+    def _ours(self, task: Resource) -> bool:
+        location = task.get("location")
+        return isinstance(location, dict) and location.get("reference") == self.clinic_ref
 
     def _of_episode(self, task: Resource, alert: Alert) -> bool:
         """An open Task is the condition's current one; a closed one counts when this workstation saw it

@@ -243,3 +243,19 @@ def test_a_note_alert_raised_at_another_workstation_shows_here_until_it_is_resol
     b.engine.cycle()
     assert not [a for a in b.engine.state.alerts.values() if a.kind is AlertKind.NOTE_REJECTED]
     assert resolved(b, shown.id).resolved_by == LEAD
+
+
+def test_a_note_alert_of_another_clinic_on_a_regional_platform_never_shows_here(
+        sim: SimServer, open_station: Callable[[str], Runtime]) -> None:
+    b = open_station("doctors")
+    assert b.engine.cycle().complete
+    encounter = sorted(sim.clinic.list_items())[0]
+    elsewhere = Alert(id="AL-000043", kind=AlertKind.NOTE_REJECTED, severity=Severity.CRITICAL, key="delivery-2",
+                      encounter=encounter, raised_at=datetime.now(UTC) - timedelta(seconds=2), detail="",
+                      related=("DocumentReference/n2", "Communication/c2"))
+    with httpx.Client(base_url=sim.base_url + "/", timeout=10) as c:
+        assert c.post("Task", json=task_of(elsewhere, focus="Communication/c2",
+                                           clinic_ref="Location/another-clinic")).status_code == 201
+    assert len(tasks(sim, "NOTE_REJECTED")) == 1  # it is on the platform (ground truth) ...
+    b.engine.cycle()
+    assert not [a for a in b.engine.state.alerts.values() if a.kind is AlertKind.NOTE_REJECTED]  # ... not here
