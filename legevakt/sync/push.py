@@ -55,6 +55,7 @@ from legevakt.sync.errors import (
 from legevakt.sync.fhir import FhirClient, RetryPolicy, TokenSource
 from legevakt.sync.mapping import parse_instant
 from legevakt.sync.origins import Origin, origin, origin_of
+from legevakt.worklist.shared_alerts import all_codes_token
 
 log = logging.getLogger("legevakt.sync")
 
@@ -252,7 +253,12 @@ class PushChannel:
     def _ensure_subscriptions(self, client: FhirClient, flavour: PushFlavour) -> None:
         if self._subs:
             return
-        for criteria in (f"Encounter?location={self.clinic_ref}", f"List?subject={self.clinic_ref}"):
+        wanted = [f"Encounter?location={self.clinic_ref}", f"List?subject={self.clinic_ref}"]
+        if self.features is not None and "Task" in self.features.resource_types:
+            # shared alerts: another workstation's acknowledgement wakes this one at once, not at the
+            # safety-net poll (a notification only says "something changed"; the cycle follows the Tasks)
+            wanted.append(f"Task?code={all_codes_token()}")
+        for criteria in wanted:
             channel: Resource = {"type": "websocket"}
             if flavour is PushFlavour.BACKPORT:
                 channel["extension"] = [{"url": BACKPORT_HEARTBEAT_EXT,

@@ -92,7 +92,8 @@ def test_stop_deletes_the_subscriptions(make_sim: Callable[..., SimServer]) -> N
     channel = PushChannel(sim.base_url, sim.clinic_ref, wake=lambda: None, config=PushConfig(**FAST))  # type: ignore[arg-type]
     channel.start()
     wait(lambda: channel.up)
-    assert len(list(sim.store.live("Subscription"))) == 2
+    criteria = sorted(str(s["criteria"]).partition("?")[0] for s in sim.store.live("Subscription"))
+    assert criteria == ["Encounter", "List", "Task"]  # the simulator declares Task: shared alerts wake too
     channel.stop()
     assert list(sim.store.live("Subscription")) == []
     assert channel.state is PushState.STOPPED
@@ -123,3 +124,29 @@ def test_push_with_auth_presents_the_bearer_token(make_sim: Callable[..., SimSer
         assert list(sim.store.live("Subscription")) == []
     finally:
         tokens.close()
+
+
+def test_a_shared_alert_changed_at_another_workstation_wakes_the_sync(make_sim: Callable[..., SimServer]) -> None:
+    from datetime import UTC, datetime
+
+    import httpx
+
+    from legevakt.worklist.models import Alert, Severity
+    from legevakt.worklist.shared_alerts import task_of
+
+    sim = make_sim(initial_patients=3)
+    wakes: list[float] = []
+    channel = PushChannel(sim.base_url, sim.clinic_ref, wake=lambda: wakes.append(time.monotonic()),
+                          config=PushConfig(**FAST))  # type: ignore[arg-type]
+    channel.start()
+    try:
+        wait(lambda: channel.up)
+        before = len(wakes)
+        encounter = sorted(sim.clinic.list_items())[0]
+        alert = Alert(id="AL-000001", kind=AlertKind.DROPPED_FROM_QUEUE, severity=Severity.CRITICAL, key=encounter,
+                      encounter=encounter, raised_at=datetime.now(UTC), detail="")
+        with httpx.Client(base_url=sim.base_url + "/", timeout=10) as c:  # another workstation's Task
+            assert c.post("Task", json=task_of(alert, focus=encounter, clinic_ref=sim.clinic_ref)).status_code == 201
+        wait(lambda: len(wakes) > before, timeout=3.0)
+    finally:
+        channel.stop()
