@@ -32,10 +32,12 @@ from typing import Any
 import httpx
 
 from legevakt.sim import SimConfig, SimServer
+from legevakt.sync.alert_tasks import AlertTasks
 from legevakt.sync.assemble import ACTIVE_STATUS_PARAM, SnapshotAssembler
 from legevakt.sync.engine import SyncEngine
 from legevakt.sync.fhir import FhirClient
 from legevakt.sync.incremental import FetchKind, IncrementalSync
+from legevakt.worklist.commands import Command
 from legevakt.worklist.models import AlertKind
 from legevakt.worklist.reconcile import ReconcileConfig, Reconciled
 from legevakt.worklist.snapshot import WorklistState
@@ -77,7 +79,12 @@ def _engine(sim: SimServer, meter: _Meter) -> tuple[SyncEngine, IncrementalSync,
     def persist(result: Reconciled, actor: str) -> None:
         return None
 
-    return SyncEngine(sync, persist, WorklistState(), ReconcileConfig()), sync, client
+    def persist_with(result: Reconciled, commands: Sequence[Command], actor: str) -> None:
+        return None
+
+    # the window's engine follows the shared alerts (Task) every cycle too: measured with it
+    return (SyncEngine(sync, persist, WorklistState(), ReconcileConfig(),
+                       tasks=AlertTasks(client, sim.clinic_ref), persist_with=persist_with), sync, client)
 
 
 def _idle(sim: SimServer, cycles: int) -> dict[str, Any]:
