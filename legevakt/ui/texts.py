@@ -213,11 +213,23 @@ def sex_letter(gender: str | None) -> str:
     return "?"
 
 
+def age_short(born: date, today: date) -> str:
+    """Years from two years up ("37"), months below ("13 mnd"), days in the first month ("10 d"): a
+    six-month-old is never "0"."""
+    years = age_years(born, today)
+    if years >= 2 or born > today:
+        return str(max(0, years))
+    months = (today.year - born.year) * 12 + today.month - born.month - (today.day < born.day)
+    if months >= 1:
+        return translate("Texts", "{n} mo").format(n=months)
+    return translate("Texts", "{n} d").format(n=(today - born).days)
+
+
 def age_sex(entry: Entry, today: date) -> str:
     pat = entry.patient
     if pat is None:
         return "–"
-    age = str(age_years(pat.birth_date, today)) if pat.birth_date is not None else "?"
+    age = age_short(pat.birth_date, today) if pat.birth_date is not None else "?"
     return f"{age} {sex_letter(pat.gender)}"
 
 

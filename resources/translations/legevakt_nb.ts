@@ -775,6 +775,14 @@
     <context>
         <name>Texts</name>
         <message>
+            <source>{n} mo</source>
+            <translation>{n} mnd</translation>
+        </message>
+        <message>
+            <source>{n} d</source>
+            <translation>{n} d</translation>
+        </message>
+        <message>
             <source>Invalid national identity number: check the patient's identity</source>
             <translation>Ugyldig fødselsnummer: kontroller pasientens identitet</translation>
         </message>
