@@ -111,6 +111,15 @@ _OTHER_JSON = st.one_of(
 )
 
 
+def _required(definitions: dict[str, JSON]) -> frozenset[str]:
+    """Names of the elements the schema requires somewhere (deleting one of those is a corruption; deleting an
+    optional one gives another valid answer, which no client could tell from the truth)."""
+    return frozenset(name for d in definitions.values() if isinstance(d, dict) for name in d.get("required", ()))
+
+
+REQUIRED = _required(SCHEMA["definitions"])
+
+
 def _paths(doc: JSON, at: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
     yield at
     if isinstance(doc, dict):
@@ -129,7 +138,8 @@ def _get(doc: JSON, path: tuple[Any, ...]) -> JSON:
 
 @st.composite
 def mutated(draw: st.DrawFn, base: JSON, max_mutations: int = 3) -> JSON:
-    """``base`` with 1..``max_mutations`` nodes replaced by another JSON type or an odd string, or deleted."""
+    """``base`` with 1..``max_mutations`` nodes replaced by another JSON type or an odd string, or (a required
+    element) deleted."""
     doc = copy.deepcopy(base)
     for _ in range(draw(st.integers(1, max_mutations))):
         paths = [p for p in _paths(doc) if p]
@@ -140,7 +150,7 @@ def mutated(draw: st.DrawFn, base: JSON, max_mutations: int = 3) -> JSON:
         path = draw(st.sampled_from(draw(st.sampled_from([paths, containers or paths, shallow or paths]))))
         parent = _get(doc, path[:-1])
         how = draw(st.sampled_from(["replace", "delete", "odd"]))
-        if how == "delete" and isinstance(parent, dict):
+        if how == "delete" and isinstance(parent, dict) and path[-1] in REQUIRED:
             del parent[path[-1]]
         else:
             parent[path[-1]] = copy.deepcopy(draw(_ODD_STRINGS if how == "odd" else _OTHER_JSON))  # never shared
