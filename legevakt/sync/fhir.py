@@ -76,6 +76,10 @@ MAX_REDIRECTS = 5
 MAX_PAGES = 1000  # pages of one search (at the default 100 a page: 100 000 resources)
 MAX_DEPTH = 64  # JSON nesting (a FHIR Bundle of Encounters is about a dozen deep)
 MAX_STRING_BYTES = 1024 * 1024  # the longest run between two quotes (a string, or the gap between two)
+# An idle connection is kept this long (httpx's default, 5 s, is the default poll interval: the connection
+# would be gone before every poll). Longer than the 60 s safety-net poll while push is up; a server that
+# closes it sooner is noticed before reuse (HTTP/1.1) or answers GOAWAY / a transport error (retried).
+KEEPALIVE_SECONDS = 120.0
 _SLICE = 0.05  # seconds the caller waits at a time for an exchange while a deadline runs
 
 
@@ -128,6 +132,7 @@ class FhirClient:
         max_pages: int = MAX_PAGES,
         max_depth: int = MAX_DEPTH,
         max_string_bytes: int = MAX_STRING_BYTES,
+        keepalive: float = KEEPALIVE_SECONDS,
     ) -> None:
         self.base_url = base_url.rstrip("/") + "/"
         #: The only origin requests (and the token) go to; None (a base URL without one) refuses them all.
@@ -145,15 +150,22 @@ class FhirClient:
         self.max_depth = max_depth
         self.max_string_bytes = max_string_bytes
         self._transport = transport
+        #: Seconds an idle connection is kept for the next request: longer than the pauses between cycles.
+        self.keepalive = keepalive
         self._http = self._new_http()
 
     def _new_http(self) -> httpx.Client:
+        """The one pool every request of this client goes through: its keep-alive connection is reused from
+        request to request and cycle to cycle (replaced only when a deadline abandons an exchange); HTTP/2
+        where the platform offers it (ALPN, over TLS; plain http stays HTTP/1.1)."""
         return httpx.Client(
             timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 5.0)),
             verify=self.verify,
             headers={"Accept": FHIR_JSON, "User-Agent": "legevakt/0.1"},
             transport=self._transport,
             follow_redirects=False,
+            http2=True,
+            limits=httpx.Limits(keepalive_expiry=self.keepalive),
         )
 
     def close(self) -> None:
@@ -321,7 +333,8 @@ class FhirClient:
         body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         kept = [(k, v) for k, v in resp.headers.multi_items()
                 if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
-        return httpx.Response(resp.status_code, headers=kept, content=body, request=req)
+        said = {k: v for k, v in resp.extensions.items() if k in ("http_version", "reason_phrase")}  # not the stream
+        return httpx.Response(resp.status_code, headers=kept, content=body, request=req, extensions=said)
 
     def json(self, resp: httpx.Response, *, expect: str | None = None) -> Resource:
         """Decode a FHIR JSON answer, raising a typed error for anything that is not a good one."""

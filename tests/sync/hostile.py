@@ -53,8 +53,13 @@ class HostileServer:
         self.tls = tls
         outer = self
 
-        class Handle(BaseHTTPRequestHandler):
+        class Handle(BaseHTTPRequestHandler):  # one instance per accepted TCP connection
             protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                with outer._lock:
+                    outer.connections += 1
+                super().setup()
 
             def _any(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
@@ -96,6 +101,8 @@ class HostileServer:
                 pass
 
         self._lock = threading.Lock()
+        #: TCP connections accepted so far (keep-alive: many requests may share one).
+        self.connections = 0
         #: Streamed answers being sent right now.
         self.streaming = 0
         #: Set by ``stop``: every dripping or hanging answer ends.
