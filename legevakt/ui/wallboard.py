@@ -154,10 +154,7 @@ def age_label(born: date | None, today: date) -> str:
     years = texts.age_years(born, today)
     if years >= 2:
         return translate("Wallboard", "{n} yrs").format(n=years)
-    months = (today.year - born.year) * 12 + today.month - born.month - (today.day < born.day)
-    if months >= 1:
-        return translate("Wallboard", "{n} mo").format(n=months)
-    return translate("Wallboard", "{n} d").format(n=(today - born).days)
+    return texts.age_short(born, today)  # months below two, days in the first month: as in the queue
 
 
 def waiting_label(entry: Entry, now: datetime) -> str:

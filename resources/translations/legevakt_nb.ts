@@ -2100,14 +2100,6 @@
             <translation>{n} år</translation>
         </message>
         <message>
-            <source>{n} mo</source>
-            <translation>{n} mnd</translation>
-        </message>
-        <message>
-            <source>{n} d</source>
-            <translation>{n} d</translation>
-        </message>
-        <message>
             <source>Missing</source>
             <translation>Savnet</translation>
         </message>
