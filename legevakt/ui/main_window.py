@@ -115,7 +115,10 @@ def column_widths(table: QTableView, model: QueueModel) -> dict[Column, int]:
                             fm.horizontalAdvance(translate("QueueModel", "With doctor"))),
         Column.NAME: fit(header(Column.NAME), fmb.horizontalAdvance(_NAME_SAMPLE)),
         Column.IDENT: fit(header(Column.IDENT), fm.horizontalAdvance("88.88.8888 " + translate("QueueModel", "D-no."))),
-        Column.AGE_SEX: fit(header(Column.AGE_SEX), fm.horizontalAdvance("188 M")),
+        # An infant's age is counted in months or days ("23 mnd K"): it must read in full, never "23 m…".
+        Column.AGE_SEX: fit(header(Column.AGE_SEX), fm.horizontalAdvance("188 M"),
+                            fm.horizontalAdvance(translate("Texts", "{n} mo").format(n=23) + " M"),
+                            fm.horizontalAdvance(translate("Texts", "{n} d").format(n=30) + " M")),
         Column.COMPLAINT: fit(header(Column.COMPLAINT), fm.horizontalAdvance(_COMPLAINT_SAMPLE)),
         Column.STATE: fit(header(Column.STATE), fmb.horizontalAdvance(translate("Texts", "DROPPED")),
                           *(fm.horizontalAdvance(t) for t in states)),
