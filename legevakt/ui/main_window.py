@@ -546,8 +546,20 @@ class MainWindow(QMainWindow):
                                                  self.open_ledger, name="ledgerAction")
         self.shortcuts.append(self.ledger_action)
         journal_menu.addSeparator()
+        journal_menu.setToolTipsVisible(True)
+        shown: list[tuple[QAction, QWidget]] = []
         for sc in self.journal.shortcuts:  # they live on the journal panel; the menu shows them
-            keyboard.add_shown(journal_menu, sc.whatsThis(), sc)
+            action = keyboard.add_shown(journal_menu, sc.whatsThis(), sc)
+            button = self.journal.shortcut_buttons.get(sc)
+            if button is not None:
+                shown.append((action, button))
+
+        def offer_as_the_panel() -> None:
+            # Offered as the panel's button is: a nurse is not offered signing, nobody an unsigned note's sending.
+            for action, button in shown:
+                action.setEnabled(button.isEnabled())
+                action.setToolTip(button.toolTip())
+        journal_menu.aboutToShow.connect(offer_as_the_panel)
 
     # -- actions on the selected patient ---------------------------------------------------------
     def patient_menu(self) -> QMenu | None:
