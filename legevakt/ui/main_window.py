@@ -326,6 +326,14 @@ class MainWindow(QMainWindow):
                                 entry=self.queue_model.entry)
         self.banner.write_words = self.safe.write_text
         self.banner.names = self.safe.ref_name
+        # "Angre" where a clinician looks for it too: the queue menu shows the toast's Ctrl+Z, offered while
+        # there is something to undo.
+        queue_menu = self.queue_menu
+        undo_keys = next(sc for sc in self.safe.toast.shortcuts if sc.key().matches(QKeySequence("Ctrl+Z"))
+                         == QKeySequence.SequenceMatch.ExactMatch)
+        self.undo_action = keyboard.add_shown(queue_menu, undo_keys.whatsThis(), undo_keys)
+        self.undo_action.setObjectName("undoAction")
+        queue_menu.aboutToShow.connect(lambda: self.undo_action.setEnabled(self.safe.toast.can_undo))
 
         if idle_lock_ms is None:
             minutes = getattr(getattr(service, "settings", None), "idle_lock_minutes", 10)
@@ -525,6 +533,7 @@ class MainWindow(QMainWindow):
         self.shortcuts: list[QShortcut | QAction] = []
         queue_menu = self.menuBar().addMenu(translate("MainWindow", "&Queue"))
         queue_menu.setObjectName("queueMenu")
+        self.queue_menu = queue_menu
         for i, (which, title) in enumerate(_filter_titles().items()):
             self.shortcuts.append(keyboard.add_action(self, queue_menu, title, f"Ctrl+{i + 1}",
                                                       lambda _=False, w=which: self.set_filter(w)))

@@ -364,3 +364,25 @@ def test_screenshots_of_the_confirmation_and_the_toast(qtbot: QtBot, service: Fa
     qtbot.wait(50)
     assert shown(window.safe.toast)
     assert window.grab().save(str(SHOTS / "safe-toast.png"))
+
+
+def test_the_queue_menu_offers_angre_with_its_keys_while_there_is_something_to_undo(
+        qtbot: QtBot, service: FakeService) -> None:
+    # Where a clinician looks for "Angre" (the menu bar), it is there with Ctrl+Z, and only while it can undo.
+    window, entries = window_with_clinic(qtbot, service)
+    menu = window.findChild(QMenu, "queueMenu")
+    assert menu is not None
+
+    def undo_item() -> QAction:
+        menu.aboutToShow.emit()
+        return next(a for a in menu.actions() if a.text().replace("&", "").startswith("Angre"))
+
+    assert undo_item().text().endswith("\tCtrl+Z") and not undo_item().isEnabled()
+    patient = by_name(entries, "Eriksen, Henrik")  # green
+    action(submenu(open_menu(window, patient), "triageMenu"), "orange").trigger()
+    item = undo_item()
+    assert item.isEnabled()
+    item.trigger()
+    assert service.submitted == [(patient.ref, "set-triage", "orange", None),
+                                 (patient.ref, "set-triage", "green", None)]
+    assert not undo_item().isEnabled()
