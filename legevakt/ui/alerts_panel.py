@@ -537,7 +537,12 @@ class AlertsPanel(QDialog):
     def refresh_buttons(self) -> None:
         """Acknowledge…/Resolve… for the selected alert (also after a refused command cleared its pending mark)."""
         alert = self.selected_alert()
+        resolve_tip = self._resolve_tip
+        if alert is not None and alert.status is not AlertStatus.RESOLVED and alert.kind not in PERSON_RESOLVABLE:
+            resolve_tip = "\n".join((resolve_tip, translate(
+                "AlertsPanel", "This alert clears by itself when its cause is gone (the patient triaged or seen, "
+                "the data up to date); acknowledge it instead.")))
         for button, permission, tip, able in (
                 (self.ack_button, Permission.ACK_ALERT, self._ack_tip, self.can_acknowledge(alert)),
-                (self.resolve_button, Permission.RESOLVE_ANY_ALERT, self._resolve_tip, self.can_resolve(alert))):
+                (self.resolve_button, Permission.RESOLVE_ANY_ALERT, resolve_tip, self.can_resolve(alert))):
             gate_widget(button, self.commands.may(permission), permission, tip, enabled=able)

@@ -2390,6 +2390,10 @@
     <context>
         <name>AlertsPanel</name>
         <message>
+            <source>This alert clears by itself when its cause is gone (the patient triaged or seen, the data up to date); acknowledge it instead.</source>
+            <translation>Dette varselet forsvinner av seg selv når årsaken er borte (pasienten er triert eller hos lege, dataene er oppdatert). Kvitter det i stedet.</translation>
+        </message>
+        <message>
             <source>&amp;Show:</source>
             <translation>&amp;Vis:</translation>
         </message>

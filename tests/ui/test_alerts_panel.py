@@ -232,3 +232,15 @@ def test_opening_reads_the_shift_and_a_read_never_takes_an_alert_back(qtbot: QtB
     assert "AL-000050" in ids and len(ids) == 9
     acked = panel.model.alert("AL-000006")
     assert acked is not None and acked.status is AlertStatus.ACKNOWLEDGED
+
+
+def test_a_resolve_button_that_is_off_for_an_alert_that_clears_by_itself_says_so(
+        qtbot: QtBot, service: FakeService) -> None:
+    # A shift lead (who may resolve any alert) finding "Løs…" greyed for a waiting-time alert is told why.
+    window = panel_window(qtbot, service)
+    panel = window.alerts_panel
+    assert panel.select_alert("AL-000002")  # over the triage target: clears when the patient is seen
+    assert not panel.resolve_button.isEnabled()
+    assert "av seg selv" in panel.resolve_button.toolTip()
+    assert panel.select_alert("AL-000006")  # a drop, which a person resolves: no such words
+    assert panel.resolve_button.isEnabled() and "av seg selv" not in panel.resolve_button.toolTip()
