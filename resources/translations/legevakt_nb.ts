@@ -2874,6 +2874,10 @@
     <context>
         <name>SignIn</name>
         <message>
+            <source>The PIN cannot be checked: the OS keyring is not available. Sign in again.</source>
+            <translation>PIN-koden kan ikke kontrolleres: operativsystemets nøkkelring er ikke tilgjengelig. Logg inn på nytt.</translation>
+        </message>
+        <message>
             <source>Write your name.</source>
             <translation>Skriv navnet ditt.</translation>
         </message>
