@@ -28,7 +28,7 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QBrush, QColor, QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -408,6 +408,12 @@ class AlertsPanel(QDialog):
                               (AlertsColumn.ACKNOWLEDGED, 150), (AlertsColumn.COMMENT, 180),
                               (AlertsColumn.RESOLVED, 150)):
             self.table.setColumnWidth(int(column), width)
+        # Each status in full, in either language ("Not acknowledged" is wider than 120 px): the cell's padding
+        # is the delegate's 6 px and the style's 4 px on each side.
+        self.table.ensurePolished()
+        fm = QFontMetrics(self.table.font())
+        status_width = max(fm.horizontalAdvance(status_label(s)) for s in AlertStatus) + 2 * 6 + 2 * 4
+        self.table.setColumnWidth(int(AlertsColumn.STATUS), max(120, status_width))
         self.table.setAccessibleName(translate("AlertsPanel", "Alerts"))
         layout.addWidget(self.table, 1)
 
