@@ -4,6 +4,10 @@
     <context>
         <name>Actions</name>
         <message>
+            <source>Dropped from the queue: acknowledge the alert; the shift lead resolves it</source>
+            <translation>Falt ut av køen: kvitter varselet, vaktleder løser det</translation>
+        </message>
+        <message>
             <source>Dropped from the queue: resolve the alert first</source>
             <translation>Falt ut av køen: løs varselet først</translation>
         </message>
