@@ -468,8 +468,8 @@
             <translation>Velg en pasient i køen.</translation>
         </message>
         <message>
-            <source>DROPPED FROM QUEUE – last known data. Find the patient and resolve the alert.</source>
-            <translation>FALT UT AV KØEN – sist kjente data. Finn pasienten og løs varselet.</translation>
+            <source>DROPPED FROM QUEUE – last known data. Find the patient and acknowledge the alert.</source>
+            <translation>FALT UT AV KØEN – sist kjente data. Finn pasienten og kvitter varselet.</translation>
         </message>
         <message>
             <source>Complaint</source>

@@ -130,3 +130,14 @@ def test_a_dropped_patients_menu_tells_a_nurse_who_resolves_the_alert(qtbot: QtB
         menu = patient_menu(parent, dropped, MTS, "nb", lambda *a: None, may=lambda p, r=role: permits(r, p))
         note = [a.text() for a in menu.actions() if not a.isSeparator() and not a.menu()][-1]
         assert "Falt ut av køen" in note and says.lower() in note.lower(), (role, note)
+
+
+def test_a_dropped_patients_panel_asks_for_what_every_role_can_do(qtbot: QtBot) -> None:
+    # Finding the patient and acknowledging is every role's; resolving is the shift lead's alone.
+    from legevakt.ui.patient_panel import PatientPanel
+    from legevakt.worklist.triage import MTS
+
+    panel = PatientPanel(MTS, "nb")
+    qtbot.addWidget(panel)
+    text = panel.dropped_label.text()
+    assert "Finn pasienten og kvitter varselet" in text and "løs" not in text
