@@ -706,11 +706,11 @@
         </message>
         <message>
             <source>Push</source>
-            <translation>Push</translation>
+            <translation>Sanntid</translation>
         </message>
         <message>
             <source>Polling</source>
-            <translation>Polling</translation>
+            <translation>Henter jevnlig</translation>
         </message>
         <message>
             <source>Offline</source>
