@@ -2610,7 +2610,7 @@
             <translation>Bekreft</translation>
         </message>
         <message>
-            <source>Do not</source>
+            <source>Go back</source>
             <translation>Avbryt</translation>
         </message>
         <message>
