@@ -134,7 +134,9 @@ def patient_menu(parent: QWidget, entry: Entry, scale: TriageScale, language: st
 
     if entry.fate is Fate.DROPPED:
         menu.addSeparator()
-        note = menu.addAction(translate("Actions", "Dropped from the queue: resolve the alert first"))
+        note = menu.addAction(
+            translate("Actions", "Dropped from the queue: resolve the alert first") if may(Permission.RESOLVE_ANY_ALERT)
+            else translate("Actions", "Dropped from the queue: acknowledge the alert; the shift lead resolves it"))
         note.setEnabled(False)
     keyboard.assign_accelerators(menu)  # triage levels, states, names: the first free letter of each
     return menu

@@ -28,7 +28,7 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QBrush, QColor, QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -408,6 +408,12 @@ class AlertsPanel(QDialog):
                               (AlertsColumn.ACKNOWLEDGED, 150), (AlertsColumn.COMMENT, 180),
                               (AlertsColumn.RESOLVED, 150)):
             self.table.setColumnWidth(int(column), width)
+        # Each status in full, in either language ("Not acknowledged" is wider than 120 px): the cell's padding
+        # is the delegate's 6 px and the style's 4 px on each side.
+        self.table.ensurePolished()
+        fm = QFontMetrics(self.table.font())
+        status_width = max(fm.horizontalAdvance(status_label(s)) for s in AlertStatus) + 2 * 6 + 2 * 4
+        self.table.setColumnWidth(int(AlertsColumn.STATUS), max(120, status_width))
         self.table.setAccessibleName(translate("AlertsPanel", "Alerts"))
         layout.addWidget(self.table, 1)
 
@@ -537,7 +543,12 @@ class AlertsPanel(QDialog):
     def refresh_buttons(self) -> None:
         """Acknowledge…/Resolve… for the selected alert (also after a refused command cleared its pending mark)."""
         alert = self.selected_alert()
+        resolve_tip = self._resolve_tip
+        if alert is not None and alert.status is not AlertStatus.RESOLVED and alert.kind not in PERSON_RESOLVABLE:
+            resolve_tip = "\n".join((resolve_tip, translate(
+                "AlertsPanel", "This alert clears by itself when its cause is gone (the patient triaged or seen, "
+                "the data up to date); acknowledge it instead.")))
         for button, permission, tip, able in (
                 (self.ack_button, Permission.ACK_ALERT, self._ack_tip, self.can_acknowledge(alert)),
-                (self.resolve_button, Permission.RESOLVE_ANY_ALERT, self._resolve_tip, self.can_resolve(alert))):
+                (self.resolve_button, Permission.RESOLVE_ANY_ALERT, resolve_tip, self.can_resolve(alert))):
             gate_widget(button, self.commands.may(permission), permission, tip, enabled=able)

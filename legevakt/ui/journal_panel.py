@@ -616,17 +616,22 @@ class JournalPanel(QFrame):
         self.editor.textChanged.connect(self._edited)
         self.editor.focus_changed.connect(lambda _focus: self._update())
         self.shortcuts: list[QShortcut] = []
+        #: Each shortcut's button: a menu that shows the shortcut offers it when (and as) the button does.
+        self.shortcut_buttons: dict[QShortcut, QPushButton] = {}
         area = translate("JournalPanel", "Journal")
-        for keys, slot, what in (
-                ("Ctrl+S", self.save, translate("JournalPanel", "Save the note")),
-                ("Ctrl+Shift+S", self.sign, translate("JournalPanel", "Sign the note")),
-                ("Ctrl+Shift+F", self.send_to_gp, translate("JournalPanel", "Send the note to the GP")),
-                ("Ctrl+Shift+T", self.pick_recipient, translate("JournalPanel", "Send the note to…")),
-                ("Ctrl+N", self.new_note, translate("JournalPanel", "New note"))):
+        for keys, slot, what, button in (
+                ("Ctrl+S", self.save, translate("JournalPanel", "Save the note"), self.save_button),
+                ("Ctrl+Shift+S", self.sign, translate("JournalPanel", "Sign the note"), self.sign_button),
+                ("Ctrl+Shift+F", self.send_to_gp, translate("JournalPanel", "Send the note to the GP"),
+                 self.send_gp_button),
+                ("Ctrl+Shift+T", self.pick_recipient, translate("JournalPanel", "Send the note to…"),
+                 self.send_to_button),
+                ("Ctrl+N", self.new_note, translate("JournalPanel", "New note"), self.new_button)):
             sc = keyboard.describe(QShortcut(QKeySequence(keys), self), area, what)
             sc.setContext(Qt.ShortcutContext.WindowShortcut)
             sc.activated.connect(slot)
             self.shortcuts.append(sc)
+            self.shortcut_buttons[sc] = button
         service.journal_loaded.connect(self.show_page)
         service.failed.connect(self.command_failed)
         self.set_entry(None)

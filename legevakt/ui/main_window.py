@@ -115,7 +115,10 @@ def column_widths(table: QTableView, model: QueueModel) -> dict[Column, int]:
                             fm.horizontalAdvance(translate("QueueModel", "With doctor"))),
         Column.NAME: fit(header(Column.NAME), fmb.horizontalAdvance(_NAME_SAMPLE)),
         Column.IDENT: fit(header(Column.IDENT), fm.horizontalAdvance("88.88.8888 " + translate("QueueModel", "D-no."))),
-        Column.AGE_SEX: fit(header(Column.AGE_SEX), fm.horizontalAdvance("188 M")),
+        # An infant's age is counted in months or days ("23 mnd K"): it must read in full, never "23 m…".
+        Column.AGE_SEX: fit(header(Column.AGE_SEX), fm.horizontalAdvance("188 M"),
+                            fm.horizontalAdvance(translate("Texts", "{n} mo").format(n=23) + " M"),
+                            fm.horizontalAdvance(translate("Texts", "{n} d").format(n=30) + " M")),
         Column.COMPLAINT: fit(header(Column.COMPLAINT), fm.horizontalAdvance(_COMPLAINT_SAMPLE)),
         Column.STATE: fit(header(Column.STATE), fmb.horizontalAdvance(translate("Texts", "DROPPED")),
                           *(fm.horizontalAdvance(t) for t in states)),
@@ -323,6 +326,14 @@ class MainWindow(QMainWindow):
                                 entry=self.queue_model.entry)
         self.banner.write_words = self.safe.write_text
         self.banner.names = self.safe.ref_name
+        # "Angre" where a clinician looks for it too: the queue menu shows the toast's Ctrl+Z, offered while
+        # there is something to undo.
+        queue_menu = self.queue_menu
+        undo_keys = next(sc for sc in self.safe.toast.shortcuts if sc.key().matches(QKeySequence("Ctrl+Z"))
+                         == QKeySequence.SequenceMatch.ExactMatch)
+        self.undo_action = keyboard.add_shown(queue_menu, undo_keys.whatsThis(), undo_keys)
+        self.undo_action.setObjectName("undoAction")
+        queue_menu.aboutToShow.connect(lambda: self.undo_action.setEnabled(self.safe.toast.can_undo))
 
         if idle_lock_ms is None:
             minutes = getattr(getattr(service, "settings", None), "idle_lock_minutes", 10)
@@ -522,6 +533,7 @@ class MainWindow(QMainWindow):
         self.shortcuts: list[QShortcut | QAction] = []
         queue_menu = self.menuBar().addMenu(translate("MainWindow", "&Queue"))
         queue_menu.setObjectName("queueMenu")
+        self.queue_menu = queue_menu
         for i, (which, title) in enumerate(_filter_titles().items()):
             self.shortcuts.append(keyboard.add_action(self, queue_menu, title, f"Ctrl+{i + 1}",
                                                       lambda _=False, w=which: self.set_filter(w)))
@@ -543,8 +555,20 @@ class MainWindow(QMainWindow):
                                                  self.open_ledger, name="ledgerAction")
         self.shortcuts.append(self.ledger_action)
         journal_menu.addSeparator()
+        journal_menu.setToolTipsVisible(True)
+        shown: list[tuple[QAction, QWidget]] = []
         for sc in self.journal.shortcuts:  # they live on the journal panel; the menu shows them
-            keyboard.add_shown(journal_menu, sc.whatsThis(), sc)
+            action = keyboard.add_shown(journal_menu, sc.whatsThis(), sc)
+            button = self.journal.shortcut_buttons.get(sc)
+            if button is not None:
+                shown.append((action, button))
+
+        def offer_as_the_panel() -> None:
+            # Offered as the panel's button is: a nurse is not offered signing, nobody an unsigned note's sending.
+            for action, button in shown:
+                action.setEnabled(button.isEnabled())
+                action.setToolTip(button.toolTip())
+        journal_menu.aboutToShow.connect(offer_as_the_panel)
 
     # -- actions on the selected patient ---------------------------------------------------------
     def patient_menu(self) -> QMenu | None:

@@ -61,7 +61,7 @@ class PatientPanel(QFrame):
         self.ref_label.setObjectName("panelRef")
         self.ref_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.dropped_label = QLabel(translate(
-            "PatientPanel", "DROPPED FROM QUEUE – last known data. Find the patient and resolve the alert."),
+            "PatientPanel", "DROPPED FROM QUEUE – last known data. Find the patient and acknowledge the alert."),
             self.details)
         self.dropped_label.setObjectName("panelDropped")
         self.dropped_label.setWordWrap(True)

@@ -148,7 +148,7 @@ def confirmation_box(parent: QWidget, request: Request) -> QMessageBox:
     box.setWindowModality(Qt.WindowModality.WindowModal)
     confirm = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
     confirm.setObjectName("confirmButton")
-    cancel = box.addButton(translate("SafeActions", "Do not"), QMessageBox.ButtonRole.RejectRole)
+    cancel = box.addButton(translate("SafeActions", "Go back"), QMessageBox.ButtonRole.RejectRole)
     cancel.setObjectName("cancelButton")
     box.setDefaultButton(cancel)
     box.setEscapeButton(cancel)

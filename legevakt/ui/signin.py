@@ -159,8 +159,12 @@ class PinCheck:
                 return False
             try:
                 ok = verify_pin(session.hpr, pin)
-            except KeyringUnavailable:
-                ok = False
+            except KeyringUnavailable:  # not a wrong PIN: the store cannot be read, so say that
+                self.failures = 0
+                self.message = translate("SignIn", "The PIN cannot be checked: the OS keyring is not available. "
+                                                   "Sign in again.")
+                self._on_exhausted()
+                return False
             if ok:
                 self.failures = 0
                 self.message = ""

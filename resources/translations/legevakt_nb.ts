@@ -4,6 +4,10 @@
     <context>
         <name>Actions</name>
         <message>
+            <source>Dropped from the queue: acknowledge the alert; the shift lead resolves it</source>
+            <translation>Falt ut av køen: kvitter varselet, vaktleder løser det</translation>
+        </message>
+        <message>
             <source>Dropped from the queue: resolve the alert first</source>
             <translation>Falt ut av køen: løs varselet først</translation>
         </message>
@@ -464,8 +468,8 @@
             <translation>Velg en pasient i køen.</translation>
         </message>
         <message>
-            <source>DROPPED FROM QUEUE – last known data. Find the patient and resolve the alert.</source>
-            <translation>FALT UT AV KØEN – sist kjente data. Finn pasienten og løs varselet.</translation>
+            <source>DROPPED FROM QUEUE – last known data. Find the patient and acknowledge the alert.</source>
+            <translation>FALT UT AV KØEN – sist kjente data. Finn pasienten og kvitter varselet.</translation>
         </message>
         <message>
             <source>Complaint</source>
@@ -702,11 +706,11 @@
         </message>
         <message>
             <source>Push</source>
-            <translation>Push</translation>
+            <translation>Sanntid</translation>
         </message>
         <message>
             <source>Polling</source>
-            <translation>Polling</translation>
+            <translation>Henter jevnlig</translation>
         </message>
         <message>
             <source>Offline</source>
@@ -2390,6 +2394,10 @@
     <context>
         <name>AlertsPanel</name>
         <message>
+            <source>This alert clears by itself when its cause is gone (the patient triaged or seen, the data up to date); acknowledge it instead.</source>
+            <translation>Dette varselet forsvinner av seg selv når årsaken er borte (pasienten er triert eller hos lege, dataene er oppdatert). Kvitter det i stedet.</translation>
+        </message>
+        <message>
             <source>&amp;Show:</source>
             <translation>&amp;Vis:</translation>
         </message>
@@ -2602,7 +2610,7 @@
             <translation>Bekreft</translation>
         </message>
         <message>
-            <source>Do not</source>
+            <source>Go back</source>
             <translation>Avbryt</translation>
         </message>
         <message>
@@ -2869,6 +2877,10 @@
     </context>
     <context>
         <name>SignIn</name>
+        <message>
+            <source>The PIN cannot be checked: the OS keyring is not available. Sign in again.</source>
+            <translation>PIN-koden kan ikke kontrolleres: operativsystemets nøkkelring er ikke tilgjengelig. Logg inn på nytt.</translation>
+        </message>
         <message>
             <source>Write your name.</source>
             <translation>Skriv navnet ditt.</translation>

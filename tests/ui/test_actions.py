@@ -112,3 +112,32 @@ def test_rooms_and_clinicians_seen_in_the_queue_can_be_assigned(qtbot: QtBot, se
     assert service.displays[-1] == plain(room.text())  # the local effect shows the room's name at once
     doctors.actions()[0].trigger()
     assert service.submitted[-1][1] == "assign-doctor"
+
+
+def test_a_dropped_patients_menu_tells_a_nurse_who_resolves_the_alert(qtbot: QtBot) -> None:
+    # A nurse may not resolve alerts (the shift lead does): "løs varselet først" would send her looking for a
+    # button she does not have.
+    from legevakt.ui.actions import patient_menu
+    from legevakt.worklist.models import Fate
+    from legevakt.worklist.roles import Role, permits
+    from legevakt.worklist.triage import MTS
+    from tests.ui.conftest import make_entry
+
+    dropped = make_entry(1, "Hansen, Kari", fate=Fate.DROPPED)
+    parent = QPushButton()
+    qtbot.addWidget(parent)
+    for role, says in ((Role.NURSE, "Vaktleder"), (Role.DOCTOR, "Vaktleder"), (Role.SHIFT_LEAD, "løs varselet")):
+        menu = patient_menu(parent, dropped, MTS, "nb", lambda *a: None, may=lambda p, r=role: permits(r, p))
+        note = [a.text() for a in menu.actions() if not a.isSeparator() and not a.menu()][-1]
+        assert "Falt ut av køen" in note and says.lower() in note.lower(), (role, note)
+
+
+def test_a_dropped_patients_panel_asks_for_what_every_role_can_do(qtbot: QtBot) -> None:
+    # Finding the patient and acknowledging is every role's; resolving is the shift lead's alone.
+    from legevakt.ui.patient_panel import PatientPanel
+    from legevakt.worklist.triage import MTS
+
+    panel = PatientPanel(MTS, "nb")
+    qtbot.addWidget(panel)
+    text = panel.dropped_label.text()
+    assert "Finn pasienten og kvitter varselet" in text and "løs" not in text

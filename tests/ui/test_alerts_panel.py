@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
@@ -232,3 +233,35 @@ def test_opening_reads_the_shift_and_a_read_never_takes_an_alert_back(qtbot: QtB
     assert "AL-000050" in ids and len(ids) == 9
     acked = panel.model.alert("AL-000006")
     assert acked is not None and acked.status is AlertStatus.ACKNOWLEDGED
+
+
+def test_a_resolve_button_that_is_off_for_an_alert_that_clears_by_itself_says_so(
+        qtbot: QtBot, service: FakeService) -> None:
+    # A shift lead (who may resolve any alert) finding "Løs…" greyed for a waiting-time alert is told why.
+    window = panel_window(qtbot, service)
+    panel = window.alerts_panel
+    assert panel.select_alert("AL-000002")  # over the triage target: clears when the patient is seen
+    assert not panel.resolve_button.isEnabled()
+    assert "av seg selv" in panel.resolve_button.toolTip()
+    assert panel.select_alert("AL-000006")  # a drop, which a person resolves: no such words
+    assert panel.resolve_button.isEnabled() and "av seg selv" not in panel.resolve_button.toolTip()
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_the_status_column_reads_each_status_in_full(qtbot: QtBot, service: FakeService, language: str) -> None:
+    # "Not acknowledged" cut to "Not acknowle…" hides the one word that matters on a critical alert.
+    from PySide6.QtGui import QFont, QFontMetrics
+    from PySide6.QtWidgets import QApplication
+
+    from legevakt.ui.i18n import install_translator
+    install_translator(QApplication.instance(), language)  # type: ignore[arg-type]
+    try:
+        window = panel_window(qtbot, service)
+        table = window.alerts_panel.table
+        words = {"nb": ("Ikke kvittert", "Kvittert", "Løst"),
+                 "en": ("Not acknowledged", "Acknowledged", "Resolved")}[language]  # by hand
+        width = table.columnWidth(int(AlertsColumn.STATUS))
+        for text in words:
+            assert QFontMetrics(QFont(table.font())).horizontalAdvance(text) + 2 * 6 + 2 * 4 <= width, text
+    finally:
+        install_translator(QApplication.instance(), "nb")  # type: ignore[arg-type]

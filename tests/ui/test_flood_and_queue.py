@@ -209,6 +209,19 @@ def test_at_1280_the_complaint_reads_in_full_names_elide_and_nothing_is_cut_off(
     assert fits(window, Column.STATE, "Venter på lege") and fits(window, Column.TRIAGE, "Ikke triert", bold=True)
 
 
+@pytest.mark.parametrize("width", [1280, 1600])
+def test_an_infants_age_in_months_or_days_reads_in_full(qtbot: QtBot, service: FakeService, width: int) -> None:
+    # Hand-written bokmål: the oldest child counted in months (23 mnd) and a newborn in days (30 d). A
+    # 22-month-old cut to "22 …" reads as 22 years: the age column shows the whole age or steps aside (age
+    # and sex stay in the patient panel), never a cut one.
+    window = shown_at(qtbot, service, width, 800)
+    if width >= 1600:
+        assert not window.table.isColumnHidden(int(Column.AGE_SEX))
+    if not window.table.isColumnHidden(int(Column.AGE_SEX)):
+        for age in ("23 mnd K", "23 mnd M", "30 d K", "104 M"):
+            assert fits(window, Column.AGE_SEX, age), age
+
+
 @pytest.mark.parametrize("width", [1600, 1920])
 def test_from_1600_every_column_shows_and_typical_names_read_in_full(qtbot: QtBot, service: FakeService,
                                                                      width: int) -> None:

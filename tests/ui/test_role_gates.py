@@ -122,6 +122,23 @@ def test_the_journal_offers_signing_and_sending_only_to_doctor_and_shift_lead(
 
 
 @pytest.mark.parametrize("role", list(Role))
+def test_the_journal_menu_offers_signing_and_sending_as_the_panel_does(qtbot: QtBot, role: Role) -> None:
+    # The menu bar's Journal items may not offer a nurse what the panel's buttons refuse her.
+    window, service = window_for(qtbot, role)
+    journal_with_notes(window, service)
+    window.journal.pick("note-001")  # saved, not signed: signing's moment; nothing to send yet
+    menu = window.findChild(QMenu, "journalMenu")
+    menu.aboutToShow.emit()
+    items = {a.text().split("\t")[0].replace("&", ""): a for a in menu.actions() if not a.isSeparator()}
+    sign = items["Signer notatet"]
+    assert sign.isEnabled() is MAY_SIGN[role]
+    assert all(r in sign.toolTip() for r in WHO_SIGNS) is (not MAY_SIGN[role])
+    assert not items["Send notatet til fastlegen"].isEnabled()  # an unsigned note is not sent, by any role
+    assert items["Lagre notatet"].isEnabled() is window.journal.save_button.isEnabled()
+    assert items["Nytt notat"].isEnabled()
+
+
+@pytest.mark.parametrize("role", list(Role))
 def test_resolving_an_alert_is_offered_only_to_the_shift_lead_in_the_banner_and_the_alerts_panel(
         qtbot: QtBot, role: Role, told: list[str]) -> None:
     window, service = window_for(qtbot, role)

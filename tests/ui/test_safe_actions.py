@@ -364,3 +364,42 @@ def test_screenshots_of_the_confirmation_and_the_toast(qtbot: QtBot, service: Fa
     qtbot.wait(50)
     assert shown(window.safe.toast)
     assert window.grab().save(str(SHOTS / "safe-toast.png"))
+
+
+def test_the_queue_menu_offers_angre_with_its_keys_while_there_is_something_to_undo(
+        qtbot: QtBot, service: FakeService) -> None:
+    # Where a clinician looks for "Angre" (the menu bar), it is there with Ctrl+Z, and only while it can undo.
+    window, entries = window_with_clinic(qtbot, service)
+    menu = window.findChild(QMenu, "queueMenu")
+    assert menu is not None
+
+    def undo_item() -> QAction:
+        menu.aboutToShow.emit()
+        return next(a for a in menu.actions() if a.text().replace("&", "").startswith("Angre"))
+
+    assert undo_item().text().endswith("\tCtrl+Z") and not undo_item().isEnabled()
+    patient = by_name(entries, "Eriksen, Henrik")  # green
+    action(submenu(open_menu(window, patient), "triageMenu"), "orange").trigger()
+    item = undo_item()
+    assert item.isEnabled()
+    item.trigger()
+    assert service.submitted == [(patient.ref, "set-triage", "orange", None),
+                                 (patient.ref, "set-triage", "green", None)]
+    assert not undo_item().isEnabled()
+
+
+@pytest.mark.parametrize(("language", "back"), [("nb", "Avbryt"), ("en", "Go back")])
+def test_the_question_that_ends_a_visit_has_a_way_back_that_says_so(
+        qtbot: QtBot, service: FakeService, language: str, back: str) -> None:
+    # "Cancel visit" beside "Do not" reads as two ways to cancel; the way out says it changes nothing.
+    from legevakt.ui.i18n import install_translator
+    install_translator(QApplication.instance(), language)  # type: ignore[arg-type]
+    try:
+        window, entries = window_with_clinic(qtbot, service)
+        patient = by_name(entries, "Hansen, Lars")
+        action(submenu(open_menu(window, patient), "stateMenu"), "cancelled").trigger()
+        assert button(dialog(window), "cancelButton").text() == back
+        button(dialog(window), "cancelButton").click()
+        assert service.submitted == []
+    finally:
+        install_translator(QApplication.instance(), "nb")  # type: ignore[arg-type]

@@ -220,3 +220,27 @@ def test_too_many_wrong_pins_ask_for_a_new_sign_in(
     window.idle_lock.unlock()
     assert window.locked and asked == [1]
     assert MAX_ATTEMPTS == 3
+
+
+def test_an_unreadable_pin_store_is_said_in_words_not_counted_as_wrong_pins(
+        qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The keyring gone mid-shift: a nurse typing her right PIN must not read "Feil PIN-kode" three times.
+    from PySide6.QtWidgets import QWidget
+
+    from legevakt.app.signin import KeyringUnavailable
+    from legevakt.ui.signin import PinCheck
+
+    def unreadable(_hpr: str, _pin: str) -> bool:
+        raise KeyringUnavailable("KeyringLocked")
+
+    monkeypatch.setattr("legevakt.ui.signin.verify_pin", unreadable)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    exhausted: list[int] = []
+    check = PinCheck(lambda: Session(name="Hanne Lie", hpr="1234567", role=Role.NURSE,
+                                     practitioner=f"{HPR_SYSTEM}|1234567"), parent, lambda: exhausted.append(1))
+    prompts: list[str] = []
+    check.ask = lambda prompt: prompts.append(prompt) or "4321"  # type: ignore[func-returns-value]
+    assert check() is False
+    assert len(prompts) == 1 and exhausted == [1]  # asked once, then a new sign-in
+    assert "Feil PIN-kode" not in check.message and "nøkkelring" in check.message

@@ -37,7 +37,8 @@ def test_no_complete_snapshot_yet_goes_red_after_a_minute(qtbot: QtBot) -> None:
 
 
 @pytest.mark.parametrize(("mode", "words"), [
-    (LinkMode.PUSH, "Push"), (LinkMode.POLL, "Polling"), (LinkMode.OFFLINE, "Frakoblet"),
+    # Bokmål a nurse reads, not the engineers' "Push"/"Polling" (issue 9 item 8: no English in the window).
+    (LinkMode.PUSH, "Sanntid"), (LinkMode.POLL, "Henter jevnlig"), (LinkMode.OFFLINE, "Frakoblet"),
 ])
 def test_says_push_poll_or_offline(qtbot: QtBot, mode: LinkMode, words: str) -> None:
     status = bar(qtbot)
@@ -115,7 +116,7 @@ def test_pending_writes_and_demo(qtbot: QtBot) -> None:
     assert status.demo_label.isVisibleTo(status)
     status.apply(make_summary(link=make_link(pending=4, demo=True)))
     assert status.pending_label.text() == "4 endringer venter på lagring"
-    assert status.text() == "Oppdatert for 3 s siden · Push · 4 endringer venter på lagring · DEMO"
+    assert status.text() == "Oppdatert for 3 s siden · Sanntid · 4 endringer venter på lagring · DEMO"
     assert "https://fhir.example.no/r4" in status.toolTip()
 
 
