@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from PySide6.QtCore import QCoreApplication
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
 from legevakt.ui import keyboard, style, texts
@@ -63,6 +63,11 @@ def gate(menu: QMenu, allowed: bool, permission: Permission) -> None:
         menu.menuAction().setToolTip(who_may(permission))
 
 
+def triage_keys(i: int) -> QKeySequence:
+    """The keys that set the i-th triage level (1 = most urgent) on the selected patient."""
+    return QKeySequence(f"Ctrl+Alt+{i}")
+
+
 def patient_menu(parent: QWidget, entry: Entry, scale: TriageScale, language: str, submit: Submit,
                  directory: Mapping[str, Mapping[str, str]] | None = None,
                  may: Callable[[Permission], bool] | None = None) -> QMenu:
@@ -78,8 +83,11 @@ def patient_menu(parent: QWidget, entry: Entry, scale: TriageScale, language: st
     triage = menu.addMenu(translate("Actions", "Set &triage"))
     triage.setObjectName("triageMenu")
     gate(triage, may(Permission.TRIAGE), Permission.TRIAGE)
-    for level in scale.levels:
+    for i, level in enumerate(scale.levels, start=1):
         action = QAction(style.triage_swatch(level), level.name(language), triage)
+        if i <= 9:  # shown here; the window's own action (Queue > Set triage) answers the keys
+            action.setShortcut(triage_keys(i))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # never a second binding of them
         action.setCheckable(True)
         action.setChecked(enc.triage == level.code)
         action.setEnabled(writable and enc.triage != level.code)

@@ -49,7 +49,7 @@ from legevakt.app.report import ShiftReport
 from legevakt.app.summary import ChangeSummary
 from legevakt.journal.model import Delivery
 from legevakt.ui import keyboard, texts
-from legevakt.ui.actions import patient_menu
+from legevakt.ui.actions import patient_menu, triage_keys
 from legevakt.ui.alert_banner import AlertBanner
 from legevakt.ui.alerts_model import AlertListModel, needs_acknowledgement
 from legevakt.ui.alerts_panel import AlertsPanel, ShiftAlertsModel
@@ -549,6 +549,17 @@ class MainWindow(QMainWindow):
                                                   "F6", lambda: self.table.setFocus()))
         self.shortcuts.append(keyboard.add_action(self, queue_menu, translate("MainWindow", "Actions for the patient…"),
                                                   "Ctrl+T", lambda: self.open_patient_menu()))
+        # Triage from the keyboard without the menu: Ctrl+Alt+1 (most urgent) ... on the selected patient,
+        # through the patient menu's own action, so its role gate and its "not on a finished visit" hold.
+        triage_menu = queue_menu.addMenu(translate("MainWindow", "Set t&riage"))
+        triage_menu.setObjectName("queueTriageMenu")
+        self.triage_actions: list[QAction] = []
+        for i, level in enumerate(self._scale.levels[:9], start=1):
+            action = keyboard.add_action(self, triage_menu, level.name(self._language), triage_keys(i),
+                                         lambda _=False, c=level.code: self.set_selected_triage(c),
+                                         name=f"triageAction{i}")
+            self.triage_actions.append(action)
+            self.shortcuts.append(action)
         journal_menu = self.menuBar().addMenu(translate("MainWindow", "&Journal"))
         journal_menu.setObjectName("journalMenu")
         self.ledger_action = keyboard.add_action(self, journal_menu, translate("MainWindow", "&Deliveries…"), "Ctrl+L",
@@ -580,6 +591,23 @@ class MainWindow(QMainWindow):
         may = getattr(self.service, "may", None)
         return patient_menu(self, entry, self._scale, self._language, self.safe.request(entry),
                             self.queue_model.directory(), may=may if callable(may) else None)
+
+    def set_selected_triage(self, code: str) -> bool:
+        """Set the selected patient's triage as the patient menu would (False: not offered to this role, on
+        this visit, or nobody selected)."""
+        menu = self.patient_menu()
+        if menu is None:
+            return False
+        try:
+            triage = menu.findChild(QMenu, "triageMenu")
+            action = next((a for a in triage.actions() if a.data() == code), None) if triage else None
+            if triage is None or action is None or not triage.isEnabled() or not action.isEnabled():
+                self.statusBar().showMessage(translate("MainWindow", "Triage cannot be set here"), 4000)
+                return False
+            action.trigger()
+            return True
+        finally:
+            menu.deleteLater()
 
     def open_patient_menu(self, pos: QPoint | None = None) -> None:
         menu = self.patient_menu()

@@ -305,6 +305,14 @@
     <context>
         <name>MainWindow</name>
         <message>
+            <source>Set t&amp;riage</source>
+            <translation>Sett t&amp;riage</translation>
+        </message>
+        <message>
+            <source>Triage cannot be set here</source>
+            <translation>Triage kan ikke settes her</translation>
+        </message>
+        <message>
             <source>All</source>
             <translation>Alle</translation>
         </message>

@@ -84,7 +84,8 @@ def test_every_shortcut_is_shown_in_a_menu(qtbot: QtBot) -> None:
     expected = {"Ctrl+Z", "Ctrl+1", "Ctrl+2", "Ctrl+3", "Ctrl+4", "Ctrl+5", "Ctrl+F", "Ctrl+G", "Ctrl+Shift+G",
                 "F6", "Ctrl+T", "Ctrl+L", "Ctrl+S", "Ctrl+Shift+S",
                 "Ctrl+Shift+F", "Ctrl+Shift+T", "Ctrl+N", "Ctrl+P", "Ctrl+Shift+O", "Ctrl+Shift+A", "Ctrl+K",
-                "Ctrl+Shift+K", "F1", "Ctrl+,"}
+                "Ctrl+Shift+K", "F1", "Ctrl+,",
+                "Ctrl+Alt+1", "Ctrl+Alt+2", "Ctrl+Alt+3", "Ctrl+Alt+4", "Ctrl+Alt+5"}  # Kø > Sett triage (MTS)
     assert shown == expected
 
 

@@ -403,3 +403,32 @@ def test_the_question_that_ends_a_visit_has_a_way_back_that_says_so(
         assert service.submitted == []
     finally:
         install_translator(QApplication.instance(), "nb")  # type: ignore[arg-type]
+
+
+def test_triage_from_the_keyboard_ctrl_alt_digit_sets_the_selected_patient_s_level_with_undo(
+        qtbot: QtBot, service: FakeService) -> None:
+    window, entries = window_with_clinic(qtbot, service)
+    with qtbot.waitActive(window):
+        window.show()
+        window.activateWindow()
+    patient = by_name(entries, "Eriksen, Henrik")  # green
+    assert window.select_ref(patient.ref)
+    qtbot.keyClick(window.table, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
+    assert service.submitted == [(patient.ref, "set-triage", "orange", None)]  # MTS: 1 red, 2 orange, ...
+    assert window.safe.toast.can_undo  # the same safe path as the menu
+    # the patient menu shows the keys beside each level, and the Queue menu holds the window's actions
+    levels = submenu(open_menu(window, patient), "triageMenu").actions()
+    assert [a.shortcut().toString() for a in levels] == [f"Ctrl+Alt+{i}" for i in range(1, 6)]
+    assert [a.shortcut().toString() for a in window.triage_actions] == [f"Ctrl+Alt+{i}" for i in range(1, 6)]
+
+
+def test_keyboard_triage_is_not_offered_where_the_menu_does_not_offer_it(qtbot: QtBot, service: FakeService) -> None:
+    window, entries = window_with_clinic(qtbot, service)
+    window.table.clearSelection()
+    window.table.setCurrentIndex(window.table.model().index(-1, -1))
+    assert window.set_selected_triage("red") is False  # nobody selected
+    from legevakt.worklist.roles import Permission
+    service.may = lambda permission: permission is not Permission.TRIAGE  # type: ignore[attr-defined]
+    assert window.select_ref(by_name(entries, "Eriksen, Henrik").ref)
+    assert window.set_selected_triage("red") is False  # a role without triage: the menu's gate holds
+    assert service.submitted == []
