@@ -236,7 +236,7 @@ def _platform_checks(settings: Settings, client: FhirClient, now: Callable[[], f
         features = ServerFeatures.unknown()
     checks.append(_push(settings, features))
     checks.append(_history(features))
-    checks.append(_task(body))
+    checks.append(_task(features))
     checks.append(_clock(client.last_date, (sent_at + received_at) / 2))
     checks.append(_location(settings, client))
     return checks
@@ -281,14 +281,8 @@ def _history(features: ServerFeatures) -> Check:
                  "Enable the history-type interaction for Encounter on the platform to make syncs lighter.")
 
 
-def _task(body: Resource) -> Check:
-    declared: set[object] | None = None
-    for rest in body.get("rest") or []:
-        if not isinstance(rest, dict) or rest.get("mode", "server") != "server":
-            continue
-        for res in rest.get("resource") or []:
-            if isinstance(res, dict) and res.get("type") == "Task":
-                declared = {i.get("code") for i in res.get("interaction") or [] if isinstance(i, dict)}
+def _task(features: ServerFeatures) -> Check:
+    declared = features.interactions.get("Task")
     if declared is None:
         return Check("Task", Status.WARN, "the platform does not offer Task: alerts stay on each workstation",
                      "Enable Task (create, update, search) on the platform so every workstation of the clinic "

@@ -164,37 +164,15 @@ class AlertTasks:
 
     def _send(self, command: Command, desired: Resource, cond: tuple[AlertKind, str]) -> ReplayItem:
         kind, focus = cond
+        candidates: list[Resource] | ReplayItem
         if desired.get("status") == REQUESTED:
-            resp = self.client.request("POST", self.client.url(TASK), json_body=desired,
-                                       headers={"If-None-Exist": if_none_exist(kind, focus)})
-            if resp.status_code == 201:
-                created = self._body(resp)
-                self._remember(created)
-                return ReplayItem(command, ReplayOutcome.APPLIED, f"created {task_ref(created) or 'Task'}",
-                                  wrote=True, created=task_ref(created))
-            if resp.status_code == 200:
-                candidates = [self._body(resp)]
-            elif resp.status_code == 412:
-                candidates = self._open(kind, focus)
-            else:
-                self.client.json(resp)  # raises the typed error of a 4xx/5xx
-                raise MalformedResponse(f"unexpected HTTP {resp.status_code} to a Task create",
-                                        status=resp.status_code)
+            candidates = self._create(command, desired, kind, focus)
         else:
             candidates = self._open(kind, focus) or self._closed_of_episode(kind, focus, desired)
             if not candidates:
-                resp = self.client.request("POST", self.client.url(TASK), json_body=desired,
-                                           headers={"If-None-Exist": if_none_exist(kind, focus)})
-                if resp.status_code == 201:
-                    created = self._body(resp)
-                    self._remember(created)
-                    return ReplayItem(command, ReplayOutcome.APPLIED, f"created {task_ref(created) or 'Task'}",
-                                      wrote=True, created=task_ref(created))
-                if resp.status_code not in (200, 412):
-                    self.client.json(resp)
-                    raise MalformedResponse(f"unexpected HTTP {resp.status_code} to a Task create",
-                                            status=resp.status_code)
-                candidates = [self._body(resp)] if resp.status_code == 200 else self._open(kind, focus)
+                candidates = self._create(command, desired, kind, focus)
+        if isinstance(candidates, ReplayItem):
+            return candidates
         wrote = False
         for candidate in candidates:
             outcome = self._merge_into(candidate, desired)
@@ -206,6 +184,23 @@ class AlertTasks:
         detail = f"merged into {refs}" if wrote else f"already on the platform ({refs}): confirmed without writing"
         return ReplayItem(command, ReplayOutcome.APPLIED, detail, wrote=wrote,
                           created=task_ref(candidates[0]) if candidates else None)
+
+    def _create(self, command: Command, desired: Resource, kind: AlertKind, focus: str) -> ReplayItem | list[Resource]:
+        """POST with ``If-None-Exist`` on the open Task of the condition: the item when ours was created,
+        else the Tasks already there to merge into (the one the server matched, or every open one on 412)."""
+        resp = self.client.request("POST", self.client.url(TASK), json_body=desired,
+                                   headers={"If-None-Exist": if_none_exist(kind, focus)})
+        if resp.status_code == 201:
+            created = self._body(resp)
+            self._remember(created)
+            return ReplayItem(command, ReplayOutcome.APPLIED, f"created {task_ref(created) or 'Task'}",
+                              wrote=True, created=task_ref(created))
+        if resp.status_code == 200:
+            return [self._body(resp)]
+        if resp.status_code == 412:
+            return self._open(kind, focus)
+        self.client.json(resp)  # raises the typed error of a 4xx/5xx
+        raise MalformedResponse(f"unexpected HTTP {resp.status_code} to a Task create", status=resp.status_code)
 
     def _merge_into(self, task: Resource, desired: Resource) -> bool | None:
         """Write ours into ``task`` with If-Match, reading again after each 412. True: written; False: it

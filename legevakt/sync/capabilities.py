@@ -33,7 +33,7 @@ class ServerFeatures:
     websocket_url: str | None = None  # R4 websocket channel (the CapabilityStatement extension)
     backport_binding: bool = False  # Subscription/$get-ws-binding-token (Subscriptions Backport)
     token_url: str | None = None
-    resource_types: frozenset[str] = frozenset()  # the types ``rest.resource`` declares
+    interactions: dict[str, frozenset[str]] = field(default_factory=dict)  # per declared type: its interactions
 
     @classmethod
     def unknown(cls) -> ServerFeatures:
@@ -49,6 +49,11 @@ class ServerFeatures:
         return self.known and ("_lastUpdated" in declared or not self.search_params.get(rtype))
 
     @property
+    def resource_types(self) -> frozenset[str]:
+        """The types ``rest.resource`` declares."""
+        return frozenset(self.interactions)
+
+    @property
     def websocket_subscriptions(self) -> bool:
         return "Subscription" in self.subscription_types and (self.websocket_url is not None
                                                               or self.backport_binding)
@@ -60,7 +65,7 @@ def parse_capabilities(body: Resource, base_url: str) -> ServerFeatures:
     history: set[str] = set()
     params: dict[str, frozenset[str]] = {}
     subscriptions: set[str] = set()
-    types: set[str] = set()
+    interactions: dict[str, frozenset[str]] = {}
     ws_url = _websocket_url(body.get("extension"))
     backport = False
     rests = body.get("rest")
@@ -75,8 +80,9 @@ def parse_capabilities(body: Resource, base_url: str) -> ServerFeatures:
             if not isinstance(res, dict) or not isinstance(res.get("type"), str):
                 continue
             rtype = res["type"]
-            types.add(rtype)
-            codes = {i.get("code") for i in res.get("interaction") or [] if isinstance(i, dict)}
+            codes = {c for c in (i.get("code") for i in res.get("interaction") or [] if isinstance(i, dict))
+                     if isinstance(c, str)}
+            interactions[rtype] = frozenset(codes)
             if "history-type" in codes:
                 history.add(rtype)
             params[rtype] = _names(res.get("searchParam"))
@@ -92,7 +98,7 @@ def parse_capabilities(body: Resource, base_url: str) -> ServerFeatures:
     return ServerFeatures(known=True, history_types=frozenset(history), search_params=params,
                           subscription_types=frozenset(subscriptions), websocket_url=ws_url,
                           backport_binding=backport, token_url=token_endpoint(body, base_url),
-                          resource_types=frozenset(types))
+                          interactions=interactions)
 
 
 def discover(client: FhirClient) -> ServerFeatures:
