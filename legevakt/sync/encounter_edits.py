@@ -18,6 +18,7 @@ from typing import Any
 from legevakt import codes
 from legevakt.worklist.commands import Command, CommandKind
 from legevakt.worklist.models import DepartureReason, EncounterStatus
+from legevakt.worklist.shared_alerts import person_reference
 from legevakt.worklist.triage import TriageScale
 
 Resource = dict[str, Any]
@@ -170,19 +171,14 @@ def with_client_identifier(resource: Resource, command_id: str) -> Resource:
 
 
 def agent_reference(who: str) -> Resource:
-    """The author of a command as an R4 Reference: ``Practitioner/<id>`` as a reference; a local identity
-    ``<system>|<value>`` (the HPR number the platform did not know) as a logical reference by identifier;
-    anything else (an older free-text user setting) as a display only."""
+    """The author of a command as an R4 Reference, read as a shared alert's owner is
+    (``legevakt.worklist.shared_alerts.person_reference``: a Practitioner reference, a local identity
+    ``<system>|<value>`` by identifier, anything else as a display), typed Practitioner where it names one."""
     who = (who or "").strip()
-    if who.startswith("Practitioner/") and "|" not in who:
-        return {"reference": who, "type": "Practitioner"}
-    system, bar, value = who.partition("|")
-    if bar and system and value:
-        ref: Resource = {"identifier": {"system": system, "value": value}}
-        if system == codes.HPR_SYSTEM:
-            ref["type"] = "Practitioner"
-        return ref
-    return {"display": who or "unknown"}
+    if not who:
+        return {"display": "unknown"}
+    ref = person_reference(who)
+    return {**ref, "type": "Practitioner"} if "reference" in ref else ref
 
 
 def provenance_for(command: Command, target: str, now: datetime) -> Resource:
