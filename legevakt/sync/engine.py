@@ -29,7 +29,7 @@ from legevakt.worklist.reconcile import (
 )
 from legevakt.worklist.shared_alerts import apply_shared, import_shared
 from legevakt.worklist.snapshot import Snapshot, WorklistState
-from legevakt.worklist.write_outcomes import apply_command, merge
+from legevakt.worklist.write_outcomes import apply_command, as_of, merge
 
 if TYPE_CHECKING:
     from legevakt.sync.alert_tasks import AlertTasks
@@ -125,7 +125,8 @@ class SyncEngine:
             # staleness as of now, when the cycle gave up (after a deadline, not as of its start)
             ticked = self._commit(tick(self.state, max(now, self.clock()), self.config))
             step = self.follow(now, replayed)
-            return CycleOutcome(now, _after(replayed, _with(ticked, step)), None, exc, journal=step)
+            return CycleOutcome(now, as_of(_after(replayed, _with(ticked, step)), self.state), None, exc,
+                                journal=step)
         result = self._commit(reconcile(self.state, snapshot, now, self.config))
         self.assembler.stored(snapshot)  # only now, after the result is stored, may its cursor advance
         step = self.follow(now, replayed)
@@ -133,7 +134,8 @@ class SyncEngine:
         result = _with(result, step)
         if shared is not None:
             result = merge(result, shared)
-        return CycleOutcome(now, _after(replayed, result), snapshot, journal=step)
+        # as of the state now: an acknowledgement given while the cycle fetched is not undone on screen
+        return CycleOutcome(now, as_of(_after(replayed, result), self.state), snapshot, journal=step)
 
     # -- shared alerts (legevakt.sync.alert_tasks) -----------------------------------------------------
     @property

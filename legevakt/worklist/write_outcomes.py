@@ -116,6 +116,14 @@ def merge(first: Reconciled, second: Reconciled) -> Reconciled:
                       alerts=tuple(alerts.values()))
 
 
+def as_of(step: Reconciled, state: WorklistState) -> Reconciled:
+    """``step`` with each entry and alert it names in its form in ``state`` (a later state: local work that
+    ran while the step was being made, such as an acknowledgement given while a cycle fetched, is kept)."""
+    changed = {ref: state.entries.get(ref, entry) for ref, entry in step.changed.items()}
+    alerts = tuple(state.alerts.get(a.id, a) for a in step.alerts)
+    return Reconciled(state=state, changed=changed, events=step.events, alerts=alerts)
+
+
 def pending_counts(commands: Mapping[str, Command] | list[Command]) -> dict[str, int]:
     """Pending commands per encounter (for the per-row marker)."""
     out: dict[str, int] = {}
