@@ -46,10 +46,12 @@ from legevakt.ui import keyboard, style, texts
 from legevakt.ui.actions import gate_widget
 from legevakt.ui.alert_banner import PERSON_RESOLVABLE, CommentDialog
 from legevakt.ui.delegates import QueueDelegate
+from legevakt.ui.problem_texts import field_word
 from legevakt.ui.roles import BACKGROUND, DECORATION, DISPLAY, FOREGROUND, TOOLTIP, USER
 from legevakt.ui.texts import QT_TRANSLATE_NOOP
 from legevakt.worklist.models import Alert, AlertStatus, Entry, Severity
 from legevakt.worklist.roles import Permission
+from legevakt.worklist.write_outcomes import cleared_by_change
 
 translate = QCoreApplication.translate
 
@@ -213,6 +215,9 @@ class ShiftAlertsModel(QAbstractTableModel):
             # An automatic resolution's evidence is English without patient data; a person's reason is theirs.
             if alert.status is AlertStatus.RESOLVED and alert.resolved_by is None:
                 return translate("AlertsPanel", "the condition cleared")
+            field = cleared_by_change(alert.resolution) if alert.status is AlertStatus.RESOLVED else None
+            if field is not None:  # resolved in the name of the person whose change cleared it
+                return translate("AlertsPanel", "cleared by their change of {field}").format(field=field_word(field))
             return (alert.resolution or "").replace("\n", " ")
         return ""
 

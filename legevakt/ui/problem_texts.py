@@ -160,6 +160,17 @@ _FIELDS: dict[str, str] = {
 }
 
 
+def field_source(field: str) -> str | None:
+    """The untranslated word for one of our field names (``triage``, ``room``, ...), or None."""
+    return _FIELDS.get(field)
+
+
+def field_word(field: str) -> str:
+    """One of our field names in the user's language (the name itself when it is not ours)."""
+    source = _FIELDS.get(field)
+    return QCoreApplication.translate(_CONTEXT, source) if source is not None else field
+
+
 #: What pointed to another origin (``FOREIGN_ORIGIN``'s ``via``).
 _VIA: dict[str, str] = {
     "link": QT_TRANSLATE_NOOP("Problems", "the next page of a list"),

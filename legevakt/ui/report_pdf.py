@@ -42,9 +42,11 @@ from PySide6.QtGui import (
 from legevakt.app import clinic_time
 from legevakt.app.report import AlertLine, DeliveryLine, ShiftReport, Uptime, WriteLine
 from legevakt.ui.i18n import TranslationMissingError, normalise_language, qm_path
+from legevakt.ui.problem_texts import field_source
 from legevakt.ui.texts import QT_TRANSLATE_NOOP, status_source
 from legevakt.worklist.census import Shift
 from legevakt.worklist.models import DepartureReason, EncounterStatus
+from legevakt.worklist.write_outcomes import cleared_by_change
 
 __all__ = ["ReportWriteError", "ensure_gui_application", "paginate", "render_report_pdf", "report_html",
            "shift_title", "title_text"]
@@ -369,7 +371,13 @@ def _alert_row(f: _Format, a: AlertLine) -> list[str]:
         res = _e(f.translate("ShiftReport", "automatically")) + ", " + _e(f.when(a.resolved_at))
     elif a.resolved_at is not None:
         res = f"{_e(a.resolved_by)}, {_e(f.when(a.resolved_at))}"
-        if a.resolution:
+        field = cleared_by_change(a.resolution)
+        source = field_source(field) if field is not None else None
+        if field is not None:  # their own change cleared it: said in the report's language
+            words = f.translate("ShiftReport", "cleared by their change of {field}").format(
+                field=f.translate("Problems", source) if source is not None else field)
+            res += f"<br/><i>{_e(words)}</i>"
+        elif a.resolution:
             res += f"<br/><i>«{_e(a.resolution)}»</i>"
     else:
         res = _span("alarm", f.translate("ShiftReport", "still open"))

@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from legevakt.worklist.commands import Command, CommandKind, apply_local, check, field_value, with_field
-from legevakt.worklist.models import Alert, AlertKind, Entry, Severity
+from legevakt.worklist.models import Alert, AlertKind, AlertStatus, Entry, Severity
 from legevakt.worklist.reconcile import ReconcileConfig, Reconciled, _Work
 from legevakt.worklist.snapshot import WorklistState
 
@@ -41,7 +41,23 @@ def apply_command(state: WorklistState, command: Command, now: datetime,
     assert entry is not None  # check() refuses a missing entry
     work = _Work(state, now, config)
     work.put_entry(apply_local(entry, command))
+    # An alert the person's own change clears (a re-triage to a level whose target is not passed yet) is
+    # resolved in their name, never silently "automatically": who closed a critical alert is on record.
+    for alert in list(work.alert_changes.values()):
+        if alert.status is AlertStatus.RESOLVED and alert.resolved_by is None and alert.encounter == entry.ref:
+            work.alert_changes[alert.id] = replace(alert, resolved_by=command.created_by,
+                                                   resolution=CLEARED_BY_CHANGE.format(field=command.kind.field))
     return work.freeze()
+
+
+#: The resolution of an alert cleared by a person's change of one field (``cleared_by_change`` reads it back).
+CLEARED_BY_CHANGE = "cleared by their change of {field}"
+
+
+def cleared_by_change(resolution: str | None) -> str | None:
+    """The field whose change by a person cleared the alert (``CLEARED_BY_CHANGE``), or None."""
+    head, _, field = (resolution or "").rpartition(" ")
+    return field if field and f"{head} " == CLEARED_BY_CHANGE.removesuffix("{field}") else None
 
 
 def write_applied(state: WorklistState, command: Command, now: datetime,

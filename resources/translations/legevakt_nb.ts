@@ -1645,6 +1645,10 @@
     <context>
         <name>ShiftReport</name>
         <message>
+            <source>cleared by their change of {field}</source>
+            <translation>løst ved endring av {field}</translation>
+        </message>
+        <message>
             <source>Dropped from the queue</source>
             <translation>Falt ut av køen</translation>
         </message>
@@ -2401,6 +2405,10 @@
     </context>
     <context>
         <name>AlertsPanel</name>
+        <message>
+            <source>cleared by their change of {field}</source>
+            <translation>løst ved endring av {field}</translation>
+        </message>
         <message>
             <source>This alert clears by itself when its cause is gone (the patient triaged or seen, the data up to date); acknowledge it instead.</source>
             <translation>Dette varselet forsvinner av seg selv når årsaken er borte (pasienten er triert eller hos lege, dataene er oppdatert). Kvitter det i stedet.</translation>

@@ -15,6 +15,7 @@ from legevakt.ui import texts
 from legevakt.ui.alerts_panel import AlertsColumn, ShiftAlertsModel, StatusFilter
 from legevakt.ui.main_window import MainWindow
 from legevakt.worklist.models import AlertKind, AlertStatus, Severity
+from legevakt.worklist.write_outcomes import CLEARED_BY_CHANGE
 from tests.ui.conftest import NOW, FakeService, clinic, clock, make_alert, make_entry, make_summary
 
 SHOTS = Path("/work/helpers/shots")
@@ -82,6 +83,19 @@ def test_history_shows_who_and_when(qtbot: QtBot, service: FakeService) -> None:
     assert cell(window, 7, AlertsColumn.RESOLVED) == f"automatisk {t(NOW - timedelta(minutes=15))}"
     assert cell(window, 7, AlertsColumn.REASON) == "årsaken er borte"  # not the English evidence
     assert cell(window, 0, AlertsColumn.RAISED) == t(NOW - timedelta(minutes=3))
+
+
+def test_an_alert_a_persons_change_cleared_names_them_and_the_change_in_norwegian(
+        qtbot: QtBot, service: FakeService) -> None:
+    window = MainWindow(service, clock=clock, idle_lock_ms=0)
+    qtbot.addWidget(window)
+    entries, _ = clinic()
+    cleared = make_alert(9, AlertKind.TRIAGE_OVERDUE, entries[0], minutes_ago=30, status=AlertStatus.RESOLVED,
+                         resolved_by="Kari Sykepleier", resolved_at=NOW - timedelta(minutes=2),
+                         resolution=CLEARED_BY_CHANGE.format(field="triage"))
+    service.emit(make_summary(entries, alerts=[cleared], initial=True))
+    assert cell(window, 0, AlertsColumn.RESOLVED) == f"Kari Sykepleier {texts.clock_text(NOW - timedelta(minutes=2))}"
+    assert cell(window, 0, AlertsColumn.REASON) == "løst ved endring av triage"  # not the English record
 
 
 def test_the_status_filter(qtbot: QtBot, service: FakeService) -> None:

@@ -24,6 +24,7 @@ from legevakt.ui.keyboard import plain
 from legevakt.ui.main_window import MainWindow
 from legevakt.ui.report_pdf import ReportWriteError, render_report_pdf, report_html, shift_title, title_text
 from legevakt.worklist.census import Shift
+from legevakt.worklist.write_outcomes import CLEARED_BY_CHANGE
 from tests.app.test_report import NAMES, NEXT, PREV, fill, nin, oslo
 from tests.ui.conftest import FakeService
 
@@ -123,6 +124,21 @@ def test_the_words_are_bokmal_and_the_sections_all_there(qapp: QApplication, rep
     assert "E21" in flat and "avvist" in flat and "konflikt" in flat
     assert "triage → Rød" in flat and "status → Under" in flat  # (the cells wrap)
     assert "seen by a doctor" not in flat  # the automatic resolution's English words stay in the JSON
+
+
+@needs_pdftotext
+def test_an_alert_their_own_change_cleared_reads_as_such_in_bokmal(qapp: QApplication, report: ShiftReport,
+                                                                   tmp_path: Path) -> None:
+    last = report.alerts[-1]
+    cleared = replace(last, id="AL-000777", status="resolved", resolved_by="Kari Sykepleier",
+                      resolved_at=last.raised_at + timedelta(minutes=5),
+                      resolution=CLEARED_BY_CHANGE.format(field="triage"))
+    out = tmp_path / "vakt.pdf"
+    render_report_pdf(replace(report, alerts=(*report.alerts, cleared)), out)
+    text = text_of(out)
+    assert "Kari Sykepleier" in text
+    assert re.search(r"løst ved endring av\s+(.*\s+)?triage", text)  # the cell may wrap
+    assert "cleared by their change" not in text
 
 
 @needs_pdftotext

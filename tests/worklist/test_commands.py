@@ -215,6 +215,22 @@ def test_apply_command_is_the_optimistic_effect_with_its_alert_consequences() ->
     assert result.state.open_alert(AlertKind.NOT_TRIAGED, REF) is None  # triaged, if only locally so far
 
 
+def test_an_alert_a_persons_change_clears_is_resolved_in_their_name_not_automatically() -> None:
+    orange = enc(triage="orange", status=EncounterStatus.TRIAGED)
+    state = state_with(orange)
+    late = at(25)  # past twice the 10 min orange target: critical, and nobody acknowledged it
+    state = reconcile(state, Snapshot.of(late, list_items=[REF], encounters=[orange]), late, CFG).state
+    overdue = state.open_alert(AlertKind.TRIAGE_OVERDUE, REF)
+    assert overdue is not None and overdue.severity is Severity.CRITICAL
+    result = apply_command(state, cmd(state.entries[REF], CommandKind.SET_TRIAGE, "yellow"), at(26), CFG)
+    closed = next(a for a in result.alerts if a.id == overdue.id)
+    assert closed.status is AlertStatus.RESOLVED  # 26 min is within yellow's 60 min target
+    assert closed.resolved_by == "nurse-1" and closed.resolved_at == at(26)
+    assert writes_module.cleared_by_change(closed.resolution) == "triage"
+    assert writes_module.cleared_by_change("within the triage target") is None
+    assert writes_module.cleared_by_change(None) is None
+
+
 def test_apply_command_refuses_a_command_made_on_an_older_view() -> None:
     state = state_with(enc(triage="green", status=EncounterStatus.TRIAGED))
     stale = cmd(state.entries[REF], CommandKind.SET_TRIAGE, "red")
