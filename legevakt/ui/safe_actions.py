@@ -128,11 +128,13 @@ def confirmation_box(parent: QWidget, request: Request) -> QMessageBox:
         reason = texts.departure_label(request.disposition or "")
         if request.disposition == DepartureReason.DECEASED.value:
             question = translate("SafeActions", "Register {patient} as deceased and finish the visit?")
+            yes = translate("SafeActions", "Register as deceased")
         elif request.disposition == DepartureReason.LWBS.value:
             question = translate("SafeActions", "Register that {patient} left without being seen?")
+            yes = translate("SafeActions", "Register as left")
         else:
             question = translate("SafeActions", "Finish the visit of {patient}: {reason}?")
-        yes = translate("SafeActions", "Finish visit")
+            yes = translate("SafeActions", "Finish visit")
         question = question.format(patient=who, reason=reason)
     elif status is EncounterStatus.CANCELLED:
         question = translate("SafeActions", "Cancel the visit of {patient}?").format(patient=who)
@@ -153,6 +155,18 @@ def confirmation_box(parent: QWidget, request: Request) -> QMessageBox:
     box.setDefaultButton(cancel)
     box.setEscapeButton(cancel)
     return box
+
+
+def done_text(request: Request) -> str:
+    """What a confirmed action did, naming the patient (the toast after the row has left the queue)."""
+    who = patient_label(request.entry)
+    status = EncounterStatus(request.target)
+    if status is EncounterStatus.FINISHED:
+        return translate("SafeActions", "Visit finished: {reason} – {patient}").format(
+            reason=texts.departure_label(request.disposition or ""), patient=who)
+    if status is EncounterStatus.CANCELLED:
+        return translate("SafeActions", "Visit cancelled – {patient}").format(patient=who)
+    return translate("SafeActions", "Marked as entered in error – {patient}").format(patient=who)
 
 
 # -- the undo toast ----------------------------------------------------------------------------------------
@@ -325,6 +339,7 @@ class SafeActions(QObject):
             box.deleteLater()
             if accepted:
                 self._send(request, undoable=False)
+                self.toast.show_action(done_text(request), None)  # the row leaves: say what was done
 
         box.finished.connect(done)
         box.open()

@@ -2610,6 +2610,26 @@
     <context>
         <name>SafeActions</name>
         <message>
+            <source>Marked as entered in error – {patient}</source>
+            <translation>Merket som feilregistrert – {patient}</translation>
+        </message>
+        <message>
+            <source>Visit cancelled – {patient}</source>
+            <translation>Besøket avlyst – {patient}</translation>
+        </message>
+        <message>
+            <source>Visit finished: {reason} – {patient}</source>
+            <translation>Besøket avsluttet: {reason} – {patient}</translation>
+        </message>
+        <message>
+            <source>Register as left</source>
+            <translation>Registrer at pasienten gikk</translation>
+        </message>
+        <message>
+            <source>Register as deceased</source>
+            <translation>Registrer som død</translation>
+        </message>
+        <message>
             <source>Cancel the visit of {patient}?</source>
             <translation>Avlyse besøket til {patient}?</translation>
         </message>

@@ -76,18 +76,18 @@ def button(box: QMessageBox, name: str) -> QPushButton:
 
 
 # -- the four actions that end a visit ----------------------------------------------------------------------
-DANGEROUS = [  # (menu, action data, submitted target, disposition, words in the question)
-    ("finishMenu", "home", "finished", "home", "Avslutte besøket til"),  # discharge
-    ("finishMenu", "deceased", "finished", "deceased", "som død"),
-    ("finishMenu", "lwbs", "finished", "lwbs", "gikk uten å bli sett"),
-    ("stateMenu", "cancelled", "cancelled", None, "Avlyse besøket til"),
+DANGEROUS = [  # (menu, action data, submitted target, disposition, words in the question, in the toast after)
+    ("finishMenu", "home", "finished", "home", "Avslutte besøket til", "Besøket avsluttet: Hjem"),  # discharge
+    ("finishMenu", "deceased", "finished", "deceased", "som død", "Besøket avsluttet: Død"),
+    ("finishMenu", "lwbs", "finished", "lwbs", "gikk uten å bli sett", "Besøket avsluttet: Gikk før undersøkelse"),
+    ("stateMenu", "cancelled", "cancelled", None, "Avlyse besøket til", "Besøket avlyst"),
 ]
 
 
-@pytest.mark.parametrize(("menu_name", "data", "target", "disposition", "words"), DANGEROUS)
+@pytest.mark.parametrize(("menu_name", "data", "target", "disposition", "words", "done"), DANGEROUS)
 def test_ending_a_visit_asks_naming_the_patient_and_cancel_does_nothing(
         qtbot: QtBot, service: FakeService, menu_name: str, data: str, target: str, disposition: str | None,
-        words: str) -> None:
+        words: str, done: str) -> None:
     window, entries = window_with_clinic(qtbot, service)
     patient = by_name(entries, "Hansen, Lars")  # triaged: may be finished or cancelled
     action(submenu(open_menu(window, patient), menu_name), data).trigger()
@@ -105,7 +105,19 @@ def test_ending_a_visit_asks_naming_the_patient_and_cancel_does_nothing(
     action(submenu(open_menu(window, patient), menu_name), data).trigger()
     button(dialog(window), "confirmButton").click()
     assert service.submitted == [(patient.ref, "set-state", target, disposition)]
-    assert not shown(window.safe.toast)  # confirmed, not undoable
+    toast = window.safe.toast  # the row leaves the queue: the toast says what was done, with no "Angre"
+    assert shown(toast) and not toast.can_undo
+    said = toast.label.toolTip()  # the whole text (the label elides)
+    assert "Hansen, Lars" in said and "kan ikke angres" in said and done in said
+
+
+@pytest.mark.parametrize(("data", "yes"), [("deceased", "Registrer som død"), ("lwbs", "Registrer at pasienten gikk"),
+                                           ("home", "Avslutt besøket")])
+def test_the_confirming_button_says_what_it_registers(qtbot: QtBot, service: FakeService, data: str,
+                                                      yes: str) -> None:
+    window, entries = window_with_clinic(qtbot, service)
+    action(submenu(open_menu(window, by_name(entries, "Hansen, Lars")), "finishMenu"), data).trigger()
+    assert button(dialog(window), "confirmButton").text() == yes
 
 
 def test_entered_in_error_is_confirmed_too(qtbot: QtBot, service: FakeService) -> None:
