@@ -177,6 +177,22 @@ class ShortcutsDialog(QDialog):
             QTreeWidgetItem(group, [text, keys])
         self.tree.expandAll()
         self.tree.resizeColumnToContents(0)
+        self.tree.setColumnWidth(0, self.tree.columnWidth(0) + 3 * self.tree.fontMetrics().averageCharWidth())
+        self.tree.resizeColumnToContents(1)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Wide enough for the longest action and its keys, tall enough for every row, within the screen."""
+        tree = self.tree
+        frame = 2 * tree.frameWidth() + tree.verticalScrollBar().sizeHint().width() + 8
+        width = tree.columnWidth(0) + tree.columnWidth(1) + frame + self.layout().contentsMargins().left() * 2
+        rows = sum(1 + (g.childCount() if (g := tree.topLevelItem(i)) is not None else 0)
+                   for i in range(tree.topLevelItemCount()))
+        row_height = max(tree.sizeHintForRow(0), tree.fontMetrics().height() + 4)
+        height = (rows * row_height + tree.header().sizeHint().height() + frame
+                  + self.close_button.sizeHint().height() + 4 * self.layout().spacing() + 40)
+        screen = (self._window.screen() or self.screen()).availableGeometry()
+        self.resize(min(max(560, width), int(screen.width() * 0.9)), min(max(420, height), int(screen.height() * 0.9)))
 
     def shown_rows(self) -> list[tuple[str, str, str]]:
         """What the dialog lists: (area, action, keys)."""

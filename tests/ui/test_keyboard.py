@@ -111,6 +111,32 @@ def test_f1_lists_every_shortcut_of_the_window(qtbot: QtBot) -> None:
     assert all(text for _area, text, _keys in rows)
 
 
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_f1_shows_every_action_whole_and_its_keys_beside_it_without_scrolling(qtbot: QtBot, language: str) -> None:
+    window, _service = make_window(qtbot, language)
+    window.resize(1280, 800)
+    window.show()
+    dialog = window.shortcuts_dialog
+    dialog.open()
+    qtbot.waitExposed(dialog)
+    tree = dialog.tree
+    metrics = tree.fontMetrics()
+    for i in range(tree.topLevelItemCount()):
+        group = tree.topLevelItem(i)
+        assert group is not None
+        for j in range(group.childCount()):
+            item = group.child(j)
+            assert item is not None
+            rect = tree.visualItemRect(item)
+            assert rect.height() > 0
+            assert tree.columnWidth(0) >= metrics.horizontalAdvance(item.text(0)) + tree.indentation()
+            assert tree.columnViewportPosition(1) + metrics.horizontalAdvance(item.text(1)) <= tree.viewport().width()
+    assert not tree.verticalScrollBar().isVisible() or dialog.height() >= int(dialog.screen().availableGeometry()
+                                                                               .height() * 0.9) - 1
+    assert not tree.horizontalScrollBar().isVisible()
+    dialog.close()
+
+
 def test_the_menu_item_of_a_panel_shortcut_runs_it(qtbot: QtBot) -> None:
     window, _service = make_window(qtbot)
     saved: list[bool] = []
