@@ -145,7 +145,7 @@ class ShortcutsDialog(QDialog):
         self.setObjectName("shortcutsDialog")
         self.setWindowTitle(translate("Keyboard", "Keyboard shortcuts"))
         self._window = window
-        layout = QVBoxLayout(self)
+        layout = self._layout = QVBoxLayout(self)
         self.tree = QTreeWidget(self)
         self.tree.setObjectName("shortcutsTree")
         self.tree.setColumnCount(2)
@@ -185,12 +185,12 @@ class ShortcutsDialog(QDialog):
         """Wide enough for the longest action and its keys, tall enough for every row, within the screen."""
         tree = self.tree
         frame = 2 * tree.frameWidth() + tree.verticalScrollBar().sizeHint().width() + 8
-        width = tree.columnWidth(0) + tree.columnWidth(1) + frame + self.layout().contentsMargins().left() * 2
+        width = tree.columnWidth(0) + tree.columnWidth(1) + frame + self._layout.contentsMargins().left() * 2
         rows = sum(1 + (g.childCount() if (g := tree.topLevelItem(i)) is not None else 0)
                    for i in range(tree.topLevelItemCount()))
         row_height = max(tree.sizeHintForRow(0), tree.fontMetrics().height() + 4)
         height = (rows * row_height + tree.header().sizeHint().height() + frame
-                  + self.close_button.sizeHint().height() + 4 * self.layout().spacing() + 40)
+                  + self.close_button.sizeHint().height() + 4 * self._layout.spacing() + 40)
         screen = (self._window.screen() or self.screen()).availableGeometry()
         self.resize(min(max(560, width), int(screen.width() * 0.9)), min(max(420, height), int(screen.height() * 0.9)))
 
