@@ -80,6 +80,17 @@ def patient_menu(parent: QWidget, entry: Entry, scale: TriageScale, language: st
     enc = entry.encounter
     writable = entry.fate is not Fate.DEPARTED and not enc.status.is_terminal
 
+    # Whom the menu acts on, first: the patient selected when it opened, whatever re-sorts meanwhile.
+    who = f"{texts.patient_name(entry)} ({texts.masked_identifier(entry)})"
+    header = menu.addAction(who.replace("&", "&&"))
+    header.setObjectName("patientMenuHeader")
+    header.setProperty(keyboard.HEADING, True)
+    header.setEnabled(False)
+    font = header.font()
+    font.setBold(True)
+    header.setFont(font)
+    menu.addSeparator()
+
     triage = menu.addMenu(translate("Actions", "Set &triage"))
     triage.setObjectName("triageMenu")
     gate(triage, may(Permission.TRIAGE), Permission.TRIAGE)

@@ -50,8 +50,12 @@ def plain(text: str) -> str:
     return text.split("\t", 1)[0].replace("&&", "\0").replace("&", "").replace("\0", "&")
 
 
+#: A menu item that only names what the menu is about (e.g. the patient): no accelerator, never chosen.
+HEADING = "menuHeading"
+
+
 def _actions(menu: QMenu | QMenuBar) -> list[QAction]:
-    return [a for a in menu.actions() if not a.isSeparator() and a.text()]
+    return [a for a in menu.actions() if not a.isSeparator() and a.text() and not a.property(HEADING)]
 
 
 def assign_accelerators(menu: QMenu | QMenuBar) -> None:

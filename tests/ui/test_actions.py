@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QPushButton
 from pytestqt.qtbot import QtBot
 
+from legevakt.ui import texts
 from legevakt.ui.keyboard import plain
 from legevakt.ui.main_window import MainWindow
 from legevakt.ui.queue_model import Column
@@ -44,6 +45,20 @@ def test_setting_triage_from_the_menu_sends_one_command(qtbot: QtBot, service: F
     assert not action(triage, "green").isEnabled()  # the value it already has
     action(triage, "orange").trigger()
     assert service.submitted == [(target.ref, "set-triage", "orange", None)]
+
+
+def test_the_menu_names_the_patient_it_acts_on_first(qtbot: QtBot, service: FakeService) -> None:
+    window, entries = window_with_clinic(qtbot, service)
+    target = next(e for e in entries if e.encounter.triage == "green")
+    assert window.select_ref(target.ref)
+    menu = window.patient_menu()
+    assert menu is not None
+    first = menu.actions()[0]
+    assert first.objectName() == "patientMenuHeader" and not first.isEnabled()
+    assert first.text() == f"{texts.patient_name(target)} ({texts.masked_identifier(target)})"
+    assert "*****" in first.text() and target.ref not in first.text()  # masked; no platform id
+    menu.adjustSize()
+    assert menu.grab().save("/tmp/patient-menu.png")
 
 
 def test_finishing_a_visit_asks_why_it_ended(qtbot: QtBot, service: FakeService) -> None:

@@ -32,6 +32,9 @@ def walk(menu: QMenu | QMenuBar) -> list[tuple[QMenu | QMenuBar, QAction]]:
     for action in menu.actions():
         if action.isSeparator():
             continue
+        if action.property(keyboard.HEADING):  # names what the menu is about; never chosen, so no letter
+            assert not action.isEnabled() and action.menu() is None, action.text()
+            continue
         out.append((menu, action))
         if action.menu() is not None:
             out += walk(action.menu())
