@@ -429,8 +429,8 @@ class RecipientDialog(QDialog):
         self._found = recipients
         self.results.clear()
         for r in recipients:
-            item = QListWidgetItem(f"{r.display or texts.recipient_ref_label(r.ref)}   ({r.ref})")
-            item.setToolTip(r.ref)
+            item = QListWidgetItem(r.display or texts.recipient_ref_label(r.ref))
+            item.setToolTip(texts.plain_tooltip(r.ref))  # the platform id only in the tooltip
             self.results.addItem(item)
         if recipients:
             self.results.setCurrentRow(0)

@@ -468,6 +468,10 @@
     <context>
         <name>PatientPanel</name>
         <message>
+            <source>assigned (no name)</source>
+            <translation>tildelt (uten navn)</translation>
+        </message>
+        <message>
             <source>Selected patient</source>
             <translation>Valgt pasient</translation>
         </message>

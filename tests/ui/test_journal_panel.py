@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from legevakt.journal.model import DeliveryState, NoteStatus, Recipient
 from legevakt.problems import Problem, ProblemKind
+from legevakt.ui import texts
 from legevakt.ui.journal_panel import JournalPanel, NoteCard, RecipientDialog
 from legevakt.worklist.models import Entry
 from tests.ui.conftest import FakeService, clinic, clock, make_delivery, make_entry, make_note, make_page
@@ -305,8 +306,11 @@ def test_recipient_search_asks_once_after_typing_stops(qtbot: QtBot, service: Fa
     assert dialog.results.count() == 0
     service.found("Kari", Recipient("Practitioner/gp-03", "Kari Testlege"),
                   Recipient("Organization/gpo-03", "Lade legekontor"))
+    # names as the nurse reads them; the platform id only in the tooltip (issue 9.3)
     assert [dialog.results.item(i).text() for i in range(dialog.results.count())] == [
-        "Kari Testlege   (Practitioner/gp-03)", "Lade legekontor   (Organization/gpo-03)"]
+        "Kari Testlege", "Lade legekontor"]
+    assert [dialog.results.item(i).toolTip() for i in range(dialog.results.count())] == [
+        texts.plain_tooltip("Practitioner/gp-03"), texts.plain_tooltip("Organization/gpo-03")]
     qtbot.keyClick(dialog.search, Qt.Key.Key_Down)
     assert dialog.chosen() == Recipient("Organization/gpo-03", "Lade legekontor")
     qtbot.keyClick(dialog.search, Qt.Key.Key_Return)
