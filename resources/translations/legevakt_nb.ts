@@ -2721,6 +2721,14 @@
     <context>
         <name>SettingsDialog</name>
         <message>
+            <source>e.g. https://fhir.example.no/r4</source>
+            <translation>f.eks. https://fhir.example.no/r4</translation>
+        </message>
+        <message>
+            <source>e.g. Location/emergency-clinic-bergen</source>
+            <translation>f.eks. Location/legevakt-bergen</translation>
+        </message>
+        <message>
             <source>&amp;Clinic (Location):</source>
             <translation>Le&amp;gevakt (Location):</translation>
         </message>
