@@ -2898,6 +2898,10 @@
     <context>
         <name>SignIn</name>
         <message>
+            <source>{left} attempts left before you must sign in again.</source>
+            <translation>{left} forsøk igjen før du må logge inn på nytt.</translation>
+        </message>
+        <message>
             <source>The PIN cannot be checked: the OS keyring is not available. Sign in again.</source>
             <translation>PIN-koden kan ikke kontrolleres: operativsystemets nøkkelring er ikke tilgjengelig. Logg inn på nytt.</translation>
         </message>
