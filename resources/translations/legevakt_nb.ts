@@ -305,6 +305,14 @@
     <context>
         <name>MainWindow</name>
         <message>
+            <source>Legevakt cannot tell which patients are yours: nobody is signed in as a clinician.</source>
+            <translation>Legevakt kan ikke vite hvilke pasienter som er dine: ingen behandler er logget inn.</translation>
+        </message>
+        <message>
+            <source>Legevakt cannot tell which patients are yours: the platform has no Practitioner with your HPR number, so you are not recorded as nurse or doctor on any visit.</source>
+            <translation>Legevakt kan ikke vite hvilke pasienter som er dine: plattformen har ingen behandler (Practitioner) med HPR-nummeret ditt, så du står ikke som sykepleier eller lege på noe besøk.</translation>
+        </message>
+        <message>
             <source>Set t&amp;riage</source>
             <translation>Sett t&amp;riage</translation>
         </message>
