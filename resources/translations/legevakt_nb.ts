@@ -2100,6 +2100,10 @@
     <context>
         <name>Wallboard</name>
         <message>
+            <source>Many patients are missing from the list – possibly a platform fault</source>
+            <translation>Mange pasienter mangler i listen – mulig plattformfeil</translation>
+        </message>
+        <message>
             <source>Urgency</source>
             <translation>Hastegrad</translation>
         </message>
