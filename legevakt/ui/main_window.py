@@ -25,6 +25,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
+    QDialog,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -242,6 +243,18 @@ def _filter_titles() -> dict[QueueFilter, str]:
         QueueFilter.DROPPED: translate("MainWindow", "Dropped"),
     }
 
+
+
+def shift_dialog(parent: QWidget | None, labels: list[str]) -> QInputDialog:
+    """"Which shift?" for the shift report, its buttons in the window's language (Qt's own are English)."""
+    dialog = QInputDialog(parent)
+    dialog.setWindowTitle(translate("MainWindow", "Shift report"))
+    dialog.setLabelText(translate("MainWindow", "Which shift?"))
+    dialog.setComboBoxItems(labels)
+    dialog.setComboBoxEditable(False)
+    dialog.setOkButtonText(translate("MainWindow", "Next…"))
+    dialog.setCancelButtonText(translate("MainWindow", "Cancel"))
+    return dialog
 
 class MainWindow(QMainWindow):
     def __init__(self, service: UiService, *, language: str | None = None,
@@ -949,7 +962,12 @@ class MainWindow(QMainWindow):
     def _choose_report(self, shifts: list[Shift]) -> tuple[Shift, str] | None:
         title = translate("MainWindow", "Shift report")
         labels = [shift_title(s, self._language) for s in shifts]
-        label, ok = QInputDialog.getItem(self, title, translate("MainWindow", "Which shift?"), labels, 0, False)
+        dialog = shift_dialog(self, labels)
+        try:
+            ok = dialog.exec() == QDialog.DialogCode.Accepted
+            label = dialog.textValue()
+        finally:
+            dialog.deleteLater()
         if not ok or label not in labels:
             return None
         shift = shifts[labels.index(label)]

@@ -305,6 +305,14 @@
     <context>
         <name>MainWindow</name>
         <message>
+            <source>Next…</source>
+            <translation>Neste…</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>Avbryt</translation>
+        </message>
+        <message>
             <source>Legevakt cannot tell which patients are yours: nobody is signed in as a clinician.</source>
             <translation>Legevakt kan ikke vite hvilke pasienter som er dine: ingen behandler er logget inn.</translation>
         </message>

@@ -407,3 +407,17 @@ def test_mine_with_nobody_signed_in_says_so(qtbot: QtBot) -> None:
     mine = window.filter_buttons[QueueFilter.MINE]
     assert mine.text() == "Mine  –" and not mine.isEnabled()
     assert mine.toolTip() == "Legevakt kan ikke vite hvilke pasienter som er dine: ingen behandler er logget inn."
+
+
+def test_the_shift_report_question_is_in_the_windows_language(qtbot: QtBot) -> None:
+    """Qt's QInputDialog.getItem has English "OK"/"Cancel" (no bokmål Qt translation ships): ours names them."""
+    from PySide6.QtWidgets import QPushButton
+
+    from legevakt.ui.main_window import shift_dialog
+
+    dialog = shift_dialog(None, ["Kveldsvakt 14.03.", "Dagvakt 14.03."])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert (dialog.windowTitle(), dialog.labelText()) == ("Vaktrapport", "Hvilken vakt?")
+    assert sorted(b.text() for b in dialog.findChildren(QPushButton)) == ["Avbryt", "Neste…"]
+    assert dialog.comboBoxItems() == ["Kveldsvakt 14.03.", "Dagvakt 14.03."] and not dialog.isComboBoxEditable()
