@@ -1379,6 +1379,10 @@
     <context>
         <name>JournalPanel</name>
         <message>
+            <source>from {time}</source>
+            <translation>fra {time}</translation>
+        </message>
+        <message>
             <source>Signing and sending notes is for: {roles}.</source>
             <translation>Signering og sending av notater er for: {roles}.</translation>
         </message>

@@ -249,6 +249,30 @@ def test_a_refused_command_keeps_the_text_and_says_why(qtbot: QtBot, service: Fa
     assert panel.notice_label.text() == "Ikke utført: Disken er full; ingenting mer kan lagres."
 
 
+@pytest.mark.parametrize(("kind", "params", "said"), [
+    (ProblemKind.NOTE_ALREADY_SIGNED, {"note": "note-001"},
+     "Notat fra 14:10 er signert og kan ikke endres; skriv en rettelse i stedet."),
+    (ProblemKind.NOTE_WRONG_ENCOUNTER, {"encounter": "Encounter/enc-003"},
+     "Hansen, Lars (030492 *****) er ikke på denne legevaktens arbeidsliste."),
+    (ProblemKind.NOTE_BAD_RECIPIENT, {"ref": "Practitioner/gp-03"}, "Behandler gp-03"),
+])
+def test_a_refusal_names_the_visit_the_note_and_the_recipient_in_words_not_ids(
+        qtbot: QtBot, service: FakeService, entry: Entry, kind: ProblemKind, params: dict[str, str],
+        said: str) -> None:
+    """Issue 9.3: no line shows a raw platform id to a nurse; the id is in the notice's tooltip."""
+    assert entry.ref == "Encounter/enc-003"
+    panel = make_panel(qtbot, service, entry)
+    service.page(make_page(entry, [make_note(1, entry, "Første")]))  # written 14:10 clinic time (20 min before NOW)
+    panel.pick("note-001")
+    qtbot.keyClicks(panel.editor, " og andre")
+    panel.save()
+    service.fail(Problem(kind, params))
+    text = panel.notice_label.text()
+    assert said in text
+    assert not any(raw in text for raw in params.values()), text
+    assert all(raw in panel.notice_label.toolTip() for raw in params.values())
+
+
 def test_a_draft_stays_with_its_patient(qtbot: QtBot, service: FakeService, entry: Entry) -> None:
     panel = make_panel(qtbot, service, entry)
     service.page(make_page(entry, []))
