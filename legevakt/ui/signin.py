@@ -247,7 +247,8 @@ def install(window: Any, service: Any, *, ask_sign_in: Callable[[], Session | No
             window._update_counts()
 
     def switch_user(reason: str = "") -> None:
-        session = (ask_sign_in or (lambda: sign_in(window, reason)))()  # the dialog, looked up when asked
+        # the dialog, looked up when asked; why it is asked again (too many wrong PINs), when that is why
+        session = (ask_sign_in or (lambda: sign_in(window, reason) if reason else sign_in(window)))()
         if session is not None:
             service.sign_in(session)
 
