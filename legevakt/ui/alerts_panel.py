@@ -169,10 +169,15 @@ class ShiftAlertsModel(QAbstractTableModel):
         if role == DISPLAY:
             return self._display(alert, column)
         if role == TOOLTIP:
+            # A free text cut to its column reads in full in the tooltip (literally: a person's words).
             if column is AlertsColumn.COMMENT:
-                return alert.ack_comment or None
+                return texts.plain_tooltip(alert.ack_comment or "") or None
             if column is AlertsColumn.REASON:
-                return alert.resolution or None
+                if alert.status is AlertStatus.RESOLVED and alert.resolved_by is None:
+                    return self._display(alert, column)  # the words shown, not the English evidence
+                return texts.plain_tooltip(alert.resolution or "") or None
+            if column in (AlertsColumn.ACKNOWLEDGED, AlertsColumn.RESOLVED):
+                return texts.plain_tooltip(self._display(alert, column)) or None
             if column is AlertsColumn.PATIENT and alert.encounter:
                 return f"{self.patient_text(alert)}\n{alert.encounter}"  # the platform id only in a tooltip
             return None
@@ -407,18 +412,26 @@ class AlertsPanel(QDialog):
         hh.setHighlightSections(False)
         hh.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        # The two free texts (the acknowledgement's comment, the resolution's reason) share what the others
+        # leave; at 1280 px each gets about 170 px, cut with "…" and whole in the tooltip.
+        hh.setSectionResizeMode(int(AlertsColumn.COMMENT), QHeaderView.ResizeMode.Stretch)
         hh.setSectionResizeMode(int(AlertsColumn.REASON), QHeaderView.ResizeMode.Stretch)
-        for column, width in ((AlertsColumn.SEVERITY, 100), (AlertsColumn.STATUS, 120), (AlertsColumn.KIND, 150),
-                              (AlertsColumn.PATIENT, 270), (AlertsColumn.RAISED, 90),
-                              (AlertsColumn.ACKNOWLEDGED, 150), (AlertsColumn.COMMENT, 180),
-                              (AlertsColumn.RESOLVED, 150)):
-            self.table.setColumnWidth(int(column), width)
+        hh.setMinimumSectionSize(60)
+        # The others as wide as they need, and never narrower than their heading ("Oppstått" whole).
+        self.table.ensurePolished()
+        hh.ensurePolished()
+        head = QFontMetrics(hh.font())
+        for column, width in ((AlertsColumn.SEVERITY, 110), (AlertsColumn.STATUS, 100), (AlertsColumn.KIND, 110),
+                              (AlertsColumn.PATIENT, 265), (AlertsColumn.RAISED, 64),
+                              (AlertsColumn.ACKNOWLEDGED, 130), (AlertsColumn.RESOLVED, 135)):
+            title = str(model.headerData(int(column), Qt.Orientation.Horizontal) or "")
+            self.table.setColumnWidth(int(column), max(width, head.horizontalAdvance(title) + 2 * 8 + 6))
         # Each status in full, in either language ("Not acknowledged" is wider than 120 px): the cell's padding
         # is the delegate's 6 px and the style's 4 px on each side.
-        self.table.ensurePolished()
         fm = QFontMetrics(self.table.font())
         status_width = max(fm.horizontalAdvance(status_label(s)) for s in AlertStatus) + 2 * 6 + 2 * 4
-        self.table.setColumnWidth(int(AlertsColumn.STATUS), max(120, status_width))
+        self.table.setColumnWidth(int(AlertsColumn.STATUS),
+                                  max(self.table.columnWidth(int(AlertsColumn.STATUS)), status_width))
         self.table.setAccessibleName(translate("AlertsPanel", "Alerts"))
         layout.addWidget(self.table, 1)
 

@@ -429,8 +429,8 @@ class RecipientDialog(QDialog):
         self._found = recipients
         self.results.clear()
         for r in recipients:
-            item = QListWidgetItem(f"{r.display or texts.recipient_ref_label(r.ref)}   ({r.ref})")
-            item.setToolTip(r.ref)
+            item = QListWidgetItem(r.display or texts.recipient_ref_label(r.ref))
+            item.setToolTip(texts.plain_tooltip(r.ref))  # the platform id only in the tooltip
             self.results.addItem(item)
         if recipients:
             self.results.setCurrentRow(0)
@@ -736,10 +736,29 @@ class JournalPanel(QFrame):
             return
         self._busy = False
         self._awaiting = None
-        self.notice_label.setText(translate("JournalPanel", "Not done: {message}").format(
-            message=problem_text(problem) if isinstance(problem, Problem) else str(problem)))
+        words = problem_text(self._in_words(problem)) if isinstance(problem, Problem) else str(problem)
+        self.notice_label.setText(translate("JournalPanel", "Not done: {message}").format(message=words))
+        # the platform ids the problem names (the visit, the note, the recipient) only in the tooltip
+        raw = problem_text(problem) if isinstance(problem, Problem) else ""
+        self.notice_label.setToolTip(texts.plain_tooltip(raw) if raw != words else "")
         self.notice_label.show()
         self._update()
+
+    def _in_words(self, problem: Problem) -> Problem:
+        """``problem`` with the ids it carries as a nurse reads them: this visit as the patient's name and
+        masked identifier, a note by its time ("Notat fra 13:05 ..."), a recipient by name."""
+        params = dict(problem.params)
+        if self._entry is not None and params.get("encounter") == self._entry.ref:
+            params["encounter"] = f"{texts.patient_name(self._entry)} ({texts.masked_identifier(self._entry)})"
+        note = params.get("note")
+        if isinstance(note, str) and self._page is not None:
+            found = next((n for n in self._page.notes if note in (n.identifier, n.ref)), None)
+            if found is not None:
+                params["note"] = translate("JournalPanel", "from {time}").format(
+                    time=texts.when_text(found.date, self._clock()))
+        if isinstance(params.get("ref"), str):
+            params["ref"] = self.names.label(params["ref"])
+        return Problem(problem.kind, params)
 
     def close_dialogs(self) -> None:
         if self.dialog is not None:

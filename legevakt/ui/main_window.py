@@ -25,6 +25,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
+    QDialog,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -60,7 +61,7 @@ from legevakt.ui.ledger_view import LedgerModel, LedgerView
 from legevakt.ui.lock import IdleLock, LockPage
 from legevakt.ui.notify import AlertNotifier, new_alert_line
 from legevakt.ui.patient_panel import PatientPanel
-from legevakt.ui.queue_model import Column, QueueFilter, QueueFilterProxy, QueueModel
+from legevakt.ui.queue_model import Column, QueueFilter, QueueFilterProxy, QueueModel, can_tell_mine
 from legevakt.ui.report_pdf import ReportWriteError, render_report_pdf, shift_title
 from legevakt.ui.safe_actions import SafeActions
 from legevakt.ui.settings_dialog import SettingsDialog
@@ -243,6 +244,18 @@ def _filter_titles() -> dict[QueueFilter, str]:
     }
 
 
+
+def shift_dialog(parent: QWidget | None, labels: list[str]) -> QInputDialog:
+    """"Which shift?" for the shift report, its buttons in the window's language (Qt's own are English)."""
+    dialog = QInputDialog(parent)
+    dialog.setWindowTitle(translate("MainWindow", "Shift report"))
+    dialog.setLabelText(translate("MainWindow", "Which shift?"))
+    dialog.setComboBoxItems(labels)
+    dialog.setComboBoxEditable(False)
+    dialog.setOkButtonText(translate("MainWindow", "Next…"))
+    dialog.setCancelButtonText(translate("MainWindow", "Cancel"))
+    return dialog
+
 class MainWindow(QMainWindow):
     def __init__(self, service: UiService, *, language: str | None = None,
                  clock: Callable[[], datetime] | None = None, scale: TriageScale | None = None,
@@ -419,14 +432,16 @@ class MainWindow(QMainWindow):
         self.filter_group = QButtonGroup(self)
         self.filter_group.setExclusive(True)
         self.filter_buttons: dict[QueueFilter, QPushButton] = {}
+        self._filter_tips: dict[QueueFilter, str] = {}
         for i, which in enumerate(QueueFilter):
             button = QPushButton(header)
             button.setObjectName(f"filter_{which.value}")
             button.setProperty("filterButton", True)
             button.setCheckable(True)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            button.setToolTip(translate("MainWindow", "Show {filter} (Ctrl+{n})").format(
-                filter=_filter_titles()[which].lower(), n=i + 1))
+            self._filter_tips[which] = translate("MainWindow", "Show {filter} (Ctrl+{n})").format(
+                filter=_filter_titles()[which].lower(), n=i + 1)
+            button.setToolTip(self._filter_tips[which])
             button.clicked.connect(lambda _checked=False, w=which: self.set_filter(w))
             self.filter_group.addButton(button)
             self.filter_buttons[which] = button
@@ -725,6 +740,8 @@ class MainWindow(QMainWindow):
         self._update_panel()
 
     def set_filter(self, which: QueueFilter) -> None:
+        if which is QueueFilter.MINE and not can_tell_mine(self.proxy.practitioner):
+            which = QueueFilter.ALL  # Ctrl+4 while "Mine" cannot know: the button says why
         selected = self._selected_ref()
         self.proxy.set_queue_filter(which)
         self._keep_or_clear_selection(selected)
@@ -843,10 +860,26 @@ class MainWindow(QMainWindow):
         self._update_panel()
 
     def _update_counts(self) -> None:
+        if self.proxy.queue_filter is QueueFilter.MINE and not can_tell_mine(self.proxy.practitioner):
+            self.set_filter(QueueFilter.ALL)  # signed in again as someone "Mine" cannot know
         counts = self.proxy.counts()
         titles = _filter_titles()
+        knows_mine = can_tell_mine(self.proxy.practitioner)
         for which, button in self.filter_buttons.items():
-            text = f"{titles[which]}  {counts[which]}"
+            unknown = which is QueueFilter.MINE and not knows_mine  # a dash and why, never a silent 0
+            text = f"{titles[which]}  {'–' if unknown else counts[which]}"
+            if unknown:
+                tip = translate(
+                    "MainWindow", "Legevakt cannot tell which patients are yours: the platform has no "
+                                  "Practitioner with your HPR number, so you are not recorded as nurse or "
+                                  "doctor on any visit.") if self.proxy.practitioner else translate(
+                    "MainWindow", "Legevakt cannot tell which patients are yours: nobody is signed in "
+                                  "as a clinician.")
+            else:
+                tip = self._filter_tips[which]
+            if button.isEnabled() == unknown or button.toolTip() != tip:
+                button.setEnabled(not unknown)
+                button.setToolTip(tip)
             if button.text() != text:
                 button.setText(text)
             alarm = which is QueueFilter.DROPPED and counts[which] > 0
@@ -929,7 +962,12 @@ class MainWindow(QMainWindow):
     def _choose_report(self, shifts: list[Shift]) -> tuple[Shift, str] | None:
         title = translate("MainWindow", "Shift report")
         labels = [shift_title(s, self._language) for s in shifts]
-        label, ok = QInputDialog.getItem(self, title, translate("MainWindow", "Which shift?"), labels, 0, False)
+        dialog = shift_dialog(self, labels)
+        try:
+            ok = dialog.exec() == QDialog.DialogCode.Accepted
+            label = dialog.textValue()
+        finally:
+            dialog.deleteLater()
         if not ok or label not in labels:
             return None
         shift = shifts[labels.index(label)]

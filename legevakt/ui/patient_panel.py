@@ -37,14 +37,16 @@ class PatientPanel(QFrame):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(12, 12, 12, 12)
         outer.setSpacing(8)
-        caption = QLabel(translate("PatientPanel", "Selected patient"), self)
-        caption.setObjectName("panelCaption")
-        outer.addWidget(caption)
+        self.caption = QLabel(translate("PatientPanel", "Selected patient"), self)
+        self.caption.setObjectName("panelCaption")
+        outer.addWidget(self.caption)
 
+        # Nothing selected: one calm hint in the middle of the panel, no heading above it.
         self.empty_label = QLabel(translate("PatientPanel", "Select a patient in the queue."), self)
         self.empty_label.setObjectName("panelEmpty")
         self.empty_label.setWordWrap(True)
-        outer.addWidget(self.empty_label)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        outer.addWidget(self.empty_label, 1)
 
         self.details = QWidget(self)
         d = QVBoxLayout(self.details)
@@ -57,9 +59,6 @@ class PatientPanel(QFrame):
         self.ident_label = QLabel(self.details)
         self.ident_label.setObjectName("panelIdent")
         self.ident_label.setWordWrap(True)
-        self.ref_label = QLabel(self.details)
-        self.ref_label.setObjectName("panelRef")
-        self.ref_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.dropped_label = QLabel(translate(
             "PatientPanel", "DROPPED FROM QUEUE – last known data. Find the patient and acknowledge the alert."),
             self.details)
@@ -70,7 +69,6 @@ class PatientPanel(QFrame):
         self.triage_label.setWordWrap(True)
         d.addWidget(self.name_label)
         d.addWidget(self.ident_label)
-        d.addWidget(self.ref_label)
         d.addWidget(self.dropped_label)
         d.addWidget(self.triage_label)
 
@@ -139,6 +137,7 @@ class PatientPanel(QFrame):
     def show_entry(self, entry: Entry | None, alerts: tuple[Alert, ...], now: datetime | None) -> None:
         self._entry = entry
         self.empty_label.setVisible(entry is None)
+        self.caption.setVisible(entry is not None)
         self.details.setVisible(entry is not None)
         if self.tabs is not None:
             self.tabs.setVisible(entry is not None)
@@ -156,7 +155,9 @@ class PatientPanel(QFrame):
         self.ident_label.setText(f"{born}  ·  {texts.age_sex(entry, clinic_time.today(now))}\n"
                                  f"{texts.masked_identifier(entry)}"
                                  + (f"  {texts.INVALID_ID_MARK} {warning}" if warning else ""))
-        self.ref_label.setText(entry.ref)
+        # The platform ids only in a tooltip: a nurse reads the name and the masked identifier.
+        ids = "\n".join(r for r in (entry.ref, pat.ref if pat else None) if r)
+        self.name_label.setToolTip(texts.plain_tooltip(ids))
         self.dropped_label.setVisible(entry.fate is Fate.DROPPED)
         self._set_triage(level, enc.triage)
         waited = int((now - entry.arrived_at).total_seconds() // 60)
@@ -175,15 +176,18 @@ class PatientPanel(QFrame):
             "state": texts.state_label(entry),
             "arrived": _arrival_text(entry.arrived_at, now),
             "waiting": waiting,
-            "room": texts.place_name(enc.room_name, enc.room) or "–",
-            "nurse": texts.place_name(enc.nurse_name, enc.nurse) or "–",
-            "doctor": texts.place_name(enc.doctor_name, enc.doctor) or "–",
+            "room": _named(enc.room_name, enc.room),
+            "nurse": _named(enc.nurse_name, enc.nurse),
+            "doctor": _named(enc.doctor_name, enc.doctor),
             "alerts": "\n".join(
                 ("● " if a.severity is Severity.CRITICAL else "○ ") + texts.alert_short(a.kind) for a in alerts
             ) or "–",
         }
         for key, text in values.items():
             self.fields[key].setText(text)
+        for key, ref in (("room", enc.room), ("nurse", enc.nurse), ("doctor", enc.doctor)):
+            # the id a name stands for, never as the text
+            self.fields[key].setToolTip(texts.plain_tooltip(ref or ""))
 
     def _set_triage(self, level: TriageLevel | None, code: str | None) -> None:
         bg = style.triage_colour(level).name()
@@ -191,6 +195,13 @@ class PatientPanel(QFrame):
         self.triage_label.setText(texts.triage_label(self._scale, code, self._language))
         self.triage_label.setStyleSheet(
             f"background: {bg}; color: {fg}; border-radius: 4px; padding: 4px 10px; font-weight: 600;")
+
+
+def _named(name: str | None, ref: str | None) -> str:
+    """A room or clinician by name; one known only by its platform id says that one is assigned."""
+    if name and texts.place_name(name, None):
+        return texts.place_name(name, None)
+    return translate("PatientPanel", "assigned (no name)") if ref else "–"
 
 
 def _arrival_text(arrived: datetime, now: datetime) -> str:

@@ -10,6 +10,7 @@ live in ``QueueFilterProxy``.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from enum import IntEnum, StrEnum
@@ -755,6 +756,17 @@ class QueueFilter(StrEnum):
     DROPPED = "dropped"
 
 
+#: What an Encounter's participant points at: "Mine" can only match a person the platform knows by reference.
+_PARTICIPANT_REF = re.compile(r"^Practitioner/[A-Za-z0-9\-.]{1,64}$")
+
+
+def can_tell_mine(practitioner: str) -> bool:
+    """Whether "Mine" can find this person's patients: only as the ``Practitioner/<id>`` the Encounter's
+    nurse and doctor are written as. A local identity (an HPR number the platform has no Practitioner for,
+    ``system|value``) is never a participant, so its count would read 0 whatever the queue holds."""
+    return bool(_PARTICIPANT_REF.match(practitioner or ""))
+
+
 def matches(entry: Entry, which: QueueFilter, practitioner: str = "") -> bool:
     """Whether ``entry`` belongs in the filter. Dropped entries show in every filter (pinned on top):
     hiding a dropped patient behind a filter would defeat the point of flagging it.
@@ -828,6 +840,11 @@ class QueueFilterProxy(QSortFilterProxyModel):
         if src is not None:
             src.set_group_expanded(expanded)
         self._refilter(lambda: setattr(self, "_expanded", expanded))
+
+    @property
+    def practitioner(self) -> str:
+        src = self._source()
+        return src.practitioner if src is not None else ""
 
     def set_practitioner(self, practitioner: str) -> None:
         """Whose patients "Mine" shows."""

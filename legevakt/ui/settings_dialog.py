@@ -72,9 +72,9 @@ class SettingsDialog(QDialog):
         nb = current_language() == "nb"
 
         self.platform = QLineEdit(current.platform)
-        self.platform.setPlaceholderText("https://fhir.example.no/r4")
+        self.platform.setPlaceholderText(translate("SettingsDialog", "e.g. https://fhir.example.no/r4"))
         self.location = QLineEdit(current.location)
-        self.location.setPlaceholderText("Location/<id>")
+        self.location.setPlaceholderText(translate("SettingsDialog", "e.g. Location/emergency-clinic-bergen"))
         self.poll_seconds = QLineEdit(f"{current.poll_seconds:g}")
         self.triage_scale = QComboBox()
         scales = {**BUILT_IN, **current.local_scales}

@@ -123,11 +123,25 @@ class SignInDialog(QDialog):
         return True
 
 
-def sign_in(parent: QWidget | None = None) -> Session | None:
+def sign_in(parent: QWidget | None = None, reason: str = "") -> Session | None:
+    """The sign-in dialog; ``reason`` (why it is asked again, e.g. too many wrong PINs) shown at its top."""
     dialog = SignInDialog(parent)
+    if reason:
+        dialog.show_error(reason)
     if dialog.exec() == QDialog.DialogCode.Accepted:
         return dialog.session
     return None
+
+
+def pin_dialog(parent: QWidget | None, prompt: str) -> QInputDialog:
+    """The unlock question: the PIN hidden, its buttons in the window's language (not Qt's own English)."""
+    dialog = QInputDialog(parent)
+    dialog.setWindowTitle(translate("SignIn", "Unlock"))
+    dialog.setLabelText(prompt)
+    dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
+    dialog.setOkButtonText(translate("SignIn", "Unlock"))
+    dialog.setCancelButtonText(translate("SignIn", "Cancel"))
+    return dialog
 
 
 class PinCheck:
@@ -144,15 +158,21 @@ class PinCheck:
         self.ask: Callable[[str], str | None] = self._ask
 
     def _ask(self, prompt: str) -> str | None:
-        text, ok = QInputDialog.getText(self._parent, translate("SignIn", "Unlock"), prompt,
-                                        QLineEdit.EchoMode.Password)
-        return text if ok else None
+        dialog = pin_dialog(self._parent, prompt)
+        try:
+            return dialog.textValue() if dialog.exec() == QDialog.DialogCode.Accepted else None
+        finally:
+            dialog.deleteLater()
 
     def __call__(self) -> bool:
         session = self._session()
         if session is None:
             return True
         prompt = translate("SignIn", "{name}: your PIN to unlock").format(name=session.name)
+        # A new unlock: what the last one said ("Feil PIN-kode", "logg inn på nytt") is no longer true.
+        # Wrong PINs still count until a right one, so say how many tries are left, not that this one was wrong.
+        self.message = "" if not self.failures else translate(
+            "SignIn", "{left} attempts left before you must sign in again.").format(left=MAX_ATTEMPTS - self.failures)
         while True:
             pin = self.ask(prompt if not self.message else f"{self.message}\n{prompt}")
             if pin is None:
@@ -226,8 +246,9 @@ def install(window: Any, service: Any, *, ask_sign_in: Callable[[], Session | No
             proxy.set_practitioner(session.practitioner)
             window._update_counts()
 
-    def switch_user() -> None:
-        session = (ask_sign_in or (lambda: sign_in(window)))()  # the dialog, looked up when asked
+    def switch_user(reason: str = "") -> None:
+        # the dialog, looked up when asked; why it is asked again (too many wrong PINs), when that is why
+        session = (ask_sign_in or (lambda: sign_in(window, reason) if reason else sign_in(window)))()
         if session is not None:
             service.sign_in(session)
 
@@ -249,7 +270,7 @@ def install(window: Any, service: Any, *, ask_sign_in: Callable[[], Session | No
         menus[0].addSeparator()
         menus[0].addAction(switch)
     window.switch_user_action = switch
-    window.pin_check = PinCheck(lambda: service.session, window, switch_user)
+    window.pin_check = PinCheck(lambda: service.session, window, lambda: switch_user(window.pin_check.message))
     window.idle_lock.confirm = window.pin_check
     show(service.session)
     def guard(owner: object, name: str, permission: Permission) -> None:

@@ -9,8 +9,10 @@ platform id: the model holds entries but no data role hands one out.
 Sorted as the main queue: dropped patients first, then untriaged, then triage level and arrival. A
 dropped patient stays on the board as a red row that says "Savnet" and the header counts them: a patient
 who is unaccounted for is never hidden, and the patient, if still in the waiting room, sees the row and
-the staff walking past see that somebody is missing. When more rows than fit, the board turns pages by
-itself (page 1 always starts with the dropped and the most urgent).
+the staff walking past see that somebody is missing. When many leave the list at once (a mass departure,
+most likely a platform fault) their rows stay as last known, in their place, and one calm line says so
+("Mange pasienter mangler i listen – mulig plattformfeil") instead of a red queue. When more rows than
+fit, the board turns pages by itself (page 1 always starts with the dropped and the most urgent).
 
 No actions: no menu, context menu, selection, focus or edit; no keyboard command other than Esc (leave
 full screen), F11 (toggle full screen) and Ctrl+Q (quit). When the data is stale (the last complete
@@ -157,9 +159,21 @@ def age_label(born: date | None, today: date) -> str:
     return texts.age_short(born, today)  # months below two, days in the first month: as in the queue
 
 
+def is_missing(entry: Entry) -> bool:
+    """One patient gone from the queue list: the board's red "Savnet" row. Those held back by a mass
+    departure (many gone at once, most likely the platform's fault) keep their last known row instead,
+    and the board says once, calmly, what happened."""
+    return entry.fate is Fate.DROPPED and not entry.mass_departure
+
+
+def is_held(entry: Entry) -> bool:
+    """Gone from the list with many others at once (a mass departure): shown as last known."""
+    return entry.fate is Fate.DROPPED and entry.mass_departure
+
+
 def waiting_label(entry: Entry, now: datetime) -> str:
     """Minutes while waiting for a doctor; otherwise where the patient is, not a count."""
-    if entry.fate is Fate.DROPPED:
+    if is_missing(entry):
         return translate("Wallboard", "Missing")
     if waiting_for_doctor(entry):
         return texts.minutes_text(int((now - entry.arrived_at).total_seconds() // 60))
@@ -252,10 +266,15 @@ class WallboardModel(QAbstractTableModel):
     def sort_key_at(self, row: int) -> tuple[int, int, datetime, str]:
         """The main queue's order (``queue_model.sort_key``) of a row, for the proxy."""
         entry = self._entries[self._refs[row]]
-        return sort_key(entry, self._level(entry))
+        key = sort_key(entry, self._level(entry))
+        return (1, *key[1:]) if is_held(entry) else key  # held: in its place, not on top of the live ones
 
     def dropped_count(self) -> int:
-        return sum(1 for e in self._entries.values() if e.fate is Fate.DROPPED)
+        """The single missing patients (the red rows); those of a mass departure are ``held_count``."""
+        return sum(1 for e in self._entries.values() if is_missing(e))
+
+    def held_count(self) -> int:
+        return sum(1 for e in self._entries.values() if is_held(e))
 
     def _level(self, entry: Entry) -> TriageLevel | None:
         return self._scale.level(entry.encounter.triage)
@@ -295,7 +314,7 @@ class WallboardModel(QAbstractTableModel):
             return self._text(entry, column)
         if role == ACCESSIBLE:
             text = self._text(entry, column)
-            if column is WallColumn.TRIAGE and entry.fate is Fate.DROPPED:
+            if column is WallColumn.TRIAGE and is_missing(entry):
                 return f"{translate('Wallboard', 'Missing')}. {text}"
             return text
         if role == BACKGROUND:
@@ -309,7 +328,7 @@ class WallboardModel(QAbstractTableModel):
         if role == WallRole.WAIT_LEVEL:
             return self._wait_level(entry)
         if role == WallRole.DROPPED:
-            return entry.fate is Fate.DROPPED
+            return is_missing(entry)
         if role == WallRole.STALE:
             return self._stale
         return None
@@ -332,7 +351,7 @@ class WallboardModel(QAbstractTableModel):
         colour: QColor | None = None
         if column is WallColumn.TRIAGE:
             colour = style.triage_colour(self._level(entry))
-        elif entry.fate is Fate.DROPPED:
+        elif is_missing(entry):
             colour = QColor(style.CRITICAL_BG)
         elif column is WallColumn.WAITING and not self._stale:
             pair = WAIT_COLOURS.get(self._wait_level(entry))
@@ -343,11 +362,11 @@ class WallboardModel(QAbstractTableModel):
 
     def _foreground(self, entry: Entry, column: WallColumn) -> QBrush:
         if self._stale:
-            cell = column is WallColumn.TRIAGE or entry.fate is Fate.DROPPED
+            cell = column is WallColumn.TRIAGE or is_missing(entry)
             return QBrush(QColor(STALE_CELL_TEXT if cell else STALE_TEXT))
         if column is WallColumn.TRIAGE:
             return QBrush(style.triage_text_colour(self._level(entry)))
-        if entry.fate is Fate.DROPPED:
+        if is_missing(entry):
             return QBrush(QColor(style.CRITICAL_FG))
         if column is WallColumn.WAITING:
             pair = WAIT_COLOURS.get(self._wait_level(entry))
@@ -359,7 +378,7 @@ class WallboardModel(QAbstractTableModel):
         if column in (WallColumn.TRIAGE, WallColumn.INITIALS):
             return True
         if column is WallColumn.WAITING:
-            return entry.fate is Fate.DROPPED or self._wait_level(entry) > 0
+            return is_missing(entry) or self._wait_level(entry) > 0
         return False
 
     # -- updating ---------------------------------------------------------------------------
@@ -539,6 +558,8 @@ QLabel#wallMissing {{ background: {style.CRITICAL_BG}; color: #ffffff; font-size
                       font-weight: 700; border: 2px solid #ffffff; border-radius: 6px; padding: 2px 14px; }}
 QLabel#wallDemo {{ background: #6a1b9a; color: #ffffff; font-size: {s['header']}px; font-weight: 700;
                    border-radius: 6px; padding: 2px 12px; }}
+QLabel#wallHeld {{ background: #e3f2fd; color: #0d47a1; font-size: {s['small']}px; font-weight: 600;
+                   border-bottom: 1px solid #bbdefb; padding: 8px 24px; }}
 QFrame#wallStale {{ background: #ffb300; border-top: 4px solid #1b1f24; border-bottom: 4px solid #1b1f24; }}
 QLabel#wallStaleTitle {{ color: #1b1f24; font-size: {s['banner']}px; font-weight: 800; }}
 QLabel#wallStaleText {{ color: #1b1f24; font-size: {s['small']}px; font-weight: 600; }}
@@ -587,6 +608,14 @@ class Wallboard(QWidget):
         outer.setSpacing(0)
         outer.addWidget(self._build_header())
         outer.addWidget(self._build_stale_banner())
+        # A mass departure: one calm line for everyone, not a red "Savnet" on every row.
+        self.held_label = QLabel(translate("Wallboard", "Many patients are missing from the list – possibly a "
+                                                        "platform fault"), self)
+        self.held_label.setObjectName("wallHeld")
+        self.held_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.held_label.setWordWrap(True)
+        self.held_label.hide()
+        outer.addWidget(self.held_label)
         self.pages = QStackedWidget(self)
         self.table = self._build_table()
         self.empty_label = QLabel(self.pages)
@@ -866,6 +895,7 @@ class Wallboard(QWidget):
         missing = self.model.dropped_count()
         self.missing_label.setText(translate("Wallboard", "Missing: {n}").format(n=missing))
         self.missing_label.setVisible(missing > 0)
+        self.held_label.setVisible(self.model.held_count() > 0)
         if rows:
             self.pages.setCurrentWidget(self.table)
         else:
@@ -892,6 +922,8 @@ __all__ = [
     "WallboardProxy",
     "age_label",
     "initials",
+    "is_held",
+    "is_missing",
     "is_stale",
     "waiting_label",
 ]

@@ -73,11 +73,11 @@ _DEPARTURE_LABELS: dict[DepartureReason, tuple[str, str]] = {
     DepartureReason.HOME: ("Hjem", "Home"),
     DepartureReason.ADMITTED: ("Innlagt", "Admitted"),
     DepartureReason.TRANSFERRED: ("Overført", "Transferred"),
-    DepartureReason.LWBS: ("Gikk før undersøkelse", "Left without being seen"),
+    DepartureReason.LWBS: ("Gikk uten å bli sett", "Left without being seen"),
     DepartureReason.DECEASED: ("Død", "Deceased"),
     DepartureReason.OTHER: ("Annet", "Other"),
     DepartureReason.CANCELLED: ("Avlyst", "Cancelled"),
-    DepartureReason.ENTERED_IN_ERROR: ("Registrert ved feil", "Entered in error"),
+    DepartureReason.ENTERED_IN_ERROR: ("Feilregistrert", "Entered in error"),
     DepartureReason.UNSPECIFIED: ("Avsluttet uten årsak", "Finished, no reason given"),
     DepartureReason.CLOSED_BY_USER: ("Lukket manuelt", "Closed by a person"),
 }

@@ -305,6 +305,22 @@
     <context>
         <name>MainWindow</name>
         <message>
+            <source>Next…</source>
+            <translation>Neste…</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>Avbryt</translation>
+        </message>
+        <message>
+            <source>Legevakt cannot tell which patients are yours: nobody is signed in as a clinician.</source>
+            <translation>Legevakt kan ikke vite hvilke pasienter som er dine: ingen behandler er logget inn.</translation>
+        </message>
+        <message>
+            <source>Legevakt cannot tell which patients are yours: the platform has no Practitioner with your HPR number, so you are not recorded as nurse or doctor on any visit.</source>
+            <translation>Legevakt kan ikke vite hvilke pasienter som er dine: plattformen har ingen behandler (Practitioner) med HPR-nummeret ditt, så du står ikke som sykepleier eller lege på noe besøk.</translation>
+        </message>
+        <message>
             <source>Set t&amp;riage</source>
             <translation>Sett t&amp;riage</translation>
         </message>
@@ -467,6 +483,10 @@
     </context>
     <context>
         <name>PatientPanel</name>
+        <message>
+            <source>assigned (no name)</source>
+            <translation>tildelt (uten navn)</translation>
+        </message>
         <message>
             <source>Selected patient</source>
             <translation>Valgt pasient</translation>
@@ -1359,6 +1379,10 @@
     <context>
         <name>JournalPanel</name>
         <message>
+            <source>from {time}</source>
+            <translation>fra {time}</translation>
+        </message>
+        <message>
             <source>Signing and sending notes is for: {roles}.</source>
             <translation>Signering og sending av notater er for: {roles}.</translation>
         </message>
@@ -2092,6 +2116,10 @@
     <context>
         <name>Wallboard</name>
         <message>
+            <source>Many patients are missing from the list – possibly a platform fault</source>
+            <translation>Mange pasienter mangler i listen – mulig plattformfeil</translation>
+        </message>
+        <message>
             <source>Urgency</source>
             <translation>Hastegrad</translation>
         </message>
@@ -2745,6 +2773,14 @@
     <context>
         <name>SettingsDialog</name>
         <message>
+            <source>e.g. https://fhir.example.no/r4</source>
+            <translation>f.eks. https://fhir.example.no/r4</translation>
+        </message>
+        <message>
+            <source>e.g. Location/emergency-clinic-bergen</source>
+            <translation>f.eks. Location/legevakt-bergen</translation>
+        </message>
+        <message>
             <source>&amp;Clinic (Location):</source>
             <translation>Le&amp;gevakt (Location):</translation>
         </message>
@@ -2913,6 +2949,10 @@
     </context>
     <context>
         <name>SignIn</name>
+        <message>
+            <source>{left} attempts left before you must sign in again.</source>
+            <translation>{left} forsøk igjen før du må logge inn på nytt.</translation>
+        </message>
         <message>
             <source>The PIN cannot be checked: the OS keyring is not available. Sign in again.</source>
             <translation>PIN-koden kan ikke kontrolleres: operativsystemets nøkkelring er ikke tilgjengelig. Logg inn på nytt.</translation>

@@ -279,3 +279,30 @@ def test_the_status_column_reads_each_status_in_full(qtbot: QtBot, service: Fake
             assert QFontMetrics(QFont(table.font())).horizontalAdvance(text) + 2 * 6 + 2 * 4 <= width, text
     finally:
         install_translator(QApplication.instance(), "nb")  # type: ignore[arg-type]
+
+
+def test_at_1280_px_the_reason_and_comment_are_readable_and_whole_in_the_tooltip(
+        qtbot: QtBot, service: FakeService) -> None:
+    """The reason column was about 40 px at 1280 px (the others' fixed widths took it all)."""
+    from PySide6.QtGui import QFontMetrics
+
+    window = panel_window(qtbot, service)
+    long_reason = "Hentet av pårørende etter samtale med vakthavende lege; pasienten ville ikke vente lenger"
+    resolved = next(a for a in shift_alerts()[1] if a.id == "AL-000007")
+    service.emit(make_summary(alerts=[replace(resolved, resolution=long_reason)]))
+    window.open_alerts()
+    panel = window.alerts_panel
+    panel.resize(1280, 520)
+    qtbot.waitUntil(lambda: panel.table.viewport().width() > 1200)
+    table = panel.table
+    assert table.columnWidth(int(AlertsColumn.REASON)) >= 150
+    assert table.columnWidth(int(AlertsColumn.COMMENT)) >= 150
+    head = QFontMetrics(table.horizontalHeader().font())
+    for column in AlertsColumn:  # every heading whole ("Oppstått", "Begrunnelse")
+        title = str(panel.proxy.headerData(int(column), Qt.Orientation.Horizontal))
+        assert head.horizontalAdvance(title) + 16 <= table.columnWidth(int(column)), title
+    tip = int(Qt.ItemDataRole.ToolTipRole.value)
+    assert cell(window, 2, AlertsColumn.REASON) == long_reason
+    assert panel.proxy.index(2, int(AlertsColumn.REASON)).data(tip) == texts.plain_tooltip(long_reason)
+    assert panel.proxy.index(7, int(AlertsColumn.REASON)).data(tip) == "årsaken er borte"  # not "triaged"
+    assert panel.proxy.index(1, int(AlertsColumn.COMMENT)).data(tip) == texts.plain_tooltip("Er på røntgen")

@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from legevakt.journal.model import DeliveryState, NoteStatus, Recipient
 from legevakt.problems import Problem, ProblemKind
+from legevakt.ui import texts
 from legevakt.ui.journal_panel import JournalPanel, NoteCard, RecipientDialog
 from legevakt.worklist.models import Entry
 from tests.ui.conftest import FakeService, clinic, clock, make_delivery, make_entry, make_note, make_page
@@ -248,6 +249,30 @@ def test_a_refused_command_keeps_the_text_and_says_why(qtbot: QtBot, service: Fa
     assert panel.notice_label.text() == "Ikke utført: Disken er full; ingenting mer kan lagres."
 
 
+@pytest.mark.parametrize(("kind", "params", "said"), [
+    (ProblemKind.NOTE_ALREADY_SIGNED, {"note": "note-001"},
+     "Notat fra 14:10 er signert og kan ikke endres; skriv en rettelse i stedet."),
+    (ProblemKind.NOTE_WRONG_ENCOUNTER, {"encounter": "Encounter/enc-003"},
+     "Hansen, Lars (030492 *****) er ikke på denne legevaktens arbeidsliste."),
+    (ProblemKind.NOTE_BAD_RECIPIENT, {"ref": "Practitioner/gp-03"}, "Behandler gp-03"),
+])
+def test_a_refusal_names_the_visit_the_note_and_the_recipient_in_words_not_ids(
+        qtbot: QtBot, service: FakeService, entry: Entry, kind: ProblemKind, params: dict[str, str],
+        said: str) -> None:
+    """Issue 9.3: no line shows a raw platform id to a nurse; the id is in the notice's tooltip."""
+    assert entry.ref == "Encounter/enc-003"
+    panel = make_panel(qtbot, service, entry)
+    service.page(make_page(entry, [make_note(1, entry, "Første")]))  # written 14:10 clinic time (20 min before NOW)
+    panel.pick("note-001")
+    qtbot.keyClicks(panel.editor, " og andre")
+    panel.save()
+    service.fail(Problem(kind, params))
+    text = panel.notice_label.text()
+    assert said in text
+    assert not any(raw in text for raw in params.values()), text
+    assert all(raw in panel.notice_label.toolTip() for raw in params.values())
+
+
 def test_a_draft_stays_with_its_patient(qtbot: QtBot, service: FakeService, entry: Entry) -> None:
     panel = make_panel(qtbot, service, entry)
     service.page(make_page(entry, []))
@@ -305,8 +330,11 @@ def test_recipient_search_asks_once_after_typing_stops(qtbot: QtBot, service: Fa
     assert dialog.results.count() == 0
     service.found("Kari", Recipient("Practitioner/gp-03", "Kari Testlege"),
                   Recipient("Organization/gpo-03", "Lade legekontor"))
+    # names as the nurse reads them; the platform id only in the tooltip (issue 9.3)
     assert [dialog.results.item(i).text() for i in range(dialog.results.count())] == [
-        "Kari Testlege   (Practitioner/gp-03)", "Lade legekontor   (Organization/gpo-03)"]
+        "Kari Testlege", "Lade legekontor"]
+    assert [dialog.results.item(i).toolTip() for i in range(dialog.results.count())] == [
+        texts.plain_tooltip("Practitioner/gp-03"), texts.plain_tooltip("Organization/gpo-03")]
     qtbot.keyClick(dialog.search, Qt.Key.Key_Down)
     assert dialog.chosen() == Recipient("Organization/gpo-03", "Lade legekontor")
     qtbot.keyClick(dialog.search, Qt.Key.Key_Return)

@@ -374,3 +374,50 @@ def test_a_journal_page_brings_the_ledger_up_to_date(qtbot: QtBot, service: Fake
     service.page(make_page(entries[4], [note], [replace(rejected, resent_as=resend.communication), resend]))
     assert window.ledger_model.needs_action_count() == 0
     assert [d.identifier for d in window.ledger_model.deliveries()] == ["dlv-001", "dlv-002"]
+
+
+def test_mine_with_a_local_identity_says_it_cannot_know_instead_of_a_silent_zero(qtbot: QtBot) -> None:
+    """Signed in by an HPR number the platform has no Practitioner for: no visit names this person as
+    nurse or doctor, so a count of 0 would read as "none of yours". The button says it cannot know."""
+    from legevakt.codes import HPR_SYSTEM
+
+    service = FakeService(practitioner=f"{HPR_SYSTEM}|1234567")
+    window = make_window(qtbot, service)
+    entries, alerts = clinic()
+    service.emit(make_summary(entries, alerts=alerts, initial=True))
+    mine = window.filter_buttons[QueueFilter.MINE]
+    assert mine.text() == "Mine  –" and not mine.isEnabled()
+    assert "HPR-nummeret ditt" in mine.toolTip()
+    window.set_filter(QueueFilter.MINE)  # Ctrl+4 all the same: the whole queue, not an empty list
+    assert window.proxy.queue_filter is QueueFilter.ALL and window.proxy.rowCount() == 14
+    # The platform finds the Practitioner by HPR (the session's sign-in hook sets it): "Mine" counts.
+    window.proxy.set_practitioner("Practitioner/lie")  # "Lie, Hanne": entries 2, 5, 7, 9, 11
+    window._update_counts()
+    assert mine.text() == "Mine  5" and mine.isEnabled() and mine.toolTip() == "Vis mine (Ctrl+4)"
+    window.set_filter(QueueFilter.MINE)
+    # ... and back to a local identity while "Mine" is shown: the whole queue again
+    window.proxy.set_practitioner(f"{HPR_SYSTEM}|1234567")
+    window._update_counts()
+    assert window.proxy.queue_filter is QueueFilter.ALL and mine.text() == "Mine  –"
+
+
+def test_mine_with_nobody_signed_in_says_so(qtbot: QtBot) -> None:
+    window = make_window(qtbot, FakeService(practitioner=""))
+    window.apply_summary(make_summary(clinic()[0], initial=True))
+    mine = window.filter_buttons[QueueFilter.MINE]
+    assert mine.text() == "Mine  –" and not mine.isEnabled()
+    assert mine.toolTip() == "Legevakt kan ikke vite hvilke pasienter som er dine: ingen behandler er logget inn."
+
+
+def test_the_shift_report_question_is_in_the_windows_language(qtbot: QtBot) -> None:
+    """Qt's QInputDialog.getItem has English "OK"/"Cancel" (no bokmål Qt translation ships): ours names them."""
+    from PySide6.QtWidgets import QPushButton
+
+    from legevakt.ui.main_window import shift_dialog
+
+    dialog = shift_dialog(None, ["Kveldsvakt 14.03.", "Dagvakt 14.03."])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert (dialog.windowTitle(), dialog.labelText()) == ("Vaktrapport", "Hvilken vakt?")
+    assert sorted(b.text() for b in dialog.findChildren(QPushButton)) == ["Avbryt", "Neste…"]
+    assert dialog.comboBoxItems() == ["Kveldsvakt 14.03.", "Dagvakt 14.03."] and not dialog.isComboBoxEditable()

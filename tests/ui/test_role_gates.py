@@ -247,3 +247,15 @@ def test_sending_a_note_again_from_the_ledger_is_the_doctors_and_the_shift_leads
     assert ("Vaktleder" in view.resend_button.toolTip()) is (not MAY_SIGN[role])
     view.resend_selected()  # past the button
     assert bool(service.sent) is MAY_SIGN[role]
+
+
+def test_too_many_wrong_pins_open_the_sign_in_saying_why(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    window, _service = window_for(qtbot, Role.NURSE)
+    reasons: list[str] = []
+    monkeypatch.setattr("legevakt.ui.signin.sign_in",
+                        lambda parent=None, reason="": (reasons.append(reason), None)[1])
+    monkeypatch.setattr("legevakt.ui.signin.verify_pin", lambda _hpr, _pin: False)
+    window.pin_check.ask = lambda _prompt: "0000"  # type: ignore[attr-defined]
+    window.idle_lock.lock()
+    window.idle_lock.unlock()
+    assert window.locked and reasons == ["For mange feil PIN-koder: logg inn på nytt."]

@@ -15,6 +15,7 @@ from legevakt.app.settings import Settings, load
 from legevakt.ui.main_window import MainWindow
 from legevakt.ui.settings_dialog import FIELDS, SettingsDialog
 from tests.ui.conftest import FakeService, clock
+from tests.ui.test_no_other_language import ts_pairs
 
 FILE = """\
 config_version = 1
@@ -164,3 +165,13 @@ def test_without_a_config_path_the_entry_is_off(qtbot: QtBot) -> None:
     window = MainWindow(FakeService(), clock=clock)  # type: ignore[arg-type]
     qtbot.addWidget(window)
     assert not window.settings_action.isEnabled() and window.open_settings() is None
+
+
+def test_every_hint_in_an_empty_field_reads_norwegian_in_the_bokmal_window(qtbot: QtBot, tmp_path: Path) -> None:
+    """A placeholder is a visible text too: each one is a translation from legevakt_nb.ts, not a literal."""
+    dialog = make_dialog(qtbot, tmp_path / "new.toml")  # a new file: empty fields show their hints
+    translations = {tr for _, tr in ts_pairs()}
+    hints = {w.objectName(): w.placeholderText() for w in dialog.findChildren(QLineEdit) if w.placeholderText()}
+    assert set(hints) >= {"platform", "location"}
+    assert {name: hint for name, hint in hints.items() if hint not in translations} == {}
+    assert hints["location"] == "f.eks. Location/legevakt-bergen"

@@ -138,7 +138,7 @@ def test_the_patients_carried_over_from_the_previous_shift(qtbot: QtBot) -> None
     # the shift: left_later (admitted), gone_now (no reason given) and today (left without being seen).
     assert view.census_model.texts() == [
         ["Overført fra forrige vakt", "3"], ["Ankommet denne vakten", "1"], ["I vakten totalt", "4"],
-        ["Reist i løpet av vakten", "3"], ["    reist: innlagt", "1"], ["    reist: gikk før undersøkelse", "1"],
+        ["Reist i løpet av vakten", "3"], ["    reist: innlagt", "1"], ["    reist: gikk uten å bli sett", "1"],
         ["    reist: avsluttet uten årsak", "1"], ["Fortsatt her", "1"], ["Falt ut, ikke avklart", "0"]]
     assert tile(view, "tile_now") == ("1", "1 venter på lege · 0 falt ut")
 

@@ -244,3 +244,65 @@ def test_an_unreadable_pin_store_is_said_in_words_not_counted_as_wrong_pins(
     assert check() is False
     assert len(prompts) == 1 and exhausted == [1]  # asked once, then a new sign-in
     assert "Feil PIN-kode" not in check.message and "nøkkelring" in check.message
+
+
+def test_a_new_unlock_never_shows_the_last_ones_wrong_pin_message(qtbot: QtBot,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A nurse who typed a wrong PIN and cancelled, or who unlocked since, must not be told "Feil PIN-kode"
+    before she has typed anything; the wrong tries still count, so she is told how many are left."""
+    from PySide6.QtWidgets import QWidget
+
+    from legevakt.ui.signin import PinCheck
+
+    monkeypatch.setattr("legevakt.ui.signin.verify_pin", lambda _hpr, pin: pin == "2468")
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    exhausted: list[str] = []
+    check = PinCheck(lambda: Session(name="Hanne Lie", hpr="1234567", role=Role.NURSE,
+                                     practitioner=f"{HPR_SYSTEM}|1234567"), parent,
+                     lambda: exhausted.append(check.message))
+    plain = "Hanne Lie: PIN-koden din for å låse opp"
+
+    def unlock(*typed: str | None) -> list[str]:
+        prompts: list[str] = []
+        answers = iter(typed)
+        check.ask = lambda prompt: (prompts.append(prompt), next(answers))[1]  # type: ignore[method-assign]
+        check()
+        return prompts
+
+    assert unlock("1111", None) == [plain, f"Feil PIN-kode. 2 forsøk igjen.\n{plain}"]  # wrong, then cancelled
+    assert unlock("2468") == [f"2 forsøk igjen før du må logge inn på nytt.\n{plain}"]  # no stale "Feil PIN-kode"
+    assert unlock("2468") == [plain]  # locked again after the right PIN: nothing left over
+    assert unlock("0000", "0000", "0000") == [plain, f"Feil PIN-kode. 2 forsøk igjen.\n{plain}",
+                                               f"Feil PIN-kode. 1 forsøk igjen.\n{plain}"]
+    assert exhausted == ["For mange feil PIN-koder: logg inn på nytt."]  # said to the new sign-in
+    assert unlock("2468") == [plain]  # signed in again: the old "For mange feil" is gone
+
+
+def test_the_sign_in_asked_again_says_why(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    from legevakt.ui.signin import sign_in
+
+    seen: list[str] = []
+
+    def shown(dialog: SignInDialog) -> int:
+        seen.append(dialog.error.text() if not dialog.error.isHidden() else "")
+        return 0
+
+    monkeypatch.setattr(SignInDialog, "exec", shown)
+    assert sign_in(None, "For mange feil PIN-koder: logg inn på nytt.") is None
+    assert sign_in(None) is None
+    assert seen == ["For mange feil PIN-koder: logg inn på nytt.", ""]
+
+
+def test_the_unlock_question_is_in_the_windows_language(qtbot: QtBot) -> None:
+    """Qt's own QInputDialog buttons are English without Qt's translations: ours name them."""
+    from PySide6.QtWidgets import QPushButton
+
+    from legevakt.ui.signin import pin_dialog
+
+    dialog = pin_dialog(None, "Hanne Lie: PIN-koden din for å låse opp")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.windowTitle() == "Lås opp"
+    assert sorted(b.text() for b in dialog.findChildren(QPushButton)) == ["Avbryt", "Lås opp"]
+    assert dialog.textEchoMode().name == "Password"

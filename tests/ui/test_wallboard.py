@@ -248,6 +248,34 @@ def test_sorted_as_the_main_queue_with_the_dropped_first(qtbot: QtBot, service: 
     assert board.count_label.text() == "Pasienter: 14"
 
 
+def test_a_mass_departure_is_one_calm_line_not_a_red_queue(qtbot: QtBot, service: FakeService,
+                                                          clock: Clock) -> None:
+    """Seven leave the list at once (held by reconciliation as a mass departure): the board says once that
+    many are missing, probably the platform, and keeps their rows as last known in their place; the one
+    patient who dropped on her own is still the red "Savnet" on top."""
+    board = make_board(qtbot, service, clock, size=(1280, 800))
+    entries, _ = clinic()
+    held = [replace(e, fate=Fate.DROPPED, in_list=False, drop_confirmed=True, mass_departure=True)
+            for e in entries[2:9]]
+    service.emit(make_summary([entries[0], entries[1], *held, *entries[9:]], initial=True))
+    background = int(Qt.ItemDataRole.BackgroundRole.value)
+    waiting = column(board, WallColumn.WAITING)
+    assert waiting.count("Savnet") == 1 and waiting[0] == "Savnet"  # Johansen, dropped alone
+    red = [r for r in range(board.proxy.rowCount())
+           if colour(board.proxy.index(r, int(WallColumn.ROOM)).data(background)) == style.CRITICAL_BG]
+    assert red == [0]
+    assert board.held_label.isVisibleTo(board)
+    assert board.held_label.text() == "Mange pasienter mangler i listen – mulig plattformfeil"
+    assert board.missing_label.text() == "Savnet: 1"
+    # in their place by urgency, as last known (Hansen, orange, 16 min, waits second after the red Berg)
+    assert column(board, WallColumn.INITIALS)[:6] == ["O.J.", "E.H.", "S.M.", "I.B.", "L.H.", "S.N."]
+    assert waiting[4] == "16 min"
+    # the platform lists them again: the line goes
+    service.emit(make_summary([replace(e, fate=Fate.PRESENT, in_list=True, mass_departure=False)
+                               for e in entries[2:9]]))
+    assert not board.held_label.isVisibleTo(board)
+
+
 def test_a_dropped_patient_stays_on_the_first_page_and_the_pages_cover_everyone(
         qtbot: QtBot, service: FakeService, clock: Clock) -> None:
     board = make_board(qtbot, service, clock, size=(1280, 600))

@@ -21,11 +21,11 @@ def test_every_discharge_disposition_code_is_a_departure_reason() -> None:
     (DepartureReason.HOME, "Hjem", "Home"),
     (DepartureReason.ADMITTED, "Innlagt", "Admitted"),
     (DepartureReason.TRANSFERRED, "Overført", "Transferred"),
-    (DepartureReason.LWBS, "Gikk før undersøkelse", "Left without being seen"),
+    (DepartureReason.LWBS, "Gikk uten å bli sett", "Left without being seen"),
     (DepartureReason.DECEASED, "Død", "Deceased"),
     (DepartureReason.OTHER, "Annet", "Other"),
     (DepartureReason.CANCELLED, "Avlyst", "Cancelled"),
-    (DepartureReason.ENTERED_IN_ERROR, "Registrert ved feil", "Entered in error"),
+    (DepartureReason.ENTERED_IN_ERROR, "Feilregistrert", "Entered in error"),
 ])
 def test_departure_labels_in_bokmal_and_english(reason: DepartureReason, nb: str, en: str) -> None:
     assert (reason.label("nb"), reason.label("nb-NO"), reason.label("en"), reason.label("en-GB")) == (nb, nb, en, en)
