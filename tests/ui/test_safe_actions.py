@@ -79,7 +79,7 @@ def button(box: QMessageBox, name: str) -> QPushButton:
 DANGEROUS = [  # (menu, action data, submitted target, disposition, words in the question, in the toast after)
     ("finishMenu", "home", "finished", "home", "Avslutte besøket til", "Besøket avsluttet: Hjem"),  # discharge
     ("finishMenu", "deceased", "finished", "deceased", "som død", "Besøket avsluttet: Død"),
-    ("finishMenu", "lwbs", "finished", "lwbs", "gikk uten å bli sett", "Besøket avsluttet: Gikk før undersøkelse"),
+    ("finishMenu", "lwbs", "finished", "lwbs", "gikk uten å bli sett", "Besøket avsluttet: Gikk uten å bli sett"),
     ("stateMenu", "cancelled", "cancelled", None, "Avlyse besøket til", "Besøket avlyst"),
 ]
 
