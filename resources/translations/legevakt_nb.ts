@@ -2782,7 +2782,7 @@
         </message>
         <message>
             <source>&amp;Clinic (Location):</source>
-            <translation>Le&amp;gevakt (Location):</translation>
+            <translation>Le&amp;gevakt (sted på plattformen):</translation>
         </message>
         <message>
             <source>&amp;Language:</source>
