@@ -52,10 +52,14 @@ class LockPage(QWidget):
         for w in (self.title, self.text, self.alerts, self.live):
             v.addWidget(w, 0, Qt.AlignmentFlag.AlignHCenter)
 
-    def show_state(self, idle_minutes: int, critical: int) -> None:
-        self.text.setText(translate(
-            "LockPage", "Patient data is hidden because the screen was idle for {minutes} min. "
-                        "Press a key or click to continue.").format(minutes=idle_minutes))
+    def show_state(self, idle_minutes: int, critical: int, *, by_hand: bool = False) -> None:
+        if by_hand:
+            self.text.setText(translate(
+                "LockPage", "Patient data is hidden: the screen was locked. Press a key or click to continue."))
+        else:
+            self.text.setText(translate(
+                "LockPage", "Patient data is hidden because the screen was idle for {minutes} min. "
+                            "Press a key or click to continue.").format(minutes=idle_minutes))
         self.live.clear()
         self.live.setVisible(False)
         self.set_critical(critical)
@@ -92,6 +96,7 @@ class IdleLock(QObject):
     def __init__(self, idle_ms: int, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.is_locked = False
+        self.by_hand = False  # the current lock was chosen by a person, not the idle timer
         #: Asked before unlocking (None: any key unlocks); False keeps the screen locked.
         self.confirm: Callable[[], bool] | None = None
         self._confirming = False
@@ -105,9 +110,11 @@ class IdleLock(QObject):
         if idle_ms > 0:
             self.timer.start()
 
-    def lock(self) -> None:
+    def lock(self, *, by_hand: bool = False) -> None:
+        """Lock now (``by_hand``: a person chose to, e.g. before leaving the desk; not the idle timer)."""
         if not self.is_locked:
             self.is_locked = True
+            self.by_hand = by_hand
             self.locked.emit()
 
     def unlock(self) -> None:

@@ -395,7 +395,7 @@ class MainWindow(QMainWindow):
 
     def _lock(self) -> None:
         critical = sum(1 for a in self.alerts_model.ordered() if needs_acknowledgement(a))
-        self.lock_page.show_state(self._idle_minutes, critical)
+        self.lock_page.show_state(self._idle_minutes, critical, by_hand=self.idle_lock.by_hand)
         self.pages.setCurrentWidget(self.lock_page)
         self.banner.close_dialogs()
         self.safe.close_dialogs()

@@ -265,9 +265,16 @@ def install(window: Any, service: Any, *, ask_sign_in: Callable[[], Session | No
     switch.triggered.connect(lambda: None if window.locked else switch_user())
     window.addAction(switch)
     window.shortcuts.append(switch)
+    lock = QAction(translate("SignIn", "&Lock the screen"), window)
+    lock.setObjectName("lockScreenAction")
+    lock.setShortcut(QKeySequence("Ctrl+Alt+L"))  # leaving the desk: patient data hidden at once
+    lock.triggered.connect(lambda: window.idle_lock.lock(by_hand=True))
+    window.addAction(lock)
+    window.shortcuts.append(lock)
     menus = [a.menu() for a in window.menuBar().actions() if a.menu() is not None]
     if menus:
         menus[0].addSeparator()
+        menus[0].addAction(lock)
         menus[0].addAction(switch)
     window.switch_user_action = switch
     window.pin_check = PinCheck(lambda: service.session, window, lambda: switch_user(window.pin_check.message))

@@ -1029,6 +1029,10 @@
     <context>
         <name>LockPage</name>
         <message>
+            <source>Patient data is hidden: the screen was locked. Press a key or click to continue.</source>
+            <translation>Pasientdata er skjult: skjermen ble låst. Trykk en tast eller klikk for å fortsette.</translation>
+        </message>
+        <message>
             <source>Legevakt is locked</source>
             <translation>Legevakt er låst</translation>
         </message>
@@ -2949,6 +2953,10 @@
     </context>
     <context>
         <name>SignIn</name>
+        <message>
+            <source>&amp;Lock the screen</source>
+            <translation>&amp;Lås skjermen</translation>
+        </message>
         <message>
             <source>{left} attempts left before you must sign in again.</source>
             <translation>{left} forsøk igjen før du må logge inn på nytt.</translation>

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import keyring
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QMenu
 from pytestqt.qtbot import QtBot
 
@@ -207,6 +209,29 @@ def test_unlock_asks_for_the_pin_and_a_wrong_one_keeps_the_lock(
     window.pin_check.ask = cancelled  # type: ignore[attr-defined]
     window.idle_lock.unlock()
     assert window.locked  # cancelled: still locked
+
+
+def test_a_nurse_leaving_the_desk_locks_the_screen_at_once_and_the_pin_opens_it(
+        running: tuple[SimServer, AppService, MainWindow], qtbot: QtBot) -> None:
+    sim, service, window = running
+    sign_in(service, sim, Role.NURSE, qtbot)
+    lock = window.findChild(QAction, "lockScreenAction")
+    assert lock is not None and lock.shortcut().toString() == "Ctrl+Alt+L"
+    queue_menu = window.menuBar().actions()[0].menu()
+    assert queue_menu is not None and lock in queue_menu.actions()  # Kø > Lås skjermen, its keys shown
+    with qtbot.waitActive(window):
+        window.show()
+        window.activateWindow()
+    qtbot.keyClick(window.table, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
+    assert window.locked
+    shown = window.lock_page.text.text()
+    assert "skjermen ble låst" in shown and "ubrukt" not in shown  # not "idle for 10 min": she locked it
+    prompts: list[str] = []
+    window.pin_check.ask = lambda prompt: (prompts.append(prompt), "2468")[1]  # type: ignore[attr-defined]
+    window.idle_lock.unlock()
+    assert not window.locked and len(prompts) == 1
+    window.idle_lock.lock()  # the idle timer's lock says so again
+    assert "ubrukt" in window.lock_page.text.text()
 
 
 def test_too_many_wrong_pins_ask_for_a_new_sign_in(
