@@ -33,7 +33,9 @@ the version the write made (``encounter_edits.provenance_for``), and nothing los
 - R4 Provenance has no identifier, so a resend after a crash that came after the POST but before the mark
   first searches ``Provenance?target=<Encounter/id>`` (a standard R4 parameter; servers may ignore the
   version in a reference search) and takes a Provenance of the same target version, recorded instant and
-  agent as ours: then it is not posted again.
+  agent as ours: then it is not posted again. The POST itself is a conditional create
+  (``If-None-Exist: target=<version>&recorded=<instant>``, both standard R4 Provenance parameters), so a
+  retry of a POST whose answer was lost does not double it either.
 - A platform that refuses Provenance (400, 403, 404, 405, 422, 501) is not asked again this session: the
   author stays recorded locally (the outbox row and the audit log), logged once.
 """
@@ -342,7 +344,15 @@ class OutboxReplayer:
                         return ref_of(found)
         except (Refused, NotFound):
             pass  # the server cannot search Provenance: sent without the check (a crash may double it)
-        answer = self.client.request("POST", self.client.url("Provenance"), json_body=body)
+        # Conditional: the client's own retry of a POST whose answer was lost must not make a second one.
+        condition = urlencode({"target": target, "recorded": str(body.get("recorded") or "")})
+        answer = self.client.request("POST", self.client.url("Provenance"), json_body=body,
+                                     headers={"If-None-Exist": condition})
+        if answer.status_code == 412 or (answer.status_code == 200 and not self._is_ours(answer, body)):
+            # The server matched other Provenances of the Encounter (it ignores the version in a reference,
+            # and two writes had the same instant): ours is not there yet.
+            log.info("a conditional Provenance create matched another one: sent without the condition")
+            answer = self.client.request("POST", self.client.url("Provenance"), json_body=body)
         if answer.status_code in _NO_PROVENANCE:
             self.provenance = False
             log.warning("the platform refused a Provenance (HTTP %d): authors of Encounter changes are "
@@ -414,10 +424,10 @@ class OutboxReplayer:
                 continue
             if 200 <= resp.status_code < 300:
                 detail = "applied" if attempt == 0 else "applied after reading again (someone wrote in between)"
-                version = self._written_version(resp)
+                version, at = self._written_version(resp)
                 target = f"{ref}/_history/{version}" if version else ref
                 return ReplayItem(command, ReplayOutcome.APPLIED, detail, wrote=True,
-                                  provenance_due=provenance_for(command, target, now))
+                                  provenance_due=provenance_for(command, target, at or now))
             try:
                 self.client.json(resp)  # raises the typed error of a 4xx/5xx
             except (NotFound, Refused) as exc:
@@ -450,22 +460,35 @@ class OutboxReplayer:
             if value != command.target_value:
                 return None  # the next version is not ours: the update we sent never applied
             target = f"{ref}/_history/{made['meta']['versionId']}"
+        at = _instant_key((made or {}).get("meta", {}).get("lastUpdated"))
         log.info("write %s: applied before a restart; its Provenance is recorded now", command.command_id)
-        return provenance_for(command, target, now)
+        return provenance_for(command, target, at or now)
 
-    def _written_version(self, resp: Any) -> str | None:
-        """The versionId an update made: the answer's ETag (``W/"<vid>"``), else its body's ``meta.versionId``."""
+    def _is_ours(self, resp: Any, body: Resource) -> bool:
+        try:
+            found = self.client.json(resp, expect="Provenance")
+        except PlatformError:
+            return True  # 200 without the resource: the server said it holds it
+        return _same_provenance(found, body)
+
+    def _written_version(self, resp: Any) -> tuple[str | None, datetime | None]:
+        """The versionId an update made (the answer's ETag ``W/"<vid>"``, else its body's ``meta.versionId``)
+        and when the platform recorded it (the body's ``meta.lastUpdated``: a Provenance's ``recorded``)."""
         etag = resp.headers.get("ETag") or ""
         vid: object = etag.removeprefix("W/").strip('"') if etag else None
+        meta: dict[str, Any] = {}
+        try:
+            body = self.client.json(resp, expect="Encounter")
+            found = body.get("meta")
+            meta = found if isinstance(found, dict) else {}
+        except PlatformError:
+            pass
         if not vid:
-            try:
-                body = self.client.json(resp, expect="Encounter")
-            except PlatformError:
-                return None
-            vid = (body.get("meta") or {}).get("versionId")
+            vid = meta.get("versionId")
+        at = _instant_key(meta.get("lastUpdated"))
         if not isinstance(vid, str | int) or isinstance(vid, bool) or not str(vid) or "/" in str(vid):
-            return None
-        return str(vid)
+            return None, at
+        return str(vid), at
 
     def _read(self, ref: str) -> tuple[Resource, str]:
         """The current resource and the ``If-Match`` value for it (its ETag, else ``W/"<versionId>"``)."""
@@ -565,9 +588,10 @@ def _instant_key(value: object) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
+    return at if at.tzinfo is not None else None
 
 
 def _version_after(versions: list[Resource], vid: str) -> Resource | None:
@@ -579,7 +603,10 @@ def _version_after(versions: list[Resource], vid: str) -> Resource | None:
         v = str(meta.get("versionId") or "")
         return at, int(v) if v.isdigit() else 0
 
-    known = sorted((r for r in versions if isinstance(r.get("meta"), dict) and r["meta"].get("versionId")), key=key)
+    listed = [r for r in versions if isinstance(r.get("meta"), dict) and r["meta"].get("versionId")]
+    if len(listed) > 1 and key(listed[0]) > key(listed[-1]):
+        listed.reverse()  # newest first, as R4 lists history: oldest first, so equal instants keep their order
+    known = sorted(listed, key=key)
     ids = [str(r["meta"]["versionId"]) for r in known]
     if vid not in ids:
         return None
