@@ -256,7 +256,7 @@ class Store:
             OutboxRepository(uow).mark(command_id, state, error, actor=actor, attempt=attempt,
                                        provenance=provenance, provenance_state=provenance_state)
 
-    def sending(self, command_id: str, version: str) -> None:
+    def sending(self, command_id: str, version: str | None) -> None:
         """An Encounter update of this command is about to be sent against ``version``."""
         with self._db.transaction() as uow:
             OutboxRepository(uow).sending(command_id, version)

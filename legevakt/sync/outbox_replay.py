@@ -150,7 +150,7 @@ class Outbox(Protocol):
              actor: str = ..., attempt: bool = False, provenance: Resource | None = None,
              provenance_state: str = ...) -> None: ...
 
-    def sending(self, command_id: str, version: str) -> None: ...
+    def sending(self, command_id: str, version: str | None) -> None: ...
 
     def in_flight(self) -> dict[str, str]: ...
 
@@ -329,7 +329,7 @@ class OutboxReplayer:
     def _provenance_done(self, command_id: str, state: str, ref: str | None) -> None:
         self._write(lambda box: box.provenance_done(command_id, state, ref))
 
-    def _sending(self, command_id: str, version: str) -> None:
+    def _sending(self, command_id: str, version: str | None) -> None:
         self._write(lambda box: box.sending(command_id, version))
 
     def _record_provenance(self, body: Resource) -> str | None:
@@ -433,6 +433,7 @@ class OutboxReplayer:
             except (NotFound, Refused) as exc:
                 return ReplayItem(command, ReplayOutcome.REFUSED, exc.detail or str(exc), ours=ours, theirs=current)
             raise MalformedResponse(f"unexpected HTTP {resp.status_code} to an update", status=resp.status_code)
+        self._sending(command.command_id, None)  # every update sent was answered 409/412: none of them applied
         return ReplayItem(command, ReplayOutcome.PENDING,
                           f"{ref} kept changing on the platform ({self.config.max_rereads} tries); will try again")
 

@@ -328,3 +328,31 @@ def test_several_writes_with_faults_and_crashes_give_one_provenance_per_version(
     made = version_refs(rig, ref)[len(before):]
     assert len(made) == len(steps) == puts(rig, ref)
     one_per_version(rig, made)
+
+
+def test_someone_else_making_our_change_after_every_update_we_sent_was_refused_412_is_not_claimed(rig: Rig) -> None:
+    """Three updates, each answered 412 (someone wrote in between; the third time they set our very value):
+    none of ours applied, so the change found on the platform at the next replay is not ours to sign."""
+    ref = newest_arrived(rig)
+    nurse = rig.sim.clinic.nurses[0].ref
+    doctors = [d.ref for d in rig.sim.clinic.doctors]
+    puts_seen = [0]
+
+    def someone_else_first(request: httpx.Request) -> None:
+        if request.method == "PUT":
+            puts_seen[0] += 1
+            if puts_seen[0] < 3:
+                rig.sim.clinic.start_treatment(ref, doctor_ref=doctors[puts_seen[0] % len(doctors)])
+            elif puts_seen[0] == 3:
+                rig.sim.clinic.triage(ref, "red")  # our value, by someone else
+        return None
+
+    rig.transport.before = someone_else_first
+    submit(rig, ref, CommandKind.SET_TRIAGE, "red", nurse)
+    first = rig.replay()
+    assert first.items[0].outcome is ReplayOutcome.PENDING and "kept changing" in first.items[0].detail
+    assert [s[2] for s in rig.transport.methods("PUT")] == [412, 412, 412]
+    rig.transport.before = None
+    second = rig.replay(minutes_later=1)
+    assert second.items[0].outcome is ReplayOutcome.APPLIED and "already on the platform" in second.items[0].detail
+    assert provenances(rig) == []  # no author claimed for a change we did not make

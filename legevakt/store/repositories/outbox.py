@@ -199,8 +199,9 @@ class OutboxRepository:
         return row
 
     # -- an Encounter update in flight, and the Provenance of an applied one --------------------------
-    def sending(self, command_id: str, version: str) -> None:
-        """An update of this pending command is about to be sent against ``version`` (kept until a final mark)."""
+    def sending(self, command_id: str, version: str | None) -> None:
+        """An update of this pending command is about to be sent against ``version`` (kept until a final mark;
+        None: no update of it is in flight any more)."""
         row = self._row(command_id)
         row.in_flight = version
         self._uow.session.flush()
