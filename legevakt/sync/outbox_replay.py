@@ -30,12 +30,13 @@ the version the write made (``encounter_edits.provenance_for``), and nothing los
 - A crash after the server applied an update but before the outbox knew finds the change "already on the
   platform" on restart; the stored version it was sent against names the version the write made (the
   next one in the Encounter's history, holding our value), and its Provenance is recorded then.
-- R4 Provenance has no identifier, so a resend after a crash that came after the POST but before the mark
-  first searches ``Provenance?target=<Encounter/id>`` (a standard R4 parameter; servers may ignore the
-  version in a reference search) and takes a Provenance of the same target version, recorded instant and
-  agent as ours: then it is not posted again. The POST itself is a conditional create
-  (``If-None-Exist: target=<version>&recorded=<instant>``, both standard R4 Provenance parameters), so a
-  retry of a POST whose answer was lost does not double it either.
+- R4 Provenance has no identifier, so a resend (one an earlier replay may have sent: a crash after the
+  POST but before the mark, a lost answer) first searches ``Provenance?target=<Encounter/id>`` (a standard
+  R4 parameter; servers may ignore the version in a reference search) and takes a Provenance of the same
+  target version, recorded instant and agent as ours: then it is not posted again. The POST itself is a
+  conditional create (``If-None-Exist: target=<version>&recorded=<instant>``, both standard R4 Provenance
+  parameters; ``recorded`` is the platform's ``lastUpdated`` of the version), so the client's own retry of
+  a POST whose answer was lost does not double it either.
 - A platform that refuses Provenance (400, 403, 404, 405, 422, 501) is not asked again this session: the
   author stays recorded locally (the outbox row and the audit log), logged once.
 """
@@ -298,10 +299,11 @@ class OutboxReplayer:
         in write order; each is marked once the platform has it. A transport error or server fault leaves
         the rest pending for the next replay; a refusal keeps them local this session."""
         recorded: dict[str, str] = {}
+        fresh = {i.command.command_id for i in items if i.provenance_due is not None}
         pending = self.outbox.pending_provenance() if self.provenance else []
         for command_id, body in pending:
             try:
-                ref = self._record_provenance(body)
+                ref = self._record_provenance(body, resend=command_id not in fresh)
             except PlatformError as exc:
                 log.warning("the Provenance of %s was not recorded yet (%s): it stays pending", command_id,
                             type(exc).__name__)
@@ -332,18 +334,20 @@ class OutboxReplayer:
     def _sending(self, command_id: str, version: str | None) -> None:
         self._write(lambda box: box.sending(command_id, version))
 
-    def _record_provenance(self, body: Resource) -> str | None:
-        """POST one stored Provenance unless the platform holds it already; its ``Provenance/<id>`` (``""``
-        when the server did not say), or None when the platform refuses Provenance for good. Transport
-        errors and server faults raise (it stays pending)."""
+    def _record_provenance(self, body: Resource, *, resend: bool) -> str | None:
+        """POST one stored Provenance unless the platform holds it already (looked for when an earlier replay
+        may have sent it: ``resend``); its ``Provenance/<id>`` (``""`` when the server did not say), or None
+        when the platform refuses Provenance for good. Transport errors and server faults raise (it stays
+        pending)."""
         target = str(body["target"][0]["reference"])
-        try:
-            for page in self.client.pages("Provenance", {"target": target.split("/_history/", 1)[0]}):
-                for found in page.resources:
-                    if _same_provenance(found, body):
-                        return ref_of(found)
-        except (Refused, NotFound):
-            pass  # the server cannot search Provenance: sent without the check (a crash may double it)
+        if resend:
+            try:
+                for page in self.client.pages("Provenance", {"target": target.split("/_history/", 1)[0]}):
+                    for found in page.resources:
+                        if _same_provenance(found, body):
+                            return ref_of(found)
+            except (Refused, NotFound):
+                pass  # the server cannot search Provenance: the conditional create is the only guard
         # Conditional: the client's own retry of a POST whose answer was lost must not make a second one.
         condition = urlencode({"target": target, "recorded": str(body.get("recorded") or "")})
         answer = self.client.request("POST", self.client.url("Provenance"), json_body=body,

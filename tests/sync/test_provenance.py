@@ -145,6 +145,10 @@ def provenance_posts(rig: Rig) -> list[tuple[str, str, int]]:
     return [s for s in rig.transport.methods("POST") if s[1].endswith("/Provenance")]
 
 
+def searches(rig: Rig) -> int:
+    return len([s for s in rig.transport.methods("GET") if s[1].endswith("/Provenance")])
+
+
 def one_per_version(rig: Rig, made: list[str]) -> None:
     """The oracle: the simulator holds exactly one Provenance of each version ``made``, and no other, valid R4."""
     found = provenances(rig)
@@ -193,6 +197,7 @@ def test_a_provenance_refused_with_503_stays_pending_and_is_recorded_once_at_the
     assert item.outcome is ReplayOutcome.APPLIED and item.wrote and item.provenance is None
     assert "pending" in item.detail
     assert provenances(rig) == []
+    assert searches(rig) == 0  # a first send does not look for itself: nothing can have been sent before
     (row,) = rig.store.outbox("applied")
     assert rig.store.provenance_of(row.command.command_id) == ("pending", None)
 
@@ -204,6 +209,7 @@ def test_a_provenance_refused_with_503_stays_pending_and_is_recorded_once_at_the
     (p,) = provenances(rig)
     assert p["agent"][0]["who"] == {"reference": nurse, "type": "Practitioner"}
     assert rig.store.provenance_of(row.command.command_id) == ("recorded", f"Provenance/{p['id']}")
+    assert searches(rig) == 1  # the resend looked first (the 503 might have come after the platform took it)
     rig.replay(minutes_later=2)
     assert len(provenance_posts(rig)) == 2 + 1  # two tries (the client's own retry) at 503, then one: no more
     one_per_version(rig, made)
