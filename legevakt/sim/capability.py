@@ -12,7 +12,7 @@ OAUTH_URIS_EXT = "http://fhir-registry.smarthealthit.org/StructureDefinition/oau
 GET_WS_BINDING_TOKEN = (
     "http://hl7.org/fhir/uv/subscriptions-backport/OperationDefinition/backport-subscription-get-ws-binding-token"
 )
-_KIND_TO_TYPE = {"token": "token", "reference": "reference", "string": "string"}
+_KIND_TO_TYPE = {"token": "token", "reference": "reference", "string": "string", "date": "date"}
 
 
 def capability_statement(base_url: str, ws_url: str, require_auth: bool, *,

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl
 from legevakt.sim.fhirtime import parse_range
 
 Resource = dict[str, Any]
-Kind = Literal["token", "reference", "string"]
+Kind = Literal["token", "reference", "string", "date"]
 Token = tuple[str | None, str]
 
 
@@ -130,6 +130,7 @@ PARAMS: dict[str, dict[str, ParamDef]] = {
     "Provenance": {  # who made a change (R4 target, agent)
         "target": ("reference", lambda r: _refs(r.get("target"))),
         "agent": ("reference", lambda r: _refs(*[a.get("who") for a in _list(r.get("agent"))])),
+        "recorded": ("date", lambda r: [r["recorded"]] if isinstance(r.get("recorded"), str) else []),
     },
     "Organization": {
         **_COMMON_ID,
@@ -208,6 +209,7 @@ MODIFIERS: dict[str, frozenset[str]] = {
     "string": frozenset({"exact", "contains", "missing"}),
     "token": frozenset({"not", "missing"}),
     "reference": frozenset({"missing"}),  # plus a resource type, e.g. part-of:Communication=<id>
+    "date": frozenset({"missing"}),
 }
 
 
@@ -292,6 +294,12 @@ def parse_query(rtype: str, pairs: Iterable[tuple[str, str]], strict: bool = Fal
             values = tuple(v for v in split_values(value) if v != "")
             if modifier == "missing" and (len(values) != 1 or values[0] not in ("true", "false")):
                 raise SearchError(f"{key} must be true or false")
+            if kind == "date" and modifier != "missing":
+                for v in values:
+                    try:
+                        parse_range(v[2:] if v[:2] in PREFIXES else v)
+                    except ValueError as exc:
+                        raise SearchError(f"invalid {name} value {v!r}") from exc
             if values:  # an empty parameter value is ignored
                 q.filters.append(Filter(name, modifier, values))
         else:
@@ -406,11 +414,30 @@ def _filter_ok(resource: Resource, f: Filter, defs: dict[str, ParamDef]) -> bool
     if kind == "token":
         hit = any(_token_match(got, w) for w in f.values)
         return not hit if f.modifier == "not" else hit
+    if kind == "date":  # R4 3.1.1.4.1: the value's range against the parameter's, by prefix
+        return any(_date_match(got, w) for w in f.values)
     if kind == "reference":
         if f.modifier:  # a type modifier: only references to that type
             got = [v for v in got if _norm_ref(v).startswith(f.modifier + "/")]
         return any(_ref_match(got, w, f.modifier or None) for w in f.values)
     return any(_string_match([str(v) for v in got], w, f.modifier) for w in f.values)
+
+
+def _date_match(values: list[Any], raw: str) -> bool:
+    """R4 3.1.1.4.1: the resource value's range against the parameter value's range, by prefix."""
+    prefix, text = (raw[:2], raw[2:]) if raw[:2] in PREFIXES else ("eq", raw)
+    start, end = parse_range(text)
+    for value in values:
+        try:
+            lo, hi = parse_range(str(value))
+        except ValueError:
+            continue
+        within = start <= lo and hi <= end
+        hit = {"eq": within, "ne": not within, "gt": hi > end, "lt": lo < start, "ge": hi > end or within,
+               "le": lo < start or within, "sa": lo >= end, "eb": hi <= start}[prefix]
+        if hit:
+            return True
+    return False
 
 
 def _lastupdated_ok(t: dt.datetime, prefix: str, start: dt.datetime, end: dt.datetime) -> bool:

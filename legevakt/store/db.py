@@ -245,13 +245,40 @@ class Store:
             return OutboxRepository(uow).pending_by_encounter()
 
     def mark(self, command_id: str, state: str, error: str | None = None, *, result: Reconciled | None = None,
-             actor: str = SYSTEM, attempt: bool = False) -> None:
+             actor: str = SYSTEM, attempt: bool = False, provenance: dict[str, Any] | None = None,
+             provenance_state: str = "pending") -> None:
         """Record a replay outcome (and the alert changes it causes) in one transaction, so a command is
-        never marked conflicted or refused without its alert."""
+        never marked conflicted or refused without its alert, nor applied without the Provenance still to
+        send for it."""
         with self._db.transaction() as uow:
             if result is not None:
                 self._save_in(uow, result, actor=actor, snapshot_complete=False)
-            OutboxRepository(uow).mark(command_id, state, error, actor=actor, attempt=attempt)
+            OutboxRepository(uow).mark(command_id, state, error, actor=actor, attempt=attempt,
+                                       provenance=provenance, provenance_state=provenance_state)
+
+    def sending(self, command_id: str, version: str | None) -> None:
+        """An Encounter update of this command is about to be sent against ``version``."""
+        with self._db.transaction() as uow:
+            OutboxRepository(uow).sending(command_id, version)
+
+    def in_flight(self) -> dict[str, str]:
+        """Pending commands whose update was sent and never answered: command id -> version sent against."""
+        with self._db.reading() as uow:
+            return OutboxRepository(uow).in_flight()
+
+    def pending_provenance(self) -> list[tuple[str, dict[str, Any]]]:
+        """Provenances of applied changes still to be sent, in write order: (command id, body)."""
+        with self._db.reading() as uow:
+            return OutboxRepository(uow).pending_provenance()
+
+    def provenance_done(self, command_id: str, state: str, ref: str | None = None) -> None:
+        with self._db.transaction() as uow:
+            OutboxRepository(uow).provenance_done(command_id, state, ref)
+
+    def provenance_of(self, command_id: str) -> tuple[str | None, str | None]:
+        """(provenance_state, provenance_ref) of a command: e.g. ("recorded", "Provenance/12")."""
+        with self._db.reading() as uow:
+            return OutboxRepository(uow).provenance_of(command_id)
 
     def outbox(self, status: str | None = None, *, encounter: str | None = None) -> list[OutboxItem]:
         """Outbox rows in order (only those in ``status``, or of ``encounter``, when given)."""

@@ -7,8 +7,9 @@ from legevakt.store.repositories.outbox import (
     PAYLOAD_VERSION,
     OutboxItem,
     OutboxState,
+    ProvenanceState,
     command_from_row,
     command_payload,
 )
 
-__all__ = ["PAYLOAD_VERSION", "OutboxItem", "OutboxState", "command_from_row", "command_payload"]
+__all__ = ["PAYLOAD_VERSION", "OutboxItem", "OutboxState", "ProvenanceState", "command_from_row", "command_payload"]

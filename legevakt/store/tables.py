@@ -160,6 +160,12 @@ class OutboxRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    #: An Encounter update sent against this version and not yet answered (a crash there leaves it set).
+    in_flight: Mapped[str | None] = mapped_column(String(SHORT))
+    #: The R4 Provenance of the applied change, stored with the ``applied`` mark; sent until the platform has it.
+    provenance: Mapped[dict[str, Any] | None] = mapped_column(json_type(nullable=True))
+    provenance_state: Mapped[str | None] = mapped_column(String(SHORT), index=True)  # pending/recorded/local
+    provenance_ref: Mapped[str | None] = mapped_column(String(REF))  # "Provenance/<id>"
 
 
 class NoteRow(Base):

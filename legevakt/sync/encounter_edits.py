@@ -183,7 +183,8 @@ def agent_reference(who: str) -> Resource:
 
 def provenance_for(command: Command, target: str, now: datetime) -> Resource:
     """The R4 Provenance of an applied Encounter change: ``target`` is the version the write made
-    (``Encounter/<id>/_history/<vid>``, or the plain reference when the server did not say)."""
+    (``Encounter/<id>/_history/<vid>``, or the plain reference when the server did not say); ``now`` when
+    it was recorded (the version's ``meta.lastUpdated`` where the server sent it)."""
     return {
         "resourceType": "Provenance",
         "target": [{"reference": target}],

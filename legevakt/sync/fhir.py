@@ -382,6 +382,10 @@ class FhirClient:
         """
         return self._pages(f"{rtype}/_history", rtype, params, history=True)
 
+    def instance_history_pages(self, ref: str, params: Mapping[str, str] | None = None) -> Iterator[Page]:
+        """Every page of one resource's history ``[base]/Type/id/_history`` (in the server's order)."""
+        return self._pages(f"{ref}/_history", ref.partition("/")[0], params or {}, history=True)
+
     def _pages(self, path: str, rtype: str, params: Mapping[str, str], *, history: bool) -> Iterator[Page]:
         body = self.get(path, params, expect="Bundle")
         seen_urls: set[str] = set()

@@ -19,6 +19,26 @@ Plain FHIR R4, nothing server-specific:
   (and keeps being retried; it resolves when the platform confirms it).
 
 Each outcome is stored in its own transaction right after the answer, with the alert changes it causes.
+
+The author of an applied Encounter change is recorded on the platform exactly once, as an R4 Provenance of
+the version the write made (``encounter_edits.provenance_for``), and nothing lost on a crash:
+
+- Before an Encounter update is sent, the version it is sent against is stored (``sending``). The
+  Provenance is stored in the very transaction that marks the write applied, and sent after the commands
+  (``_send_provenances``); it stays pending through transport errors and server faults until the platform
+  holds it. Never is the Encounter change sent again for it.
+- A crash after the server applied an update but before the outbox knew finds the change "already on the
+  platform" on restart; the stored version it was sent against names the version the write made (the
+  next one in the Encounter's history, holding our value), and its Provenance is recorded then.
+- R4 Provenance has no identifier, so a resend (one an earlier replay may have sent: a crash after the
+  POST but before the mark, a lost answer) first searches ``Provenance?target=<Encounter/id>`` (a standard
+  R4 parameter; servers may ignore the version in a reference search) and takes a Provenance of the same
+  target version, recorded instant and agent as ours: then it is not posted again. The POST itself is a
+  conditional create (``If-None-Exist: target=<version>&recorded=<instant>``, both standard R4 Provenance
+  parameters; ``recorded`` is the platform's ``lastUpdated`` of the version), so the client's own retry of
+  a POST whose answer was lost does not double it either.
+- A platform that refuses Provenance (400, 403, 404, 405, 422, 501) is not asked again this session: the
+  author stays recorded locally (the outbox row and the audit log), logged once.
 """
 
 from __future__ import annotations
@@ -26,8 +46,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlencode
@@ -75,6 +95,7 @@ class ReplayItem:
     theirs: str | None = None
     created: str | None = None  # CREATE: "Type/<id>" of the resource on the platform, when it said
     provenance: str | None = None  # an applied Encounter change: "Provenance/<id>" naming who made it
+    provenance_due: Resource | None = None  # the Provenance this replay found to record (stored with the mark)
     local_only: bool = False  # a shared-alert Task the platform refuses: closed without an alert
 
 
@@ -127,7 +148,16 @@ class Outbox(Protocol):
     def pending_by_encounter(self) -> dict[str, int]: ...
 
     def mark(self, command_id: str, state: str, error: str | None = None, *, result: Reconciled | None = None,
-             actor: str = ..., attempt: bool = False) -> None: ...
+             actor: str = ..., attempt: bool = False, provenance: Resource | None = None,
+             provenance_state: str = ...) -> None: ...
+
+    def sending(self, command_id: str, version: str | None) -> None: ...
+
+    def in_flight(self) -> dict[str, str]: ...
+
+    def pending_provenance(self) -> list[tuple[str, Resource]]: ...
+
+    def provenance_done(self, command_id: str, state: str, ref: str | None = None) -> None: ...
 
 
 class TaskSender(Protocol):
@@ -159,6 +189,8 @@ class OutboxReplayer:
         #: Each applied Encounter change is followed by a Provenance naming its author; False once the
         #: platform refused one (it does not take Provenance): not asked again this session.
         self.provenance = True
+        #: Commands whose update a previous replay sent and never saw answered (the version sent against).
+        self._in_flight: dict[str, str] = {}
 
     # -- the outbox ------------------------------------------------------------------------------------
     def enqueue(self, command: Command, result: Reconciled) -> None:
@@ -175,8 +207,15 @@ class OutboxReplayer:
 
     def _mark(self, item: ReplayItem, result: Reconciled | None, *, attempt: bool = False) -> None:
         error = None if item.outcome is ReplayOutcome.APPLIED and not attempt else item.detail
+        body = item.provenance_due
+        if body is None:
+            self._write(lambda box: box.mark(item.command.command_id, item.outcome.value, error, result=result,
+                                             attempt=attempt))
+            return
+        # The Provenance to record commits with the applied mark: a crash keeps both or neither.
+        kept = "pending" if self.provenance else "local"
         self._write(lambda box: box.mark(item.command.command_id, item.outcome.value, error, result=result,
-                                         attempt=attempt))
+                                         attempt=attempt, provenance=body, provenance_state=kept))
 
     # -- replay ----------------------------------------------------------------------------------------
     def replay(self, now: datetime, state: WorklistState) -> ReplayReport:
@@ -192,6 +231,7 @@ class OutboxReplayer:
         failed_targets: set[str] = set()  # resources whose UPDATE was refused or in conflict in this replay
         stop: PlatformError | None = None
         self.stored_state = state
+        self._in_flight = self.outbox.in_flight()
 
         def step(result: Reconciled) -> None:  # ``result`` is stored: carry on from it
             nonlocal state, combined
@@ -249,7 +289,86 @@ class OutboxReplayer:
                 if overdue is not None:
                     self._mark(item, overdue)
                     step(overdue)
+        if stop is None:
+            items = self._send_provenances(items)
         return ReplayReport(items=tuple(items), state=state, reconciled=combined, error=stop)
+
+    # -- the Provenance of each applied Encounter change -----------------------------------------------
+    def _send_provenances(self, items: list[ReplayItem]) -> list[ReplayItem]:
+        """Send every stored Provenance the platform does not hold yet (this replay's and earlier ones'),
+        in write order; each is marked once the platform has it. A transport error or server fault leaves
+        the rest pending for the next replay; a refusal keeps them local this session."""
+        recorded: dict[str, str] = {}
+        fresh = {i.command.command_id for i in items if i.provenance_due is not None}
+        pending = self.outbox.pending_provenance() if self.provenance else []
+        for command_id, body in pending:
+            try:
+                ref = self._record_provenance(body, resend=command_id not in fresh)
+            except PlatformError as exc:
+                log.warning("the Provenance of %s was not recorded yet (%s): it stays pending", command_id,
+                            type(exc).__name__)
+                break
+            if ref is None:  # the platform does not take Provenance: this and the rest stay local
+                self._provenance_done(command_id, "local", None)
+                break
+            self._provenance_done(command_id, "recorded", ref or None)
+            recorded[command_id] = ref
+        out = []
+        for item in items:
+            if item.provenance_due is not None:
+                made = recorded.get(item.command.command_id)
+                if made is not None:
+                    item = replace(item, provenance=made)
+                elif not self.provenance:
+                    item = replace(item, detail=item.detail + "; its author not recorded on the platform "
+                                   "(no Provenance)")
+                else:
+                    item = replace(item, detail=item.detail + "; its author not recorded on the platform yet "
+                                   "(the Provenance is pending)")
+            out.append(item)
+        return out
+
+    def _provenance_done(self, command_id: str, state: str, ref: str | None) -> None:
+        self._write(lambda box: box.provenance_done(command_id, state, ref))
+
+    def _sending(self, command_id: str, version: str | None) -> None:
+        self._write(lambda box: box.sending(command_id, version))
+
+    def _record_provenance(self, body: Resource, *, resend: bool) -> str | None:
+        """POST one stored Provenance unless the platform holds it already (looked for when an earlier replay
+        may have sent it: ``resend``); its ``Provenance/<id>`` (``""`` when the server did not say), or None
+        when the platform refuses Provenance for good. Transport errors and server faults raise (it stays
+        pending)."""
+        target = str(body["target"][0]["reference"])
+        if resend:
+            try:
+                for page in self.client.pages("Provenance", {"target": target.split("/_history/", 1)[0]}):
+                    for found in page.resources:
+                        if _same_provenance(found, body):
+                            return ref_of(found)
+            except (Refused, NotFound):
+                pass  # the server cannot search Provenance: the conditional create is the only guard
+        # Conditional: the client's own retry of a POST whose answer was lost must not make a second one.
+        condition = urlencode({"target": target, "recorded": str(body.get("recorded") or "")})
+        answer = self.client.request("POST", self.client.url("Provenance"), json_body=body,
+                                     headers={"If-None-Exist": condition})
+        if answer.status_code == 412 or (answer.status_code == 200 and not self._is_ours(answer, body)):
+            # The server matched other Provenances of the Encounter (it ignores the version in a reference,
+            # and two writes had the same instant): ours is not there yet.
+            log.info("a conditional Provenance create matched another one: sent without the condition")
+            answer = self.client.request("POST", self.client.url("Provenance"), json_body=body)
+        if answer.status_code in _NO_PROVENANCE:
+            self.provenance = False
+            log.warning("the platform refused a Provenance (HTTP %d): authors of Encounter changes are "
+                        "recorded locally only this session", answer.status_code)
+            return None
+        if 200 <= answer.status_code < 300:
+            made = _short_location(answer.headers.get("Location", ""))
+            if not made.startswith("Provenance/"):
+                made = self._created_ref(answer, "Provenance") or ""
+            return made
+        self.client.json(answer)  # raises the typed error of a 4xx/5xx
+        raise MalformedResponse(f"unexpected HTTP {answer.status_code} to a Provenance", status=answer.status_code)
 
     def _overdue(self, item: ReplayItem, state: WorklistState, now: datetime) -> Reconciled | None:
         """``WRITE_NOT_APPLIED`` for a command pending too long (once: a person may dismiss it)."""
@@ -291,13 +410,17 @@ class OutboxReplayer:
                                   command.kind)
             decision = decide_write(ours, command.base, current)
             if decision.action is WriteAction.NOTHING_TO_SEND:
+                due = self._healed_provenance(command, ref, now)
                 return ReplayItem(command, ReplayOutcome.APPLIED,
-                                  "already on the platform: confirmed without writing")
+                                  "already on the platform: confirmed without writing", provenance_due=due)
             if decision.action is WriteAction.CONFLICT:
                 return ReplayItem(command, ReplayOutcome.CONFLICT,
                                   f"someone else changed the {command.kind.field}: ours {ours}, theirs {current}",
                                   ours=ours, theirs=current)
             body = edit_encounter(resource, command, scale=scale, clinic_ref=self.config.clinic_ref, now=now)
+            sent_against = _version_of(etag)
+            if sent_against:  # stored before sending: a crash before the mark still knows what was sent
+                self._sending(command.command_id, sent_against)
             resp = self.client.request("PUT", self.client.url(ref), json_body=body, headers={"If-Match": etag})
             if resp.status_code in (409, 412):
                 log.info("write %s: %s changed in between (HTTP %d), reading again", command.command_id, ref,
@@ -305,55 +428,72 @@ class OutboxReplayer:
                 continue
             if 200 <= resp.status_code < 300:
                 detail = "applied" if attempt == 0 else "applied after reading again (someone wrote in between)"
-                made = self._record_provenance(command, ref, resp, now)
-                if made is None:
-                    detail += "; its author not recorded on the platform (no Provenance)"
-                return ReplayItem(command, ReplayOutcome.APPLIED, detail, wrote=True, provenance=made)
+                version, at = self._written_version(resp)
+                target = f"{ref}/_history/{version}" if version else ref
+                return ReplayItem(command, ReplayOutcome.APPLIED, detail, wrote=True,
+                                  provenance_due=provenance_for(command, target, at or now))
             try:
                 self.client.json(resp)  # raises the typed error of a 4xx/5xx
             except (NotFound, Refused) as exc:
                 return ReplayItem(command, ReplayOutcome.REFUSED, exc.detail or str(exc), ours=ours, theirs=current)
             raise MalformedResponse(f"unexpected HTTP {resp.status_code} to an update", status=resp.status_code)
+        self._sending(command.command_id, None)  # every update sent was answered 409/412: none of them applied
         return ReplayItem(command, ReplayOutcome.PENDING,
                           f"{ref} kept changing on the platform ({self.config.max_rereads} tries); will try again")
 
-    def _record_provenance(self, command: Command, ref: str, resp: Any, now: datetime) -> str | None:
-        """POST the Provenance of the Encounter version ``resp`` made (``encounter_edits.provenance_for``);
-        its ``Provenance/<id>``, or None when it could not be recorded. The change itself stands either way
-        (the outbox and the audit log name its author too): a failure here is logged, never retried as the
-        write."""
-        if not self.provenance:
+    def _healed_provenance(self, command: Command, ref: str, now: datetime) -> Resource | None:
+        """The Provenance of a change found already on the platform that a previous replay sent and never saw
+        answered (it crashed, or the answer was lost): the server applied our update, so the version it made
+        is the one after the version it was sent against (``If-Match``), when that one holds our value. The
+        Encounter's history tells; without it the plain reference is the target. None when we never sent it
+        (someone else made the same change)."""
+        sent_against = self._in_flight.get(command.command_id)
+        if sent_against is None:
             return None
-        target = ref
-        version = self._written_version(resp)
-        if version:
-            target = f"{ref}/_history/{version}"
+        scale = self.config.reconcile.scale
+        versions: list[Resource] = []
         try:
-            answer = self.client.request("POST", self.client.url("Provenance"),
-                                         json_body=provenance_for(command, target, now))
-            if answer.status_code in (400, 403, 404, 405, 422, 501):  # the platform does not take Provenance
-                self.provenance = False
-                log.warning("the platform refused a Provenance (HTTP %d): authors of Encounter changes are "
-                            "recorded locally only this session", answer.status_code)
-                return None
-            return self._created_ref(answer, "Provenance") if 200 <= answer.status_code < 300 else None
-        except PlatformError as exc:
-            log.warning("the Provenance of %s was not recorded (%s)", command.command_id, type(exc).__name__)
-            return None
+            for page in self.client.instance_history_pages(ref):
+                versions += [r for r in page.resources if r.get("resourceType") == "Encounter"]
+        except (Refused, NotFound):
+            versions = []  # no history here: the author is still worth recording, of the plain reference
+        made = _version_after(versions, sent_against)
+        target = ref
+        if made is not None:
+            value = field_value(encounter_from_fhir(made, clinic_ref=self.config.clinic_ref, scale=scale),
+                                command.kind)
+            if value != command.target_value:
+                return None  # the next version is not ours: the update we sent never applied
+            target = f"{ref}/_history/{made['meta']['versionId']}"
+        at = _instant_key((made or {}).get("meta", {}).get("lastUpdated"))
+        log.info("write %s: applied before a restart; its Provenance is recorded now", command.command_id)
+        return provenance_for(command, target, at or now)
 
-    def _written_version(self, resp: Any) -> str | None:
-        """The versionId an update made: the answer's ETag (``W/"<vid>"``), else its body's ``meta.versionId``."""
+    def _is_ours(self, resp: Any, body: Resource) -> bool:
+        try:
+            found = self.client.json(resp, expect="Provenance")
+        except PlatformError:
+            return True  # 200 without the resource: the server said it holds it
+        return _same_provenance(found, body)
+
+    def _written_version(self, resp: Any) -> tuple[str | None, datetime | None]:
+        """The versionId an update made (the answer's ETag ``W/"<vid>"``, else its body's ``meta.versionId``)
+        and when the platform recorded it (the body's ``meta.lastUpdated``: a Provenance's ``recorded``)."""
         etag = resp.headers.get("ETag") or ""
         vid: object = etag.removeprefix("W/").strip('"') if etag else None
+        meta: dict[str, Any] = {}
+        try:
+            body = self.client.json(resp, expect="Encounter")
+            found = body.get("meta")
+            meta = found if isinstance(found, dict) else {}
+        except PlatformError:
+            pass
         if not vid:
-            try:
-                body = self.client.json(resp, expect="Encounter")
-            except PlatformError:
-                return None
-            vid = (body.get("meta") or {}).get("versionId")
+            vid = meta.get("versionId")
+        at = _instant_key(meta.get("lastUpdated"))
         if not isinstance(vid, str | int) or isinstance(vid, bool) or not str(vid) or "/" in str(vid):
-            return None
-        return str(vid)
+            return None, at
+        return str(vid), at
 
     def _read(self, ref: str) -> tuple[Resource, str]:
         """The current resource and the ``If-Match`` value for it (its ETag, else ``W/"<versionId>"``)."""
@@ -439,6 +579,69 @@ class OutboxReplayer:
             return ReplayItem(command, ReplayOutcome.APPLIED, f"created (HTTP {resp.status_code})", wrote=True)
         self.client.json(resp)  # raises the typed error
         raise MalformedResponse(f"unexpected HTTP {resp.status_code} to a create", status=resp.status_code)
+
+
+_NO_PROVENANCE = (400, 403, 404, 405, 422, 501)  # a platform that does not take Provenance
+
+
+def _version_of(etag: str) -> str:
+    """``W/"3"`` -> ``3``."""
+    return etag.strip().removeprefix("W/").strip('"')
+
+
+def _instant_key(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else None
+
+
+def _version_after(versions: list[Resource], vid: str) -> Resource | None:
+    """The version that came right after ``vid`` in a resource's history (by ``meta.lastUpdated``, then by
+    number: servers list history newest first, but not all do)."""
+    def key(res: Resource) -> tuple[datetime, int]:
+        meta = res.get("meta") or {}
+        at = _instant_key(meta.get("lastUpdated")) or datetime.min.replace(tzinfo=UTC)
+        v = str(meta.get("versionId") or "")
+        return at, int(v) if v.isdigit() else 0
+
+    listed = [r for r in versions if isinstance(r.get("meta"), dict) and r["meta"].get("versionId")]
+    if len(listed) > 1 and key(listed[0]) > key(listed[-1]):
+        listed.reverse()  # newest first, as R4 lists history: oldest first, so equal instants keep their order
+    known = sorted(listed, key=key)
+    ids = [str(r["meta"]["versionId"]) for r in known]
+    if vid not in ids:
+        return None
+    at = ids.index(vid)
+    return known[at + 1] if at + 1 < len(known) else None
+
+
+def _same_provenance(found: Resource, ours: Resource) -> bool:
+    """``found`` is the Provenance ``ours`` (R4 Provenance has no identifier): the same target version, the
+    same recorded instant and the same agent."""
+    want = str(ours["target"][0]["reference"])
+    targets = [_short_ref(t.get("reference")) for t in found.get("target") or [] if isinstance(t, dict)]
+    if want not in targets:
+        return False
+    if _instant_key(found.get("recorded")) != _instant_key(ours.get("recorded")):
+        return False
+    who = [a.get("who") for a in found.get("agent") or [] if isinstance(a, dict)]
+    mine = ours["agent"][0]["who"]
+    return any(isinstance(w, dict) and (w.get("reference"), w.get("identifier"), w.get("display"))
+               == (mine.get("reference"), mine.get("identifier"), mine.get("display")) for w in who)
+
+
+def _short_ref(ref: object) -> str:
+    """``[base]/Encounter/1/_history/2`` -> ``Encounter/1/_history/2`` (a relative reference as it is)."""
+    if not isinstance(ref, str):
+        return ""
+    parts = ref.rstrip("/").split("/")
+    if len(parts) >= 4 and parts[-2] == "_history":
+        return "/".join(parts[-4:])
+    return "/".join(parts[-2:]) if len(parts) >= 2 else ref
 
 
 def _references(value: Any) -> Iterator[str]:

@@ -192,9 +192,16 @@ def test_killing_the_process_at_any_moment_loses_no_command_and_duplicates_none(
             assert field_value(entries[ref].encounter, k) == field_value(enc, k), (ref, k)
     assert duplicates == 0
 
+    # Each change names its author on the platform exactly once (issue 9.1), however the kills fell: one
+    # Provenance of each version the commands made, and no other.
+    made = sorted(f"{ref}/_history/{v['meta']['versionId']}" for ref in refs for v in changes(sim, ref, initial[ref]))
+    recorded = sorted(t["reference"] for p in sim.store.live("Provenance") for t in p["target"])
+    assert recorded == made, (len(recorded), len(made))
+    assert all(p["agent"][0]["who"] == {"display": "kill-test"} for p in sim.store.live("Provenance"))
+
     elapsed = time.monotonic() - started
     with capsys.disabled():
         print(f"\nkill test: {kills} kills in {runs} runs ({in_window} between the platform's answer and the "
-              f"mark), {len(script)} commands, {duplicates} duplicates, "
+              f"mark), {len(script)} commands, {duplicates} duplicates, {len(recorded)} Provenances, "
               f"{elapsed:.1f} s")
     assert in_window >= 1, "no kill landed between a write and its mark: the test did not test that window"

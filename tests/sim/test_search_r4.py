@@ -258,3 +258,37 @@ def test_if_none_exist_holds_under_concurrent_creates(sim: SimServer) -> None:
 def test_if_none_exist_without_usable_criteria_is_refused(client: httpx.Client, header: str) -> None:
     r = client.post("Communication", json=_note_comm("x"), headers={"If-None-Exist": header})
     assert r.status_code == 400 and r.json()["resourceType"] == "OperationOutcome"
+
+
+# -- Provenance?target, recorded (a date parameter) -------------------------------------------------------
+def _provenance(client: httpx.Client, target: str, recorded: str) -> str:
+    return _create(client, {"resourceType": "Provenance", "target": [{"reference": target}], "recorded": recorded,
+                            "agent": [{"who": {"reference": "Practitioner/p-1"}}]})
+
+
+def test_provenance_by_target_and_by_recorded_instant_with_prefixes(client: httpx.Client) -> None:
+    early = _provenance(client, "Encounter/e-1/_history/2", "2026-12-03T10:00:00.120Z")
+    late = _provenance(client, "Encounter/e-1/_history/3", "2026-12-03T10:00:00.121Z")
+    other = _provenance(client, "Encounter/e-2/_history/1", "2026-12-03T10:00:00.120Z")
+    assert _ids(client, "Provenance", {"target": "Encounter/e-1"}) == {early, late}
+    assert _ids(client, "Provenance", {"recorded": "2026-12-03T10:00:00.120Z"}) == {early, other}
+    assert _ids(client, "Provenance", {"recorded": "2026-12-03T11:00:00.120+01:00"}) == {early, other}  # same instant
+    assert _ids(client, "Provenance", {"recorded": "2026-12-03"}) == {early, late, other}  # within the day
+    assert _ids(client, "Provenance", {"recorded": "gt2026-12-03T10:00:00.120Z"}) == {late}
+    assert _ids(client, "Provenance", {"recorded": "lt2026-12-03T10:00:00.121Z"}) == {early, other}
+    assert _ids(client, "Provenance", {"recorded": "ge2026-12-03T10:00:00.121Z"}) == {late}
+    assert _ids(client, "Provenance", {"recorded": "le2026-12-03T10:00:00.120Z"}) == {early, other}
+    assert _ids(client, "Provenance", {"recorded": "ne2026-12-03T10:00:00.120Z"}) == {late}
+    assert _ids(client, "Provenance", {"target": "Encounter/e-1", "recorded": "2026-12-03T10:00:00.120Z"}) == {early}
+    assert client.get("Provenance", params={"recorded": "not-a-date"}).status_code == 400
+
+
+def test_if_none_exist_on_provenance_target_and_recorded_does_not_duplicate(client: httpx.Client) -> None:
+    body = {"resourceType": "Provenance", "target": [{"reference": "Encounter/e-9/_history/4"}],
+            "recorded": "2026-12-03T10:00:00.500Z", "agent": [{"who": {"reference": "Practitioner/p-1"}}]}
+    ine = urlencode({"target": "Encounter/e-9/_history/4", "recorded": "2026-12-03T10:00:00.500Z"})
+    first = client.post("Provenance", json=body, headers={"If-None-Exist": ine})
+    again = client.post("Provenance", json=body, headers={"If-None-Exist": ine})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"]
+    assert _ids(client, "Provenance", {"target": "Encounter/e-9"}) == {first.json()["id"]}

@@ -106,7 +106,7 @@ def test_the_migrated_schema_matches_the_models(store: Store) -> None:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
         assert set(inspect(conn).get_table_names()) >= {"entries", "alerts", "audit_log", "sync_meta", "outbox",
                                                          "alembic_version", "notes", "deliveries", "link_events"}
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
 
 
 def test_migrations_downgrade_and_upgrade_again(store: Store) -> None:

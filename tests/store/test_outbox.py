@@ -135,3 +135,29 @@ def test_applied_resolves_the_alerts_the_command_had(store: Store) -> None:
     store.mark(command.command_id, "applied", result=write_applied(conflict.state, command, at(4), CFG))
     assert next(a for a in store.alerts() if a.kind is AlertKind.WRITE_CONFLICT).status.value == "resolved"
     assert store.load_state(at(5), CFG).entries["Encounter/e1"].encounter.status is EncounterStatus.ONLEAVE
+
+
+def test_the_provenance_of_an_applied_write_is_stored_with_its_mark_and_kept_until_sent(
+        store: Store, data_dir: Path) -> None:
+    state = seeded(store)
+    first, second = triage(state, "Encounter/e1", "red"), triage(state, "Encounter/e2", "yellow")
+    for command in (first, second):
+        store.enqueue(command, apply_command(state, command, at(2), CFG), actor="nurse-1")
+    store.sending(first.command_id, "7")
+    store.sending(second.command_id, "3")
+    assert store.in_flight() == {first.command_id: "7", second.command_id: "3"}
+    body = {"resourceType": "Provenance", "target": [{"reference": "Encounter/e1/_history/8"}]}
+    store.mark(first.command_id, "applied", provenance=body)
+    store.mark(second.command_id, "pending", "HTTP 503", attempt=True)  # no answer: still in flight
+    assert store.in_flight() == {second.command_id: "3"}
+    store.close()
+    with open_store(data_dir) as reopened:  # a restart: what is still to be sent survives it
+        assert reopened.pending_provenance() == [(first.command_id, body)]
+        assert reopened.in_flight() == {second.command_id: "3"}
+        assert reopened.provenance_of(first.command_id) == ("pending", None)
+        reopened.provenance_done(first.command_id, "recorded", "Provenance/p-1")
+        assert reopened.pending_provenance() == []
+        assert reopened.provenance_of(first.command_id) == ("recorded", "Provenance/p-1")
+        assert reopened.provenance_of(second.command_id) == (None, None)
+        (row,) = reopened.outbox("applied")
+        assert row.command == first  # the write itself stays applied: never sent again for its Provenance

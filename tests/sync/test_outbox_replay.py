@@ -86,10 +86,13 @@ class CrashingOutbox:
         return self.store.pending_by_encounter()
 
     def mark(self, command_id: str, state: str, error: str | None = None, *, result: Reconciled | None = None,
-             actor: str = "system", attempt: bool = False) -> None:
+             actor: str = "system", attempt: bool = False, **provenance: Any) -> None:
         if state == "applied" and next(self.plan, False):
             raise Crash(command_id)
-        self.store.mark(command_id, state, error, result=result, actor=actor, attempt=attempt)
+        self.store.mark(command_id, state, error, result=result, actor=actor, attempt=attempt, **provenance)
+
+    def __getattr__(self, name: str) -> Any:  # the rest of the outbox (in-flight updates, Provenances) as stored
+        return getattr(self.store, name)
 
 
 @dataclass

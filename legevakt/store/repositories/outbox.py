@@ -35,6 +35,15 @@ class OutboxState(StrEnum):
     REFUSED = "refused"
 
 
+class ProvenanceState(StrEnum):
+    """The Provenance of an applied Encounter change: waiting to be sent, on the platform, or kept here only
+    (the platform does not take Provenance)."""
+
+    PENDING = "pending"
+    RECORDED = "recorded"
+    LOCAL = "local"
+
+
 _AUDIT_OF: dict[OutboxState, AuditAction] = {
     OutboxState.APPLIED: AuditAction.WRITE_APPLIED,
     OutboxState.CONFLICT: AuditAction.WRITE_CONFLICT,
@@ -155,18 +164,18 @@ class OutboxRepository:
         return {str(ref): int(n) for ref, n in self._uow.session.execute(stmt)}
 
     def mark(self, command_id: str, state: OutboxState | str, error: str | None = None, *,
-             actor: str = SYSTEM, attempt: bool = False) -> None:
+             actor: str = SYSTEM, attempt: bool = False, provenance: dict[str, Any] | None = None,
+             provenance_state: ProvenanceState | str = "pending") -> None:
         """Record a replay outcome (with its audit row when the state changes).
 
         ``attempt``: one more send got no answer we could act on (the row stays pending and counts it).
-        ``error`` replaces the row's last error when given. KeyError for an unknown command.
+        ``error`` replaces the row's last error when given. ``provenance``: the Provenance of an applied
+        change, kept in ``provenance_state`` (pending: to be sent). A final state clears ``in_flight``.
+        KeyError for an unknown command.
         """
         state = OutboxState(state)
         now = datetime.now(UTC)
-        session = self._uow.session
-        row = session.scalars(select(OutboxRow).where(OutboxRow.command_id == command_id)).one_or_none()
-        if row is None:
-            raise KeyError(f"no outbox command {command_id}")
+        row = self._row(command_id)
         previous = OutboxState(row.state)
         row.state = state.value
         row.updated_at = now
@@ -174,9 +183,54 @@ class OutboxRepository:
             row.attempts += 1
         if error is not None:
             row.last_error = error
+        if state is not OutboxState.PENDING:
+            row.in_flight = None
+        if provenance is not None:
+            row.provenance = provenance
+            row.provenance_state = ProvenanceState(provenance_state).value
         if state is not previous and state in _AUDIT_OF:
-            session.add(_audit_row(_AUDIT_OF[state], command_from_row(row), actor, now))
-        session.flush()
+            self._uow.session.add(_audit_row(_AUDIT_OF[state], command_from_row(row), actor, now))
+        self._uow.session.flush()
+
+    def _row(self, command_id: str) -> OutboxRow:
+        row = self._uow.session.scalars(select(OutboxRow).where(OutboxRow.command_id == command_id)).one_or_none()
+        if row is None:
+            raise KeyError(f"no outbox command {command_id}")
+        return row
+
+    # -- an Encounter update in flight, and the Provenance of an applied one --------------------------
+    def sending(self, command_id: str, version: str | None) -> None:
+        """An update of this pending command is about to be sent against ``version`` (kept until a final mark;
+        None: no update of it is in flight any more)."""
+        row = self._row(command_id)
+        row.in_flight = version
+        self._uow.session.flush()
+
+    def in_flight(self) -> dict[str, str]:
+        """Pending commands whose last update was sent and never answered: command id -> the version it was
+        sent against (the process stopped between sending and marking)."""
+        stmt = (select(OutboxRow.command_id, OutboxRow.in_flight)
+                .where(OutboxRow.state == OutboxState.PENDING.value).where(OutboxRow.in_flight.is_not(None)))
+        return {str(c): str(v) for c, v in self._uow.session.execute(stmt)}
+
+    def pending_provenance(self) -> list[tuple[str, dict[str, Any]]]:
+        """Provenances of applied changes the platform does not hold yet, in write order: (command id, body)."""
+        stmt = (select(OutboxRow.command_id, OutboxRow.provenance)
+                .where(OutboxRow.provenance_state == ProvenanceState.PENDING.value).order_by(OutboxRow.id))
+        return [(str(c), dict(body or {})) for c, body in self._uow.session.execute(stmt)]
+
+    def provenance_done(self, command_id: str, state: ProvenanceState | str, ref: str | None = None) -> None:
+        """The Provenance of ``command_id`` is on the platform (``recorded``, as ``ref``) or stays ``local``."""
+        row = self._row(command_id)
+        row.provenance_state = ProvenanceState(state).value
+        row.provenance_ref = ref
+        row.updated_at = datetime.now(UTC)
+        self._uow.session.flush()
+
+    def provenance_of(self, command_id: str) -> tuple[str | None, str | None]:
+        """(provenance_state, provenance_ref) of a command."""
+        row = self._row(command_id)
+        return row.provenance_state, row.provenance_ref
 
     def items(self, status: OutboxState | str | None = None, *, encounter: str | None = None) -> list[OutboxItem]:
         """Outbox rows in order; only those in ``status``, or of ``encounter``, when given."""
