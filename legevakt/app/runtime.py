@@ -87,7 +87,7 @@ class Runtime:
         deadline = Deadline(settings.cycle_deadline_seconds)
         client = FhirClient(settings.platform, timeout=settings.timeout_seconds, verify=settings.verify_tls,
                             tokens=tokens, retry=retry, transport=transport, deadline=deadline)
-        assembler = SnapshotAssembler(client, settings.location, config.scale)
+        assembler = SnapshotAssembler(client, settings.location, config.scale, zone=clinic_time.zone())
         sync = IncrementalSync(assembler, full_every=settings.full_snapshot_every, interval=settings.poll_seconds,
                                full_after=timedelta(minutes=settings.full_snapshot_minutes),
                                history_is_clinic_own=settings.history_is_clinic_own)
