@@ -174,6 +174,7 @@ class Front:
     base: str  # the platform base the client is configured with (the proxy's)
     item: Callable[[str, int], dict[str, Any]] | None = None  # the simulator's ref, position -> the item sent
     extra: list[dict[str, Any]] = field(default_factory=list)  # items added to the List as it passes
+    absolute_in_encounters: bool = False  # an Encounter's references as full URLs on the base, no display
 
 
 @pytest.fixture
@@ -193,14 +194,32 @@ def front(make_sim: Callable[..., SimServer]) -> Iterator[Front]:
                 entry["item"] = made.item(entry["item"]["reference"], i)
         lst["entry"] = entries + [{"item": item} for item in made.extra]
 
+    def absolute(reference: dict[str, Any]) -> None:
+        reference["reference"] = f"{base}/{reference['reference']}"
+        reference.pop("display", None)  # so the name must be looked up by that reference
+
+    def change_encounter(enc: dict[str, Any]) -> None:
+        if made.absolute_in_encounters:
+            absolute(enc["subject"])
+            for loc in enc.get("location") or []:
+                absolute(loc["location"])
+            for part in enc.get("participant") or []:
+                absolute(part["individual"])
+
     def rewrite(seen: Seen, answer: Answer) -> Answer:
         def change(doc: dict[str, Any]) -> None:
             if doc.get("resourceType") == "List":
                 change_list(doc)
+            if doc.get("resourceType") == "Encounter":
+                change_encounter(doc)
             for entry in doc.get("entry") or [] if doc.get("resourceType") == "Bundle" else []:
                 if (entry.get("resource") or {}).get("resourceType") == "List":
                     change_list(entry["resource"])
-        return rewrite_json(answer, change) if answer[0] == 200 and "/List" in seen.path else answer
+                if (entry.get("resource") or {}).get("resourceType") == "Encounter":
+                    change_encounter(entry["resource"])
+        path = seen.path.split("?", 1)[0]
+        hostile = "/List" in path or "/Encounter" in path
+        return rewrite_json(answer, change) if answer[0] == 200 and hostile else answer
 
     proxy.rewrite = rewrite
     try:
@@ -220,6 +239,28 @@ def test_a_queue_list_of_absolute_references_on_the_platform_base_is_read_whole(
     assert snap.complete, snap.problems
     assert snap.list_items == frozenset(front.sim.clinic.list_items())  # the simulator's truth
     assert set(snap.encounters) == set(front.sim.clinic.active_encounters())
+
+
+def test_an_encounters_absolute_references_on_the_base_name_its_patient_room_and_staff(front: Front) -> None:
+    sim = front.sim
+    for ref in sorted(sim.clinic.list_items())[:3]:
+        sim.clinic.start_treatment(ref)  # a room and a doctor for some
+    front.absolute_in_encounters = True
+
+    snap = front.assembler.fetch(tracked=(), now=now())
+
+    assert snap.complete, snap.problems
+    with_room = [e for e in snap.encounters.values() if e.room is not None]
+    assert len(with_room) >= 3
+    for enc in snap.encounters.values():
+        truth = sim.clinic.store.get_ref(enc.ref)
+        assert truth is not None
+        assert enc.patient_ref == truth["subject"]["reference"] and enc.patient_ref in snap.patients
+        assert enc.at_clinic
+    for enc in with_room:  # the name looked up by the normalised reference (no display was sent)
+        location = sim.clinic.store.get_ref(enc.room)
+        assert location is not None and enc.room_name == location["name"]
+    assert [e for e in snap.encounters.values() if e.doctor is not None and e.doctor_name]
 
 
 @pytest.mark.parametrize("unreadable", [
