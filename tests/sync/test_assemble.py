@@ -14,6 +14,7 @@ from legevakt.sim import SimServer
 from legevakt.sync.assemble import SnapshotAssembler
 from legevakt.sync.errors import PlatformError, PlatformServerError
 from legevakt.sync.fhir import FhirClient, RetryPolicy
+from legevakt.sync.incremental import FetchKind, IncrementalSync
 from legevakt.worklist.models import AlertKind, Fate
 from legevakt.worklist.reconcile import reconcile
 from legevakt.worklist.snapshot import WorklistState
@@ -289,3 +290,28 @@ def test_a_list_item_the_client_cannot_look_up_makes_the_snapshot_incomplete_and
     third = reconcile(second.state, assembler.fetch(tracked=second.state.live, now=now()), now())
     assert third.state.entries[victim].fate is Fate.DROPPED
     assert [a.encounter for a in third.alerts if a.kind is AlertKind.DROPPED_FROM_QUEUE] == [victim]
+
+
+def test_the_incremental_sync_also_infers_nothing_from_a_list_item_it_cannot_look_up(front: Front) -> None:
+    sim = front.sim
+    sync = IncrementalSync(front.assembler, interval=None, full_after=None)  # incremental after the first
+    first = sync.fetch(tracked=(), now=now())
+    assert first.complete, first.problems
+    state = reconcile(WorklistState(), first, now()).state
+    sync.stored(first)  # the cursor advances: the next cycles are incremental
+    victim = sorted(sim.clinic.list_items())[0]
+    sim.clinic.drop_from_list(victim)
+    front.extra = [{"reference": "urn:uuid:6f1c2a8e-0d7b-4c53-9a61-2b8f0e4d5c37"}]
+
+    kinds = []
+    for _ in range(2):  # incremental (the List's new version is read and refused), then a full snapshot
+        snap = sync.fetch(tracked=state.live, now=now())
+        result = reconcile(state, snap, now())
+        assert not snap.complete
+        assert list(snap.problems) == [Problem.of(ProblemKind.SNAPSHOT_LIST_ITEM_UNRESOLVED, count=1)]
+        assert not result.events and not result.alerts
+        state = result.state
+        kinds.append(sync.last_kind)
+        sync.stored(snap)
+    assert state.entries[victim].fate is Fate.PRESENT
+    assert kinds == [FetchKind.INCREMENTAL, FetchKind.FULL]
