@@ -50,6 +50,9 @@ class ProblemKind(StrEnum):
     SNAPSHOT_TOTAL_MISMATCH = "snapshot-total-mismatch"  # params: said, got
     SNAPSHOT_PAGE_FAILED = "snapshot-page-failed"  # params: page
     SNAPSHOT_CHANGES_FAILED = "snapshot-changes-failed"
+    # Queue List entries whose item the client cannot look up (another server's URL, urn:uuid:, a contained
+    # #x, a display only): who they are is unknown, so nobody is taken as having left the queue. params: count
+    SNAPSHOT_LIST_ITEM_UNRESOLVED = "snapshot-list-item-unresolved"
     SNAPSHOT_INCOMPLETE = "snapshot-incomplete"  # no more precise reason known
     # -- the local store (legevakt.store) ------------------------------------------------------------
     STORE_DISK_FULL = "store-disk-full"

@@ -185,9 +185,9 @@ def _platform(settings: Settings, now: Callable[[], float]) -> list[Check]:
     if not settings.platform:
         return [Check("platform", Status.FAIL, "no platform configured",
                       "Give --platform URL or set platform = \"https://...\" in the config file.")]
-    tokens = stored_tokens(settings.platform, verify=settings.verify_tls, timeout=settings.timeout_seconds,
-                           token_url=settings.oauth_endpoint)
     deadline = Deadline(settings.cycle_deadline_seconds)
+    tokens = stored_tokens(settings.platform, verify=settings.verify_tls, timeout=settings.timeout_seconds,
+                           token_url=settings.oauth_endpoint, deadline=deadline)
     client = FhirClient(settings.platform, timeout=settings.timeout_seconds, verify=settings.verify_tls,
                         tokens=tokens, retry=RetryPolicy(attempts=1), deadline=deadline)
     try:

@@ -70,10 +70,11 @@ class Runtime:
         keyring for this platform (none stored: requests go without, and a 401 says to log in).
         ``transport`` / ``retry``: for the FHIR client (tests and benchmarks; default: httpx's, the standard)."""
         own: PlatformTokens | NoCredentials | None = None
+        deadline = Deadline(settings.cycle_deadline_seconds)  # the FHIR client's, and the token requests'
         if tokens is None:  # the demo's simulator needs no credentials: never ask the keyring for them
             own = NoCredentials() if demo else stored_tokens(settings.platform, verify=settings.verify_tls,
                                                              timeout=settings.timeout_seconds,
-                                                             token_url=settings.oauth_endpoint)
+                                                             token_url=settings.oauth_endpoint, deadline=deadline)
         tokens = tokens if tokens is not None else own
         clinic_time.set_zone(settings.time_zone)
         store = open_store(settings.data_path())
@@ -84,10 +85,9 @@ class Runtime:
             store.close()
             raise
         writer = DbWriter(store)
-        deadline = Deadline(settings.cycle_deadline_seconds)
         client = FhirClient(settings.platform, timeout=settings.timeout_seconds, verify=settings.verify_tls,
                             tokens=tokens, retry=retry, transport=transport, deadline=deadline)
-        assembler = SnapshotAssembler(client, settings.location, config.scale)
+        assembler = SnapshotAssembler(client, settings.location, config.scale, zone=clinic_time.zone())
         sync = IncrementalSync(assembler, full_every=settings.full_snapshot_every, interval=settings.poll_seconds,
                                full_after=timedelta(minutes=settings.full_snapshot_minutes),
                                history_is_clinic_own=settings.history_is_clinic_own)

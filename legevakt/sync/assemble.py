@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Collection, Iterable
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any, TypeGuard
 
 from legevakt import codes
@@ -32,6 +32,7 @@ from legevakt.sync.errors import (
 from legevakt.sync.fhir import FhirClient
 from legevakt.sync.mapping import (
     _ID,
+    CLINIC_ZONE,
     as_dict,
     as_dicts,
     display_name,
@@ -40,6 +41,7 @@ from legevakt.sync.mapping import (
     parse_instant,
     patient_from_fhir,
     ref_of,
+    resolve_reference,
     version_of,
 )
 from legevakt.worklist.models import ACTIVE_STATUSES, Encounter, Patient
@@ -63,8 +65,10 @@ class SnapshotAssembler:
     """Fetches snapshots for one clinic. Remembers the queue List's id and display names between cycles."""
 
     def __init__(self, client: FhirClient, clinic_ref: str, scale: TriageScale, *, page_size: int = 100,
-                 id_batch: int = 50) -> None:
+                 id_batch: int = 50, zone: tzinfo = CLINIC_ZONE) -> None:
         self.client = client
+        #: The clinic's time zone (setting ``time_zone``): a bare date from the platform is its midnight.
+        self.zone = zone
         self.clinic_ref = clinic_ref
         self.scale = scale
         self.page_size = page_size
@@ -132,7 +136,7 @@ class SnapshotAssembler:
 
     def _fetch(self, tracked: frozenset[str], now: datetime) -> Snapshot:
         # Unreachable / refused credentials propagate: the caller reports it could not reach the platform.
-        listed = list_items(self.read_queue_list())
+        listed = self.list_items(self.read_queue_list())
         raw_encounters, raw_patients, uncertain = self.active_encounters()
         # Encounters whose copies disagree with nothing to tell which is newer are read like the missing ones.
         candidates = ((tracked | frozenset(listed)) - raw_encounters.keys()) | uncertain
@@ -144,6 +148,11 @@ class SnapshotAssembler:
                            unreadable=unreadable, problems=problems)
 
     # -- the pieces (also used by the incremental sync) ------------------------------------------
+    def list_items(self, queue: Resource) -> list[str]:
+        """The Encounter refs in the queue List, absolute references on the platform's base read as
+        ``Type/id``; ``UnresolvedListItems`` (a ``MalformedResponse``) for an item the client cannot look up."""
+        return list_items(queue, base=self.client.base_url)
+
     def confirm(self, found: dict[str, Resource], tracked: frozenset[str], listed: frozenset[str],
                 candidates: Iterable[str] | None = None) -> list[str]:
         """Confirming reads of the tracked and listed encounters missing from ``found`` (or of
@@ -186,8 +195,9 @@ class SnapshotAssembler:
     def map_encounters(self, raws: Collection[Resource]) -> list[Encounter]:
         """Map Encounters, learning the display names of rooms and practitioners first."""
         self._learn_names(raws)
-        clinic, scale, names = self.clinic_ref, self.scale, self.names
-        return [encounter_from_fhir(res, clinic_ref=clinic, scale=scale, names=names) for res in raws]
+        clinic, scale, names, base, zone = self.clinic_ref, self.scale, self.names, self.client.base_url, self.zone
+        return [encounter_from_fhir(res, clinic_ref=clinic, scale=scale, names=names, base=base, zone=zone)
+                for res in raws]
 
     def complete_patients(self, encounters: Iterable[Encounter], patients: dict[str, Patient]) -> list[Problem]:
         """Read the patients of ``encounters`` missing from ``patients`` (added in place); the problems."""
@@ -267,11 +277,11 @@ class SnapshotAssembler:
         wanted: dict[str, set[str]] = {"Location": set(), "Practitioner": set()}
         for res in encounters:
             for loc in as_dicts(as_dict(res).get("location")):
-                ref = as_dict(loc.get("location")).get("reference")
+                ref = self._resolved(as_dict(loc.get("location")).get("reference"))
                 if _plain_ref(ref, "Location/") and ref != self.clinic_ref and ref not in self.names:
                     wanted["Location"].add(ref)
             for part in as_dicts(as_dict(res).get("participant")):
-                ref = as_dict(part.get("individual")).get("reference")
+                ref = self._resolved(as_dict(part.get("individual")).get("reference"))
                 if _plain_ref(ref, "Practitioner/") and ref not in self.names:
                     wanted["Practitioner"].add(ref)
         for rtype, refs in wanted.items():
@@ -280,6 +290,11 @@ class SnapshotAssembler:
                     name = display_name(res)
                     if name:
                         self.names[ref_of(res)] = name
+
+
+    def _resolved(self, ref: object) -> str | None:
+        """``Type/id`` of a reference the client can look up (absolute on the platform's base too)."""
+        return resolve_reference(ref, self.client.base_url) if isinstance(ref, str) else None
 
 
 def _plain_ref(ref: object, prefix: str) -> TypeGuard[str]:

@@ -111,6 +111,25 @@ class MalformedResponse(PlatformError):
     kind = ProblemKind.PLATFORM_MALFORMED
 
 
+class UnresolvedListItems(MalformedResponse):
+    """Queue List entries whose item is a reference the client cannot look up (another server's base, a
+    ``urn:uuid:``, a contained ``#x``, a display or identifier only). The List as such is fine, but who those
+    entries are is unknown: the snapshot is incomplete, so nobody is taken as having left the queue (or as
+    missing from it) on the strength of it. ``count``: how many such entries."""
+
+    user_message = ("The queue list has entries Legevakt cannot look up (a reference to another server, or "
+                    "none); nothing was concluded from it.")
+    kind = ProblemKind.SNAPSHOT_LIST_ITEM_UNRESOLVED
+
+    def __init__(self, count: int) -> None:
+        super().__init__(f"{count} List entries with an item that cannot be resolved")
+        self.count = count
+
+    @property
+    def problem(self) -> Problem:
+        return Problem(self.kind, {"count": self.count})
+
+
 class LimitExceeded(MalformedResponse):
     """An answer beyond one of the client's bounds (``what``: "pages", "body", "depth", "string"): refused
     before it is used, so a hostile or broken server cannot hold a cycle or exhaust memory."""

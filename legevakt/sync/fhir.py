@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from itertools import accumulate
 from typing import Any, Protocol, cast
-from urllib.parse import urljoin
+from urllib.parse import urlencode, urljoin
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, retry_if_result, stop_after_attempt
@@ -183,16 +183,20 @@ class FhirClient:
 
     def request(self, method: str, url: str, *, params: Mapping[str, str] | None = None,
                 json_body: Resource | None = None, headers: Mapping[str, str] | None = None,
-                where: str = "link") -> httpx.Response:
+                where: str = "link", form: Mapping[str, str] | None = None) -> httpx.Response:
         """Send with retries for transient faults and one re-authentication on 401.
 
         ``url`` must be on the platform's origin (``where`` names what gave it, for ``ForeignOrigin``);
-        a redirect is followed for GET on the same origin only."""
+        a redirect is followed for GET on the same origin only. ``form``: a form-encoded body instead of
+        ``json_body`` (the OAuth2 token request)."""
         hdrs = dict(headers or {})
         content: bytes | None = None
         if json_body is not None:
             content = json.dumps(json_body, ensure_ascii=False).encode()
             hdrs["Content-Type"] = FHIR_JSON
+        elif form is not None:
+            content = urlencode(form).encode()
+            hdrs["Content-Type"] = "application/x-www-form-urlencoded"
         reauthed = False
 
         def exchange() -> httpx.Response:

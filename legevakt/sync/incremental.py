@@ -47,7 +47,7 @@ from legevakt.sync.errors import (
     Refused,
 )
 from legevakt.sync.light import count_active, read_list_if_changed
-from legevakt.sync.mapping import list_items, parse_instant, patient_from_fhir, ref_of, version_of
+from legevakt.sync.mapping import parse_instant, patient_from_fhir, ref_of, version_of
 from legevakt.worklist.models import Encounter, Patient
 from legevakt.worklist.snapshot import Snapshot
 
@@ -278,10 +278,10 @@ class IncrementalSync:
                         return None
                     listed_list = base.list_items  # 304: the List we hold
                 else:
-                    listed_list = list_items(body)
+                    listed_list = a.list_items(body)
                     self._fetched_list_version = version_of(body)
             else:
-                listed_list = list_items(a.read_queue_list())
+                listed_list = a.list_items(a.read_queue_list())
                 self._fetched_list_version = a.list_version
             listed = list(listed_list)
             window = self._changes(cursor - self.overlap)

@@ -406,8 +406,8 @@ class OutboxReplayer:
         scale = self.config.reconcile.scale
         for attempt in range(self.config.max_rereads):
             resource, etag = self._read(ref)
-            current = field_value(encounter_from_fhir(resource, clinic_ref=self.config.clinic_ref, scale=scale),
-                                  command.kind)
+            current = field_value(encounter_from_fhir(resource, clinic_ref=self.config.clinic_ref, scale=scale,
+                                                      base=self.client.base_url), command.kind)
             decision = decide_write(ours, command.base, current)
             if decision.action is WriteAction.NOTHING_TO_SEND:
                 due = self._healed_provenance(command, ref, now)

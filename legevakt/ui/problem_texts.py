@@ -68,6 +68,9 @@ _TEXTS: dict[ProblemKind, str] = {
         "Problems", "The platform announced {said} patients but {got} arrived."),
     K.SNAPSHOT_PAGE_FAILED: QT_TRANSLATE_NOOP("Problems", "Page {page} of the patient list could not be fetched."),
     K.SNAPSHOT_CHANGES_FAILED: QT_TRANSLATE_NOOP("Problems", "The latest changes could not be fetched."),
+    K.SNAPSHOT_LIST_ITEM_UNRESOLVED: QT_TRANSLATE_NOOP(
+        "Problems", "{count} entries in the queue list point to visits Legevakt cannot look up (on another "
+                    "server, or without a reference); nobody was taken as having left the queue."),
     K.SNAPSHOT_INCOMPLETE: QT_TRANSLATE_NOOP("Problems", "The last update from the platform was incomplete."),
     K.TEXT_TOO_LONG: QT_TRANSLATE_NOOP("Problems", "The text is too long (at most {limit} characters); nothing "
                                                    "was changed."),

@@ -1224,6 +1224,10 @@
             <translation>De siste endringene kunne ikke hentes.</translation>
         </message>
         <message>
+            <source>{count} entries in the queue list point to visits Legevakt cannot look up (on another server, or without a reference); nobody was taken as having left the queue.</source>
+            <translation>{count} oppføringer i kølisten viser til besøk Legevakt ikke kan slå opp (på en annen server, eller uten referanse); ingen er regnet som gått fra køen.</translation>
+        </message>
+        <message>
             <source>The last update from the platform was incomplete.</source>
             <translation>Siste oppdatering fra plattformen var ufullstendig.</translation>
         </message>

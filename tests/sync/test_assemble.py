@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
-from legevakt.problems import ProblemKind
+from legevakt.problems import Problem, ProblemKind
 from legevakt.sim import SimServer
 from legevakt.sync.assemble import SnapshotAssembler
 from legevakt.sync.errors import PlatformError, PlatformServerError
 from legevakt.sync.fhir import FhirClient, RetryPolicy
+from legevakt.sync.incremental import FetchKind, IncrementalSync
 from legevakt.worklist.models import AlertKind, Fate
 from legevakt.worklist.reconcile import reconcile
 from legevakt.worklist.snapshot import WorklistState
 from legevakt.worklist.triage import MTS
+from tests.sync.hostile import Answer, HostileServer, Proxy, Seen, rewrite_json
 
 
 @pytest.fixture
@@ -158,3 +162,156 @@ def test_a_confirming_read_that_keeps_failing_becomes_an_unconfirmed_drop_then_c
     assert third.state.entries[gone].fate is Fate.DEPARTED
     resolved = next(a for a in third.alerts if a.id == alert.id)
     assert resolved.status.value == "resolved" and resolved.resolved_by is None and resolved.resolution
+
+
+# -- List items as a conformant server may write them (absolute URLs), or as the client cannot read them --
+
+@dataclass
+class Front:
+    """The simulator behind a proxy of ours that rewrites the queue List's items as it passes."""
+
+    sim: SimServer
+    assembler: SnapshotAssembler
+    base: str  # the platform base the client is configured with (the proxy's)
+    item: Callable[[str, int], dict[str, Any]] | None = None  # the simulator's ref, position -> the item sent
+    extra: list[dict[str, Any]] = field(default_factory=list)  # items added to the List as it passes
+    absolute_in_encounters: bool = False  # an Encounter's references as full URLs on the base, no display
+
+
+@pytest.fixture
+def front(make_sim: Callable[..., SimServer]) -> Iterator[Front]:
+    sim = make_sim(seed=5, initial_patients=12)
+    proxy = Proxy(sim.base_url)
+    server = HostileServer(proxy).start()
+    proxy.public = server.origin
+    base = sim.base_url.replace(proxy.upstream, server.origin)
+    client = FhirClient(base, timeout=5, retry=RetryPolicy(attempts=1))
+    made = Front(sim, SnapshotAssembler(client, sim.clinic_ref, MTS, page_size=5), base)
+
+    def change_list(lst: dict[str, Any]) -> None:
+        entries = lst.get("entry") or []
+        if made.item is not None:
+            for i, entry in enumerate(entries):
+                entry["item"] = made.item(entry["item"]["reference"], i)
+        lst["entry"] = entries + [{"item": item} for item in made.extra]
+
+    def absolute(reference: dict[str, Any]) -> None:
+        reference["reference"] = f"{base}/{reference['reference']}"
+        reference.pop("display", None)  # so the name must be looked up by that reference
+
+    def change_encounter(enc: dict[str, Any]) -> None:
+        if made.absolute_in_encounters:
+            absolute(enc["subject"])
+            for loc in enc.get("location") or []:
+                absolute(loc["location"])
+            for part in enc.get("participant") or []:
+                absolute(part["individual"])
+
+    def rewrite(seen: Seen, answer: Answer) -> Answer:
+        def change(doc: dict[str, Any]) -> None:
+            if doc.get("resourceType") == "List":
+                change_list(doc)
+            if doc.get("resourceType") == "Encounter":
+                change_encounter(doc)
+            for entry in doc.get("entry") or [] if doc.get("resourceType") == "Bundle" else []:
+                if (entry.get("resource") or {}).get("resourceType") == "List":
+                    change_list(entry["resource"])
+                if (entry.get("resource") or {}).get("resourceType") == "Encounter":
+                    change_encounter(entry["resource"])
+        path = seen.path.split("?", 1)[0]
+        hostile = "/List" in path or "/Encounter" in path
+        return rewrite_json(answer, change) if answer[0] == 200 and hostile else answer
+
+    proxy.rewrite = rewrite
+    try:
+        yield made
+    finally:
+        client.close()
+        server.stop()
+        proxy.close()
+
+
+def test_a_queue_list_of_absolute_references_on_the_platform_base_is_read_whole(front: Front) -> None:
+    # A conformant server may write every item as a full URL on its base, some pinned to a version.
+    front.item = lambda ref, i: {"reference": f"{front.base}/{ref}" + ("/_history/1" if i % 2 else "")}
+
+    snap = front.assembler.fetch(tracked=(), now=now())
+
+    assert snap.complete, snap.problems
+    assert snap.list_items == frozenset(front.sim.clinic.list_items())  # the simulator's truth
+    assert set(snap.encounters) == set(front.sim.clinic.active_encounters())
+
+
+def test_an_encounters_absolute_references_on_the_base_name_its_patient_room_and_staff(front: Front) -> None:
+    sim = front.sim
+    for ref in sorted(sim.clinic.list_items())[:3]:
+        sim.clinic.start_treatment(ref)  # a room and a doctor for some
+    front.absolute_in_encounters = True
+
+    snap = front.assembler.fetch(tracked=(), now=now())
+
+    assert snap.complete, snap.problems
+    with_room = [e for e in snap.encounters.values() if e.room is not None]
+    assert len(with_room) >= 3
+    for enc in snap.encounters.values():
+        truth = sim.clinic.store.get_ref(enc.ref)
+        assert truth is not None
+        assert enc.patient_ref == truth["subject"]["reference"] and enc.patient_ref in snap.patients
+        assert enc.at_clinic
+    for enc in with_room:  # the name looked up by the normalised reference (no display was sent)
+        location = sim.clinic.store.get_ref(enc.room)
+        assert location is not None and enc.room_name == location["name"]
+    assert [e for e in snap.encounters.values() if e.doctor is not None and e.doctor_name]
+
+
+@pytest.mark.parametrize("unreadable", [
+    {"reference": "https://other.example/fhir/{victim}"},  # the victim's id, but on another server
+    {"reference": "urn:uuid:6f1c2a8e-0d7b-4c53-9a61-2b8f0e4d5c37"},
+    {"reference": "#enc1"},
+    {"display": "Pasient uten referanse"},
+], ids=["other-server", "urn-uuid", "contained", "display-only"])
+def test_a_list_item_the_client_cannot_look_up_makes_the_snapshot_incomplete_and_drops_no_one(
+        front: Front, unreadable: dict[str, str]) -> None:
+    sim, assembler = front.sim, front.assembler
+    first = reconcile(WorklistState(), assembler.fetch(tracked=(), now=now()), now())
+    victim = sorted(sim.clinic.list_items())[0]
+    sim.clinic.drop_from_list(victim)  # the truth: a drop, but the List now also holds an item we cannot read
+    front.extra = [{k: v.format(victim=victim) for k, v in unreadable.items()}]
+
+    snap = assembler.fetch(tracked=first.state.live, now=now())
+    second = reconcile(first.state, snap, now())
+
+    assert not snap.complete
+    assert list(snap.problems) == [Problem.of(ProblemKind.SNAPSHOT_LIST_ITEM_UNRESOLVED, count=1)]
+    assert not second.events and not second.alerts  # who that item is, nobody knows: nothing inferred
+    assert {e.fate for e in second.state.entries.values()} == {Fate.PRESENT}
+
+    front.extra = []  # the List is readable again: the drop that happened is seen and confirmed
+    third = reconcile(second.state, assembler.fetch(tracked=second.state.live, now=now()), now())
+    assert third.state.entries[victim].fate is Fate.DROPPED
+    assert [a.encounter for a in third.alerts if a.kind is AlertKind.DROPPED_FROM_QUEUE] == [victim]
+
+
+def test_the_incremental_sync_also_infers_nothing_from_a_list_item_it_cannot_look_up(front: Front) -> None:
+    sim = front.sim
+    sync = IncrementalSync(front.assembler, interval=None, full_after=None)  # incremental after the first
+    first = sync.fetch(tracked=(), now=now())
+    assert first.complete, first.problems
+    state = reconcile(WorklistState(), first, now()).state
+    sync.stored(first)  # the cursor advances: the next cycles are incremental
+    victim = sorted(sim.clinic.list_items())[0]
+    sim.clinic.drop_from_list(victim)
+    front.extra = [{"reference": "urn:uuid:6f1c2a8e-0d7b-4c53-9a61-2b8f0e4d5c37"}]
+
+    kinds = []
+    for _ in range(2):  # incremental (the List's new version is read and refused), then a full snapshot
+        snap = sync.fetch(tracked=state.live, now=now())
+        result = reconcile(state, snap, now())
+        assert not snap.complete
+        assert list(snap.problems) == [Problem.of(ProblemKind.SNAPSHOT_LIST_ITEM_UNRESOLVED, count=1)]
+        assert not result.events and not result.alerts
+        state = result.state
+        kinds.append(sync.last_kind)
+        sync.stored(snap)
+    assert state.entries[victim].fate is Fate.PRESENT
+    assert kinds == [FetchKind.INCREMENTAL, FetchKind.FULL]

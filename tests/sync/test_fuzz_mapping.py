@@ -184,8 +184,9 @@ def map_any(doc: JSON) -> object:
     if not isinstance(doc, dict):
         return None
     results: list[object] = []
-    for fn in (lambda d: encounter_from_fhir(d, clinic_ref=CLINIC, scale=MTS, names={"Practitioner/n1": "N"}),
-               patient_from_fhir, list_items, display_name):
+    for fn in (lambda d: encounter_from_fhir(d, clinic_ref=CLINIC, scale=MTS, names={"Practitioner/n1": "N"},
+                                             base=BASE),
+               patient_from_fhir, lambda d: list_items(d, base=BASE), display_name):
         try:
             results.append(fn(doc))
         except MalformedResponse as exc:
@@ -252,13 +253,15 @@ def check_encounter_round_trip(res: JSON) -> None:
         with pytest.raises(MalformedResponse):  # 31 February: no such moment
             encounter_from_fhir(res, clinic_ref=CLINIC, scale=MTS)
         return
-    enc = encounter_from_fhir(res, clinic_ref=CLINIC, scale=MTS)
+    enc = encounter_from_fhir(res, clinic_ref=CLINIC, scale=MTS, base=BASE)
     assert enc.ref == "Encounter/" + res["id"]
     assert enc.version == meta.get("versionId", "@" + meta.get("lastUpdated", ""))
     assert enc.status.value == res["status"]
     subject = res.get("subject", {}).get("reference")
     if isinstance(subject, str) and subject.count("/") == 1 and not subject.endswith("/"):
         assert enc.patient_ref == subject
+    elif isinstance(subject, str) and subject.startswith(f"{BASE}/Patient/"):  # absolute on the base
+        assert enc.patient_ref == subject.removeprefix(f"{BASE}/").split("/_history/")[0]
     start = res.get("period", {}).get("start")
     if start is not None and "T" in start:
         assert enc.arrived_at == _instant(start)
@@ -303,10 +306,10 @@ def check_list_round_trip(res: JSON) -> None:
         ref = entry["item"]["reference"]
         if entry.get("deleted") is True:
             continue
-        relative = "/".join(ref.split("/_history/")[0].split("/")[-2:])
+        relative = ref.removeprefix(f"{BASE}/").split("/_history/")[0]  # every generated item is on BASE
         if relative.startswith("Encounter/"):
             expected.append(relative)
-    assert list_items(res) == expected
+    assert list_items(res, base=BASE) == expected
 
 
 test_a_valid_encounter_maps_to_what_its_json_says = fuzz(CI_EXAMPLES)(given(ENCOUNTERS)(check_encounter_round_trip))

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from legevakt import codes
-from legevakt.sync.errors import MalformedResponse
+from legevakt.problems import Problem, ProblemKind
+from legevakt.sync.errors import MalformedResponse, UnresolvedListItems
 from legevakt.sync.mapping import encounter_from_fhir, list_items, patient_from_fhir, version_of
 from legevakt.worklist.models import DepartureReason, EncounterStatus
 from legevakt.worklist.triage import MTS, RETTS
@@ -107,12 +108,85 @@ def test_list_items_are_the_encounter_refs_not_deleted() -> None:
     lst = {"resourceType": "List", "id": "q", "entry": [
         {"item": {"reference": "Encounter/1"}}, {"item": {"reference": "Encounter/2"}, "deleted": True},
         {"item": {"reference": "http://x/fhir/Encounter/3/_history/2"}}]}
-    assert list_items(lst) == ["Encounter/1", "Encounter/3"]
+    assert list_items(lst, base="http://x/fhir") == ["Encounter/1", "Encounter/3"]
 
 
 def test_list_entry_without_item_is_malformed() -> None:
     with pytest.raises(MalformedResponse):
         list_items({"resourceType": "List", "id": "q", "entry": [{"date": "2026-01-01"}]})
+
+
+# -- references: absolute on the platform's base read as Type/id; anything else is not a record here ---
+
+BASE = "https://platform.example/fhir"
+
+
+def queue(*items: dict[str, object]) -> dict[str, object]:
+    return {"resourceType": "List", "id": "q", "entry": [{"item": item} for item in items]}
+
+
+@pytest.mark.parametrize("reference", [
+    "Encounter/123", "Encounter/123/_history/4", f"{BASE}/Encounter/123", f"{BASE}/Encounter/123/_history/4",
+    "HTTPS://Platform.Example:443/fhir/Encounter/123",  # the same origin, written otherwise
+])
+def test_a_list_item_on_the_platform_base_is_that_encounter(reference: str) -> None:
+    assert list_items(queue({"reference": reference}), base=BASE) == ["Encounter/123"]
+    assert list_items(queue({"reference": reference}), base=BASE + "/") == ["Encounter/123"]
+
+
+@pytest.mark.parametrize("item", [
+    {"reference": "https://other.example/fhir/Encounter/123"},  # another server: not our Encounter/123
+    {"reference": "http://platform.example/fhir/Encounter/123"},  # another origin (scheme)
+    {"reference": "https://platform.example/other/Encounter/123"},  # another base on the same host
+    {"reference": "urn:uuid:0b9e8c4e-8b0f-4f4b-9c55-3f3c4d2a9e11"},
+    {"reference": "#enc1"},  # contained
+    {"reference": "Encounter?identifier=urn:x|1"},  # a search, not a record
+    {"reference": f"{BASE}/Encounter/%2e%2e"},  # an id R4 does not allow
+    {"reference": "Encounter/"},
+    {"display": "Kari Nordmann"},  # who is that?
+    {"identifier": {"system": "urn:x", "value": "1"}},  # a logical reference only
+], ids=["other-server", "other-scheme", "other-base", "urn-uuid", "contained", "search", "encoded-id",
+        "empty-id", "display-only", "identifier-only"])
+def test_a_list_item_the_client_cannot_look_up_makes_the_queue_unknown_with_a_clear_problem(
+        item: dict[str, object]) -> None:
+    lst = queue({"reference": "Encounter/1"}, item, {"reference": "Patient/7"}, {"reference": f"{BASE}/Encounter/2"})
+    with pytest.raises(UnresolvedListItems) as raised:
+        list_items(lst, base=BASE)
+    assert raised.value.problem == Problem.of(ProblemKind.SNAPSHOT_LIST_ITEM_UNRESOLVED, count=1)
+
+
+def test_a_deleted_entry_the_client_cannot_look_up_is_simply_not_in_the_queue() -> None:
+    lst = {"resourceType": "List", "id": "q", "entry": [
+        {"item": {"reference": "Encounter/1"}}, {"item": {"reference": "urn:uuid:x"}, "deleted": True}]}
+    assert list_items(lst, base=BASE) == ["Encounter/1"]
+
+
+def test_an_encounter_reads_references_on_the_platform_base_as_type_and_id() -> None:
+    enc = encounter_from_fhir(encounter(
+        subject={"reference": f"{BASE}/Patient/p1/_history/3"},
+        location=[{"location": {"reference": f"{BASE}/{CLINIC}"}, "status": "active"},
+                  {"location": {"reference": f"{BASE}/Location/room3"}, "status": "active"}],
+        participant=[{"type": [{"coding": [{"code": codes.PARTICIPANT_DOCTOR}]}],
+                      "individual": {"reference": f"{BASE}/Practitioner/d1"}}]),
+        clinic_ref=CLINIC, scale=MTS, base=BASE, names={"Location/room3": "Rom 3", "Practitioner/d1": "Dr. Berg"})
+    assert enc.patient_ref == "Patient/p1"
+    assert enc.at_clinic
+    assert (enc.room, enc.room_name) == ("Location/room3", "Rom 3")
+    assert (enc.doctor, enc.doctor_name) == ("Practitioner/d1", "Dr. Berg")
+
+
+def test_an_encounter_never_reads_another_servers_reference_as_a_record_here() -> None:
+    other = "https://other.example/fhir"  # its Patient/p1 is not ours: taking the tail would show our Patient/p1
+    enc = encounter_from_fhir(encounter(
+        subject={"reference": f"{other}/Patient/p1"},
+        location=[{"location": {"reference": f"{other}/{CLINIC}"}, "status": "active"},
+                  {"location": {"reference": "urn:uuid:room"}, "status": "active"}],
+        participant=[{"type": [{"coding": [{"code": codes.PARTICIPANT_DOCTOR}]}],
+                      "individual": {"reference": f"{other}/Practitioner/d1", "display": "Dr. Berg"}}]),
+        clinic_ref=CLINIC, scale=MTS, base=BASE)
+    assert enc.patient_ref is None
+    assert not enc.at_clinic and enc.room is None
+    assert enc.doctor is None
 
 
 # -- malformed shapes (issue 11): a typed problem or an absent optional field, never a crash ------------
