@@ -2231,10 +2231,6 @@
             <translation>Kritiske</translation>
         </message>
         <message>
-            <source>Dropped from the queue</source>
-            <translation>Falt ut av køen</translation>
-        </message>
-        <message>
             <source>Here when the shift began: arrived before it and had not left</source>
             <translation>Var her da vakten begynte: kom før den og hadde ikke reist</translation>
         </message>
