@@ -47,10 +47,6 @@
             <translation>IKKE I KØEN: {patient}</translation>
         </message>
         <message>
-            <source>Waiting past twice the triage target: {patient}</source>
-            <translation>Venter over dobbel triagetid: {patient}</translation>
-        </message>
-        <message>
             <source>THE LIST MAY BE OUT OF DATE: no complete update from the platform</source>
             <translation>LISTEN KAN VÆRE UTDATERT: ingen komplett oppdatering fra plattformen</translation>
         </message>
@@ -256,10 +252,10 @@
             <translation>bekreft gruppen</translation>
         </message>
         <message numerus="yes">
-            <source>Many patients vanished at once – possible platform fault: %n patients</source>
+            <source>{name} – possible platform fault: %n patients</source>
             <translation>
-                <numerusform>Mange pasienter forsvant samtidig – mulig plattformfeil: %n pasient</numerusform>
-                <numerusform>Mange pasienter forsvant samtidig – mulig plattformfeil: %n pasienter</numerusform>
+                <numerusform>{name} – mulig plattformfeil: %n pasient</numerusform>
+                <numerusform>{name} – mulig plattformfeil: %n pasienter</numerusform>
             </translation>
         </message>
         <message numerus="yes">
@@ -667,10 +663,10 @@
             <translation>D-nummer</translation>
         </message>
         <message numerus="yes">
-            <source>Many patients vanished at once – possible platform fault: %n patients</source>
+            <source>{name} – possible platform fault: %n patients</source>
             <translation>
-                <numerusform>Mange pasienter forsvant samtidig – mulig plattformfeil: %n pasient</numerusform>
-                <numerusform>Mange pasienter forsvant samtidig – mulig plattformfeil: %n pasienter</numerusform>
+                <numerusform>{name} – mulig plattformfeil: %n pasient</numerusform>
+                <numerusform>{name} – mulig plattformfeil: %n pasienter</numerusform>
             </translation>
         </message>
         <message>
@@ -855,28 +851,16 @@
             <translation>Duplikat</translation>
         </message>
         <message>
-            <source>Over time</source>
-            <translation>Over tid</translation>
+            <source>Over triage target</source>
+            <translation>Over triagetid</translation>
         </message>
         <message>
             <source>Not triaged</source>
             <translation>Ikke triert</translation>
         </message>
         <message>
-            <source>List out of date</source>
-            <translation>Listen utdatert</translation>
-        </message>
-        <message>
-            <source>Mass departure</source>
-            <translation>Masseutgang</translation>
-        </message>
-        <message>
-            <source>Note undelivered</source>
-            <translation>Notat ikke levert</translation>
-        </message>
-        <message>
-            <source>Note rejected</source>
-            <translation>Notat avvist</translation>
+            <source>Many vanished at once</source>
+            <translation>Mange forsvant samtidig</translation>
         </message>
         <message>
             <source>Change not saved</source>
@@ -884,7 +868,7 @@
         </message>
         <message>
             <source>Change conflict</source>
-            <translation>Endringskonflikt</translation>
+            <translation>Endringen kolliderer</translation>
         </message>
         <message>
             <source>Departed</source>
@@ -931,10 +915,6 @@
             <translation>FALT UT AV KØEN</translation>
         </message>
         <message>
-            <source>Note receipted with errors</source>
-            <translation>Notat kvittert med feil</translation>
-        </message>
-        <message>
             <source>Organization {id}</source>
             <translation>Virksomhet {id}</translation>
         </message>
@@ -977,6 +957,26 @@
         <message>
             <source>Signed</source>
             <translation>Signert</translation>
+        </message>
+            <message>
+            <source>Over twice the triage target</source>
+            <translation>Over dobbel triagetid</translation>
+        </message>
+            <message>
+            <source>The list may be out of date</source>
+            <translation>Listen kan være utdatert</translation>
+        </message>
+            <message>
+            <source>Journal note not delivered</source>
+            <translation>Journalnotat ikke levert</translation>
+        </message>
+            <message>
+            <source>Journal note rejected</source>
+            <translation>Journalnotat avvist</translation>
+        </message>
+            <message>
+            <source>Journal note receipted with errors</source>
+            <translation>Journalnotat kvittert med feil</translation>
         </message>
     </context>
     <context>

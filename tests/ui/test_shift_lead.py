@@ -115,7 +115,7 @@ def test_the_figures_as_counted_by_hand(qtbot: QtBot) -> None:
         ("Solberg, Astrid", "90 min", "240 min", "150 min igjen"),
     ]
     assert "Johansen, Ole Martin" not in {r[1] for r in waits}  # dropped: not waiting
-    assert view.alerts_model.texts() == [["Falt ut", "1", "1", "1"], ["Over tid", "3", "0", "3"],
+    assert view.alerts_model.texts() == [["Falt ut", "1", "1", "1"], ["Over triagetid", "3", "0", "3"],
                                          ["Ikke triert", "1", "0", "1"]]
     assert view.census_model.texts() == [
         ["Overført fra forrige vakt", "0"], ["Ankommet denne vakten", "14"], ["I vakten totalt", "14"],
@@ -173,7 +173,7 @@ def test_updates_live_in_place_without_a_reset(qtbot: QtBot) -> None:
     assert tile(view, "tile_over") == ("2", "av 8 som venter på lege")  # red 1/0, Hansen 16/10
     assert tile(view, "tile_alerts") == ("4", "kritiske: 0 · ikke kvittert: 4")
     assert [r[1] for r in view.waits_model.texts()][:3] == ["Ny, Rød", "Hansen, Lars", "Haugen, Emil"]
-    assert view.alerts_model.texts()[0] == ["Over tid", "3", "0", "3"]
+    assert view.alerts_model.texts()[0] == ["Over triagetid", "3", "0", "3"]
 
     # The clock moves on with no sync: the waits grow (in place too).
     now[0] = NOW + timedelta(minutes=10)
