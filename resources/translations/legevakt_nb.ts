@@ -1661,20 +1661,12 @@
             <translation>Mulig dobbeltregistrert pasient</translation>
         </message>
         <message>
-            <source>Waiting past the triage target</source>
-            <translation>Venter over triagetid</translation>
-        </message>
-        <message>
             <source>Not triaged</source>
             <translation>Ikke triert</translation>
         </message>
         <message>
             <source>The list may be out of date</source>
             <translation>Listen kan være utdatert</translation>
-        </message>
-        <message>
-            <source>Many left the queue at once</source>
-            <translation>Mange forsvant fra køen samtidig</translation>
         </message>
         <message>
             <source>Journal note not delivered</source>
@@ -2083,6 +2075,14 @@
         <message>
             <source>Patients carried over from the previous shift</source>
             <translation>Pasienter overført fra forrige vakt</translation>
+        </message>
+            <message>
+            <source>Over triage target</source>
+            <translation>Over triagetid</translation>
+        </message>
+            <message>
+            <source>Many vanished at once</source>
+            <translation>Mange forsvant samtidig</translation>
         </message>
     </context>
     <context>
