@@ -1,6 +1,6 @@
 """The shift lead's view (Vakt > Vaktleder-oversikt, Ctrl+Shift+O): the shift at a glance.
 
-Counts per triage level and state, the longest waits against their targets, arrivals per clinic hour for
+Counts per triage level and state, the waits against their targets (furthest past first), arrivals per clinic hour for
 the last 12 hours as a bar chart, the shift's census with the patients carried over from the previous
 shift, open alerts by kind and the writes still pending.
 
@@ -382,7 +382,10 @@ class ShiftLeadView(QWidget):
         self.arrivals_widget = self._build_arrivals()
         # Left and middle: the waits (they grow), the counts below them, the alerts at the bottom.
         # Right: the arrivals over the census, which runs down to the bottom (its reasons vary in number).
-        grid.addWidget(section(translate("ShiftLeadView", "Longest waits for a doctor")), 0, 0, 1, 2)
+        # The order (worklist.overview.wait_order): past the target first, the most over first; then the
+        # untriaged; then the rest by the time left.
+        grid.addWidget(section(translate("ShiftLeadView", "Waiting for a doctor, furthest past the target first")),
+                       0, 0, 1, 2)
         grid.addWidget(self.waits_table, 1, 0, 1, 2)
         grid.addWidget(self.arrivals_title, 0, 2)
         grid.addWidget(self.arrivals_widget, 1, 2)

@@ -2251,10 +2251,6 @@
             <translation>I vakten totalt</translation>
         </message>
         <message>
-            <source>Longest waits for a doctor</source>
-            <translation>Lengst ventetid på lege</translation>
-        </message>
-        <message>
             <source>Name</source>
             <translation>Navn</translation>
         </message>
@@ -2393,6 +2389,10 @@
         <message>
             <source>Dropped, not resolved</source>
             <translation>Falt ut, ikke avklart</translation>
+        </message>
+            <message>
+            <source>Waiting for a doctor, furthest past the target first</source>
+            <translation>Venter på lege, lengst over triagetid først</translation>
         </message>
     </context>
     <context>

@@ -316,7 +316,8 @@ def test_english_and_bokmal_each_stay_in_their_language(qtbot: QtBot, qapp: QApp
     view = shown_view(qtbot, ShiftLeadView(clock=clock))
     view.apply_summary(make_summary(entries, alerts=alerts, initial=True))
     nb = " | ".join(label.text() for label in view.findChildren(QLabel))
-    for english in ("Patients now", "waiting for a doctor", "Longest waits", "Census", "Open alerts", "still here"):
+    for english in ("Patients now", "waiting for a doctor", "furthest past the target", "Census", "Open alerts",
+                    "still here"):
         assert english not in nb
     install_translator(qapp, "en")
     en_view = shown_view(qtbot, ShiftLeadView(clock=clock, language="en"))
