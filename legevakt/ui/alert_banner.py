@@ -133,12 +133,13 @@ def headline(alert: Alert, entry: Entry | None) -> str:
     if kind is AlertKind.NOT_IN_QUEUE:
         return translate("AlertBanner", "NOT IN QUEUE: {patient}").format(patient=who)
     if kind is AlertKind.TRIAGE_OVERDUE:
-        return translate("AlertBanner", "Waiting past twice the triage target: {patient}").format(patient=who)
+        name = texts.alert_short(kind, alert.severity)  # the escalation at twice the target, when critical
+        return f"{name}: {who}" if who else name
     if kind is AlertKind.SYNC_STALE:
         return translate("AlertBanner", "THE LIST MAY BE OUT OF DATE: no complete update from the platform")
     if kind is AlertKind.MASS_DEPARTURE:
-        return translate("AlertBanner", "Many patients vanished at once – possible platform fault: %n patients",
-                         None, len(alert.related))
+        return translate("AlertBanner", "{name} – possible platform fault: %n patients", None,
+                         len(alert.related)).format(name=texts.alert_short(kind))
     if kind is AlertKind.NOTE_UNDELIVERED:
         return translate("AlertBanner", "Journal note not delivered: {patient}").format(patient=who)
     if kind is AlertKind.NOTE_REJECTED:

@@ -203,7 +203,7 @@ class ShiftAlertsModel(QAbstractTableModel):
         if column is AlertsColumn.STATUS:
             return status_label(alert.status)
         if column is AlertsColumn.KIND:
-            return texts.alert_short(alert.kind)
+            return texts.alert_short(alert.kind, alert.severity)
         if column is AlertsColumn.PATIENT:
             return self.patient_text(alert)
         if column is AlertsColumn.RAISED:

@@ -390,8 +390,8 @@ class QueueModel(QAbstractTableModel):
 
     def group_text(self) -> str:
         n = len(self._members)
-        return translate("QueueModel", "Many patients vanished at once – possible platform fault: %n patients",
-                         None, n)
+        return translate("QueueModel", "{name} – possible platform fault: %n patients", None, n).format(
+            name=texts.alert_short(AlertKind.MASS_DEPARTURE))
 
     def _group_data(self, column: Column, role: int) -> Any:
         """The group row: one line across the table (the window spans it), red like the rows it gathers."""

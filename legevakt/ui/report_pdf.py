@@ -97,15 +97,17 @@ class _Words:
         return self._translator.translate(context, text) or text
 
 
+# The report's names of the kinds: the screens' names (``texts.alert_short``) where those are short forms
+# for a narrow column, in full here.
 _ALERT_KIND = {
     "DROPPED_FROM_QUEUE": QT_TRANSLATE_NOOP("ShiftReport", "Dropped from the queue"),
     "NOT_IN_QUEUE": QT_TRANSLATE_NOOP("ShiftReport", "Missing from the queue"),
     "STALE_ENTRY": QT_TRANSLATE_NOOP("ShiftReport", "Stale queue entry"),
     "DUPLICATE_PATIENT": QT_TRANSLATE_NOOP("ShiftReport", "Possible duplicate patient"),
-    "TRIAGE_OVERDUE": QT_TRANSLATE_NOOP("ShiftReport", "Waiting past the triage target"),
+    "TRIAGE_OVERDUE": QT_TRANSLATE_NOOP("ShiftReport", "Over triage target"),
     "NOT_TRIAGED": QT_TRANSLATE_NOOP("ShiftReport", "Not triaged"),
     "SYNC_STALE": QT_TRANSLATE_NOOP("ShiftReport", "The list may be out of date"),
-    "MASS_DEPARTURE": QT_TRANSLATE_NOOP("ShiftReport", "Many left the queue at once"),
+    "MASS_DEPARTURE": QT_TRANSLATE_NOOP("ShiftReport", "Many vanished at once"),
     "NOTE_UNDELIVERED": QT_TRANSLATE_NOOP("ShiftReport", "Journal note not delivered"),
     "NOTE_REJECTED": QT_TRANSLATE_NOOP("ShiftReport", "Journal note rejected"),
     "NOTE_RECEIPT_ERRORS": QT_TRANSLATE_NOOP("ShiftReport", "Journal note receipted with errors"),

@@ -1,6 +1,6 @@
 """The shift lead's view (Vakt > Vaktleder-oversikt, Ctrl+Shift+O): the shift at a glance.
 
-Counts per triage level and state, the longest waits against their targets, arrivals per clinic hour for
+Counts per triage level and state, the waits against their targets (furthest past first), arrivals per clinic hour for
 the last 12 hours as a bar chart, the shift's census with the patients carried over from the previous
 shift, open alerts by kind and the writes still pending.
 
@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QScrollArea,
     QSizePolicy,
     QTableView,
     QVBoxLayout,
@@ -55,7 +56,7 @@ from legevakt.ui.report_pdf import shift_title
 from legevakt.ui.roles import ACCESSIBLE, ALIGN, BACKGROUND, DISPLAY, FONT, FOREGROUND, TOOLTIP
 from legevakt.worklist.census import DEFAULT_SHIFTS, ShiftDef
 from legevakt.worklist.models import Alert, EncounterStatus, Entry, Fate
-from legevakt.worklist.overview import DROPPED, HOURS, HourCount, Overview, Wait, overview
+from legevakt.worklist.overview import HOURS, HourCount, Overview, Wait, overview
 from legevakt.worklist.triage import MTS, TriageScale
 
 log = logging.getLogger("legevakt.ui")
@@ -185,7 +186,7 @@ def _table(model: FigureModel, name: str, parent: QWidget, *, triage_column: int
     table.setAlternatingRowColors(True)
     table.verticalHeader().hide()
     table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-    table.verticalHeader().setDefaultSectionSize(26)
+    table.verticalHeader().setDefaultSectionSize(24)
     hh = table.horizontalHeader()
     hh.setHighlightSections(False)
     hh.setSectionsClickable(False)
@@ -207,7 +208,7 @@ class Tile(QFrame):
         self.setProperty("tile", True)
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         v = QVBoxLayout(self)
-        v.setContentsMargins(14, 10, 14, 10)
+        v.setContentsMargins(14, 8, 14, 8)
         v.setSpacing(2)
         self.caption = QLabel(caption, self)
         self.caption.setObjectName("tileCaption")
@@ -233,8 +234,21 @@ class Tile(QFrame):
             self.style().polish(self)
 
 
+class _Body(QWidget):
+    """The scrolled part: as tall as its minimum for the width, so the window's height goes to the tables.
+
+    A scroll area gives a widget whose height depends on its width (the tiles' wrapped details) its
+    *preferred* height for the width, which would make the figures scroll long before they need to."""
+
+    def heightForWidth(self, width: int) -> int:
+        layout = self.layout()
+        found = layout.minimumHeightForWidth(width) if layout is not None else -1
+        return found if found > 0 else super().heightForWidth(width)
+
+
 _STYLE = f"""
-QWidget#shiftLeadView {{ background: {style.WINDOW}; color: {style.INK}; }}
+QWidget#shiftLeadView, QWidget#shiftLeadBody {{ background: {style.WINDOW}; color: {style.INK}; }}
+QScrollArea#shiftLeadScroll {{ background: transparent; border: none; }}
 QFrame[tile="true"] {{ background: {style.SURFACE}; border: 1px solid {style.LINE}; border-radius: 8px; }}
 QFrame[tile="true"][level="warn"] {{ background: #fff3e0; border-color: {style.WARNING_STRONG}; }}
 QFrame[tile="true"][level="alarm"] {{ background: {style.CRITICAL_SOFT_BG}; border-color: {style.CRITICAL_BG}; }}
@@ -245,7 +259,7 @@ QFrame[tile="true"][level="warn"] QLabel#tileValue {{ color: {style.WARNING_FG};
 QLabel#tileDetail {{ color: {style.INK}; font-size: 9.5pt; background: transparent; }}
 QLabel#shiftLeadTitle {{ font-size: 15pt; font-weight: 700; color: #0d47a1; }}
 QLabel#shiftLeadCaption {{ color: {style.MUTED}; }}
-QLabel[section="true"] {{ font-size: 11pt; font-weight: 700; color: #1f3a5f; padding-top: 6px; }}
+QLabel[section="true"] {{ font-size: 11pt; font-weight: 700; color: #1f3a5f; padding-top: 2px; }}
 QTableView {{ background: {style.SURFACE}; alternate-background-color: #f7f9fb; border: 1px solid {style.LINE};
               border-radius: 6px; font-size: 10pt; }}
 """
@@ -270,7 +284,7 @@ class ShiftLeadView(QWidget):
         self.setWindowTitle(translate("ShiftLeadView", "Shift lead overview"))
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet(_STYLE)
-        self.resize(1320, 900)
+        self.resize(1280, 760)  # fits a 1280x800 screen with its title bar; smaller, the body scrolls
         settings = getattr(service, "settings", None)
         self._scale = scale or getattr(settings, "scale", None) or MTS
         self._clock = clock or _utcnow
@@ -286,8 +300,8 @@ class ShiftLeadView(QWidget):
         self._dirty = True
 
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(16, 12, 16, 12)
-        outer.setSpacing(10)
+        outer.setContentsMargins(16, 10, 16, 10)
+        outer.setSpacing(8)
         head = QHBoxLayout()
         self.title = QLabel(translate("ShiftLeadView", "Shift lead overview"), self)
         self.title.setObjectName("shiftLeadTitle")
@@ -306,6 +320,21 @@ class ShiftLeadView(QWidget):
         head.addWidget(self.link_label)
         outer.addLayout(head)
 
+        # Below the title the figures scroll as one when the window is smaller than they need (a 1280x800
+        # laptop with a taskbar): the tables keep their rows and nothing is drawn over a heading.
+        self.body = _Body()
+        self.body.setObjectName("shiftLeadBody")
+        self.body.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        body = QVBoxLayout(self.body)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(8)
+        self.body_scroll = QScrollArea(self)
+        self.body_scroll.setObjectName("shiftLeadScroll")
+        self.body_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.body_scroll.setWidgetResizable(True)
+        self.body_scroll.setWidget(self.body)
+        outer.addWidget(self.body_scroll, 1)
+
         tiles = QHBoxLayout()
         tiles.setSpacing(10)
         self.tile_now = Tile("tileNow", translate("ShiftLeadView", "Patients now"), self)
@@ -315,12 +344,12 @@ class ShiftLeadView(QWidget):
         self.tile_pending = Tile("tilePending", translate("ShiftLeadView", "Changes not yet saved"), self)
         for tile in (self.tile_now, self.tile_over, self.tile_shift, self.tile_alerts, self.tile_pending):
             tiles.addWidget(tile)
-        outer.addLayout(tiles)
+        body.addLayout(tiles)
 
         grid = QGridLayout()
         grid.setHorizontalSpacing(14)
-        grid.setVerticalSpacing(4)
-        outer.addLayout(grid, 1)
+        grid.setVerticalSpacing(2)
+        body.addLayout(grid, 1)
 
         self.levels_model = FigureModel([translate("ShiftLeadView", "Triage level"),
                                          translate("ShiftLeadView", "Patients")], self)
@@ -353,7 +382,10 @@ class ShiftLeadView(QWidget):
         self.arrivals_widget = self._build_arrivals()
         # Left and middle: the waits (they grow), the counts below them, the alerts at the bottom.
         # Right: the arrivals over the census, which runs down to the bottom (its reasons vary in number).
-        grid.addWidget(section(translate("ShiftLeadView", "Longest waits for a doctor")), 0, 0, 1, 2)
+        # The order (worklist.overview.wait_order): past the target first, the most over first; then the
+        # untriaged; then the rest by the time left.
+        grid.addWidget(section(translate("ShiftLeadView", "Waiting for a doctor, furthest past the target first")),
+                       0, 0, 1, 2)
         grid.addWidget(self.waits_table, 1, 0, 1, 2)
         grid.addWidget(self.arrivals_title, 0, 2)
         grid.addWidget(self.arrivals_widget, 1, 2)
@@ -370,7 +402,7 @@ class ShiftLeadView(QWidget):
         grid.setColumnStretch(2, 1)
         grid.setRowStretch(1, 2)
         grid.setRowStretch(5, 1)
-        outer.addWidget(self._legend())
+        body.addWidget(self._legend())
         self._size_columns()
 
         self.tick_timer = QTimer(self)
@@ -458,8 +490,7 @@ class ShiftLeadView(QWidget):
         waits = self.waits_model
         for col, width in ((0, fit(waits, 0, *levels)), (2, fit(waits, 2, minutes)), (3, fit(waits, 3, minutes)),
                            (4, fit(waits, 4, translate("ShiftLeadView", "{m} min left").format(m=888))),
-                           (5, max(fit(waits, 5, translate("Texts", "DROPPED")),
-                                   max(fm.horizontalAdvance(t) for t in states) + pad)),
+                           (5, max(fit(waits, 5), max(fm.horizontalAdvance(t) for t in states) + pad)),
                            (6, fit(waits, 6, "Akuttrom 1"))):
             self.waits_table.setColumnWidth(col, width)
         self.waits_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -475,10 +506,10 @@ class ShiftLeadView(QWidget):
             self.arrivals_table.setColumnWidth(1, fit(self.arrivals_model, 1, "888"))
         # Tall enough for their usual rows without scrolling: every longest wait listed, the scale's levels
         # and "not triaged" (the states beside them: the five common ones; planned and unknown scroll), and
-        # three kinds of alert.
+        # two kinds of alert (more scroll: the tile above counts them all).
         row_h = self.levels_table.verticalHeader().defaultSectionSize()
         for table, rows in ((self.waits_table, LONGEST), (self.levels_table, len(self._scale.levels) + 1),
-                            (self.states_table, len(self._scale.levels) + 1), (self.alerts_table, 3)):
+                            (self.states_table, len(self._scale.levels) + 1), (self.alerts_table, 2)):
             header_h = table.horizontalHeader().sizeHint().height()
             table.setMinimumHeight(header_h + rows * row_h + 2 * table.frameWidth() + 2)
         self.levels_table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -588,10 +619,10 @@ class ShiftLeadView(QWidget):
         self.link_label.show()
 
     def _show_tiles(self, ov: Overview) -> None:
-        dropped = ov.state_count(DROPPED)
+        dropped = ov.dropped
         now_detail = translate("ShiftLeadView", "{waiting} waiting for a doctor · {dropped} dropped").format(
             waiting=ov.waiting, dropped=dropped)
-        self.tile_now.show_figure(ov.live, now_detail, "alarm" if dropped else "")
+        self.tile_now.show_figure(ov.present, now_detail, "alarm" if dropped else "")
         self.tile_over.show_figure(ov.over_target, translate(
             "ShiftLeadView", "of {waiting} waiting for a doctor").format(waiting=ov.waiting),
             "warn" if ov.over_target else "")
@@ -622,16 +653,7 @@ class ShiftLeadView(QWidget):
 
     def _state_rows(self, ov: Overview) -> list[Row]:
         rows: list[Row] = []
-        for c in ov.by_state:
-            if c.state == DROPPED:
-                label = translate("ShiftLeadView", "Dropped from the queue")
-                alarm = c.count > 0
-                rows.append((Cell(label, bold=alarm, foreground=style.CRITICAL_SOFT_FG if alarm else None,
-                                  background=style.CRITICAL_SOFT_BG if alarm else None),
-                             Cell(str(c.count), number=True, bold=alarm,
-                                  foreground=style.CRITICAL_SOFT_FG if alarm else None,
-                                  background=style.CRITICAL_SOFT_BG if alarm else None)))
-                continue
+        for c in ov.by_state:  # of the patients now: the dropped are in the census and the first tile
             status = EncounterStatus(c.state)
             if c.count == 0 and status in (EncounterStatus.PLANNED, EncounterStatus.UNKNOWN):
                 continue  # rare states only when someone is in them
@@ -692,12 +714,10 @@ class ShiftLeadView(QWidget):
             else:
                 against = Cell(translate("ShiftLeadView", "{m} min left").format(m=-w.over_minutes), number=True,
                                foreground=style.OK_FG)
-        state = texts.state_label(entry)
-        dropped = entry.fate is Fate.DROPPED
         return (self._triage_cell(entry.encounter.triage),
                 Cell(name, tooltip=f"{name} ({ident})", bold=True),
                 waited, target, against,
-                Cell(state, bold=dropped, foreground=style.CRITICAL_SOFT_FG if dropped else None),
+                Cell(texts.state_label(entry)),
                 Cell(texts.place_name(entry.encounter.room_name, entry.encounter.room)))
 
     def _alert_rows(self, ov: Overview) -> list[Row]:

@@ -15,7 +15,7 @@ from legevakt.journal.model import DeliveryState, NoteStatus, Receipt
 from legevakt.text import shown
 from legevakt.ui.i18n import current_language
 from legevakt.worklist.identifiers import IdentifierIssue, identifier_issue, mask
-from legevakt.worklist.models import AlertKind, DepartureReason, Encounter, EncounterStatus, Entry, Fate
+from legevakt.worklist.models import AlertKind, DepartureReason, Encounter, EncounterStatus, Entry, Fate, Severity
 from legevakt.worklist.triage import TriageScale
 
 translate = QCoreApplication.translate
@@ -38,19 +38,20 @@ _STATUS: dict[EncounterStatus, str] = {
     EncounterStatus.UNKNOWN: QT_TRANSLATE_NOOP("Texts", "Unknown status"),
 }
 
-# Short labels for the queue's alert column and the banner's warning summary.
+# The one name of each kind of alert, on every screen: the queue's alert column, the alerts panel, the
+# shift-lead view, the banner (whose lines start with it) and its warning summary.
 _ALERT_SHORT: dict[AlertKind, str] = {
     AlertKind.DROPPED_FROM_QUEUE: QT_TRANSLATE_NOOP("Texts", "Dropped"),
     AlertKind.NOT_IN_QUEUE: QT_TRANSLATE_NOOP("Texts", "Not in queue"),
     AlertKind.STALE_ENTRY: QT_TRANSLATE_NOOP("Texts", "Stale entry"),
     AlertKind.DUPLICATE_PATIENT: QT_TRANSLATE_NOOP("Texts", "Duplicate"),
-    AlertKind.TRIAGE_OVERDUE: QT_TRANSLATE_NOOP("Texts", "Over time"),
+    AlertKind.TRIAGE_OVERDUE: QT_TRANSLATE_NOOP("Texts", "Over triage target"),
     AlertKind.NOT_TRIAGED: QT_TRANSLATE_NOOP("Texts", "Not triaged"),
-    AlertKind.SYNC_STALE: QT_TRANSLATE_NOOP("Texts", "List out of date"),
-    AlertKind.MASS_DEPARTURE: QT_TRANSLATE_NOOP("Texts", "Mass departure"),
-    AlertKind.NOTE_UNDELIVERED: QT_TRANSLATE_NOOP("Texts", "Note undelivered"),
-    AlertKind.NOTE_REJECTED: QT_TRANSLATE_NOOP("Texts", "Note rejected"),
-    AlertKind.NOTE_RECEIPT_ERRORS: QT_TRANSLATE_NOOP("Texts", "Note receipted with errors"),
+    AlertKind.SYNC_STALE: QT_TRANSLATE_NOOP("Texts", "The list may be out of date"),
+    AlertKind.MASS_DEPARTURE: QT_TRANSLATE_NOOP("Texts", "Many vanished at once"),
+    AlertKind.NOTE_UNDELIVERED: QT_TRANSLATE_NOOP("Texts", "Journal note not delivered"),
+    AlertKind.NOTE_REJECTED: QT_TRANSLATE_NOOP("Texts", "Journal note rejected"),
+    AlertKind.NOTE_RECEIPT_ERRORS: QT_TRANSLATE_NOOP("Texts", "Journal note receipted with errors"),
     AlertKind.WRITE_NOT_APPLIED: QT_TRANSLATE_NOOP("Texts", "Change not saved"),
     AlertKind.WRITE_CONFLICT: QT_TRANSLATE_NOOP("Texts", "Change conflict"),
 }
@@ -132,7 +133,15 @@ def state_label(entry: Entry) -> str:
     return status_label(entry.encounter.status)
 
 
-def alert_short(kind: AlertKind) -> str:
+# A critical TRIAGE_OVERDUE is the escalation at twice the target: its name says so.
+_TWICE_OVERDUE = QT_TRANSLATE_NOOP("Texts", "Over twice the triage target")
+
+
+def alert_short(kind: AlertKind, severity: Severity | None = None) -> str:
+    """The kind's one name ("Over triagetid"); with ``severity`` critical, an overdue wait's escalation
+    ("Over dobbel triagetid")."""
+    if kind is AlertKind.TRIAGE_OVERDUE and severity is Severity.CRITICAL:
+        return translate("Texts", _TWICE_OVERDUE)
     return translate("Texts", _ALERT_SHORT[kind])
 
 

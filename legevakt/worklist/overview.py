@@ -2,6 +2,20 @@
 arrivals per clinic hour, the shift's census with the patients carried over, open alerts by kind and the
 writes still pending. One pure function of the entries, the alerts and a clock (no Qt, no I/O).
 
+One definition of who is counted, used by every figure so that they reconcile on one screen:
+
+- *present* (patients now): ``Fate.PRESENT``. A dropped patient (gone from the queue List, visit still
+  active) is NOT present: it is counted once, under ``dropped``, until a person resolves it.
+- the per-level and the per-state counts are of the present patients: each sums to ``present``, and
+  ``present`` equals the census's "still here" for the running shift.
+- *waiting for a doctor*: present, in a waiting status and no doctor has taken over; ``over_target`` is
+  of those, so "over the triage target X of Y" has Y = ``waiting``. A dropped patient is not waiting (its
+  drop alert, not its wait, is what the shift lead acts on).
+- the longest waits list the patients past their target first, the most over first, measured relative to
+  the target (waited / target: 12 min against 10 is further over than 130 against 120; a target of 0 is
+  infinitely over), then the untriaged (no target: their triage is due), longest wait first, then the
+  rest by the time left, least first. So an over-target patient is never left out for one within target.
+
 Every instant is compared as an instant (UTC): two datetimes in the same zone would otherwise compare by
 wall time, wrong in a daylight-saving fold (see ``census``). The hours are the clinic's wall-clock hours,
 so a spring night has no 02 and an autumn night has two.
@@ -19,10 +33,7 @@ from legevakt.worklist.census import DEFAULT_SHIFTS, OSLO, Census, Shift, ShiftD
 from legevakt.worklist.models import Alert, AlertKind, AlertStatus, EncounterStatus, Entry, Fate, Severity
 from legevakt.worklist.triage import TriageScale
 
-#: The state key of a dropped entry (the others are ``EncounterStatus`` values).
-DROPPED = "dropped"
-
-#: The states counted, in the order a shift lead reads them (every live entry has exactly one).
+#: The states counted, in the order a shift lead reads them (every present entry has exactly one).
 STATE_ORDER: tuple[str, ...] = (
     EncounterStatus.ARRIVED.value,
     EncounterStatus.TRIAGED.value,
@@ -30,7 +41,6 @@ STATE_ORDER: tuple[str, ...] = (
     EncounterStatus.ONLEAVE.value,
     EncounterStatus.PLANNED.value,
     EncounterStatus.UNKNOWN.value,
-    DROPPED,
 )
 
 HOURS = 12  # arrivals per hour over this many clinic hours, the current one last
@@ -45,7 +55,7 @@ class LevelCount:
 
 @dataclass(frozen=True, slots=True)
 class StateCount:
-    state: str  # an EncounterStatus value, or DROPPED
+    state: str  # an EncounterStatus value (STATE_ORDER)
     count: int
 
 
@@ -81,15 +91,16 @@ class AlertCount:
 class Overview:
     now: datetime
     shift: Shift
-    live: int  # present and dropped entries
-    by_level: tuple[LevelCount, ...]  # the scale's levels in rank order, then not triaged
-    by_state: tuple[StateCount, ...]  # STATE_ORDER
-    waiting: int  # live entries no doctor has taken over yet
+    present: int  # patients here now (Fate.PRESENT); the dropped are not among them
+    dropped: int  # dropped from the queue, not resolved (each counted here and nowhere else)
+    by_level: tuple[LevelCount, ...]  # of the present: the scale's levels in rank order, then not triaged
+    by_state: tuple[StateCount, ...]  # of the present, STATE_ORDER
+    waiting: int  # present entries no doctor has taken over yet
     over_target: int  # of those, past their level's target
-    longest: tuple[Wait, ...]  # the longest waits, longest first
+    longest: tuple[Wait, ...]  # see ``wait_order``: over target (most over first), untriaged, the rest
     arrivals: tuple[HourCount, ...]  # oldest hour first, the current (partial) hour last
     census: Census  # the shift's census: carried over + arrived = departed + present + dropped
-    carried_over_here: int  # of those carried over, still live now
+    carried_over_here: int  # of those carried over, still present now (not dropped, not departed)
     alerts: tuple[AlertCount, ...]  # open alerts by kind, most critical first; kinds with none left out
     pending_writes: int  # commands waiting in the outbox
     pending_patients: int  # encounters with at least one
@@ -115,19 +126,19 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def is_live(entry: Entry) -> bool:
-    return entry.fate is not Fate.DEPARTED
+def is_present(entry: Entry) -> bool:
+    """Here now: in the queue (a dropped entry is not, a departed one is gone)."""
+    return entry.fate is Fate.PRESENT
 
 
 def waiting_for_doctor(entry: Entry) -> bool:
-    """Counts against the triage target: live, and no doctor has taken over (as the time rules judge)."""
+    """Counts against the triage target: present, in a waiting status and no doctor has taken over."""
     enc = entry.encounter
-    return is_live(entry) and enc.status.waiting_for_doctor and enc.doctor is None
+    return is_present(entry) and enc.status.waiting_for_doctor and enc.doctor is None
 
 
 def state_of(entry: Entry) -> str:
-    if entry.fate is Fate.DROPPED:
-        return DROPPED
+    """The entry's state key in STATE_ORDER (any status not counted there as unknown)."""
     status = entry.encounter.status
     return status.value if status.value in STATE_ORDER else EncounterStatus.UNKNOWN.value
 
@@ -136,6 +147,18 @@ def level_code(entry: Entry, scale: TriageScale) -> str | None:
     """The entry's level in ``scale``; None when it has none the scale knows (the time rules' "not triaged")."""
     level = scale.level(entry.encounter.triage)
     return level.code if level is not None else None
+
+
+def wait_order(wait: Wait) -> tuple[int, float, int, str]:
+    """The sort key of the longest waits (see the module docstring): past the target first, the most over
+    (relative to the target) first; then the untriaged, longest first; then the rest by time left."""
+    ref = wait.entry.encounter.ref
+    if wait.target_minutes is None or wait.over_minutes is None:
+        return (1, -float(wait.waited_minutes), 0, ref)
+    if wait.over_target:
+        ratio = wait.waited_minutes / wait.target_minutes if wait.target_minutes > 0 else float("inf")
+        return (0, -ratio, -wait.over_minutes, ref)
+    return (2, float(-wait.over_minutes), -wait.waited_minutes, ref)
 
 
 def hour_start(moment: datetime, tz: tzinfo) -> datetime:
@@ -177,16 +200,16 @@ def overview(entries: Iterable[Entry], alerts: Iterable[Alert], now: datetime, *
         raise ValueError("overview needs an aware datetime")
     entries = list(entries)
     shift = shift_at(now, tz, shifts)
-    live = [e for e in entries if is_live(e)]
+    present = [e for e in entries if is_present(e)]
 
-    levels: Counter[str | None] = Counter(level_code(e, scale) for e in live)
+    levels: Counter[str | None] = Counter(level_code(e, scale) for e in present)
     by_level = tuple(LevelCount(code, levels.get(code, 0)) for code in (*scale.codes, None))
-    states: Counter[str] = Counter(state_of(e) for e in live)
+    states: Counter[str] = Counter(state_of(e) for e in present)
     by_state = tuple(StateCount(s, states.get(s, 0)) for s in STATE_ORDER)
 
     instant = _utc(now)
     waits = []
-    for entry in live:
+    for entry in present:
         if not waiting_for_doctor(entry):
             continue
         seconds = (instant - _utc(entry.arrived_at)).total_seconds()
@@ -198,7 +221,7 @@ def overview(entries: Iterable[Entry], alerts: Iterable[Alert], now: datetime, *
             target = level.target_minutes
             waits.append(Wait(entry, waited, target, waited - target, seconds >= target * 60))
     over = sum(1 for w in waits if w.over_target)
-    longest_waits = heapq.nsmallest(max(0, longest), waits, key=lambda w: (-w.waited_minutes, w.entry.encounter.ref))
+    longest_waits = heapq.nsmallest(max(0, longest), waits, key=wait_order)
 
     buckets = clinic_hours(now, tz, hours)
     counts = [0] * len(buckets)
@@ -225,17 +248,18 @@ def overview(entries: Iterable[Entry], alerts: Iterable[Alert], now: datetime, *
 
     pending = pending or {}
     return Overview(
-        now=now, shift=shift, live=len(live), by_level=by_level, by_state=by_state, waiting=len(waits),
+        now=now, shift=shift, present=len(present), dropped=sum(1 for e in entries if e.fate is Fate.DROPPED),
+        by_level=by_level, by_state=by_state, waiting=len(waits),
         over_target=over, longest=tuple(longest_waits), arrivals=arrivals,
         census=census(entries, shift),
-        carried_over_here=sum(1 for e in carried if is_live(e)), alerts=tuple(alert_counts),
+        carried_over_here=sum(1 for e in carried if is_present(e)), alerts=tuple(alert_counts),
         pending_writes=sum(n for n in pending.values() if n > 0),
         pending_patients=sum(1 for n in pending.values() if n > 0),
     )
 
 
 __all__ = [
-    "DROPPED", "HOURS", "LONGEST", "STATE_ORDER", "AlertCount", "HourCount", "LevelCount", "Overview",
-    "StateCount", "Wait", "carried_over", "clinic_hours", "hour_start", "is_live", "level_code", "overview",
-    "state_of", "waiting_for_doctor",
+    "HOURS", "LONGEST", "STATE_ORDER", "AlertCount", "HourCount", "LevelCount", "Overview", "StateCount",
+    "Wait", "carried_over", "clinic_hours", "hour_start", "is_present", "level_code", "overview", "state_of",
+    "wait_order", "waiting_for_doctor",
 ]

@@ -47,10 +47,6 @@
             <translation>IKKE I KØEN: {patient}</translation>
         </message>
         <message>
-            <source>Waiting past twice the triage target: {patient}</source>
-            <translation>Venter over dobbel triagetid: {patient}</translation>
-        </message>
-        <message>
             <source>THE LIST MAY BE OUT OF DATE: no complete update from the platform</source>
             <translation>LISTEN KAN VÆRE UTDATERT: ingen komplett oppdatering fra plattformen</translation>
         </message>
@@ -256,10 +252,10 @@
             <translation>bekreft gruppen</translation>
         </message>
         <message numerus="yes">
-            <source>Many patients vanished at once – possible platform fault: %n patients</source>
+            <source>{name} – possible platform fault: %n patients</source>
             <translation>
-                <numerusform>Mange pasienter forsvant samtidig – mulig plattformfeil: %n pasient</numerusform>
-                <numerusform>Mange pasienter forsvant samtidig – mulig plattformfeil: %n pasienter</numerusform>
+                <numerusform>{name} – mulig plattformfeil: %n pasient</numerusform>
+                <numerusform>{name} – mulig plattformfeil: %n pasienter</numerusform>
             </translation>
         </message>
         <message numerus="yes">
@@ -687,10 +683,10 @@
             <translation>D-nummer</translation>
         </message>
         <message numerus="yes">
-            <source>Many patients vanished at once – possible platform fault: %n patients</source>
+            <source>{name} – possible platform fault: %n patients</source>
             <translation>
-                <numerusform>Mange pasienter forsvant samtidig – mulig plattformfeil: %n pasient</numerusform>
-                <numerusform>Mange pasienter forsvant samtidig – mulig plattformfeil: %n pasienter</numerusform>
+                <numerusform>{name} – mulig plattformfeil: %n pasient</numerusform>
+                <numerusform>{name} – mulig plattformfeil: %n pasienter</numerusform>
             </translation>
         </message>
         <message>
@@ -875,28 +871,16 @@
             <translation>Duplikat</translation>
         </message>
         <message>
-            <source>Over time</source>
-            <translation>Over tid</translation>
+            <source>Over triage target</source>
+            <translation>Over triagetid</translation>
         </message>
         <message>
             <source>Not triaged</source>
             <translation>Ikke triert</translation>
         </message>
         <message>
-            <source>List out of date</source>
-            <translation>Listen utdatert</translation>
-        </message>
-        <message>
-            <source>Mass departure</source>
-            <translation>Masseutgang</translation>
-        </message>
-        <message>
-            <source>Note undelivered</source>
-            <translation>Notat ikke levert</translation>
-        </message>
-        <message>
-            <source>Note rejected</source>
-            <translation>Notat avvist</translation>
+            <source>Many vanished at once</source>
+            <translation>Mange forsvant samtidig</translation>
         </message>
         <message>
             <source>Change not saved</source>
@@ -904,7 +888,7 @@
         </message>
         <message>
             <source>Change conflict</source>
-            <translation>Endringskonflikt</translation>
+            <translation>Endringen kolliderer</translation>
         </message>
         <message>
             <source>Departed</source>
@@ -951,10 +935,6 @@
             <translation>FALT UT AV KØEN</translation>
         </message>
         <message>
-            <source>Note receipted with errors</source>
-            <translation>Notat kvittert med feil</translation>
-        </message>
-        <message>
             <source>Organization {id}</source>
             <translation>Virksomhet {id}</translation>
         </message>
@@ -997,6 +977,26 @@
         <message>
             <source>Signed</source>
             <translation>Signert</translation>
+        </message>
+            <message>
+            <source>Over twice the triage target</source>
+            <translation>Over dobbel triagetid</translation>
+        </message>
+            <message>
+            <source>The list may be out of date</source>
+            <translation>Listen kan være utdatert</translation>
+        </message>
+            <message>
+            <source>Journal note not delivered</source>
+            <translation>Journalnotat ikke levert</translation>
+        </message>
+            <message>
+            <source>Journal note rejected</source>
+            <translation>Journalnotat avvist</translation>
+        </message>
+            <message>
+            <source>Journal note receipted with errors</source>
+            <translation>Journalnotat kvittert med feil</translation>
         </message>
     </context>
     <context>
@@ -1697,20 +1697,12 @@
             <translation>Mulig dobbeltregistrert pasient</translation>
         </message>
         <message>
-            <source>Waiting past the triage target</source>
-            <translation>Venter over triagetid</translation>
-        </message>
-        <message>
             <source>Not triaged</source>
             <translation>Ikke triert</translation>
         </message>
         <message>
             <source>The list may be out of date</source>
             <translation>Listen kan være utdatert</translation>
-        </message>
-        <message>
-            <source>Many left the queue at once</source>
-            <translation>Mange forsvant fra køen samtidig</translation>
         </message>
         <message>
             <source>Journal note not delivered</source>
@@ -2120,6 +2112,14 @@
             <source>Patients carried over from the previous shift</source>
             <translation>Pasienter overført fra forrige vakt</translation>
         </message>
+            <message>
+            <source>Over triage target</source>
+            <translation>Over triagetid</translation>
+        </message>
+            <message>
+            <source>Many vanished at once</source>
+            <translation>Mange forsvant samtidig</translation>
+        </message>
     </context>
     <context>
         <name>Wallboard</name>
@@ -2271,10 +2271,6 @@
             <translation>Kritiske</translation>
         </message>
         <message>
-            <source>Dropped from the queue</source>
-            <translation>Falt ut av køen</translation>
-        </message>
-        <message>
             <source>Here when the shift began: arrived before it and had not left</source>
             <translation>Var her da vakten begynte: kom før den og hadde ikke reist</translation>
         </message>
@@ -2293,10 +2289,6 @@
         <message>
             <source>In this shift, in all</source>
             <translation>I vakten totalt</translation>
-        </message>
-        <message>
-            <source>Longest waits for a doctor</source>
-            <translation>Lengst ventetid på lege</translation>
         </message>
         <message>
             <source>Name</source>
@@ -2437,6 +2429,10 @@
         <message>
             <source>Dropped, not resolved</source>
             <translation>Falt ut, ikke avklart</translation>
+        </message>
+            <message>
+            <source>Waiting for a doctor, furthest past the target first</source>
+            <translation>Venter på lege, lengst over triagetid først</translation>
         </message>
     </context>
     <context>

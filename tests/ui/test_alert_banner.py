@@ -179,7 +179,7 @@ def test_banner_hidden_without_alerts_and_other_critical_kinds_read(qtbot: QtBot
     # A warning escalated to critical needs a fresh acknowledgement.
     overdue = make_alert(3, AlertKind.TRIAGE_OVERDUE, e, severity=Severity.CRITICAL)
     service.emit(make_summary(alerts=[overdue]))
-    assert "Venter over dobbel triagetid: Nordmann, Kari" in " ".join(critical_lines(window.banner))
+    assert "Over dobbel triagetid: Nordmann, Kari" in " ".join(critical_lines(window.banner))
 
 
 def _as_shown(tip: str) -> str:

@@ -42,7 +42,7 @@ def test_the_banner_explains_a_mass_departure_first_above_a_collapsed_list(qtbot
     window, dropped, _group = flood(qtbot, service)
     lines = window.banner.lines()
     assert lines[0].kind is LineKind.GROUP
-    assert lines[0].text == f"Mange pasienter forsvant samtidig – mulig plattformfeil: {N_DROPPED} pasienter"
+    assert lines[0].text == f"Mange forsvant samtidig – mulig plattformfeil: {N_DROPPED} pasienter"
     # collapsed: none of the seven drop lines; the earlier single drop (not in the group) keeps its own line
     assert [ln.alert_id for ln in lines if ln.kind is LineKind.CRITICAL] == ["AL-000001"]
     window.banner.set_expanded(True)
@@ -267,8 +267,8 @@ def test_a_language_change_rewrites_the_group_row_too(qtbot: QtBot, service: Fak
         assert any(top <= group <= bottom and int(Qt.ItemDataRole.DisplayRole.value) in roles
                    for top, bottom, roles in told), "the view was not told the group row's text changed"
         text = model.index(group, 0).data()
-        assert f"Many patients vanished at once – possible platform fault: {N_DROPPED} patients" in text
+        assert f"Many vanished at once – possible platform fault: {N_DROPPED} patients" in text
     finally:
         install_translator(qapp, "nb")
         model.set_language("nb")
-    assert "Mange pasienter forsvant samtidig" in model.index(group, 0).data()
+    assert "Mange forsvant samtidig" in model.index(group, 0).data()

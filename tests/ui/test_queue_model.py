@@ -192,7 +192,7 @@ def test_row_reads_in_norwegian_with_masked_identifier() -> None:
     assert texts[Column.COMPLAINT] == "Allergisk reaksjon"
     assert texts[Column.STATE] == "Venter på lege"
     assert texts[Column.NURSE] == "Vik, Siri"
-    assert texts[Column.ALERTS] == "Over tid"
+    assert texts[Column.ALERTS] == "Over triagetid"
     tip = model.data(model.index(2, Column.TRIAGE), int(Qt.ItemDataRole.ToolTipRole.value))
     assert tip == "Oransje – svært haster"
 

@@ -8,9 +8,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
-from PySide6.QtCore import QAbstractItemModel
+from PySide6.QtCore import QAbstractItemModel, QRect, Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -85,32 +85,37 @@ def test_the_figures_as_counted_by_hand(qtbot: QtBot) -> None:
     entries, alerts = clinic()
     view.apply_summary(make_summary(entries, alerts=alerts, initial=True, pending={entries[3].ref: 2}))
 
-    # 14 live; waiting for a doctor: 1 (dropped), 3, 5, 7, 8, 10, 11, 14, 12, 13 (6 is away with a doctor).
-    assert tile(view, "tile_now") == ("14", "10 venter på lege · 1 falt ut")
-    # Past target: 1 (yellow 95/60), 3 (orange 16/10), 5 (yellow 72/60), 8 (green 130/120).
-    assert tile(view, "tile_over") == ("4", "av 10 som venter på lege")
+    # 13 here now (1, Johansen, dropped out of the queue: counted once, as dropped, neither here nor waiting).
+    # Waiting for a doctor: 3, 5, 7, 8, 10, 11, 12, 13, 14 (2, 4 and 9 are with one; 6 is away with one).
+    assert tile(view, "tile_now") == ("13", "9 venter på lege · 1 falt ut")
+    # Past target: 3 (orange 16/10), 5 (yellow 72/60), 8 (green 130/120).
+    assert tile(view, "tile_over") == ("3", "av 9 som venter på lege")
     assert tile(view, "tile_shift") == ("14", "0 overført (0 fortsatt her) · 14 ankommet")
     assert tile(view, "tile_alerts") == ("5", "kritiske: 1 · ikke kvittert: 5")
     assert tile(view, "tile_pending") == ("2", "berørte pasienter: 1")
     assert view.levels_model.texts() == [
-        ["Rød – umiddelbart", "1"], ["Oransje – svært haster", "2"], ["Gul – haster", "4"],
+        ["Rød – umiddelbart", "1"], ["Oransje – svært haster", "2"], ["Gul – haster", "3"],
         ["Grønn – standard", "3"], ["Blå – ikke hastende", "2"], ["Ikke triert", "2"]]
     assert view.states_model.texts() == [
-        ["Registrert", "2"], ["Venter på lege", "7"], ["Under behandling", "3"], ["Ute: røntgen, lab", "1"],
-        ["Falt ut av køen", "1"]]
+        ["Registrert", "2"], ["Venter på lege", "7"], ["Under behandling", "3"], ["Ute: røntgen, lab", "1"]]
+    # One screen, one count: the levels, the states and the census's "still here" are the 13 here now.
+    for model in (view.levels_model, view.states_model):
+        assert sum(int(row[1]) for row in model.texts()) == 13
+    # Past target first, the most over relative to the target first (16/10, 72/60, 130/120); then the
+    # untriaged, longest first; then the rest by the time left (Bakken's 210 min left does not make the 8).
     waits = view.waits_model.texts()
     assert [(r[1], r[2], r[3], r[4]) for r in waits] == [
-        ("Karlsen, Jonas", "130 min", "120 min", "10 min over"),
-        ("Johansen, Ole Martin", "95 min", "60 min", "35 min over"),
-        ("Solberg, Astrid", "90 min", "240 min", "150 min igjen"),
+        ("Hansen, Lars", "16 min", "10 min", "6 min over"),
         ("Larsen, Kristoffer", "72 min", "60 min", "12 min over"),
-        ("Pedersen, Nora", "50 min", "60 min", "10 min igjen"),
-        ("Bakken, Piotr", "30 min", "240 min", "210 min igjen"),
-        ("Eriksen, Henrik", "20 min", "120 min", "100 min igjen"),
+        ("Karlsen, Jonas", "130 min", "120 min", "10 min over"),
         ("Haugen, Emil", "18 min", "–", "Ikke triert"),
+        ("Moen, Sara", "4 min", "–", "Ikke triert"),
+        ("Pedersen, Nora", "50 min", "60 min", "10 min igjen"),
+        ("Eriksen, Henrik", "20 min", "120 min", "100 min igjen"),
+        ("Solberg, Astrid", "90 min", "240 min", "150 min igjen"),
     ]
-    assert waits[1][5] == "FALT UT AV KØEN"
-    assert view.alerts_model.texts() == [["Falt ut", "1", "1", "1"], ["Over tid", "3", "0", "3"],
+    assert "Johansen, Ole Martin" not in {r[1] for r in waits}  # dropped: not waiting
+    assert view.alerts_model.texts() == [["Falt ut", "1", "1", "1"], ["Over triagetid", "3", "0", "3"],
                                          ["Ikke triert", "1", "0", "1"]]
     assert view.census_model.texts() == [
         ["Overført fra forrige vakt", "0"], ["Ankommet denne vakten", "14"], ["I vakten totalt", "14"],
@@ -164,17 +169,16 @@ def test_updates_live_in_place_without_a_reset(qtbot: QtBot) -> None:
     assert resets == []
     assert [view.waits_table.model(), view.levels_table.model()] == tables_before
     assert sorted(set(changes)) == [0, 3]  # red 1 -> 2, green 3 -> 2; the other rows untouched
-    assert tile(view, "tile_now") == ("14", "9 venter på lege · 1 falt ut")
-    assert tile(view, "tile_over") == ("3", "av 9 som venter på lege")  # Johansen 95/60, Hansen 16/10, red 1/0
+    assert tile(view, "tile_now") == ("13", "8 venter på lege · 1 falt ut")
+    assert tile(view, "tile_over") == ("2", "av 8 som venter på lege")  # red 1/0, Hansen 16/10
     assert tile(view, "tile_alerts") == ("4", "kritiske: 0 · ikke kvittert: 4")
-    assert [r[1] for r in view.waits_model.texts()][:3] == ["Johansen, Ole Martin", "Solberg, Astrid",
-                                                            "Pedersen, Nora"]
-    assert view.alerts_model.texts()[0] == ["Over tid", "3", "0", "3"]
+    assert [r[1] for r in view.waits_model.texts()][:3] == ["Ny, Rød", "Hansen, Lars", "Haugen, Emil"]
+    assert view.alerts_model.texts()[0] == ["Over triagetid", "3", "0", "3"]
 
     # The clock moves on with no sync: the waits grow (in place too).
     now[0] = NOW + timedelta(minutes=10)
     view._tick()
-    assert [r[2] for r in view.waits_model.texts()][:2] == ["105 min", "100 min"]
+    assert [r[2] for r in view.waits_model.texts()][:2] == ["11 min", "26 min"]
     assert resets == []
 
 
@@ -187,7 +191,7 @@ def test_a_hidden_view_keeps_up_and_draws_when_shown(qtbot: QtBot) -> None:
     assert not view.isVisible() and tile(view, "tile_now")[0] == "0"  # not redrawn while hidden
     view.open()
     qtbot.waitExposed(view)
-    assert tile(view, "tile_now")[0] == "15" and view.levels_model.texts()[1] == ["Oransje – svært haster", "3"]
+    assert tile(view, "tile_now")[0] == "14" and view.levels_model.texts()[1] == ["Oransje – svært haster", "3"]
 
 
 def test_the_figure_model_passes_qtmodeltester(qtmodeltester: ModelTester) -> None:
@@ -213,7 +217,7 @@ def test_the_views_models_stay_valid_while_they_change(qtbot: QtBot, pytestconfi
     view.apply_summary(make_summary(entries, alerts=alerts, initial=True))
     view.apply_summary(make_summary(removed=[e.ref for e in entries[:10]]))
     view.apply_summary(make_summary(entries[:3], alerts=[make_alert(9, AlertKind.SYNC_STALE, None)], initial=True))
-    assert view.waits_model.rowCount() == 2
+    assert view.waits_model.rowCount() == 1  # Hansen (Johansen dropped, Berg with a doctor)
 
 
 def test_the_arrivals_chart_shows_the_last_twelve_hours(qtbot: QtBot) -> None:
@@ -280,9 +284,9 @@ def test_the_main_window_opens_it_from_the_shift_menu_and_feeds_it(qtbot: QtBot,
     view = window.shift_lead_view
     qtbot.waitExposed(view)
     assert view.isVisible() and view.windowTitle() == "Vaktleder-oversikt"
-    assert tile(view, "tile_now")[0] == "14"
+    assert tile(view, "tile_now")[0] == "13"
     service.emit(make_summary([make_entry(60, "Ny, Pasient", minutes_ago=1, triage="red")]))
-    assert tile(view, "tile_now")[0] == "15" and view.levels_model.texts()[0][1] == "2"
+    assert tile(view, "tile_now")[0] == "14" and view.levels_model.texts()[0][1] == "2"
 
 
 def test_the_idle_lock_hides_it(qtbot: QtBot, service: FakeService) -> None:
@@ -304,7 +308,7 @@ def test_the_idle_lock_hides_it(qtbot: QtBot, service: FakeService) -> None:
     window.idle_lock.unlock()
     assert not window.locked and window.shift_lead_action.isEnabled()
     window.shift_lead_action.trigger()
-    assert window.shift_lead_view.isVisible() and tile(window.shift_lead_view, "tile_now")[0] == "15"
+    assert window.shift_lead_view.isVisible() and tile(window.shift_lead_view, "tile_now")[0] == "14"
 
 
 def test_english_and_bokmal_each_stay_in_their_language(qtbot: QtBot, qapp: QApplication) -> None:
@@ -312,13 +316,14 @@ def test_english_and_bokmal_each_stay_in_their_language(qtbot: QtBot, qapp: QApp
     view = shown_view(qtbot, ShiftLeadView(clock=clock))
     view.apply_summary(make_summary(entries, alerts=alerts, initial=True))
     nb = " | ".join(label.text() for label in view.findChildren(QLabel))
-    for english in ("Patients now", "waiting for a doctor", "Longest waits", "Census", "Open alerts", "still here"):
+    for english in ("Patients now", "waiting for a doctor", "furthest past the target", "Census", "Open alerts",
+                    "still here"):
         assert english not in nb
     install_translator(qapp, "en")
     en_view = shown_view(qtbot, ShiftLeadView(clock=clock, language="en"))
     en_view.apply_summary(make_summary(entries, alerts=alerts, initial=True))
     en = " | ".join(label.text() for label in en_view.findChildren(QLabel))
-    assert "Shift lead overview" in en and "Patients now" in en and "10 waiting for a doctor · 1 dropped" in en
+    assert "Shift lead overview" in en and "Patients now" in en and "9 waiting for a doctor · 1 dropped" in en
     for norsk in ("Pasienter", "venter på lege", "Vaktleder", "fortsatt"):
         assert norsk not in en
     assert en_view.levels_model.texts()[0] == ["Red – immediate", "1"]
@@ -344,3 +349,34 @@ def test_offline_says_how_old_the_figures_are(qtbot: QtBot) -> None:
     assert view.link_label.text() == "Frakoblet: tallene er fra listen kl. 14:20"
     view.apply_summary(make_summary(link=make_link(age_s=1)))
     assert not view.link_label.isVisible()
+
+
+def laid_out_parts(view: ShiftLeadView) -> list[tuple[str, QRect]]:
+    """The body's visible parts (tiles, headings, tables, the chart) and where they are, in body coordinates."""
+    parts = []
+    for child in view.body.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly):
+        if child.isVisible():
+            label = child.text() if isinstance(child, QLabel) else child.objectName()
+            parts.append((label, child.geometry()))
+    return parts
+
+
+@pytest.mark.parametrize("height", [800, 560])
+def test_it_fits_a_1280_by_800_screen_and_nothing_overlaps(qtbot: QtBot, height: int) -> None:
+    view = shown_view(qtbot, ShiftLeadView(clock=clock))
+    entries, alerts = clinic()
+    view.apply_summary(make_summary(entries, alerts=[*alerts, make_alert(9, AlertKind.SYNC_STALE, None)],
+                                    initial=True, pending={entries[3].ref: 2}))
+    assert view.minimumSizeHint().height() <= 800 and view.minimumSizeHint().width() <= 1280
+    view.resize(1280, height)
+    QApplication.processEvents()
+    parts = laid_out_parts(view)
+    assert len(parts) >= 15  # five tiles, six headings, five tables, the chart (or its table), the legend
+    for i, (name, rect) in enumerate(parts):
+        for other, other_rect in parts[i + 1:]:
+            assert not rect.intersects(other_rect), f"{name!r} overlaps {other!r}"
+    # Every wait and every level shows without scrolling inside its table.
+    for table, rows in ((view.waits_table, shift_lead.LONGEST), (view.levels_table, 6)):
+        assert table.viewport().height() >= rows * table.verticalHeader().defaultSectionSize()
+    scrolls = view.body_scroll.verticalScrollBar().maximum() > 0
+    assert scrolls is (height < 800)  # at 1280x800 it all fits; lower, the figures scroll as one

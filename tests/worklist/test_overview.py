@@ -22,7 +22,7 @@ from legevakt.worklist.models import (
     Patient,
     Severity,
 )
-from legevakt.worklist.overview import DROPPED, carried_over, clinic_hours, overview
+from legevakt.worklist.overview import carried_over, clinic_hours, overview, wait_order
 from legevakt.worklist.triage import MTS, RETTS
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -58,7 +58,7 @@ SHIFT_START = oslo(2025, 3, 3, 15, 0)
 def afternoon() -> list[Entry]:
     """Eleven entries, counted by hand below."""
     return [
-        # Live, arrived this shift.
+        # Present, arrived this shift.
         entry(1, oslo(2025, 3, 3, 16, 30), triage="red", status=EncounterStatus.IN_PROGRESS, doctor="Practitioner/d1"),
         entry(2, oslo(2025, 3, 3, 16, 20), triage="orange"),  # waiting 20 min, target 10: 10 over
         entry(3, oslo(2025, 3, 3, 15, 10), triage="yellow"),  # waiting 90, target 60: 30 over
@@ -66,7 +66,7 @@ def afternoon() -> list[Entry]:
         entry(5, oslo(2025, 3, 3, 16, 35), triage=None, status=EncounterStatus.ARRIVED),  # 5 min, no target
         entry(6, oslo(2025, 3, 3, 15, 55), triage="purple"),  # a code MTS does not know: not triaged, 45 min
         entry(7, oslo(2025, 3, 3, 15, 45), triage="blue", status=EncounterStatus.ONLEAVE),  # 55 min, waiting
-        # Live, carried over from the day shift.
+        # Carried over from the day shift: 8 has since dropped from the queue (not present, not waiting).
         entry(8, oslo(2025, 3, 3, 14, 10), triage="green", fate=Fate.DROPPED, left=oslo(2025, 3, 3, 16, 0)),  # 150
         entry(9, oslo(2025, 3, 3, 13, 0), triage="yellow", status=EncounterStatus.IN_PROGRESS,
               doctor="Practitioner/d2"),
@@ -80,24 +80,57 @@ def afternoon() -> list[Entry]:
 
 def test_counts_per_level_and_state_by_hand() -> None:
     ov = overview(afternoon(), (), NOW, scale=MTS)
-    assert ov.live == 9
+    # Present now: 1-7 and 9 (8 dropped, 10-12 departed); the dropped 8 is counted once, as dropped.
+    assert (ov.present, ov.dropped) == (8, 1)
     assert [(c.code, c.count) for c in ov.by_level] == [
-        ("red", 1), ("orange", 1), ("yellow", 2), ("green", 2), ("blue", 1), (None, 2)]
+        ("red", 1), ("orange", 1), ("yellow", 2), ("green", 1), ("blue", 1), (None, 2)]
     assert {c.state: c.count for c in ov.by_state} == {
-        "arrived": 1, "triaged": 4, "in-progress": 2, "onleave": 1, "planned": 0, "unknown": 0, DROPPED: 1}
+        "arrived": 1, "triaged": 4, "in-progress": 2, "onleave": 1, "planned": 0, "unknown": 0}
+    assert sum(c.count for c in ov.by_level) == sum(c.count for c in ov.by_state) == ov.present
 
 
 def test_longest_waits_with_target_and_how_far_over() -> None:
     ov = overview(afternoon(), (), NOW, scale=MTS, longest=4)
-    # Waiting for a doctor: 2, 3, 4, 5, 6, 7 and the dropped 8 (1 and 9 are with a doctor).
-    assert ov.waiting == 7
+    # Waiting for a doctor: 2, 3, 4, 5, 6, 7 (1 and 9 are with a doctor, 8 dropped out of the queue).
+    assert ov.waiting == 6
+    # Past target first, most over relative to it: 2 (orange 20/10, twice) before 3 (yellow 90/60); then the
+    # untriaged, longest first: 6 (45 min), 5 (5 min); 4 (80 min left) and 7 (185 left) do not make the four.
     assert [(w.ref, w.waited_minutes, w.target_minutes, w.over_minutes, w.over_target) for w in ov.longest] == [
-        ("Encounter/e8", 150, 120, 30, True),
+        ("Encounter/e2", 20, 10, 10, True),
         ("Encounter/e3", 90, 60, 30, True),
-        ("Encounter/e7", 55, 240, -185, False),
         ("Encounter/e6", 45, None, None, False),
+        ("Encounter/e5", 5, None, None, False),
     ]
-    assert ov.over_target == 3  # 8, 3 and 2 (orange: 20 min against 10)
+    assert ov.over_target == 2  # of the 6 waiting
+    assert [w.ref for w in overview(afternoon(), (), NOW, scale=MTS, longest=8).longest][4:] == [
+        "Encounter/e4", "Encounter/e7"]  # the rest by time left: 80 min, then 185
+
+
+def test_a_patient_past_target_is_listed_before_longer_waits_within_theirs() -> None:
+    """The reviewer's queue: eight blue patients 141 min in (99 min left) hid an orange one 12 min in against
+    its 10 min target, when the list was ordered by minutes waited."""
+    blues = [entry(n, NOW - timedelta(minutes=141), triage="blue") for n in range(1, 9)]
+    queue = [*blues,
+             entry(20, NOW - timedelta(minutes=12), triage="orange"),  # 2 over, 1.2 times the target
+             entry(21, NOW - timedelta(minutes=130), triage="green"),  # 10 over, 1.08 times
+             entry(22, NOW - timedelta(minutes=1), triage="red"),  # target 0: over at once, infinitely
+             entry(23, NOW - timedelta(minutes=50), triage="yellow"),  # 10 min left
+             entry(24, NOW - timedelta(minutes=3), triage=None, status=EncounterStatus.ARRIVED)]  # no target
+    ov = overview(queue, (), NOW, scale=MTS, longest=8)
+    assert [(w.ref, w.over_minutes) for w in ov.longest] == [
+        ("Encounter/e22", 1), ("Encounter/e20", 2), ("Encounter/e21", 10), ("Encounter/e24", None),
+        ("Encounter/e23", -10), ("Encounter/e1", -99), ("Encounter/e2", -99), ("Encounter/e3", -99)]
+    assert ov.over_target == 3 and ov.waiting == 13
+
+
+def test_a_dropped_patient_is_not_present_nor_waiting_and_is_counted_once() -> None:
+    waiting = entry(1, NOW - timedelta(minutes=300), triage="orange")
+    dropped = replace(waiting, fate=Fate.DROPPED, in_list=False, left_at=NOW - timedelta(minutes=5))
+    ov = overview([dropped, entry(2, NOW - timedelta(minutes=5), triage="green")], (), NOW, scale=MTS)
+    assert (ov.present, ov.dropped, ov.waiting, ov.over_target) == (1, 1, 1, 0)
+    assert [w.ref for w in ov.longest] == ["Encounter/e2"]
+    assert ov.level_count("orange") == 0 and sum(c.count for c in ov.by_state) == 1
+    assert (ov.census.present, ov.census.dropped) == (1, 1)
 
 
 def test_the_red_target_of_zero_is_passed_at_once() -> None:
@@ -114,7 +147,7 @@ def test_the_shift_census_and_the_patients_carried_over() -> None:
     c = ov.census
     assert (c.carried_over, c.arrived, c.departed, c.present, c.dropped) == (3, 8, 2, 8, 1)
     assert c.departed_by_reason == {"admitted": 1, "home": 1} and c.balances
-    assert ov.carried_over == 3 and ov.carried_over_here == 2
+    assert ov.carried_over == 3 and ov.carried_over_here == 1  # 9 (8 is carried over but dropped since)
     assert ov.in_shift == 11
 
 
@@ -231,18 +264,29 @@ def entries(draw: st.DrawFn) -> list[Entry]:
 
 @settings(max_examples=150, deadline=None)
 @given(entries())
-def test_per_level_and_per_state_counts_sum_to_the_live_entries(found: list[Entry]) -> None:
-    ov = overview(found, (), NOW, scale=MTS)
-    live = 0
+def test_per_level_and_per_state_counts_sum_to_the_patients_present(found: list[Entry]) -> None:
+    ov = overview(found, (), NOW, scale=MTS, longest=5)
+    present = waiting = over = 0
     for e in found:  # counted directly, without the module's helpers
-        if e.fate in (Fate.PRESENT, Fate.DROPPED):
-            live += 1
-    assert ov.live == live
-    assert sum(c.count for c in ov.by_level) == live
-    assert sum(c.count for c in ov.by_state) == live
-    assert ov.state_count(DROPPED) == sum(1 for e in found if e.fate is Fate.DROPPED)
-    assert ov.level_count(None) == sum(1 for e in found if e.fate is not Fate.DEPARTED
+        if e.fate is not Fate.PRESENT:
+            continue
+        present += 1
+        if e.encounter.doctor is None and e.encounter.status in (
+                EncounterStatus.ARRIVED, EncounterStatus.TRIAGED, EncounterStatus.PLANNED,
+                EncounterStatus.ONLEAVE, EncounterStatus.UNKNOWN):
+            waiting += 1
+            level = MTS.level(e.encounter.triage)
+            over += level is not None and NOW - e.arrived_at >= timedelta(minutes=level.target_minutes)
+    assert ov.present == present == ov.census.present
+    assert ov.dropped == sum(1 for e in found if e.fate is Fate.DROPPED) == ov.census.dropped
+    assert sum(c.count for c in ov.by_level) == present
+    assert sum(c.count for c in ov.by_state) == present
+    assert (ov.waiting, ov.over_target) == (waiting, over)
+    assert ov.level_count(None) == sum(1 for e in found if e.fate is Fate.PRESENT
                                        and e.encounter.triage not in MTS.codes)
+    # Every patient past the target is listed (as many as there is room for), before anyone within it.
+    flags = [w.over_target for w in ov.longest]
+    assert flags.count(True) == min(5, over) and flags == sorted(flags, reverse=True)
 
 
 @settings(max_examples=150, deadline=None)
@@ -257,11 +301,11 @@ def test_the_hours_hold_every_arrival_of_the_last_twelve_hours(found: list[Entry
     here_at_start = [e for e in found if e.arrived_at < start
                      and not (e.fate is Fate.DEPARTED and (e.left_at is None or e.left_at < start))]
     assert ov.carried_over == len(here_at_start)
-    assert ov.longest == tuple(sorted(ov.longest, key=lambda w: (-w.waited_minutes, w.ref)))
+    assert ov.longest == tuple(sorted(ov.longest, key=wait_order))
 
 
 def test_a_departed_entry_does_not_count_as_waiting() -> None:
     waiting = entry(1, NOW - timedelta(minutes=500))
     ov = overview([replace(waiting, fate=Fate.DEPARTED, left_at=NOW, departure=DepartureReason.HOME)], (), NOW,
                   scale=MTS)
-    assert ov.live == 0 and ov.longest == () and ov.waiting == 0
+    assert ov.present == 0 and ov.longest == () and ov.waiting == 0
