@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QFileDialog,
     QFrame,
-    QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
@@ -38,6 +37,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -54,6 +54,7 @@ from legevakt.ui.alert_banner import AlertBanner
 from legevakt.ui.alerts_model import AlertListModel, needs_acknowledgement
 from legevakt.ui.alerts_panel import AlertsPanel, ShiftAlertsModel
 from legevakt.ui.delegates import ICON_SIZE, IconDelegate, QueueDelegate, TriageDelegate
+from legevakt.ui.elide import ElidedLabel, PriorityRow
 from legevakt.ui.i18n import current_language
 from legevakt.ui.journal_panel import JournalPanel, RecipientNames
 from legevakt.ui.ledger_view import LedgerModel, LedgerView
@@ -129,6 +130,17 @@ def column_widths(table: QTableView, model: QueueModel) -> dict[Column, int]:
         Column.PENDING: fit(fmb.horizontalAdvance("⟳"), ICON_SIZE),
     }
     return widths
+
+
+def search_width(field: QLineEdit) -> int:
+    """The search field's width for its whole placeholder (in the field's font), its clear button and its
+    frame: "Søk: navn, fødselsnummer, rom (Ctrl+F)" must not read "Søk: navn, fødselsnummer, ro…"."""
+    field.ensurePolished()
+    text = field.fontMetrics().horizontalAdvance(field.placeholderText())
+    m = field.textMargins()
+    # the frame and the text's inner margin (QLineEdit's own: 2 px a side) plus the clear button's room
+    return text + m.left() + m.right() + 2 * 2 + 2 * field.style().pixelMetric(
+        QStyle.PixelMetric.PM_DefaultFrameWidth) + field.sizeHint().height() + 8
 
 
 #: The patient panel's least width: the name in large type, the triage badge, the journal's buttons.
@@ -406,16 +418,18 @@ class MainWindow(QMainWindow):
     def _build_header(self, parent: QWidget) -> QWidget:
         header = QFrame(parent)
         header.setObjectName("headerBar")
-        h = QHBoxLayout(header)
+        # Short of width the filters and the search field keep theirs; the person signed in elides (whole
+        # name in the tooltip), so a long name never widens the window.
+        h = PriorityRow(header)
         h.setContentsMargins(12, 8, 12, 8)
         h.setSpacing(8)
-        title = QLabel(translate("MainWindow", "Legevakt"), header)
+        title = ElidedLabel(translate("MainWindow", "Legevakt"), header)
         title.setObjectName("appTitle")
-        h.addWidget(title)
-        subtitle = QLabel(translate("MainWindow", "Patient queue"), header)
+        h.add(title)
+        subtitle = ElidedLabel(translate("MainWindow", "Patient queue"), header)
         subtitle.setObjectName("appSubtitle")
-        h.addWidget(subtitle)
-        h.addSpacing(18)
+        h.add(subtitle)
+        h.add_gap(18)
         self.filter_group = QButtonGroup(self)
         self.filter_group.setExclusive(True)
         self.filter_buttons: dict[QueueFilter, QPushButton] = {}
@@ -430,32 +444,33 @@ class MainWindow(QMainWindow):
             button.clicked.connect(lambda _checked=False, w=which: self.set_filter(w))
             self.filter_group.addButton(button)
             self.filter_buttons[which] = button
-            h.addWidget(button)
+            h.add(button)
         self.filter_buttons[QueueFilter.ALL].setChecked(True)
-        h.addSpacing(12)
+        h.add_gap(12)
         self.search_field = QLineEdit(header)
         self.search_field.setObjectName("queueSearch")
         self.search_field.setClearButtonEnabled(True)
         self.search_field.setPlaceholderText(translate("MainWindow", "Search: name, ID number, room (Ctrl+F)"))
         self.search_field.setToolTip(translate("MainWindow", "Shows only patients whose name, identity number or "
                                                              "room contains the text (Esc clears)"))
-        self.search_field.setMinimumWidth(150)
-        self.search_field.setMaximumWidth(280)
+        fit = search_width(self.search_field)
+        self.search_field.setMinimumWidth(fit)  # the whole placeholder reads, in either language
+        self.search_field.setMaximumWidth(max(fit, 320))
         self.search_field.textChanged.connect(self.set_search)
         self.search_field.installEventFilter(self)
-        h.addWidget(self.search_field, 1)
-        h.addStretch(1)
-        self.user_label = QLabel(header)
+        h.add(self.search_field, 1, stretch=True)
+        h.add_fill()
+        self.user_label = ElidedLabel("", header)
         self.user_label.setObjectName("userLabel")
         user = getattr(self.service, "user", "")
         if user:
             self.user_label.setText(translate("MainWindow", "Signed in: {user}").format(user=user))
-        h.addWidget(self.user_label)
+        h.add(self.user_label, 2)
         self.demo_badge = QLabel(translate("MainWindow", "DEMO"), header)
         self.demo_badge.setObjectName("demoBadge")
         self.demo_badge.setToolTip(translate("MainWindow", "Demo platform: synthetic patients only"))
         self.demo_badge.setVisible(self._demo)
-        h.addWidget(self.demo_badge)
+        h.add(self.demo_badge)
         return header
 
     def _build_table(self) -> QTableView:

@@ -7,17 +7,23 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMenu
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QApplication, QMenu, QStyle, QStyleOptionFrame, QToolButton
 from pytestqt.qtbot import QtBot
 
+from legevakt.app.signin import Session
+from legevakt.app.summary import LinkMode
 from legevakt.journal.model import DeliveryState
+from legevakt.problems import Problem, ProblemKind
+from legevakt.ui.elide import ElidedLabel
+from legevakt.ui.i18n import install_translator
 from legevakt.ui.launch import run_window
 from legevakt.ui.ledger_view import LedgerColumn
 from legevakt.ui.main_window import MainWindow
 from legevakt.ui.queue_model import Column, QueueFilter
-from legevakt.worklist.census import Shift, census
+from legevakt.worklist.census import Census, Shift, census
 from legevakt.worklist.models import AlertKind, EncounterStatus, Entry, Fate, Severity
+from legevakt.worklist.roles import Permission, Role, permits
 from tests.ui.conftest import (
     NOW,
     FakeService,
@@ -374,3 +380,106 @@ def test_a_journal_page_brings_the_ledger_up_to_date(qtbot: QtBot, service: Fake
     service.page(make_page(entries[4], [note], [replace(rejected, resent_as=resend.communication), resend]))
     assert window.ledger_model.needs_action_count() == 0
     assert [d.identifier for d in window.ledger_model.deliveries()] == ["dlv-001", "dlv-002"]
+
+
+# -- issue 9.5: from 1280 px up, no text widens the window; the link's reason reads first -------------------
+LONG_NAME = "Kristiansen-Bergersen, Anne-Margrethe Solveig"
+#: A census of a busy evening: every count with two or three digits.
+BUSY_EVENING = Census(Shift("evening", NOW - timedelta(hours=2), NOW + timedelta(hours=6)), arrived=123,
+                      departed=88, present=31, dropped=4, departed_by_reason={"home": 80, "admitted": 8},
+                      carried_over=17)
+
+
+class SignedInService(FakeService):
+    """The fake service with a person signed in (as ``AppService``: ``session``, ``may``, ``signed_in``)."""
+
+    signed_in = Signal(object)
+    refused = Signal(object)
+
+    def __init__(self, role: Role, name: str = LONG_NAME) -> None:
+        super().__init__(practitioner="Practitioner/hanne-lie", user=name)
+        self.session = Session(name=name, hpr="1234567", role=role, practitioner="Practitioner/hanne-lie",
+                               on_platform=True)
+
+    @property
+    def role(self) -> Role:
+        return self.session.role
+
+    def may(self, permission: Permission) -> bool:
+        return permits(self.role, permission)
+
+
+def offline_at_1280(qtbot: QtBot, role: Role, problem: Problem) -> MainWindow:
+    """A signed-in person's window at 1280 x 800, offline for 39 s with ``problem``, on a busy evening."""
+    service = SignedInService(role)
+    window = MainWindow(service, clock=clock)  # type: ignore[arg-type]
+    qtbot.addWidget(window)
+    entries, alerts = clinic()
+    service.emit(replace(make_summary(entries, alerts=alerts, initial=True,
+                                      link=make_link(LinkMode.OFFLINE, age_s=39, problem=problem)),
+                         census=BUSY_EVENING))
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+@pytest.mark.parametrize("role", [Role.NURSE, Role.DOCTOR, Role.SHIFT_LEAD])
+def test_a_long_name_and_a_long_census_fit_a_1280_px_window(qtbot: QtBot, qapp: QApplication, role: Role,
+                                                           language: str) -> None:
+    install_translator(qapp, language)  # the autouse fixture puts bokmål back
+    window = offline_at_1280(qtbot, role, Problem(ProblemKind.PLATFORM_UNREACHABLE))
+    assert window.minimumSizeHint().width() <= 1280
+    assert window.width() == 1280
+    # A 300-character message from the platform (the origin it pointed to) does not widen it either.
+    origin = "https://" + "x" * 280 + ".example.no:443"
+    elsewhere = Problem(ProblemKind.FOREIGN_ORIGIN, {"via": "redirect", "origin": origin})
+    window.status.apply(replace(make_summary(link=make_link(LinkMode.OFFLINE, age_s=39, problem=elsewhere)),
+                                census=BUSY_EVENING))
+    qtbot.wait(20)
+    assert len(window.status.problem_label.text()) > 300
+    assert window.minimumSizeHint().width() <= 1280
+    assert window.width() == 1280
+    # What was cut reads whole in the tooltip: the person signed in, in the header and in the status bar.
+    user = window.findChild(ElidedLabel, "signedInUser")
+    assert user is not None and user.is_elided() and LONG_NAME in user.plain_tip()
+    assert window.user_label.is_elided() and LONG_NAME in window.user_label.plain_tip()
+    assert window.status.problem_label.plain_tip().startswith(window.status.problem_label.text())
+
+
+@pytest.mark.parametrize("role", [Role.NURSE, Role.SHIFT_LEAD])
+def test_offline_at_1280_px_the_reason_reads_and_the_census_and_the_name_shorten(qtbot: QtBot, role: Role) -> None:
+    """The reviewer saw "Kan være utdatert · 39 s · Frakoblet · Alle endringer lagret · Får ikke …": the one
+    line saying why was cut while the census and the name kept their width."""
+    window = offline_at_1280(qtbot, role, Problem(ProblemKind.PLATFORM_UNREACHABLE))
+    status = window.status
+    reason = status.problem_label
+    assert reason.text().startswith("Får ikke kontakt med plattformen")
+    assert reason.shown_text()[:40] == reason.text()[:40]  # at least its first 40 characters read
+    assert status.live_label.shown_text() == "Kan være utdatert · oppdatert for 39 s siden"
+    assert status.mode_label.shown_text() == "Frakoblet"
+    census = status.census_label
+    assert census.text() == "Kveldsvakt: 17 overført + 123 ankommet = 88 reist + 31 her + 4 falt ut"
+    assert census.is_elided()
+    user = window.findChild(ElidedLabel, "signedInUser")
+    assert user is not None and user.is_elided()
+
+
+@pytest.mark.parametrize(("language", "placeholder"), [("nb", "Søk: navn, fødselsnummer, rom (Ctrl+F)"),
+                                                       ("en", "Search: name, ID number, room (Ctrl+F)")])
+def test_the_search_field_shows_its_whole_placeholder_at_1280_px(qtbot: QtBot, qapp: QApplication, language: str,
+                                                                 placeholder: str) -> None:
+    """It read "Søk: navn, fødselsnummer, ro…": the field was narrower than its own placeholder."""
+    install_translator(qapp, language)
+    window = offline_at_1280(qtbot, Role.SHIFT_LEAD, Problem(ProblemKind.PLATFORM_UNREACHABLE))
+    field = window.search_field
+    assert field.placeholderText() == placeholder
+    # Where Qt draws the placeholder: the style's contents rect, less QLineEdit's 2 px margin, up to the
+    # clear button (placed even while hidden).
+    option = QStyleOptionFrame()
+    field.initStyleOption(option)
+    contents = field.style().subElementRect(QStyle.SubElement.SE_LineEditContents, option, field)
+    clear = field.findChild(QToolButton)
+    assert clear is not None
+    assert contents.left() + 2 + field.fontMetrics().horizontalAdvance(placeholder) <= clear.x()
