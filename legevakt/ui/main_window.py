@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QFileDialog,
     QFrame,
+    QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
@@ -336,6 +337,13 @@ class MainWindow(QMainWindow):
         # Confirm what ends a visit, offer "Angre" on the rest; the banner names rooms and clinicians.
         self.safe = SafeActions(self, self._submit, self._scale, self._language, self.queue_model.directory,
                                 entry=self.queue_model.entry)
+        # "Angre" in its own row above the status bar: it covers no patient row for its 10 s (the queue gets
+        # shorter while it shows and keeps the selected row in sight).
+        undo_row = QHBoxLayout()
+        undo_row.setContentsMargins(10, 0, 10, 6)
+        self.safe.toast.dock(undo_row)
+        outer.addLayout(undo_row)
+        self.safe.toast.installEventFilter(self)
         self.banner.write_words = self.safe.write_text
         self.banner.names = self.safe.ref_name
         # "Angre" where a clinician looks for it too: the queue menu shows the toast's Ctrl+Z, offered while
@@ -787,6 +795,9 @@ class MainWindow(QMainWindow):
         if event.type() == QEvent.Type.Resize and watched is self.table.viewport():
             self._fit_columns()
             return False
+        if event.type() == QEvent.Type.Show and watched is getattr(getattr(self, "safe", None), "toast", None):
+            QTimer.singleShot(0, self._keep_current_row_in_sight)  # once the queue has made room for it
+            return False
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             if watched is self.search_field and event.key() == Qt.Key.Key_Escape and self.search_field.text():
                 self.search_field.clear()
@@ -803,6 +814,11 @@ class MainWindow(QMainWindow):
                     self.set_group_expanded(not self.proxy.expanded)
                     return True
         return super().eventFilter(watched, event)
+
+    def _keep_current_row_in_sight(self) -> None:
+        index = self.table.currentIndex()
+        if index.isValid():
+            self.table.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)
 
     # -- selection ----------------------------------------------------------------------------
     def selected_entry(self) -> Entry | None:
