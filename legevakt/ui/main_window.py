@@ -526,7 +526,58 @@ class MainWindow(QMainWindow):
         for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.layoutChanged,
                        self.proxy.modelReset):
             signal.connect(self._span_group_row)
+            signal.connect(self._update_empty_note)
+        # A search or filter that leaves nobody says so over the empty table, with the way back.
+        note = self.empty_note = QFrame(table.viewport())
+        note.setObjectName("queueEmptyNote")
+        row = QHBoxLayout(note)
+        row.setContentsMargins(14, 8, 8, 8)
+        row.setSpacing(12)
+        self.empty_label = ElidedLabel("", note)  # the search words are the person's own: plain text
+        self.empty_label.setObjectName("queueEmptyText")
+        row.addWidget(self.empty_label, 1)
+        self.show_all_button = QPushButton(translate("MainWindow", "Show all"), note)
+        self.show_all_button.setObjectName("showAllButton")
+        self.show_all_button.setToolTip(translate("MainWindow", "Clears the search and the filter (Esc in the "
+                                                                "search field clears the search)"))
+        self.show_all_button.clicked.connect(self.show_all)
+        row.addWidget(self.show_all_button)
+        note.hide()
         return table
+
+    def empty_text(self) -> str:
+        """Why the queue shows nobody ("" when it shows someone, or nobody is filtered away)."""
+        if self.proxy.rowCount() > 0:
+            return ""
+        words = self.search_field.text().strip() if hasattr(self, "search_field") else ""
+        which = self.proxy.queue_filter
+        title = _filter_titles()[which]
+        if words and which is not QueueFilter.ALL:
+            return translate("MainWindow", "No patients in “{filter}” match “{text}”").format(filter=title,
+                                                                                             text=words)
+        if words:
+            return translate("MainWindow", "No patients match “{text}”").format(text=words)
+        if which is not QueueFilter.ALL:
+            return translate("MainWindow", "No patients in “{filter}”").format(filter=title)
+        return ""
+
+    def show_all(self) -> None:
+        """The empty note's "Show all": no search, no filter."""
+        self.search_field.clear()
+        self.set_filter(QueueFilter.ALL)
+
+    def _update_empty_note(self, *_args: object) -> None:
+        note = getattr(self, "empty_note", None)
+        if note is None:
+            return
+        text = self.empty_text()
+        self.empty_label.setText(text)
+        note.setVisible(bool(text))
+        if text:
+            viewport = self.table.viewport()
+            width = min(note.sizeHint().width(), max(0, viewport.width() - 24))
+            note.setGeometry((viewport.width() - width) // 2, 24, width, note.sizeHint().height())
+            note.raise_()
 
     def _size_columns(self) -> None:
         self.table.ensurePolished()
@@ -753,6 +804,7 @@ class MainWindow(QMainWindow):
         self._keep_or_clear_selection(selected)
         self.filter_buttons[which].setChecked(True)
         self._update_panel()
+        self._update_empty_note()
 
     def set_search(self, text: str) -> None:
         """The search field's text: the queue shows only patients whose name, ID number or room has it."""
@@ -762,6 +814,7 @@ class MainWindow(QMainWindow):
             self.search_field.setText(text)
         self._keep_or_clear_selection(selected)
         self._update_panel()
+        self._update_empty_note()
 
     def focus_search(self) -> None:
         """Queue > Search the queue (Ctrl+F)."""
@@ -794,6 +847,7 @@ class MainWindow(QMainWindow):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize and watched is self.table.viewport():
             self._fit_columns()
+            self._update_empty_note()
             return False
         if event.type() == QEvent.Type.Show and watched is getattr(getattr(self, "safe", None), "toast", None):
             QTimer.singleShot(0, self._keep_current_row_in_sight)  # once the queue has made room for it

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QApplication, QMenu, QStyle, QStyleOptionFrame, QToolButton
+from PySide6.QtWidgets import QApplication, QFrame, QMenu, QPushButton, QStyle, QStyleOptionFrame, QToolButton
 from pytestqt.qtbot import QtBot
 
 from legevakt.app.signin import Session
@@ -483,3 +483,58 @@ def test_the_search_field_shows_its_whole_placeholder_at_1280_px(qtbot: QtBot, q
     clear = field.findChild(QToolButton)
     assert clear is not None
     assert contents.left() + 2 + field.fontMetrics().horizontalAdvance(placeholder) <= clear.x()
+
+
+# -- an empty search or filter says why, with the way back ---------------------------------------------------
+def empty_note_shown(window: MainWindow) -> str:
+    """What the note over the empty queue says ("" when it is not shown)."""
+    note = window.findChild(QFrame, "queueEmptyNote")
+    label = window.findChild(ElidedLabel, "queueEmptyText")
+    assert note is not None and label is not None
+    return label.text() if note.isVisibleTo(window) else ""
+
+
+def test_a_search_that_finds_nobody_says_so_and_show_all_brings_everyone_back(qtbot: QtBot,
+                                                                            service: FakeService) -> None:
+    window = make_window(qtbot, service)
+    entries, alerts = clinic()
+    service.emit(make_summary(entries, alerts=alerts, initial=True))
+    window.show()
+    qtbot.waitExposed(window)
+    assert empty_note_shown(window) == ""
+    qtbot.keyClicks(window.search_field, "zzzz")
+    assert window.proxy.rowCount() == 0
+    assert empty_note_shown(window) == "Ingen pasienter passer «zzzz»"
+    note = window.findChild(QFrame, "queueEmptyNote")
+    assert note is not None and window.table.viewport().rect().contains(note.geometry())  # over the table
+    qtbot.keyClick(window.search_field, Qt.Key.Key_Escape)  # Esc clears the search
+    assert window.proxy.rowCount() == 14 and empty_note_shown(window) == ""
+    qtbot.keyClicks(window.search_field, "zzzz")
+    show_all = window.findChild(QPushButton, "showAllButton")
+    assert show_all is not None and show_all.text() == "Vis alle"
+    qtbot.mouseClick(show_all, Qt.MouseButton.LeftButton)
+    assert window.search_field.text() == "" and window.proxy.rowCount() == 14
+    assert empty_note_shown(window) == ""
+
+
+def test_a_filter_with_nobody_says_which_and_show_all_clears_it(qtbot: QtBot, service: FakeService) -> None:
+    window = make_window(qtbot, service)
+    entries, _alerts = clinic()
+    present = [e for e in entries if e.fate is not Fate.DROPPED]  # nobody has dropped out
+    service.emit(make_summary(present, initial=True))
+    window.show()
+    qtbot.waitExposed(window)
+    window.filter_buttons[QueueFilter.DROPPED].click()
+    assert window.filter_buttons[QueueFilter.DROPPED].text() == "Falt ut  0"
+    assert empty_note_shown(window) == "Ingen pasienter i «Falt ut»"
+    window.search_field.setText("berg")  # a search inside the empty filter names both
+    assert empty_note_shown(window) == "Ingen pasienter i «Falt ut» passer «berg»"
+    window.findChild(QPushButton, "showAllButton").click()  # type: ignore[union-attr]
+    assert window.proxy.queue_filter is QueueFilter.ALL and window.filter_buttons[QueueFilter.ALL].isChecked()
+    assert window.proxy.rowCount() == len(present) and empty_note_shown(window) == ""
+    # A patient arriving into the empty filter takes the note away by itself.
+    window.set_filter(QueueFilter.DROPPED)
+    assert empty_note_shown(window)
+    dropped = next(e for e in entries if e.fate is Fate.DROPPED)
+    service.emit(make_summary([dropped]))
+    assert window.proxy.rowCount() == 1 and empty_note_shown(window) == ""
