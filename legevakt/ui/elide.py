@@ -18,8 +18,10 @@ MIN_CHARS = 8
 class ElidedLabel(QLabel):
     """A one-line plain-text label that elides on the right; ``text()`` is always the whole text."""
 
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, text: str = "", parent: QWidget | None = None, *, least_chars: int = MIN_CHARS) -> None:
+        """``least_chars``: how many characters it keeps at least (0: it may shrink to nothing)."""
         super().__init__(parent)
+        self._least_chars = least_chars
         self._full = ""
         self._tip = ""
         self.setTextFormat(Qt.TextFormat.PlainText)
@@ -69,7 +71,7 @@ class ElidedLabel(QLabel):
     def minimumSizeHint(self) -> QSize:
         fm = self.fontMetrics()
         m = self.contentsMargins()
-        least = fm.horizontalAdvance("…") + MIN_CHARS * fm.averageCharWidth()
+        least = fm.horizontalAdvance("…") + self._least_chars * fm.averageCharWidth() if self._least_chars else 0
         width = min(fm.horizontalAdvance(self._full), least) + m.left() + m.right() + 2 * self.margin() + 2
         return QSize(width, super().minimumSizeHint().height())
 

@@ -397,7 +397,8 @@ class SignedInService(FakeService):
     refused = Signal(object)
 
     def __init__(self, role: Role, name: str = LONG_NAME) -> None:
-        super().__init__(practitioner="Practitioner/hanne-lie", user=name)
+        # on the demo platform: its badge in the header makes the widest header
+        super().__init__(practitioner="Practitioner/hanne-lie", user=name, demo=True)
         self.session = Session(name=name, hpr="1234567", role=role, practitioner="Practitioner/hanne-lie",
                                on_platform=True)
 
