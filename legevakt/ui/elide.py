@@ -1,7 +1,8 @@
 """A label that never widens its window: long text is elided to the width it gets, the whole text in the
 tooltip. For every place where words from the platform or a long translation land in a row of widgets (the
-banner's lines, the status bar): a plain ``QLabel`` asks for its whole text's width as its minimum, and the
-window grows past the screen to give it."""
+banner's lines, the status bar, the header): a plain ``QLabel`` asks for its whole text's width as its
+minimum, and the window grows past the screen to give it. ``PriorityRow`` lays such labels out in a row that,
+short of width, gives it to the most important first (the status bar: the link's state and its reason)."""
 
 from __future__ import annotations
 
