@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -55,6 +56,7 @@ from legevakt.ui.alert_banner import AlertBanner
 from legevakt.ui.alerts_model import AlertListModel, needs_acknowledgement
 from legevakt.ui.alerts_panel import AlertsPanel, ShiftAlertsModel
 from legevakt.ui.delegates import ICON_SIZE, IconDelegate, QueueDelegate, TriageDelegate
+from legevakt.ui.elide import ElidedLabel, PriorityRow
 from legevakt.ui.i18n import current_language
 from legevakt.ui.journal_panel import JournalPanel, RecipientNames
 from legevakt.ui.ledger_view import LedgerModel, LedgerView
@@ -130,6 +132,17 @@ def column_widths(table: QTableView, model: QueueModel) -> dict[Column, int]:
         Column.PENDING: fit(fmb.horizontalAdvance("⟳"), ICON_SIZE),
     }
     return widths
+
+
+def search_width(field: QLineEdit) -> int:
+    """The search field's width for its whole placeholder (in the field's font), its clear button and its
+    frame: "Søk: navn, fødselsnummer, rom (Ctrl+F)" must not read "Søk: navn, fødselsnummer, ro…"."""
+    field.ensurePolished()
+    text = field.fontMetrics().horizontalAdvance(field.placeholderText())
+    m = field.textMargins()
+    # the frame and the text's inner margin (QLineEdit's own: 2 px a side) plus the clear button's room
+    return text + m.left() + m.right() + 2 * 2 + 2 * field.style().pixelMetric(
+        QStyle.PixelMetric.PM_DefaultFrameWidth) + field.sizeHint().height() + 8
 
 
 #: The patient panel's least width: the name in large type, the triage badge, the journal's buttons.
@@ -337,6 +350,13 @@ class MainWindow(QMainWindow):
         # Confirm what ends a visit, offer "Angre" on the rest; the banner names rooms and clinicians.
         self.safe = SafeActions(self, self._submit, self._scale, self._language, self.queue_model.directory,
                                 entry=self.queue_model.entry)
+        # "Angre" in its own row above the status bar: it covers no patient row for its 10 s (the queue gets
+        # shorter while it shows and keeps the selected row in sight).
+        undo_row = QHBoxLayout()
+        undo_row.setContentsMargins(10, 0, 10, 6)
+        self.safe.toast.dock(undo_row)
+        outer.addLayout(undo_row)
+        self.safe.toast.installEventFilter(self)
         self.banner.write_words = self.safe.write_text
         self.banner.names = self.safe.ref_name
         # "Angre" where a clinician looks for it too: the queue menu shows the toast's Ctrl+Z, offered while
@@ -419,16 +439,19 @@ class MainWindow(QMainWindow):
     def _build_header(self, parent: QWidget) -> QWidget:
         header = QFrame(parent)
         header.setObjectName("headerBar")
-        h = QHBoxLayout(header)
+        # Short of width the filters and the search field keep theirs; the person signed in elides (whole
+        # name in the tooltip), so a long name never widens the window.
+        h = PriorityRow(header)
         h.setContentsMargins(12, 8, 12, 8)
         h.setSpacing(8)
-        title = QLabel(translate("MainWindow", "Legevakt"), header)
+        title = ElidedLabel(translate("MainWindow", "Legevakt"), header)
         title.setObjectName("appTitle")
-        h.addWidget(title)
-        subtitle = QLabel(translate("MainWindow", "Patient queue"), header)
+        h.add(title)
+        # the subtitle goes first when the header is short (the window's title says it too)
+        subtitle = ElidedLabel(translate("MainWindow", "Patient queue"), header, least_chars=0)
         subtitle.setObjectName("appSubtitle")
-        h.addWidget(subtitle)
-        h.addSpacing(18)
+        h.add(subtitle, 3)
+        h.add_gap(18)
         self.filter_group = QButtonGroup(self)
         self.filter_group.setExclusive(True)
         self.filter_buttons: dict[QueueFilter, QPushButton] = {}
@@ -445,32 +468,33 @@ class MainWindow(QMainWindow):
             button.clicked.connect(lambda _checked=False, w=which: self.set_filter(w))
             self.filter_group.addButton(button)
             self.filter_buttons[which] = button
-            h.addWidget(button)
+            h.add(button)
         self.filter_buttons[QueueFilter.ALL].setChecked(True)
-        h.addSpacing(12)
+        h.add_gap(12)
         self.search_field = QLineEdit(header)
         self.search_field.setObjectName("queueSearch")
         self.search_field.setClearButtonEnabled(True)
         self.search_field.setPlaceholderText(translate("MainWindow", "Search: name, ID number, room (Ctrl+F)"))
         self.search_field.setToolTip(translate("MainWindow", "Shows only patients whose name, identity number or "
                                                              "room contains the text (Esc clears)"))
-        self.search_field.setMinimumWidth(150)
-        self.search_field.setMaximumWidth(280)
+        fit = search_width(self.search_field)
+        self.search_field.setMinimumWidth(fit)  # the whole placeholder reads, in either language
+        self.search_field.setMaximumWidth(max(fit, 320))
         self.search_field.textChanged.connect(self.set_search)
         self.search_field.installEventFilter(self)
-        h.addWidget(self.search_field, 1)
-        h.addStretch(1)
-        self.user_label = QLabel(header)
+        h.add(self.search_field, 1, stretch=True)
+        h.add_fill()
+        self.user_label = ElidedLabel("", header)
         self.user_label.setObjectName("userLabel")
         user = getattr(self.service, "user", "")
         if user:
             self.user_label.setText(translate("MainWindow", "Signed in: {user}").format(user=user))
-        h.addWidget(self.user_label)
+        h.add(self.user_label, 2)
         self.demo_badge = QLabel(translate("MainWindow", "DEMO"), header)
         self.demo_badge.setObjectName("demoBadge")
         self.demo_badge.setToolTip(translate("MainWindow", "Demo platform: synthetic patients only"))
         self.demo_badge.setVisible(self._demo)
-        h.addWidget(self.demo_badge)
+        h.add(self.demo_badge)
         return header
 
     def _build_table(self) -> QTableView:
@@ -518,7 +542,58 @@ class MainWindow(QMainWindow):
         for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.layoutChanged,
                        self.proxy.modelReset):
             signal.connect(self._span_group_row)
+            signal.connect(self._update_empty_note)
+        # A search or filter that leaves nobody says so over the empty table, with the way back.
+        note = self.empty_note = QFrame(table.viewport())
+        note.setObjectName("queueEmptyNote")
+        row = QHBoxLayout(note)
+        row.setContentsMargins(14, 8, 8, 8)
+        row.setSpacing(12)
+        self.empty_label = ElidedLabel("", note)  # the search words are the person's own: plain text
+        self.empty_label.setObjectName("queueEmptyText")
+        row.addWidget(self.empty_label, 1)
+        self.show_all_button = QPushButton(translate("MainWindow", "Show all"), note)
+        self.show_all_button.setObjectName("showAllButton")
+        self.show_all_button.setToolTip(translate("MainWindow", "Clears the search and the filter (Esc in the "
+                                                                "search field clears the search)"))
+        self.show_all_button.clicked.connect(self.show_all)
+        row.addWidget(self.show_all_button)
+        note.hide()
         return table
+
+    def empty_text(self) -> str:
+        """Why the queue shows nobody ("" when it shows someone, or nobody is filtered away)."""
+        if self.proxy.rowCount() > 0:
+            return ""
+        words = self.search_field.text().strip() if hasattr(self, "search_field") else ""
+        which = self.proxy.queue_filter
+        title = _filter_titles()[which]
+        if words and which is not QueueFilter.ALL:
+            return translate("MainWindow", "No patients in “{filter}” match “{text}”").format(filter=title,
+                                                                                             text=words)
+        if words:
+            return translate("MainWindow", "No patients match “{text}”").format(text=words)
+        if which is not QueueFilter.ALL:
+            return translate("MainWindow", "No patients in “{filter}”").format(filter=title)
+        return ""
+
+    def show_all(self) -> None:
+        """The empty note's "Show all": no search, no filter."""
+        self.search_field.clear()
+        self.set_filter(QueueFilter.ALL)
+
+    def _update_empty_note(self, *_args: object) -> None:
+        note = getattr(self, "empty_note", None)
+        if note is None:
+            return
+        text = self.empty_text()
+        self.empty_label.setText(text)
+        note.setVisible(bool(text))
+        if text:
+            viewport = self.table.viewport()
+            width = min(note.sizeHint().width(), max(0, viewport.width() - 24))
+            note.setGeometry((viewport.width() - width) // 2, 24, width, note.sizeHint().height())
+            note.raise_()
 
     def _size_columns(self) -> None:
         self.table.ensurePolished()
@@ -747,6 +822,7 @@ class MainWindow(QMainWindow):
         self._keep_or_clear_selection(selected)
         self.filter_buttons[which].setChecked(True)
         self._update_panel()
+        self._update_empty_note()
 
     def set_search(self, text: str) -> None:
         """The search field's text: the queue shows only patients whose name, ID number or room has it."""
@@ -756,6 +832,7 @@ class MainWindow(QMainWindow):
             self.search_field.setText(text)
         self._keep_or_clear_selection(selected)
         self._update_panel()
+        self._update_empty_note()
 
     def focus_search(self) -> None:
         """Queue > Search the queue (Ctrl+F)."""
@@ -788,6 +865,10 @@ class MainWindow(QMainWindow):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize and watched is self.table.viewport():
             self._fit_columns()
+            self._update_empty_note()
+            return False
+        if event.type() == QEvent.Type.Show and watched is getattr(getattr(self, "safe", None), "toast", None):
+            QTimer.singleShot(0, self._keep_current_row_in_sight)  # once the queue has made room for it
             return False
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             if watched is self.search_field and event.key() == Qt.Key.Key_Escape and self.search_field.text():
@@ -805,6 +886,11 @@ class MainWindow(QMainWindow):
                     self.set_group_expanded(not self.proxy.expanded)
                     return True
         return super().eventFilter(watched, event)
+
+    def _keep_current_row_in_sight(self) -> None:
+        index = self.table.currentIndex()
+        if index.isValid():
+            self.table.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)
 
     # -- selection ----------------------------------------------------------------------------
     def selected_entry(self) -> Entry | None:

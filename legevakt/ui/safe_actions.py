@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import QBoxLayout, QFrame, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSizePolicy, QWidget
 
 from legevakt.ui import keyboard, texts
 from legevakt.worklist.commands import TRANSITIONS, CommandKind, field_value
@@ -172,7 +172,10 @@ def done_text(request: Request) -> str:
 # -- the undo toast ----------------------------------------------------------------------------------------
 class UndoToast(QFrame):
     """A non-modal strip at the bottom of the window: what was done, "Angre", and a close button. It hides
-    itself after ``interval_ms``; Esc dismisses it, Ctrl+Z undoes."""
+    itself after ``interval_ms``; Esc dismisses it, Ctrl+Z undoes.
+
+    It floats over the bottom of its window unless :meth:`dock` gives it a row of a layout (the main
+    window: above the status bar, so it covers no patient row for its 10 s)."""
 
     def __init__(self, parent: QWidget, interval_ms: int = UNDO_MS) -> None:
         super().__init__(parent)
@@ -213,8 +216,18 @@ class UndoToast(QFrame):
             sc.setEnabled(False)
             sc.activated.connect(slot)
             self.shortcuts.append(sc)
+        self._window = parent
+        self._docked = False
         parent.installEventFilter(self)
         self.hide()
+
+    def dock(self, row: QBoxLayout) -> None:
+        """Show in ``row`` (centred there) instead of over the window: the layout makes room for it while it
+        shows, so it covers nothing; hidden, it takes no room."""
+        self._docked = True
+        row.addStretch(1)
+        row.addWidget(self)
+        row.addStretch(1)
 
     def show_action(self, text: str, undo: Callable[[], None] | None) -> None:
         """Show ``text``; with ``undo`` "Angre" calls it (once), without it the toast says so."""
@@ -249,20 +262,19 @@ class UndoToast(QFrame):
         return not self.isHidden() and self._undo is not None
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.parent() and event.type() == QEvent.Type.Resize and not self.isHidden():
+        if watched is self._window and event.type() == QEvent.Type.Resize and not self.isHidden():
             self._place()
         return False
 
     def _place(self) -> None:
-        parent = self.parentWidget()
-        if parent is None:
-            return
-        width = min(max(360, parent.width() // 2), parent.width() - 24)
+        window = self._window
+        width = min(max(360, window.width() // 2), window.width() - 24)
         self.setFixedWidth(width)
-        self.adjustSize()
         self.label.setText(self.label.fontMetrics().elidedText(
             self.label.toolTip(), Qt.TextElideMode.ElideRight, max(80, width - 200)))
-        self.move((parent.width() - width) // 2, parent.height() - self.height() - 36)
+        if not self._docked:
+            self.adjustSize()
+            self.move((window.width() - width) // 2, window.height() - self.height() - 36)
 
 
 # -- the controller the window uses ----------------------------------------------------------------------

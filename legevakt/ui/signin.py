@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from legevakt.app.signin import HPR_SYSTEM, KeyringUnavailable, Session, sign_in_problem, store_pin, verify_pin
 from legevakt.ui.actions import gate_widget, role_name, who_may
+from legevakt.ui.elide import ElidedLabel
 from legevakt.worklist.roles import Permission, Role, RoleRefused
 
 translate = QCoreApplication.translate
@@ -201,9 +202,9 @@ class PinCheck:
 
 def install(window: Any, service: Any, *, ask_sign_in: Callable[[], Session | None] | None = None) -> None:
     """Hook the signed-in session into ``window`` (a MainWindow): status bar, role gates, PIN on unlock."""
-    label = QLabel(window.status)
+    label = ElidedLabel("", window.status)  # a long name elides (whole in the tooltip), never widens the window
     label.setObjectName("signedInUser")
-    window.status.addPermanentWidget(label)
+    window.status.add_trailing(label)
 
     def show(session: Session | None) -> None:
         if session is None:

@@ -13,18 +13,24 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QStatusBar, QWidget
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from legevakt.app.summary import ChangeSummary, LinkMode, LinkStatus
 from legevakt.problems import Problem
 from legevakt.ui import texts
-from legevakt.ui.elide import ElidedLabel
+from legevakt.ui.elide import ElidedLabel, PriorityRow
 from legevakt.ui.problem_texts import problem_text, problems_text
 from legevakt.worklist.census import Census
 
 translate = QCoreApplication.translate
 
 WARN_AFTER = timedelta(seconds=15)
+
+#: Who gets the status bar's width first when it is short (0 first): the link's state and its reason, then
+#: the pending writes, then the census and the person signed in.
+PRIORITY_LINK = 0
+PRIORITY_PENDING = 1
+PRIORITY_CENSUS = 2
 CRITICAL_AFTER = timedelta(seconds=60)
 
 
@@ -75,20 +81,23 @@ class SyncStatusBar(QStatusBar):
 
         box = QWidget(self)
         box.setObjectName("syncStatusBox")
-        h = QHBoxLayout(box)
-        h.setContentsMargins(10, 2, 10, 2)
-        h.setSpacing(14)
+        # Short of width (1280 px, a long census, a long name) the link's state and its reason read first;
+        # the census and the person signed in elide (their whole text in the tooltip). No label widens the
+        # window: each asks for a few characters at least.
+        row = self.row = PriorityRow(box)
+        row.setContentsMargins(10, 2, 10, 2)
+        row.setSpacing(14)
         self.dot = QLabel("●", box)
         self.dot.setObjectName("statusDot")
-        self.live_label = QLabel(box)
+        self.live_label = ElidedLabel("", box)
         self.live_label.setObjectName("statusLive")
-        self.mode_label = QLabel(box)
+        self.mode_label = ElidedLabel("", box)
         self.mode_label.setObjectName("statusMode")
-        self.pending_label = QLabel(box)
+        self.pending_label = ElidedLabel("", box)
         self.pending_label.setObjectName("statusPending")
         self.problem_label = ElidedLabel("", box)  # platform words can be long: elided, whole in the tooltip
         self.problem_label.setObjectName("statusProblem")
-        self.census_label = QLabel(box)
+        self.census_label = ElidedLabel("", box)
         self.census_label.setObjectName("statusCensus")
         self.demo_label = QLabel(translate("SyncStatusBar", "DEMO"), box)
         self.demo_label.setObjectName("demoBadge")
@@ -98,8 +107,8 @@ class SyncStatusBar(QStatusBar):
         self.tls_label = QLabel(translate("SyncStatusBar", "TLS NOT VERIFIED"), box)
         self.tls_label.setObjectName("tlsUnverifiedBadge")
         # the platform refuses Task: this workstation's alerts are its own (issue 10)
-        self.unshared_label = QLabel(translate("SyncStatusBar", "Alerts are not shared with other workstations"),
-                                     box)
+        self.unshared_label = ElidedLabel(translate("SyncStatusBar", "Alerts are not shared with other "
+                                                                     "workstations"), box)
         self.unshared_label.setObjectName("alertsNotShared")
         self.unshared_label.hide()
         for label in (self.dot, self.live_label, self.mode_label, self.pending_label, self.problem_label,
@@ -110,17 +119,18 @@ class SyncStatusBar(QStatusBar):
             "SyncStatusBar", "verify_tls = false: the platform's certificate is not checked, so anyone on the "
                              "network path could read or change what is sent, the credentials included"))
         self.tls_label.hide()
-        h.addWidget(self.dot)
-        h.addWidget(self.live_label)
-        h.addWidget(_separator(box))
-        h.addWidget(self.mode_label)
-        h.addWidget(_separator(box))
-        h.addWidget(self.pending_label)
-        h.addWidget(self.problem_label, 1)
-        h.addWidget(self.census_label)
-        h.addWidget(self.unshared_label)
-        h.addWidget(self.tls_label)
-        h.addWidget(self.demo_label)
+        # Priority 0 reads first: the age, the link mode, the problem (and the badges, which never shrink).
+        row.add(self.dot)
+        row.add(self.live_label, PRIORITY_LINK)
+        row.add(_separator(box))
+        row.add(self.mode_label, PRIORITY_LINK)
+        row.add(_separator(box))
+        row.add(self.pending_label, PRIORITY_PENDING)
+        row.add(self.problem_label, PRIORITY_LINK, stretch=True)
+        row.add(self.census_label, PRIORITY_CENSUS)
+        row.add(self.unshared_label, PRIORITY_PENDING)
+        row.add(self.tls_label)
+        row.add(self.demo_label)
         self.addWidget(box, 1)
 
         self.timer = QTimer(self)
@@ -128,6 +138,11 @@ class SyncStatusBar(QStatusBar):
         self.timer.timeout.connect(self.refresh)
         self.timer.start()
         self.refresh()
+
+    def add_trailing(self, label: QWidget, priority: int = PRIORITY_CENSUS) -> None:
+        """Add ``label`` at the right end of the bar, sharing its width by ``priority`` (the person signed in:
+        it shortens first, with the census)."""
+        self.row.add(label, priority)
 
     @property
     def freshness(self) -> Freshness:

@@ -465,6 +465,26 @@
             <translation>Søk i køen</translation>
         </message>
         <message>
+            <source>Show all</source>
+            <translation>Vis alle</translation>
+        </message>
+        <message>
+            <source>Clears the search and the filter (Esc in the search field clears the search)</source>
+            <translation>Tømmer søket og filteret (Esc i søkefeltet tømmer søket)</translation>
+        </message>
+        <message>
+            <source>No patients in “{filter}” match “{text}”</source>
+            <translation>Ingen pasienter i «{filter}» passer «{text}»</translation>
+        </message>
+        <message>
+            <source>No patients match “{text}”</source>
+            <translation>Ingen pasienter passer «{text}»</translation>
+        </message>
+        <message>
+            <source>No patients in “{filter}”</source>
+            <translation>Ingen pasienter i «{filter}»</translation>
+        </message>
+        <message>
             <source>Search: name, ID number, room (Ctrl+F)</source>
             <translation>Søk: navn, fødselsnummer, rom (Ctrl+F)</translation>
         </message>

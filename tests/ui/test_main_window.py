@@ -7,17 +7,23 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMenu
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QApplication, QFrame, QMenu, QPushButton, QStyle, QStyleOptionFrame, QToolButton
 from pytestqt.qtbot import QtBot
 
+from legevakt.app.signin import Session
+from legevakt.app.summary import LinkMode
 from legevakt.journal.model import DeliveryState
+from legevakt.problems import Problem, ProblemKind
+from legevakt.ui.elide import ElidedLabel
+from legevakt.ui.i18n import install_translator
 from legevakt.ui.launch import run_window
 from legevakt.ui.ledger_view import LedgerColumn
 from legevakt.ui.main_window import MainWindow
 from legevakt.ui.queue_model import Column, QueueFilter
-from legevakt.worklist.census import Shift, census
+from legevakt.worklist.census import Census, Shift, census
 from legevakt.worklist.models import AlertKind, EncounterStatus, Entry, Fate, Severity
+from legevakt.worklist.roles import Permission, Role, permits
 from tests.ui.conftest import (
     NOW,
     FakeService,
@@ -421,3 +427,162 @@ def test_the_shift_report_question_is_in_the_windows_language(qtbot: QtBot) -> N
     assert (dialog.windowTitle(), dialog.labelText()) == ("Vaktrapport", "Hvilken vakt?")
     assert sorted(b.text() for b in dialog.findChildren(QPushButton)) == ["Avbryt", "Neste…"]
     assert dialog.comboBoxItems() == ["Kveldsvakt 14.03.", "Dagvakt 14.03."] and not dialog.isComboBoxEditable()
+
+
+# -- issue 9.5: from 1280 px up, no text widens the window; the link's reason reads first -------------------
+LONG_NAME = "Kristiansen-Bergersen, Anne-Margrethe Solveig"
+#: A census of a busy evening: every count with two or three digits.
+BUSY_EVENING = Census(Shift("evening", NOW - timedelta(hours=2), NOW + timedelta(hours=6)), arrived=123,
+                      departed=88, present=31, dropped=4, departed_by_reason={"home": 80, "admitted": 8},
+                      carried_over=17)
+
+
+class SignedInService(FakeService):
+    """The fake service with a person signed in (as ``AppService``: ``session``, ``may``, ``signed_in``)."""
+
+    signed_in = Signal(object)
+    refused = Signal(object)
+
+    def __init__(self, role: Role, name: str = LONG_NAME) -> None:
+        # on the demo platform: its badge in the header makes the widest header
+        super().__init__(practitioner="Practitioner/hanne-lie", user=name, demo=True)
+        self.session = Session(name=name, hpr="1234567", role=role, practitioner="Practitioner/hanne-lie",
+                               on_platform=True)
+
+    @property
+    def role(self) -> Role:
+        return self.session.role
+
+    def may(self, permission: Permission) -> bool:
+        return permits(self.role, permission)
+
+
+def offline_at_1280(qtbot: QtBot, role: Role, problem: Problem) -> MainWindow:
+    """A signed-in person's window at 1280 x 800, offline for 39 s with ``problem``, on a busy evening."""
+    service = SignedInService(role)
+    window = MainWindow(service, clock=clock)  # type: ignore[arg-type]
+    qtbot.addWidget(window)
+    entries, alerts = clinic()
+    service.emit(replace(make_summary(entries, alerts=alerts, initial=True,
+                                      link=make_link(LinkMode.OFFLINE, age_s=39, problem=problem)),
+                         census=BUSY_EVENING))
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+@pytest.mark.parametrize("role", [Role.NURSE, Role.DOCTOR, Role.SHIFT_LEAD])
+def test_a_long_name_and_a_long_census_fit_a_1280_px_window(qtbot: QtBot, qapp: QApplication, role: Role,
+                                                           language: str) -> None:
+    install_translator(qapp, language)  # the autouse fixture puts bokmål back
+    window = offline_at_1280(qtbot, role, Problem(ProblemKind.PLATFORM_UNREACHABLE))
+    assert window.minimumSizeHint().width() <= 1280
+    assert window.width() == 1280
+    # A 300-character message from the platform (the origin it pointed to) does not widen it either.
+    origin = "https://" + "x" * 280 + ".example.no:443"
+    elsewhere = Problem(ProblemKind.FOREIGN_ORIGIN, {"via": "redirect", "origin": origin})
+    window.status.apply(replace(make_summary(link=make_link(LinkMode.OFFLINE, age_s=39, problem=elsewhere)),
+                                census=BUSY_EVENING))
+    qtbot.wait(20)
+    assert len(window.status.problem_label.text()) > 300
+    assert window.minimumSizeHint().width() <= 1280
+    assert window.width() == 1280
+    # What was cut reads whole in the tooltip: the person signed in, in the header and in the status bar.
+    user = window.findChild(ElidedLabel, "signedInUser")
+    assert user is not None and user.is_elided() and LONG_NAME in user.plain_tip()
+    assert window.user_label.is_elided() and LONG_NAME in window.user_label.plain_tip()
+    assert window.status.problem_label.plain_tip().startswith(window.status.problem_label.text())
+
+
+@pytest.mark.parametrize("role", [Role.NURSE, Role.SHIFT_LEAD])
+def test_offline_at_1280_px_the_reason_reads_and_the_census_and_the_name_shorten(qtbot: QtBot, role: Role) -> None:
+    """The reviewer saw "Kan være utdatert · 39 s · Frakoblet · Alle endringer lagret · Får ikke …": the one
+    line saying why was cut while the census and the name kept their width."""
+    window = offline_at_1280(qtbot, role, Problem(ProblemKind.PLATFORM_UNREACHABLE))
+    status = window.status
+    reason = status.problem_label
+    assert reason.text().startswith("Får ikke kontakt med plattformen")
+    assert reason.shown_text()[:40] == reason.text()[:40]  # at least its first 40 characters read
+    assert status.live_label.shown_text() == "Kan være utdatert · oppdatert for 39 s siden"
+    assert status.mode_label.shown_text() == "Frakoblet"
+    census = status.census_label
+    assert census.text() == "Kveldsvakt: 17 overført + 123 ankommet = 88 reist + 31 her + 4 falt ut"
+    assert census.is_elided()
+    user = window.findChild(ElidedLabel, "signedInUser")
+    assert user is not None and user.is_elided()
+
+
+@pytest.mark.parametrize(("language", "placeholder"), [("nb", "Søk: navn, fødselsnummer, rom (Ctrl+F)"),
+                                                       ("en", "Search: name, ID number, room (Ctrl+F)")])
+def test_the_search_field_shows_its_whole_placeholder_at_1280_px(qtbot: QtBot, qapp: QApplication, language: str,
+                                                                 placeholder: str) -> None:
+    """It read "Søk: navn, fødselsnummer, ro…": the field was narrower than its own placeholder."""
+    install_translator(qapp, language)
+    window = offline_at_1280(qtbot, Role.SHIFT_LEAD, Problem(ProblemKind.PLATFORM_UNREACHABLE))
+    field = window.search_field
+    assert field.placeholderText() == placeholder
+    # Where Qt draws the placeholder: the style's contents rect, less QLineEdit's 2 px margin, up to the
+    # clear button (placed even while hidden).
+    option = QStyleOptionFrame()
+    field.initStyleOption(option)
+    contents = field.style().subElementRect(QStyle.SubElement.SE_LineEditContents, option, field)
+    clear = field.findChild(QToolButton)
+    assert clear is not None
+    assert contents.left() + 2 + field.fontMetrics().horizontalAdvance(placeholder) <= clear.x()
+
+
+# -- an empty search or filter says why, with the way back ---------------------------------------------------
+def empty_note_shown(window: MainWindow) -> str:
+    """What the note over the empty queue says ("" when it is not shown)."""
+    note = window.findChild(QFrame, "queueEmptyNote")
+    label = window.findChild(ElidedLabel, "queueEmptyText")
+    assert note is not None and label is not None
+    return label.text() if note.isVisibleTo(window) else ""
+
+
+def test_a_search_that_finds_nobody_says_so_and_show_all_brings_everyone_back(qtbot: QtBot,
+                                                                            service: FakeService) -> None:
+    window = make_window(qtbot, service)
+    entries, alerts = clinic()
+    service.emit(make_summary(entries, alerts=alerts, initial=True))
+    window.show()
+    qtbot.waitExposed(window)
+    assert empty_note_shown(window) == ""
+    qtbot.keyClicks(window.search_field, "zzzz")
+    assert window.proxy.rowCount() == 0
+    assert empty_note_shown(window) == "Ingen pasienter passer «zzzz»"
+    note = window.findChild(QFrame, "queueEmptyNote")
+    assert note is not None and window.table.viewport().rect().contains(note.geometry())  # over the table
+    qtbot.keyClick(window.search_field, Qt.Key.Key_Escape)  # Esc clears the search
+    assert window.proxy.rowCount() == 14 and empty_note_shown(window) == ""
+    qtbot.keyClicks(window.search_field, "zzzz")
+    show_all = window.findChild(QPushButton, "showAllButton")
+    assert show_all is not None and show_all.text() == "Vis alle"
+    qtbot.mouseClick(show_all, Qt.MouseButton.LeftButton)
+    assert window.search_field.text() == "" and window.proxy.rowCount() == 14
+    assert empty_note_shown(window) == ""
+
+
+def test_a_filter_with_nobody_says_which_and_show_all_clears_it(qtbot: QtBot, service: FakeService) -> None:
+    window = make_window(qtbot, service)
+    entries, _alerts = clinic()
+    present = [e for e in entries if e.fate is not Fate.DROPPED]  # nobody has dropped out
+    service.emit(make_summary(present, initial=True))
+    window.show()
+    qtbot.waitExposed(window)
+    window.filter_buttons[QueueFilter.DROPPED].click()
+    assert window.filter_buttons[QueueFilter.DROPPED].text() == "Falt ut  0"
+    assert empty_note_shown(window) == "Ingen pasienter i «Falt ut»"
+    window.search_field.setText("berg")  # a search inside the empty filter names both
+    assert empty_note_shown(window) == "Ingen pasienter i «Falt ut» passer «berg»"
+    window.findChild(QPushButton, "showAllButton").click()  # type: ignore[union-attr]
+    assert window.proxy.queue_filter is QueueFilter.ALL and window.filter_buttons[QueueFilter.ALL].isChecked()
+    assert window.proxy.rowCount() == len(present) and empty_note_shown(window) == ""
+    # A patient arriving into the empty filter takes the note away by itself.
+    window.set_filter(QueueFilter.DROPPED)
+    assert empty_note_shown(window)
+    dropped = next(e for e in entries if e.fate is Fate.DROPPED)
+    service.emit(make_summary([dropped]))
+    assert window.proxy.rowCount() == 1 and empty_note_shown(window) == ""

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QLabel, QMenu, QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
@@ -444,3 +444,49 @@ def test_keyboard_triage_is_not_offered_where_the_menu_does_not_offer_it(qtbot: 
     assert window.select_ref(by_name(entries, "Eriksen, Henrik").ref)
     assert window.set_selected_triage("red") is False  # a role without triage: the menu's gate holds
     assert service.submitted == []
+
+
+# -- where the toast shows (issue 9.5: it covered the queue's bottom row for 10 s) ----------------------------
+def visible_rows(window: MainWindow) -> list[QRect]:
+    """Each queue row's part in sight, in the window's coordinates."""
+    table, viewport = window.table, window.table.viewport()
+    rows = []
+    for row in range(window.proxy.rowCount()):
+        rect = table.visualRect(window.proxy.index(row, 0))
+        rect = QRect(0, rect.y(), viewport.width(), rect.height()).intersected(viewport.rect())
+        if not rect.isEmpty():
+            rows.append(QRect(viewport.mapTo(window, rect.topLeft()), rect.size()))
+    return rows
+
+
+def test_the_undo_toast_covers_no_patient_row_and_the_changed_row_stays_in_sight(qtbot: QtBot,
+                                                                                 service: FakeService) -> None:
+    window = MainWindow(service, clock=clock)
+    qtbot.addWidget(window)
+    entries, alerts = clinic()
+    more = [make_entry(100 + i, minutes_ago=5 + i, triage="blue") for i in range(30)]  # more than fit
+    service.emit(make_summary(entries + more, alerts=alerts, initial=True))
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.table.verticalScrollBar().maximum() > 0  # the queue fills the view
+    # The last row in sight, chosen and changed: the toast comes.
+    last = max(r for r in range(window.proxy.rowCount())
+               if window.table.viewport().rect().contains(window.table.visualRect(window.proxy.index(r, 0))))
+    patient = window.proxy.entry_at(last)
+    assert patient is not None
+    action(submenu(open_menu(window, patient), "triageMenu"), "orange").trigger()
+    toast = window.safe.toast
+    assert shown(toast)
+    qtbot.wait(50)  # the layout makes room, the table keeps the row in sight
+    where = QRect(toast.mapTo(window, QPoint(0, 0)), toast.size())
+    assert where.height() > 0 and window.rect().contains(where)
+    rows = visible_rows(window)
+    assert rows and not any(row.intersects(where) for row in rows)
+    changed = window.table.visualRect(window.proxy.index(window.proxy.row_of(patient.ref), 0))
+    assert window.table.viewport().rect().contains(QRect(0, changed.y(), 1, changed.height()))
+    # Nor does it cover the status bar (how fresh the list is)
+    assert not QRect(window.status.mapTo(window, QPoint(0, 0)), window.status.size()).intersects(where)
+    toast.dismiss()
+    qtbot.wait(50)
+    assert window.table.viewport().mapTo(window, QPoint(0, window.table.viewport().height())).y() > where.top()

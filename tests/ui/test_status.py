@@ -136,8 +136,15 @@ def test_the_shift_census_is_shown_and_balances(qtbot: QtBot) -> None:
     census = Census(shift, arrived=23, departed=15, present=11, dropped=1,
                     departed_by_reason={"home": 12, "admitted": 3}, carried_over=4)
     bar.apply(replace(make_summary(), census=census))
-    assert bar.census_label.text() == "Kveldsvakt: 4 overført + 23 ankommet = 15 reist + 11 her + 1 falt ut"
-    assert bar.census_label.toolTip() == "Hjem: 12\nInnlagt: 3"
+    bar.resize(1600, 30)  # wide enough for every word
+    bar.show()
+    qtbot.waitExposed(bar)
+    whole = "Kveldsvakt: 4 overført + 23 ankommet = 15 reist + 11 her + 1 falt ut"
+    assert bar.census_label.text() == bar.census_label.shown_text() == whole
+    assert bar.census_label.plain_tip() == "Hjem: 12\nInnlagt: 3"
+    bar.resize(700, 30)  # narrow: the census elides, its whole text leads the tooltip
+    qtbot.waitUntil(bar.census_label.is_elided)
+    assert bar.census_label.plain_tip() == whole + "\n\nHjem: 12\nInnlagt: 3"
 
 
 def test_unverified_tls_is_shown_in_red(qtbot: QtBot) -> None:
