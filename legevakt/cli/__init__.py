@@ -7,11 +7,12 @@ straight to the store or the sync package.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
 
-from legevakt.app.headless import StoreError
+from legevakt.app.headless import CONFIGURATION, StoreError
 from legevakt.app.settings import SettingsError
 from legevakt.cli import alerts, auth, census, do, doctor, gui, journal, outbox, report, sim, sync
 from legevakt.cli.options import CliError, common
@@ -35,6 +36,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _error(args: argparse.Namespace, exc: CliError) -> int:
+    """An error: one line on stderr, exit 1; with ``--json`` also ``{"error": {"kind", "message", "params"}}``
+    on stdout (``kind``: a ``ProblemKind`` value, or ``usage``/``configuration``)."""
+    if getattr(args, "json", False):
+        print(json.dumps(exc.to_json(), ensure_ascii=False, indent=2, default=str))
+    print(f"legevakt: {exc}", file=sys.stderr)
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["sim"]:
@@ -51,12 +61,12 @@ def main(argv: list[str] | None = None) -> int:
         if run is None:
             parser.error(f"unknown command {args.command}")
         return run(args)
-    except (CliError, SettingsError) as exc:
-        print(f"legevakt: {exc}", file=sys.stderr)
-        return 1
+    except CliError as exc:
+        return _error(args, exc)
+    except SettingsError as exc:
+        return _error(args, CliError(str(exc), kind=CONFIGURATION))
     except StoreError as exc:  # the local store, in plain words (disk full, read-only, a damaged row...)
-        print(f"legevakt: {exc}", file=sys.stderr)
-        return 1
+        return _error(args, CliError.of(str(exc), exc.problem))
     except BrokenPipeError:
         # The reader went away (``legevakt alerts | head``): stop quietly, as Unix tools do. What was
         # asked for has already been done; only the rest of the printing is dropped.
