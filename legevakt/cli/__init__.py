@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import sys
+from typing import NoReturn
 
 from legevakt.app.headless import CONFIGURATION, StoreError
 from legevakt.app.settings import SettingsError
@@ -26,8 +27,21 @@ _RUN = {"sync": sync.run, "alerts": alerts.run, "census": census.run, "do": do.r
         "deliveries": journal.run_deliveries, "report": report.run, "doctor": doctor.run}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="legevakt", description="Legevakt: the emergency clinic worklist.")
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a command line it cannot parse also prints the JSON error object on stdout when
+    ``--json`` was asked for (exit 2 and the usage on stderr, as argparse does)."""
+
+    json_wanted = False
+
+    def error(self, message: str) -> NoReturn:
+        if _Parser.json_wanted:
+            print(json.dumps(CliError(message).to_json(), ensure_ascii=False, indent=2))
+        super().error(message)
+
+
+def build_parser(*, json_wanted: bool = False) -> argparse.ArgumentParser:
+    _Parser.json_wanted = json_wanted
+    parser = _Parser(prog="legevakt", description="Legevakt: the emergency clinic worklist.")
     common(parser, root=True)
     gui.add_arguments(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -49,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["sim"]:
         return sim.run(argv[1:])
-    parser = build_parser()
+    parser = build_parser(json_wanted="--json" in argv)
     args = parser.parse_args(argv)
     from legevakt import logs
 

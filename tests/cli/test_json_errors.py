@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from legevakt.cli import main
 from legevakt.problems import ProblemKind
 from legevakt.sim import SimServer
 from tests.cli.conftest import Run
@@ -82,3 +83,20 @@ def test_an_unknown_alert_is_named_in_the_error(run: Run, where: list[str]) -> N
     assert json.loads(out)["error"] == {
         "kind": ProblemKind.ALERT_NOT_OPEN.value, "message": "no alert with id no-such-alert",
         "params": {"alert": "no-such-alert"}}
+
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_a_command_line_argparse_cannot_parse_is_a_usage_error_in_json_too(
+        capsys: pytest.CaptureFixture[str], where: list[str], as_json: bool) -> None:
+    argv = ["note", "Encounter/1", "--text", "x", *where] + (["--json"] if as_json else [])  # no --by
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    out, err = capsys.readouterr()
+    assert exit_.value.code == 2  # argparse's own exit code for a bad command line
+    assert "--by" in err
+    if as_json:
+        error = json.loads(out)["error"]
+        assert error["kind"] == "usage" and "--by" in error["message"]
+    else:
+        assert out == ""
