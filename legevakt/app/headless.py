@@ -9,8 +9,8 @@ same ``Runtime`` (store, ``DbWriter``, engine) the window's ``AppService`` uses.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -21,8 +21,10 @@ from legevakt.app.problem_words import all_words, words
 from legevakt.app.report import ShiftReport, ShiftSpecError, build_report, parse_report_shift
 from legevakt.app.runtime import CLINIC_TZ, Runtime, alert_json, identifier_issue_of, state_json
 from legevakt.app.settings import Settings
+from legevakt.app.summary import LinkMode
 from legevakt.app.worker import InlineExecutor, SyncWorker
-from legevakt.problems import Problem, ProblemError
+from legevakt.journal.model import NoteStatus
+from legevakt.problems import Problem, ProblemError, ProblemKind
 from legevakt.store.db import StoreError, open_store
 from legevakt.sync.auth import KeyringUnavailable, NoCredentials
 from legevakt.sync.engine import utcnow
@@ -34,6 +36,7 @@ from legevakt.sync.errors import (
     NotFound,
     PlatformError,
     PlatformServerError,
+    PlatformUnreachable,
 )
 from legevakt.worklist.census import Census, Shift, census, previous_shift, shift_at, shift_starting
 from legevakt.worklist.commands import CommandError, CommandKind, apply_local, check_reference, make_command
@@ -41,15 +44,19 @@ from legevakt.worklist.reconcile import AlertActionError
 
 __all__ = [
     "CLINIC_TZ",
+    "CONFIGURATION",
+    "USAGE",
     "HeadlessError",
     "KeyringUnavailable",
     "StoreError",
+    "SyncOnce",
     "Watch",
     "alert_action",
     "alert_json",
     "census_of",
     "deliveries_of",
     "do_changes",
+    "ledger_lines",
     "list_alerts",
     "login",
     "logout",
@@ -69,8 +76,35 @@ __all__ = [
 log = logging.getLogger("legevakt.app")
 
 
+#: ``HeadlessError.kind`` where no ``ProblemKind`` fits: the command line asks for something missing or
+#: contradictory (``give --text TEXT``), or the configuration has a bad value.
+USAGE = "usage"
+CONFIGURATION = "configuration"
+
+
 class HeadlessError(Exception):
-    """A one-line error for the user; the command exits 1."""
+    """A one-line error for the user; the command exits 1.
+
+    ``kind``: a ``ProblemKind`` value where the error is a typed problem (``note-not-signed``,
+    ``platform-unreachable``, ``store-disk-full``...), else ``USAGE`` or ``CONFIGURATION``; ``params``: the
+    problem's parameters (ids, counts, codes: never patient data). ``--json`` prints ``to_json()``."""
+
+    def __init__(self, message: str, *, kind: str = USAGE, params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.kind = str(kind)
+        self.params = dict(params or {})
+
+    @classmethod
+    def of(cls, message: str, problem: Problem) -> HeadlessError:
+        return cls(message, kind=problem.kind.value, params=problem.params)
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"error": {"kind": ..., "message": ..., "params": {...}}}``: what ``--json`` prints on stdout."""
+        return {"error": {"kind": self.kind, "message": str(self), "params": self.params}}
+
+
+def _store_error(exc: StoreError) -> HeadlessError:
+    return HeadlessError.of(str(exc), exc.problem)
 
 
 def open_platform_runtime(settings: Settings) -> Runtime:
@@ -80,7 +114,7 @@ def open_platform_runtime(settings: Settings) -> Runtime:
     try:
         return Runtime.open(settings)
     except StoreError as exc:
-        raise HeadlessError(str(exc)) from exc
+        raise _store_error(exc) from exc
 
 
 def open_local_runtime(settings: Settings) -> Runtime:
@@ -89,12 +123,24 @@ def open_local_runtime(settings: Settings) -> Runtime:
     try:
         return Runtime.open(settings, tokens=NoCredentials())
     except StoreError as exc:
-        raise HeadlessError(str(exc)) from exc
+        raise _store_error(exc) from exc
 
 
 # -- sync ------------------------------------------------------------------------------------------
 
-def sync_once(settings: Settings) -> dict[str, Any]:
+@dataclass(frozen=True)
+class SyncOnce:
+    """``sync --once``: the ``sync --json`` document, and why the cycle could not run (None: it ran).
+
+    When the platform cannot be reached (down, timed out, a server fault), the document is still the same one, built
+    from what is stored here: ``"complete": false``, ``"link": "offline"``, the problem listed in
+    ``problems``/``problem_kinds``, and nothing inferred from the missing answer (nobody taken as gone)."""
+
+    doc: dict[str, Any]
+    failed: HeadlessError | None = None
+
+
+def sync_once(settings: Settings) -> SyncOnce:
     """One sync cycle, run by the app's one ``SyncWorker`` in this thread; the ``sync --json`` document."""
     runtime = open_platform_runtime(settings)
     try:
@@ -103,30 +149,60 @@ def sync_once(settings: Settings) -> dict[str, Any]:
         except ForeignOrigin:
             pass  # refused (nothing sent there): the cycle reports its snapshot incomplete and says why
         except MalformedResponse as exc:
-            raise HeadlessError(f"{settings.platform} does not look like a FHIR R4 server: {exc.detail}") from exc
+            raise HeadlessError.of(f"{settings.platform} does not look like a FHIR R4 server: {exc.detail}",
+                                   exc.problem) from exc
         except NotFound:
             pass  # no CapabilityStatement: still synced, by full snapshots
         except PlatformError as exc:
             # The link was down for this attempt: the shift report's uptime counts it (one row per change).
             runtime.writer.submit(lambda s: s.record_link(utcnow(), False)).result()
-            raise HeadlessError(f"cannot reach the platform at {settings.platform}: {exc}") from exc
+            failed = HeadlessError.of(f"cannot reach the platform at {settings.platform}: {exc}", exc.problem)
+            if not _out_of_reach(exc):
+                raise failed from exc  # to be fixed here (credentials, another origin): an error, exit 1
+            return SyncOnce(_stored_doc(runtime, settings, (exc.problem,)), failed)
         failures: list[Problem] = []
         worker = SyncWorker(runtime, on_failed=failures.append, executor=InlineExecutor())
         cycled = worker.sync_once()
-        if cycled is None:
-            raise HeadlessError(f"sync failed: {all_words(failures)}")
+        if cycled is None:  # the worker failed here (the store, a bug): an error, not an answer
+            problems = tuple(failures) or (Problem.of(ProblemKind.BUG, where="sync"),)
+            raise HeadlessError.of(f"sync failed: {all_words(problems)}", problems[0])
         outcome = cycled
         if outcome.error is not None:
-            raise HeadlessError(f"sync failed: {outcome.error}")
+            failed = HeadlessError.of(f"sync failed: {outcome.error}", outcome.error.problem)
+            if not _out_of_reach(outcome.error):
+                raise failed
+            return SyncOnce(_stored_doc(runtime, settings, (outcome.error.problem,)), failed)
         doc = state_json(runtime.engine.state, settings, complete=outcome.complete, synced_at=outcome.at,
                          link=runtime.link(outcome), problems=outcome.problems,
                          pending=runtime.pending_by_encounter())
-        doc.update(sharing_json(runtime))
-        shift = shift_at(outcome.at, clinic_time.zone(), settings.shifts)
-        doc["deliveries"] = [d.to_json() for d in runtime.journal.ledger(since=shift.start).deliveries]
-        return doc
+        return SyncOnce(_with_sharing_and_deliveries(doc, runtime, settings, outcome.at))
     finally:
         runtime.close()
+
+
+def _out_of_reach(exc: PlatformError) -> bool:
+    """The platform gave no answer this time (down, timed out, a server fault, past the cycle's deadline):
+    ``sync --once`` then prints what is stored, said incomplete (exit 4). A refusal to fix here (credentials,
+    a foreign origin, a limit, not FHIR) stays an error (exit 1)."""
+    return isinstance(exc, PlatformUnreachable | PlatformServerError)
+
+
+def _with_sharing_and_deliveries(doc: dict[str, Any], runtime: Runtime, settings: Settings,
+                                 at: datetime) -> dict[str, Any]:
+    doc.update(sharing_json(runtime))
+    shift = shift_at(at, clinic_time.zone(), settings.shifts)
+    doc["deliveries"] = [d.to_json() for d in runtime.journal.ledger(since=shift.start).deliveries]
+    return doc
+
+
+def _stored_doc(runtime: Runtime, settings: Settings, problems: tuple[Problem, ...]) -> dict[str, Any]:
+    """The ``sync --json`` document from what is stored, when this attempt got no answer: incomplete,
+    offline, with the problems; ``synced_at`` is the attempt, ``last_complete_at`` the age of what is shown."""
+    at = utcnow()
+    link = replace(runtime.link(None), mode=LinkMode.OFFLINE, last_attempt_at=at, problem=problems[0])
+    doc = state_json(runtime.engine.state, settings, complete=False, synced_at=at, link=link, problems=problems,
+                     pending=runtime.pending_by_encounter())
+    return _with_sharing_and_deliveries(doc, runtime, settings, at)
 
 
 def _is_transient(exc: BaseException) -> bool:
@@ -190,17 +266,19 @@ def alert_action(settings: Settings, action: str, alert_id: str, by: str, text: 
     try:
         stored = runtime.store.alert(alert_id)
         if stored is None:
-            raise HeadlessError(f"no alert with id {alert_id}")
+            raise HeadlessError(f"no alert with id {alert_id}", kind=ProblemKind.ALERT_NOT_OPEN,
+                                params={"alert": alert_id})
         if not stored.is_open:
-            raise HeadlessError(f"alert {alert_id} is already resolved; nothing changed")
+            raise HeadlessError(f"alert {alert_id} is already resolved; nothing changed",
+                                kind=ProblemKind.ALERT_NOT_OPEN, params={"alert": alert_id})
         act: Callable[[str, str, str], Any] = (runtime.engine.acknowledge if action == "ack"
                                                else runtime.engine.resolve)
         try:
             result = act(alert_id, by, text)
         except AlertActionError as exc:
-            raise HeadlessError(f"{words(exc.problem)}; nothing changed") from exc
+            raise HeadlessError.of(f"{words(exc.problem)}; nothing changed", exc.problem) from exc
         except StoreError as exc:
-            raise HeadlessError(str(exc)) from exc
+            raise _store_error(exc) from exc
         if send:
             try:
                 runtime.engine.replay()  # out of reach: it stays in the outbox for the next sync
@@ -239,7 +317,7 @@ def census_of(settings: Settings, shift: Shift) -> Census:
     try:
         store = open_store(settings.data_path())
     except StoreError as exc:
-        raise HeadlessError(str(exc)) from exc
+        raise _store_error(exc) from exc
     try:
         return census(store.entries(), shift)
     finally:
@@ -257,11 +335,11 @@ def shift_report(settings: Settings, spec: str) -> ShiftReport:
     try:
         store = open_store(settings.data_path())
     except StoreError as exc:
-        raise HeadlessError(str(exc)) from exc
+        raise _store_error(exc) from exc
     try:
         return build_report(store, settings, shift)
     except StoreError as exc:
-        raise HeadlessError(str(exc)) from exc
+        raise _store_error(exc) from exc
     finally:
         store.close()
 
@@ -272,11 +350,11 @@ def outbox_rows(settings: Settings, *, everything: bool) -> list[Any]:
     try:
         store = open_store(settings.data_path())
     except StoreError as exc:
-        raise HeadlessError(str(exc)) from exc
+        raise _store_error(exc) from exc
     try:
         return list(store.outbox(None if everything else "pending"))
     except StoreError as exc:
-        raise HeadlessError(str(exc)) from exc
+        raise _store_error(exc) from exc
     finally:
         store.close()
 
@@ -301,7 +379,7 @@ def do_changes(settings: Settings, ref: str, by: str, changes: dict[str, str | N
     try:
         check_reference(ref, "Encounter", "encounter")
     except CommandError as exc:
-        raise HeadlessError(f"{words(exc.problem)}; nothing queued") from exc
+        raise HeadlessError.of(f"{words(exc.problem)}; nothing queued", exc.problem) from exc
     runtime = open_platform_runtime(settings)
     try:
         engine = runtime.engine
@@ -309,11 +387,12 @@ def do_changes(settings: Settings, ref: str, by: str, changes: dict[str, str | N
         if entry is None:  # not known here yet: sync first
             outcome = engine.cycle()
             if outcome.error is not None:
-                raise HeadlessError(f"{ref} is not known here and the sync failed: {outcome.error}; "
-                                    "nothing queued")
+                raise HeadlessError.of(f"{ref} is not known here and the sync failed: {outcome.error}; "
+                                       "nothing queued", outcome.error.problem)
             entry = engine.state.entries.get(ref)
             if entry is None:
-                raise HeadlessError(f"{ref} is not in this clinic's worklist; nothing queued")
+                raise HeadlessError(f"{ref} is not in this clinic's worklist; nothing queued",
+                                    kind=ProblemKind.COMMAND_NOT_IN_QUEUE, params={"encounter": ref})
         # Every command is made and checked before any is queued: bad input queues nothing.
         now = utcnow()
         commands = []
@@ -326,13 +405,13 @@ def do_changes(settings: Settings, ref: str, by: str, changes: dict[str, str | N
                 commands.append(command)
                 current = apply_local(current, command)
         except CommandError as exc:
-            raise HeadlessError(f"{words(exc.problem)}; nothing queued") from exc
+            raise HeadlessError.of(f"{words(exc.problem)}; nothing queued", exc.problem) from exc
         for command in commands:
             engine.submit(command)
         report = engine.replay()
         pending_after = runtime.pending_writes()
     except StoreError as exc:
-        raise HeadlessError(str(exc)) from exc
+        raise _store_error(exc) from exc
     finally:
         runtime.close()
     assert report is not None
@@ -366,18 +445,20 @@ def login(platform: str, client_id: Callable[[], str], secret: Callable[[], str]
     try:
         token_url = token_url or discover_token_url(platform, verify=verify, timeout=timeout)
     except PlatformError as exc:
-        raise HeadlessError(f"cannot find the platform's token endpoint: {exc}; nothing was stored") from exc
+        raise HeadlessError.of(f"cannot find the platform's token endpoint: {exc}; nothing was stored",
+                               exc.problem) from exc
     creds = ClientCredentials(cid, sec)
     try:
         tokens = ClientCredentialsTokens(token_url, creds, verify=verify, timeout=timeout)
     except PlatformError as exc:
-        raise HeadlessError(f"{exc}; nothing was sent or stored") from exc
+        raise HeadlessError.of(f"{exc}; nothing was sent or stored", exc.problem) from exc
     try:
         tokens.refresh()
     except AuthenticationError as exc:
-        raise HeadlessError(f"the platform refused these credentials ({exc.detail}); nothing was stored") from exc
+        raise HeadlessError.of(f"the platform refused these credentials ({exc.detail}); nothing was stored",
+                               exc.problem) from exc
     except PlatformError as exc:
-        raise HeadlessError(f"could not check the credentials: {exc}; nothing was stored") from exc
+        raise HeadlessError.of(f"could not check the credentials: {exc}; nothing was stored", exc.problem) from exc
     finally:
         tokens.close()
     store_credentials(platform, creds)
@@ -400,8 +481,9 @@ class JournalOutcome:
     note: Any
     delivery: Any = None
     on_platform: bool = True
-    created: bool = True  # send: a new Communication (False: the existing one, nothing changed)
+    created: bool = True  # a new note, signature or Communication (False: the existing one, nothing changed)
     refused: bool = False  # the platform refused (or conflicted with) the write: it will not go by itself
+    pending: bool = False  # queued in the outbox here: it goes to the platform at the next sync
 
 
 _NOT_GOING = ("refused", "conflict")  # outbox states of a write that the next sync will not send
@@ -413,18 +495,20 @@ def _known(runtime: Runtime, encounter: str) -> None:
         return
     outcome = runtime.engine.cycle()
     if outcome.error is not None:
-        raise HeadlessError(f"{encounter} is not known here and the sync failed: {outcome.error}; nothing written")
+        raise HeadlessError.of(f"{encounter} is not known here and the sync failed: {outcome.error}; nothing written",
+                               outcome.error.problem)
     if encounter not in runtime.engine.state.entries:
-        raise HeadlessError(f"{encounter} is not in this clinic's worklist; nothing written")
+        raise HeadlessError(f"{encounter} is not in this clinic's worklist; nothing written",
+                            kind=ProblemKind.NOTE_WRONG_ENCOUNTER, params={"encounter": encounter})
 
 
 def _journal_call(fn: Callable[[], Any]) -> Any:
     try:
         return fn()
     except ProblemError as exc:
-        raise HeadlessError(f"{words(exc.problem)}; nothing changed") from exc
+        raise HeadlessError.of(f"{words(exc.problem)}; nothing changed", exc.problem) from exc
     except StoreError as exc:
-        raise HeadlessError(str(exc)) from exc
+        raise _store_error(exc) from exc
 
 
 def write_note(settings: Settings, encounter: str, by: str, text: str, *, sign: bool) -> JournalOutcome:
@@ -433,7 +517,7 @@ def write_note(settings: Settings, encounter: str, by: str, text: str, *, sign: 
         check_reference(encounter, "Encounter", "encounter")
         check_reference(by, "Practitioner", "--by")
     except CommandError as exc:
-        raise HeadlessError(f"{words(exc.problem)}; nothing written") from exc
+        raise HeadlessError.of(f"{words(exc.problem)}; nothing written", exc.problem) from exc
     runtime = open_platform_runtime(settings)
     try:
         _known(runtime, encounter)
@@ -442,7 +526,8 @@ def write_note(settings: Settings, encounter: str, by: str, text: str, *, sign: 
         journal.push()
         state = runtime.store.outbox_states([note.identifier]).get(note.identifier)
         note = journal.refreshed_note(note)
-        return JournalOutcome(note, on_platform=note.ref is not None, refused=state in _NOT_GOING)
+        return JournalOutcome(note, on_platform=note.ref is not None, refused=state in _NOT_GOING,
+                              pending=note.ref is None and state not in _NOT_GOING)
     finally:
         runtime.close()
 
@@ -451,15 +536,26 @@ def sign_note(settings: Settings, note_ref: str, by: str) -> JournalOutcome:
     try:
         check_reference(by, "Practitioner", "--by")
     except CommandError as exc:
-        raise HeadlessError(f"{words(exc.problem)}; nothing signed") from exc
+        raise HeadlessError.of(f"{words(exc.problem)}; nothing signed", exc.problem) from exc
     runtime = open_platform_runtime(settings)
     try:
         journal = runtime.journal
+        stored = runtime.store.note(note_ref)
+        current = journal.refreshed_note(stored) if stored is not None else None
+        if current is not None and current.status is NoteStatus.FINAL:
+            if current.authenticator != by:  # signed by another: never signed twice, nor re-attributed
+                raise HeadlessError(f"note {note_ref} is already signed by {current.authenticator}; a signed note is "
+                                    "not signed again: write a correction instead; nothing signed",
+                                    kind=ProblemKind.NOTE_ALREADY_SIGNED, params={"note": note_ref})
+            # Signed by this practitioner already: nothing to do (a script may run it twice).
+            state = journal.sign_state(current)
+            return JournalOutcome(current, on_platform=current.ref is not None and state in (None, "applied"),
+                                  created=False, pending=state == "pending")
         note = _journal_call(lambda: journal.sign_note(note_ref, by))
         journal.push()
         state = journal.sign_state(note)
         return JournalOutcome(journal.refreshed_note(note), on_platform=state == "applied",
-                              refused=state in _NOT_GOING)
+                              refused=state in _NOT_GOING, pending=state == "pending")
     finally:
         runtime.close()
 
@@ -468,15 +564,15 @@ def send_note(settings: Settings, note_ref: str, by: str, to: str | None) -> Jou
     try:
         check_reference(by, "Practitioner", "--by")
     except CommandError as exc:
-        raise HeadlessError(f"{words(exc.problem)}; nothing sent") from exc
+        raise HeadlessError.of(f"{words(exc.problem)}; nothing sent", exc.problem) from exc
     runtime = open_platform_runtime(settings)
     try:
         journal = runtime.journal
         try:
             delivery, created = _journal_call(lambda: journal.send_note(note_ref, by, to))
         except PlatformError as exc:
-            raise HeadlessError(f"cannot read the patient's GP from the platform: {exc}; give --to, "
-                                "nothing sent") from exc
+            raise HeadlessError.of(f"cannot read the patient's GP from the platform: {exc}; give --to, "
+                                   "nothing sent", exc.problem) from exc
         if created:
             journal.push()
         delivery = journal.refreshed_delivery(delivery)
@@ -496,9 +592,54 @@ def deliveries_of(settings: Settings, *, everything: bool) -> list[Any]:
         page = runtime.journal.ledger(everything=everything, since=shift.start)
         return list(page.deliveries)
     except StoreError as exc:
-        raise HeadlessError(str(exc)) from exc
+        raise _store_error(exc) from exc
     finally:
         runtime.close()
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    """One delivery as ``deliveries`` prints it for a person: the patient masked (``160865 *****``) and
+    the recipient's name where the store knows it (None: shown by reference)."""
+
+    delivery: Any
+    patient: str | None
+    recipient_name: str | None
+
+
+def ledger_lines(settings: Settings, *, everything: bool) -> list[LedgerLine]:
+    """``deliveries_of`` with the masked patient and, where known here, the recipient's name (the clinic's
+    own practitioners, by the names the worklist has for them); never asks the platform."""
+    from legevakt.app.report import masked
+
+    clinic_time.set_zone(settings.time_zone)
+    rows = deliveries_of(settings, everything=everything)
+    try:
+        store = open_store(settings.data_path())
+    except StoreError as exc:
+        raise _store_error(exc) from exc
+    try:
+        entries = store.entries()
+    except StoreError as exc:
+        raise _store_error(exc) from exc
+    finally:
+        store.close()
+    by_encounter = {e.ref: masked(e) for e in entries}
+    by_patient: dict[str, str | None] = {}
+    names: dict[str, str] = {}
+    for e in entries:
+        if e.patient is not None and by_encounter[e.ref] is not None:
+            by_patient.setdefault(e.patient.ref, by_encounter[e.ref])
+        enc = e.encounter
+        for ref, name in ((enc.doctor, enc.doctor_name), (enc.nurse, enc.nurse_name)):
+            if ref and name:
+                names.setdefault(ref, name)
+    out = []
+    for d in rows:
+        patient = by_encounter.get(d.encounter) if d.encounter else None
+        out.append(LedgerLine(d, patient if patient is not None else by_patient.get(d.patient),
+                              names.get(d.recipient)))
+    return out
 
 
 # -- sync --watch ----------------------------------------------------------------------------------

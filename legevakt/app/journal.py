@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from legevakt.codes import HPR_SYSTEM
 from legevakt.journal import fhir as jfhir
 from legevakt.journal.model import (
+    RESENDABLE_STATES,
     Delivery,
     DeliveryState,
     Note,
@@ -282,8 +283,20 @@ class JournalService:
             raise _problem(ProblemKind.NOTE_NOT_SIGNED, note=note.ref or note.identifier)
         if note.ref is None:
             raise _problem(ProblemKind.NOTE_NOT_ON_PLATFORM, note=note.identifier)
-        target = recipient(to) if to else default_recipient(None, self.general_practitioners(note.patient))
         earlier = self.rt.store.deliveries(note=note.ref)
+        if to:
+            target = recipient(to)
+        else:
+            try:
+                gps = self.general_practitioners(note.patient)
+            except PlatformError:
+                # Out of reach: the GP cannot be read, but a delivery of this note still in flight or
+                # receipted is in the ledger here: that one comes back, as it would online (nothing sent).
+                live = [d for d in earlier if d.resent_as is None and d.state not in RESENDABLE_STATES]
+                if live:
+                    return live[0], False
+                raise
+            target = default_recipient(None, gps)
         decision = send_decision(note, target, earlier)
         if decision.existing is not None:
             return decision.existing, False

@@ -7,11 +7,13 @@ straight to the store or the sync package.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
+from typing import NoReturn
 
-from legevakt.app.headless import StoreError
+from legevakt.app.headless import CONFIGURATION, StoreError
 from legevakt.app.settings import SettingsError
 from legevakt.cli import alerts, auth, census, do, doctor, gui, journal, outbox, report, sim, sync
 from legevakt.cli.options import CliError, common
@@ -25,8 +27,21 @@ _RUN = {"sync": sync.run, "alerts": alerts.run, "census": census.run, "do": do.r
         "deliveries": journal.run_deliveries, "report": report.run, "doctor": doctor.run}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="legevakt", description="Legevakt: the emergency clinic worklist.")
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a command line it cannot parse also prints the JSON error object on stdout when
+    ``--json`` was asked for (exit 2 and the usage on stderr, as argparse does)."""
+
+    json_wanted = False
+
+    def error(self, message: str) -> NoReturn:
+        if _Parser.json_wanted:
+            print(json.dumps(CliError(message).to_json(), ensure_ascii=False, indent=2))
+        super().error(message)
+
+
+def build_parser(*, json_wanted: bool = False) -> argparse.ArgumentParser:
+    _Parser.json_wanted = json_wanted
+    parser = _Parser(prog="legevakt", description="Legevakt: the emergency clinic worklist.")
     common(parser, root=True)
     gui.add_arguments(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -35,11 +50,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _error(args: argparse.Namespace, exc: CliError) -> int:
+    """An error: one line on stderr, exit 1; with ``--json`` also ``{"error": {"kind", "message", "params"}}``
+    on stdout (``kind``: a ``ProblemKind`` value, or ``usage``/``configuration``)."""
+    if getattr(args, "json", False):
+        print(json.dumps(exc.to_json(), ensure_ascii=False, indent=2, default=str))
+    print(f"legevakt: {exc}", file=sys.stderr)
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["sim"]:
         return sim.run(argv[1:])
-    parser = build_parser()
+    parser = build_parser(json_wanted="--json" in argv)
     args = parser.parse_args(argv)
     from legevakt import logs
 
@@ -51,12 +75,12 @@ def main(argv: list[str] | None = None) -> int:
         if run is None:
             parser.error(f"unknown command {args.command}")
         return run(args)
-    except (CliError, SettingsError) as exc:
-        print(f"legevakt: {exc}", file=sys.stderr)
-        return 1
+    except CliError as exc:
+        return _error(args, exc)
+    except SettingsError as exc:
+        return _error(args, CliError(str(exc), kind=CONFIGURATION))
     except StoreError as exc:  # the local store, in plain words (disk full, read-only, a damaged row...)
-        print(f"legevakt: {exc}", file=sys.stderr)
-        return 1
+        return _error(args, CliError.of(str(exc), exc.problem))
     except BrokenPipeError:
         # The reader went away (``legevakt alerts | head``): stop quietly, as Unix tools do. What was
         # asked for has already been done; only the rest of the printing is dropped.

@@ -24,22 +24,34 @@ def add_parsers(sub: Any) -> None:
     sync.add_argument("--json", action="store_true", help="print JSON")
 
 
+#: ``sync --once`` could not run its cycle (the platform out of reach, or the cycle failed): the document
+#: printed is what is stored here, ``"complete": false``, the problem in ``problems``.
+EXIT_NOT_SYNCED = 4
+
+
 def run(args: argparse.Namespace) -> int:
     if args.watch:
         return _watch(args)
     if not args.once:
         raise CliError("give --once (one cycle) or --watch (keep syncing)")
-    doc = sync_once(settings_of(args))
+    done = sync_once(settings_of(args))
     if args.json:
-        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        print(json.dumps(done.doc, ensure_ascii=False, indent=2))
     else:
-        print_sync(doc)
+        print_sync(done.doc, synced=done.failed is None)
+    if done.failed is not None:
+        print(f"legevakt: {done.failed}; shown: what is stored here (incomplete)", file=sys.stderr)
+        return EXIT_NOT_SYNCED
     return 0
 
 
-def print_sync(doc: dict[str, Any]) -> None:
+def print_sync(doc: dict[str, Any], *, synced: bool = True) -> None:
     state = "complete" if doc["complete"] else "INCOMPLETE: " + "; ".join(doc["problems"])
-    print(f"Synced {doc['synced_at']} ({state})")
+    if synced:
+        print(f"Synced {doc['synced_at']} ({state})")
+    else:
+        print(f"NOT synced {doc['synced_at']} ({state}); what is stored here, last complete "
+              f"{doc['last_complete_at'] or 'never'}")
     print(f"Queue: {len(doc['queue'])} entries")
     for row in doc["queue"]:
         mark = "DROPPED " if row["fate"] == "dropped" else ""

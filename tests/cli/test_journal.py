@@ -81,8 +81,10 @@ def test_a_saved_note_is_signed_by_reference_and_an_unsigned_one_is_refused(
     signed = _json(run, "note", "--sign", saved["note"], "--by", DOCTOR, *where)
     assert signed == {**saved, "status": "final"}
     assert sim.store.read_copy(saved["note"])["authenticator"] == {"reference": DOCTOR}
-    code, _, err = run("note", "--sign", saved["note"], "--by", DOCTOR, *where)
-    assert code == 1 and "signed" in err
+    code, out, _ = run("note", "--sign", saved["note"], "--by", DOCTOR, *where)  # again, by its signer: a no-op
+    assert code == 0 and "already signed" in out
+    code, _, err = run("note", "--sign", saved["note"], "--by", "Practitioner/someone-else", *where)
+    assert code == 1 and "already signed" in err
 
 
 def test_a_rejected_note_is_resent_as_a_new_communication_on_a_second_send(
