@@ -245,6 +245,10 @@ def _in_range(text: object) -> bool:
     return not isinstance(text, str) or 2 <= int(text[:4]) <= 9997
 
 
+#: R4's literal reference, relative form (http://hl7.org/fhir/R4/references.html#regex), no version.
+R4_RELATIVE = re.compile(r"[A-Z][A-Za-z]*/[A-Za-z0-9\-.]{1,64}")
+
+
 def check_encounter_round_trip(res: JSON) -> None:
     meta = res["meta"]
     stamps = (meta.get("lastUpdated"), res.get("period", {}).get("start"))
@@ -258,8 +262,10 @@ def check_encounter_round_trip(res: JSON) -> None:
     assert enc.version == meta.get("versionId", "@" + meta.get("lastUpdated", ""))
     assert enc.status.value == res["status"]
     subject = res.get("subject", {}).get("reference")
-    if isinstance(subject, str) and subject.count("/") == 1 and not subject.endswith("/"):
+    if isinstance(subject, str) and R4_RELATIVE.fullmatch(subject):
         assert enc.patient_ref == subject
+    elif isinstance(subject, str) and "://" not in subject:
+        assert enc.patient_ref is None  # "/0", "Patient/", "urn:uuid:..", "#x": nothing here to look up
     elif isinstance(subject, str) and subject.startswith(f"{BASE}/Patient/"):  # absolute on the base
         assert enc.patient_ref == subject.removeprefix(f"{BASE}/").split("/_history/")[0]
     start = res.get("period", {}).get("start")
