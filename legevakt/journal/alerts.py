@@ -13,8 +13,9 @@ acknowledgement and resolution as every other kind):
   hold that note's deliveries to say so).
 
 Alerts are keyed by the delivery's client identifier: one condition per attempt, so a person who resolved
-the first attempt's alert still hears about the resend's. Details are English with platform ids and codes
-only (the UI shows the 8221 texts in Norwegian from the codes).
+the first attempt's alert still hears about the resend's. Details are English with platform ids and the 8221
+codes, each with the code list's Norwegian text (``shared_alerts.reason_codes`` reads them back: the UI shows
+them, and a Task carries them to the other workstations).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from legevakt.journal.model import AlertKind as JournalAlert
 from legevakt.journal.model import Delivery, DeliveryState, alerts_raised
 from legevakt.worklist.models import AlertKind, Severity
 from legevakt.worklist.reconcile import ReconcileConfig, Reconciled, _Work
+from legevakt.worklist.shared_alerts import ERRORS_MARK, REJECTED_MARK, codes_text
 from legevakt.worklist.snapshot import WorklistState
 
 KINDS = (AlertKind.NOTE_UNDELIVERED, AlertKind.NOTE_REJECTED, AlertKind.NOTE_RECEIPT_ERRORS)
@@ -38,8 +40,8 @@ def _detail(d: Delivery, kind: JournalAlert, codes: Sequence[str]) -> str:
         when = d.deadline.isoformat() if d.deadline else "?"
         return f"{what}: no receipt by the deadline {when}"
     if kind is JournalAlert.NOTE_REJECTED:
-        return f"{what}: rejected by the recipient: {', '.join(codes) or 'X99'}"
-    return f"{what}: receipted with errors: {', '.join(codes)}"
+        return f"{what}: {REJECTED_MARK}{codes_text(codes or ['X99'])}"
+    return f"{what}: {ERRORS_MARK}{codes_text(codes)}"
 
 
 def delivery_alerts(state: WorklistState, changes: Iterable[tuple[Delivery, Delivery]],

@@ -77,6 +77,9 @@ class Ledger(Protocol):
 
 
 Write = Callable[[Callable[[Ledger], T]], T]  # runs a store write (through the one DbWriter)
+#: (state before, alert changes, Patient by alert key) -> the outbox commands that share those changes on the
+#: platform (Task, ``legevakt.sync.alert_tasks``), stored with them in one transaction.
+Share = Callable[[WorklistState, Reconciled, Mapping[str, str]], Sequence[Command]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +92,7 @@ class JournalStep:
     checked: int = 0  # deliveries whose receipts were searched successfully
     unknown: int = 0  # deliveries that could not be checked this cycle
     requests: int = 0
+    tasks: int = 0  # outbox commands queued that share this step's alert changes (Task)
 
 
 @dataclass
@@ -196,8 +200,10 @@ class JournalFollower:
         return extra + chains
 
     # -- one step ----------------------------------------------------------------------------------
-    def follow(self, state: WorklistState, now: datetime, hints: Mapping[str, str] | None = None) -> JournalStep:
-        """Check every open delivery once; store what changed (and its alerts) in one transaction."""
+    def follow(self, state: WorklistState, now: datetime, hints: Mapping[str, str] | None = None, *,
+               share: Share | None = None) -> JournalStep:
+        """Check every open delivery once; store what changed, its alerts and (``share``) the commands that
+        share those alerts with the other workstations, in one transaction."""
         hints = hints or {}
         fetch = _Fetch()
         open_ = self.ledger.deliveries(states=OPEN_STATES)
@@ -314,19 +320,24 @@ class JournalFollower:
                                             now=now, encounter=d.encounter))
 
         result: Reconciled | None = None
+        patients: dict[str, str] = {}
         if changed:
             chains = self._chains(state, changed, before)
+            patients = {d.identifier: d.patient for d in (*chains, *changed)}
             pairs = [(before.get(d.identifier) or d, d) for d in changed]
             result = delivery_alerts(state, pairs, chains, now, self.config)
             if not result.alerts:
                 result = None
+        shared: list[Command] = []
+        if result is not None and share is not None:
+            shared = list(share(state, result, patients))
         if changed or named:
             self._write(lambda ledger: ledger.save_journal(notes=named, deliveries=changed, result=result,
-                                                           commands=commands))
+                                                           commands=[*commands, *shared]))
         waiting_n = len([c for c in waiting if c])
         return JournalStep(result, tuple(changed), tuple(named), len(commands), tuple(fetch.problems),
                            checked=len(checked),
-                           unknown=waiting_n - len(checked), requests=fetch.requests)
+                           unknown=waiting_n - len(checked), requests=fetch.requests, tasks=len(shared))
 
 
 __all__ = ["BATCH", "OPEN_STATES", "JournalFollower", "JournalStep", "Ledger", "outcome_fields"]
