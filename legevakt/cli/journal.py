@@ -101,7 +101,8 @@ def run_send(args: argparse.Namespace) -> int:
     done = send_note(settings_of(args), args.note.strip(), args.by.strip(), to)
     d = done.delivery
     doc = {"communication": d.communication, "state": d.state.value, "recipient": d.recipient,
-           "created": done.created, "resend_of": d.resend_of,
+           # a send the platform refused made no Communication: not created (its state says "refused")
+           "created": done.created and not done.refused, "resend_of": d.resend_of,
            "deadline": d.deadline.isoformat() if d.deadline else None}
     what = "refused by the platform" if done.refused else "sent" if done.created else "already sent (nothing changed)"
     _print(doc, args.json, f"{d.communication or 'queued'}: {what}, {d.state.value}, to {d.recipient}")

@@ -4,6 +4,8 @@ A delivery's state change becomes alert changes on the ``WorklistState`` (the sa
 acknowledgement and resolution as every other kind):
 
 - entering ``overdue``: ``NOTE_UNDELIVERED`` (critical);
+- entering ``refused`` (the platform refused the Communication: the note never left): ``NOTE_UNDELIVERED``
+  (critical), saying so (no deadline: none runs for what was never sent);
 - entering ``rejected``: ``NOTE_REJECTED`` (critical), the 8221 codes in the detail;
 - entering ``receipted-with-errors``: ``NOTE_RECEIPT_ERRORS`` (warning);
 - any receipt: that delivery's ``NOTE_UNDELIVERED`` resolves (a receipt came; a rejection raises its own);
@@ -27,7 +29,7 @@ from legevakt.journal.model import AlertKind as JournalAlert
 from legevakt.journal.model import Delivery, DeliveryState, alerts_raised
 from legevakt.worklist.models import AlertKind, Severity
 from legevakt.worklist.reconcile import ReconcileConfig, Reconciled, _Work
-from legevakt.worklist.shared_alerts import ERRORS_MARK, REJECTED_MARK, codes_text
+from legevakt.worklist.shared_alerts import ERRORS_MARK, REFUSED_DETAIL, REJECTED_MARK, codes_text
 from legevakt.worklist.snapshot import WorklistState
 
 KINDS = (AlertKind.NOTE_UNDELIVERED, AlertKind.NOTE_REJECTED, AlertKind.NOTE_RECEIPT_ERRORS)
@@ -36,6 +38,8 @@ _SEVERITY = {"critical": Severity.CRITICAL, "warning": Severity.WARNING}
 
 def _detail(d: Delivery, kind: JournalAlert, codes: Sequence[str]) -> str:
     what = f"{d.note} to {d.recipient}" + (f" ({d.communication})" if d.communication else " (not yet sent)")
+    if kind is JournalAlert.NOTE_UNDELIVERED and d.state is DeliveryState.REFUSED:
+        return f"{what}: {REFUSED_DETAIL}"
     if kind is JournalAlert.NOTE_UNDELIVERED:
         when = d.deadline.isoformat() if d.deadline else "?"
         return f"{what}: no receipt by the deadline {when}"

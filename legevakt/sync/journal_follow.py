@@ -11,7 +11,7 @@ FHIR search parameter, R4 3.1.1.4.2):
    that is an application receipt settles its delivery (``legevakt.journal.model.on_receipt``).
 4. The clock: a delivery whose receipt search succeeded this cycle, or that is still in our own outbox
    (so certainly unreceipted), goes ``overdue`` past its deadline. One we could not check is left as it
-   was: offline, nothing is inferred. One whose create the platform refused goes ``overdue`` at once; one
+   was: offline, nothing is inferred. One whose create the platform refused is ``refused`` at once; one
    created whose Communication the platform's identifier search does not find goes ``overdue`` past its
    deadline (no receipt can be seen for it).
 5. A receipted delivery gets an outbox command recording the outcome on our Communication (``completed``,
@@ -175,6 +175,7 @@ class JournalFollower:
         # A change that would alert needs its note's other attempts: one that reached the recipient
         # already means no alert (rare: one query per such note).
         alarming = {d.note for d in changed if d.state in (DeliveryState.OVERDUE, DeliveryState.REJECTED,
+                                                            DeliveryState.REFUSED,
                                                             DeliveryState.RECEIPTED_WITH_ERRORS)}
         extra = [c for note in sorted(alarming) for c in self.ledger.deliveries(note=note)]
         receipted = [d for d in changed if d.state is DeliveryState.RECEIPTED]
@@ -288,7 +289,7 @@ class JournalFollower:
                 if owner is not None:
                     current[owner] = on_receipt(current[owner], r)
 
-        # 4. the clock, where we know (a create the platform refused never arrives: undelivered now)
+        # 4. the clock, where we know (a create the platform refused never arrives: refused now, no clock)
         for ident, d in list(current.items()):
             if d.communication is None and outbox.get(ident) == "refused":
                 d = current[ident] = on_refused(d)

@@ -51,6 +51,7 @@ from legevakt.ui.roles import BACKGROUND, DECORATION, DISPLAY, FOREGROUND, TOOLT
 from legevakt.ui.texts import QT_TRANSLATE_NOOP
 from legevakt.worklist.models import Alert, AlertStatus, Entry, Severity
 from legevakt.worklist.roles import Permission
+from legevakt.worklist.shared_alerts import reasons_text
 from legevakt.worklist.write_outcomes import cleared_by_change
 
 translate = QCoreApplication.translate
@@ -203,7 +204,9 @@ class ShiftAlertsModel(QAbstractTableModel):
         if column is AlertsColumn.STATUS:
             return status_label(alert.status)
         if column is AlertsColumn.KIND:
-            return texts.alert_short(alert.kind, alert.severity)
+            reasons = reasons_text(alert)  # a rejection's 8221 reasons (code and the code list's text)
+            name = texts.alert_short(alert.kind, alert.severity)
+            return f"{name}: {reasons}" if reasons else name
         if column is AlertsColumn.PATIENT:
             return self.patient_text(alert)
         if column is AlertsColumn.RAISED:

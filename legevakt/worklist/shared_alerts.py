@@ -88,6 +88,10 @@ Condition = tuple[AlertKind, str]  # (kind, focus reference)
 #: Where a note alert's detail lists the receipt's 8221 codes (``legevakt.journal.alerts``).
 REJECTED_MARK = "rejected by the recipient: "
 ERRORS_MARK = "receipted with errors: "
+#: A refused send's NOTE_UNDELIVERED says so in its detail: the note did not leave (no deadline ran).
+REFUSED_DETAIL = "the platform refused to send it: the note did not leave"
+#: ... and in its Task (no false "no receipt by the deadline" there either).
+REFUSED_DESCRIPTION = "Journalnotat ble ikke sendt: plattformen avviste sendingen"
 _CODE = re.compile(r"\b([A-Z]\d{2})\b")
 
 
@@ -106,6 +110,11 @@ def reason_codes(alert: Alert) -> tuple[str, ...]:
     if not found:
         return ()
     return tuple(dict.fromkeys(c for c in _CODE.findall(tail) if c in APPREC_ERROR_TEXTS))
+
+
+def not_sent(alert: Alert) -> bool:
+    """A NOTE_UNDELIVERED about a send the platform refused (the note never left)."""
+    return alert.kind is AlertKind.NOTE_UNDELIVERED and REFUSED_DETAIL in alert.detail
 
 
 def reasons_text(alert: Alert) -> str:
@@ -254,7 +263,7 @@ def task_of(alert: Alert, *, focus: str, patient: str | None = None, clinic_ref:
     """The Task as this workstation holds the alert (no id: the body of a create, or what a merge adds)."""
     if not is_shared(alert.kind):
         raise ValueError(f"{alert.kind.value} alerts stay local")
-    text = DESCRIPTIONS[alert.kind]
+    text = REFUSED_DESCRIPTION if not_sent(alert) else DESCRIPTIONS[alert.kind]
     reasons = reason_codes(alert)
     task: Resource = {
         "resourceType": "Task",
@@ -323,6 +332,7 @@ class SharedAlert:
     encounter: str | None = None  # Task.encounter
     raised_at: datetime | None = None  # Task.authoredOn
     reasons: tuple[str, ...] = ()  # a note alert's 8221 codes (Task.reasonCode)
+    not_sent: bool = False  # a NOTE_UNDELIVERED about a send the platform refused (Task.description says so)
 
     @property
     def condition(self) -> Condition:
@@ -383,7 +393,8 @@ def shared_of(task: Resource) -> SharedAlert | None:
                          severity=_SEVERITY.get(str(task.get("priority")), Severity.WARNING),
                          tasks=tuple(r for r in (task_ref(task),) if r), notes=notes,
                          last_updated=last_updated(task), encounter=enc_ref,
-                         raised_at=_parse_time(task.get("authoredOn")), reasons=_reasons_of(task))
+                         raised_at=_parse_time(task.get("authoredOn")), reasons=_reasons_of(task),
+                         not_sent=kind is AlertKind.NOTE_UNDELIVERED and task.get("description") == REFUSED_DESCRIPTION)
     return _with_people(shared, owner, acks, resolutions, reason_text)
 
 
@@ -451,7 +462,8 @@ def fold(tasks: Iterable[Resource]) -> SharedAlert | None:
                        last_updated=max(updated) if updated else None,
                        encounter=next((s.encounter for s in states if s.encounter), None),
                        raised_at=min(raised) if raised else None,
-                       reasons=next((s.reasons for s in states if s.reasons), ()))
+                       reasons=next((s.reasons for s in states if s.reasons), ()),
+                       not_sent=any(s.not_sent for s in states))
     return _with_people(base, owners[0][1] if owners else None,
                         [n for n in ordered if n.kind == NOTE_ACK],
                         [n for n in ordered if n.kind in (NOTE_RESOLVED, NOTE_EVIDENCE)],
@@ -575,6 +587,8 @@ def import_shared(state: WorklistState, shared: Iterable[SharedAlert], now: date
         if s.reasons:  # the same words as where it was raised, so its reasons show here too
             mark = REJECTED_MARK if s.kind is AlertKind.NOTE_REJECTED else ERRORS_MARK
             detail = f"{detail}: {mark}{codes_text(s.reasons)}"
+        elif s.not_sent:
+            detail = f"{detail}: {REFUSED_DETAIL}"
         alert = work.raise_alert(s.kind, s.severity, s.focus, s.encounter, detail, (s.focus,))
         if alert is not None and s.status is AlertStatus.ACKNOWLEDGED:
             work._put(replace(alert, status=AlertStatus.ACKNOWLEDGED, acknowledged_by=s.acknowledged_by,
@@ -612,6 +626,7 @@ __all__ = [
     "kind_of",
     "last_updated",
     "merge_tasks",
+    "not_sent",
     "open_task_query",
     "person_of",
     "person_reference",

@@ -971,6 +971,10 @@
             <translation>Avvist</translation>
         </message>
         <message>
+            <source>Not sent (refused by the platform)</source>
+            <translation>Ikke sendt (avvist av plattformen)</translation>
+        </message>
+        <message>
             <source>Saved</source>
             <translation>Lagret</translation>
         </message>

@@ -20,7 +20,7 @@ from legevakt.codes import ALERT_CODE_SYSTEM
 from legevakt.sim import SimServer
 from legevakt.sync.auth import NoCredentials
 from legevakt.worklist.models import Alert, AlertKind, AlertStatus
-from legevakt.worklist.shared_alerts import reason_codes
+from legevakt.worklist.shared_alerts import not_sent, reason_codes
 from tests.journal.r4 import validate_r4
 from tests.sim.helpers import FakeClock
 
@@ -175,3 +175,29 @@ def test_an_overdue_note_is_shared_and_a_late_receipt_closes_it_everywhere(
     b.engine.cycle()
     assert not note_alerts(b, AlertKind.NOTE_UNDELIVERED)
     assert note_counts(sim) == {("NOTE_UNDELIVERED", "completed"): 1}
+
+
+def test_a_send_the_platform_refused_is_flagged_at_every_workstation_as_not_sent(
+        sim: SimServer, open_station: Callable[..., Runtime]) -> None:
+    a, b = open_station("doctors"), open_station("triage")
+    _, ref = signed_note(a)
+    sim.faults.apply({"reject_writes_next": 1})
+    first, _ = a.journal.send_note(ref, DOCTOR, to=GP)
+    a.journal.push()  # as `legevakt send` does: the Task goes at once, not a cycle later
+    [task] = tasks(sim, "NOTE_UNDELIVERED")
+    validate_r4(task)
+    assert task["focus"] == {"reference": ref}  # no Communication was made: the note itself
+    assert task["description"] == "Journalnotat ble ikke sendt: plattformen avviste sendingen"
+    assert "fristen" not in task["description"]  # no deadline ran for what never left
+    b.engine.cycle()
+    [seen] = note_alerts(b, AlertKind.NOTE_UNDELIVERED)
+    assert seen.status is AlertStatus.OPEN and not_sent(seen)  # there too: nobody believes it was sent
+
+    a.journal.send_note(ref, DOCTOR, to=GP)  # sent again, and receipted: resolved everywhere
+    a.journal.push()
+    settle(sim, a)
+    assert not note_alerts(a, AlertKind.NOTE_UNDELIVERED)
+    b.engine.cycle()
+    assert not note_alerts(b, AlertKind.NOTE_UNDELIVERED)
+    assert note_counts(sim) == {("NOTE_UNDELIVERED", "completed"): 1}
+    assert a.store.delivery(first.identifier).resent_as is not None  # type: ignore[union-attr]
