@@ -103,7 +103,7 @@ def run_send(args: argparse.Namespace) -> int:
     doc = {"communication": d.communication, "state": d.state.value, "recipient": d.recipient,
            # a send the platform refused made no Communication: not created (its state says "refused")
            "created": done.created and not done.refused, "resend_of": d.resend_of,
-           "deadline": d.deadline.isoformat() if d.deadline else None}
+           "deadline": d.deadline.isoformat() if d.deadline and not done.refused else None}
     what = "refused by the platform" if done.refused else "sent" if done.created else "already sent (nothing changed)"
     _print(doc, args.json, f"{d.communication or 'queued'}: {what}, {d.state.value}, to {d.recipient}")
     if not done.on_platform:
@@ -127,7 +127,7 @@ def run_deliveries(args: argparse.Namespace) -> int:
             receipt = f" receipt {d.receipt.status.value}" + "".join(f" {e.code}" for e in d.receipt.errors)
         resent = f" resent as {d.resent_as}" if d.resent_as else ""
         print(f"{d.state.value:<22} {d.note} -> {d.recipient} {d.communication or '(queued)'}"
-              f" deadline {d.deadline.isoformat() if d.deadline else '-'}{receipt}{resent}")
+              f" deadline {d.to_json()['deadline'] or '-'}{receipt}{resent}")
     return 0
 
 

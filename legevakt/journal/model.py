@@ -269,7 +269,7 @@ class Delivery:
             "recipient": self.recipient,
             "state": self.state.value,
             "sent_at": _iso(self.sent_at),
-            "deadline": _iso(self.deadline),
+            "deadline": None if self.state is DeliveryState.REFUSED else _iso(self.deadline),  # never sent: none ran
             "receipt": self.receipt.to_json() if self.receipt else None,
             "resent_as": self.resent_as,
         }

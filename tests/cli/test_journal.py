@@ -171,7 +171,7 @@ def test_a_write_the_platform_refused_says_refused_not_queued(run: Run, sim: Sim
     assert code == 3 and "refused" in err and "queued" not in err
     doc = json.loads(out)
     # not sent, said so: a state of its own (not "overdue"), nothing created, no deadline to wait for
-    assert (doc["communication"], doc["state"], doc["created"]) == (None, "refused", False)
+    assert (doc["communication"], doc["state"], doc["created"], doc["deadline"]) == (None, "refused", False, None)
     assert not [c for c in sim.store.live("Communication") if c.get("about")]  # the oracle: nothing went
     alerts = [a for a in _json(run, "alerts", *where[4:]) if a["id"] not in before]
     assert [a["kind"] for a in alerts] == ["NOTE_UNDELIVERED"]  # one alert, not a write alert on top
