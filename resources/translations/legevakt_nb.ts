@@ -1753,6 +1753,10 @@
             <translation>forsinket</translation>
         </message>
         <message>
+            <source>not sent (refused by the platform)</source>
+            <translation>ikke sendt (avvist av plattformen)</translation>
+        </message>
+        <message>
             <source>receipted</source>
             <translation>kvittert</translation>
         </message>

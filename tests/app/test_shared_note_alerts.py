@@ -192,6 +192,11 @@ def test_a_send_the_platform_refused_is_flagged_at_every_workstation_as_not_sent
     b.engine.cycle()
     [seen] = note_alerts(b, AlertKind.NOTE_UNDELIVERED)
     assert seen.status is AlertStatus.OPEN and not_sent(seen)  # there too: nobody believes it was sent
+    b.engine.acknowledge(seen.id, LEAD, "ringer legen")  # acknowledged there: seen here, with who
+    b.engine.replay()
+    a.engine.cycle()
+    [here] = note_alerts(a, AlertKind.NOTE_UNDELIVERED)
+    assert (here.status, here.acknowledged_by, here.ack_comment) == (AlertStatus.ACKNOWLEDGED, LEAD, "ringer legen")
 
     a.journal.send_note(ref, DOCTOR, to=GP)  # sent again, and receipted: resolved everywhere
     a.journal.push()
