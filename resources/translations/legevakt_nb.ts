@@ -2446,6 +2446,10 @@
     <context>
         <name>AlertsPanel</name>
         <message>
+            <source>not sent: the platform refused it</source>
+            <translation>ikke sendt: plattformen avviste den</translation>
+        </message>
+        <message>
             <source>cleared by their change of {field}</source>
             <translation>løst ved endring av {field}</translation>
         </message>
