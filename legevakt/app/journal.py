@@ -157,7 +157,8 @@ class JournalService:
         alerted = {a.key for a in self.rt.engine.state.alerts.values() if a.kind.value.startswith("NOTE_")}
         older = [d for d in store.deliveries(states=[DeliveryState.QUEUED, DeliveryState.SENT,
                                                      DeliveryState.TRANSPORTED, DeliveryState.OVERDUE,
-                                                     DeliveryState.REJECTED, DeliveryState.RECEIPTED_WITH_ERRORS])
+                                                     DeliveryState.REJECTED, DeliveryState.RECEIPTED_WITH_ERRORS,
+                                                     DeliveryState.REFUSED])
                  if d.identifier not in seen and (d.state in (DeliveryState.QUEUED, DeliveryState.SENT,
                                                               DeliveryState.TRANSPORTED)
                                                   or (d.needs_action and d.identifier in alerted))]

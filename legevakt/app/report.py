@@ -373,7 +373,8 @@ def _delivery_line(d: Delivery, patient: str | None) -> DeliveryLine:
 def _deliveries(deliveries: Iterable[Delivery], shift: Shift, patient_of: Mapping[str, str | None],
                 by_patient: Mapping[str, str | None]) -> tuple[tuple[DeliveryLine, ...], tuple[DeliveryLine, ...]]:
     """(undelivered, rejected). Undelivered: overdue now or once, its deadline passing in the shift, or
-    before it and still overdue. Rejected: the rejection came in the shift, or before it and the note was
+    before it and still overdue; or refused by the platform (sent in the shift, or before it and not sent
+    again). Rejected: the rejection came in the shift, or before it and the note was
     not yet sent again."""
     start, end = _utc(shift.start), _utc(shift.end)
     undelivered, rejected = [], []
@@ -382,7 +383,11 @@ def _deliveries(deliveries: Iterable[Delivery], shift: Shift, patient_of: Mappin
         if patient is None:
             patient = by_patient.get(d.patient)
         late = d.state is DeliveryState.OVERDUE or d.was_overdue
-        if late and d.deadline is not None and _utc(d.deadline) < end and (
+        sent = _utc(d.sent_at) if d.sent_at is not None else None
+        if d.state is DeliveryState.REFUSED:  # never left: undelivered from when it was sent, until sent again
+            if sent is not None and sent < end and (sent >= start or d.resent_as is None):
+                undelivered.append(_delivery_line(d, patient))
+        elif late and d.deadline is not None and _utc(d.deadline) < end and (
                 _utc(d.deadline) >= start or d.state is DeliveryState.OVERDUE):
             undelivered.append(_delivery_line(d, patient))
         if d.state is DeliveryState.REJECTED:

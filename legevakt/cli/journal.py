@@ -117,8 +117,9 @@ def run_send(args: argparse.Namespace) -> int:
     done = send_note(settings_of(args), args.note.strip(), args.by.strip(), to)
     d = done.delivery
     doc = {"communication": d.communication, "state": d.state.value, "recipient": d.recipient,
-           "created": done.created, "resend_of": d.resend_of,
-           "deadline": d.deadline.isoformat() if d.deadline else None}
+           # a send the platform refused made no Communication: not created (its state says "refused")
+           "created": done.created and not done.refused, "resend_of": d.resend_of,
+           "deadline": d.deadline.isoformat() if d.deadline and not done.refused else None}
     what = "refused by the platform" if done.refused else "sent" if done.created else "already sent (nothing changed)"
     _print(doc, args.json, f"{d.communication or 'queued'}: {what}, {d.state.value}, to {d.recipient}")
     if not done.on_platform:
@@ -157,7 +158,9 @@ def delivery_line(line: LedgerLine, now: datetime) -> str:
         receipt = f", receipt {d.receipt.status.value}" + "".join(f" {e.code}" for e in d.receipt.errors)
     resent = f", resent as {d.resent_as}" if d.resent_as else ""
     to = f"{line.recipient_name} ({d.recipient})" if line.recipient_name else d.recipient
-    return (f"{d.state.value:<22} sent {at(d.sent_at or d.created_at)}, deadline {at(d.deadline)}{receipt}{resent}"
+    when = (f"not sent: the platform refused it {at(d.created_at)}" if d.state.value == "refused"
+            else f"sent {at(d.sent_at or d.created_at)}, deadline {at(d.deadline)}")
+    return (f"{d.state.value:<22} {when}{receipt}{resent}"
             f"  to {to}  patient {line.patient or '-'}  {d.note} {d.communication or '(queued)'}")
 
 

@@ -4,6 +4,8 @@ A delivery's state change becomes alert changes on the ``WorklistState`` (the sa
 acknowledgement and resolution as every other kind):
 
 - entering ``overdue``: ``NOTE_UNDELIVERED`` (critical);
+- entering ``refused`` (the platform refused the Communication: the note never left): ``NOTE_UNDELIVERED``
+  (critical), saying so (no deadline: none runs for what was never sent);
 - entering ``rejected``: ``NOTE_REJECTED`` (critical), the 8221 codes in the detail;
 - entering ``receipted-with-errors``: ``NOTE_RECEIPT_ERRORS`` (warning);
 - any receipt: that delivery's ``NOTE_UNDELIVERED`` resolves (a receipt came; a rejection raises its own);
@@ -13,8 +15,9 @@ acknowledgement and resolution as every other kind):
   hold that note's deliveries to say so).
 
 Alerts are keyed by the delivery's client identifier: one condition per attempt, so a person who resolved
-the first attempt's alert still hears about the resend's. Details are English with platform ids and codes
-only (the UI shows the 8221 texts in Norwegian from the codes).
+the first attempt's alert still hears about the resend's. Details are English with platform ids and the 8221
+codes, each with the code list's Norwegian text (``shared_alerts.reason_codes`` reads them back: the UI shows
+them, and a Task carries them to the other workstations).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from legevakt.journal.model import AlertKind as JournalAlert
 from legevakt.journal.model import Delivery, DeliveryState, alerts_raised
 from legevakt.worklist.models import AlertKind, Severity
 from legevakt.worklist.reconcile import ReconcileConfig, Reconciled, _Work
+from legevakt.worklist.shared_alerts import ERRORS_MARK, REFUSED_DETAIL, REJECTED_MARK, codes_text
 from legevakt.worklist.snapshot import WorklistState
 
 KINDS = (AlertKind.NOTE_UNDELIVERED, AlertKind.NOTE_REJECTED, AlertKind.NOTE_RECEIPT_ERRORS)
@@ -34,12 +38,14 @@ _SEVERITY = {"critical": Severity.CRITICAL, "warning": Severity.WARNING}
 
 def _detail(d: Delivery, kind: JournalAlert, codes: Sequence[str]) -> str:
     what = f"{d.note} to {d.recipient}" + (f" ({d.communication})" if d.communication else " (not yet sent)")
+    if kind is JournalAlert.NOTE_UNDELIVERED and d.state is DeliveryState.REFUSED:
+        return f"{what}: {REFUSED_DETAIL}"
     if kind is JournalAlert.NOTE_UNDELIVERED:
         when = d.deadline.isoformat() if d.deadline else "?"
         return f"{what}: no receipt by the deadline {when}"
     if kind is JournalAlert.NOTE_REJECTED:
-        return f"{what}: rejected by the recipient: {', '.join(codes) or 'X99'}"
-    return f"{what}: receipted with errors: {', '.join(codes)}"
+        return f"{what}: {REJECTED_MARK}{codes_text(codes or ['X99'])}"
+    return f"{what}: {ERRORS_MARK}{codes_text(codes)}"
 
 
 def delivery_alerts(state: WorklistState, changes: Iterable[tuple[Delivery, Delivery]],

@@ -10,10 +10,11 @@ Deliveries
         queued -> sent -> transported -> receipted | receipted-with-errors | rejected
                      \\___________\\____-> overdue -> receipted | receipted-with-errors | rejected
 
+    ``refused``: the platform refused to create the Communication (a 4xx, or what it depends on was
+    refused): the note never left, and never will; a person must send it again. Final (no deadline runs).
     ``queued``: the Communication waits in the outbox. ``sent``: the platform has it (``sent`` is set).
     ``transported``: the platform set ``received`` (transport acknowledged). ``overdue``: the note kind's
-    deadline passed after sending without an application receipt, or the platform refused to create the
-    Communication (it can never arrive: ``on_refused``, at once). A receipt that arrives after the
+    deadline passed after sending without an application receipt. A receipt that arrives after the
     deadline still settles the delivery (an OK one resolves the overdue). Receipted states are final: a
     second receipt changes nothing.
 
@@ -22,10 +23,10 @@ Deadline
     kind, or a mapping ``{kind: minutes, "default": minutes}``.
 
 Alerts (``alert_for``)
-    ``overdue`` -> ``NOTE_UNDELIVERED`` (critical); ``rejected`` -> ``NOTE_REJECTED`` (critical, with the
-    8221 reasons); ``receipted-with-errors`` -> ``NOTE_RECEIPT_ERRORS`` (warning). An alert raised on one
-    delivery is resolved by evidence when that delivery, or a resend of it, is receipted OK
-    (``alert_resolved``).
+    ``overdue`` -> ``NOTE_UNDELIVERED`` (critical); ``refused`` -> ``NOTE_UNDELIVERED`` (critical: not sent);
+    ``rejected`` -> ``NOTE_REJECTED`` (critical, with the 8221 reasons); ``receipted-with-errors`` ->
+    ``NOTE_RECEIPT_ERRORS`` (warning). An alert raised on one delivery is resolved by evidence when that
+    delivery, or a resend of it, is receipted OK (``alert_resolved``).
 """
 
 from __future__ import annotations
@@ -209,6 +210,7 @@ class DeliveryState(StrEnum):
     RECEIPTED = "receipted"
     RECEIPTED_WITH_ERRORS = "receipted-with-errors"
     REJECTED = "rejected"
+    REFUSED = "refused"  # the platform refused the Communication: the note never left
 
 
 RANK: Mapping[DeliveryState, int] = {
@@ -219,11 +221,12 @@ RANK: Mapping[DeliveryState, int] = {
     DeliveryState.RECEIPTED: 4,
     DeliveryState.RECEIPTED_WITH_ERRORS: 4,
     DeliveryState.REJECTED: 4,
+    DeliveryState.REFUSED: 4,
 }
 FINAL_STATES = frozenset(s for s, r in RANK.items() if r == 4)
 IN_FLIGHT_STATES = frozenset({DeliveryState.QUEUED, DeliveryState.SENT, DeliveryState.TRANSPORTED})
-RESENDABLE_STATES = frozenset({DeliveryState.OVERDUE, DeliveryState.REJECTED})
-NEEDS_ACTION_STATES = frozenset({DeliveryState.OVERDUE, DeliveryState.REJECTED,
+RESENDABLE_STATES = frozenset({DeliveryState.OVERDUE, DeliveryState.REJECTED, DeliveryState.REFUSED})
+NEEDS_ACTION_STATES = frozenset({DeliveryState.OVERDUE, DeliveryState.REJECTED, DeliveryState.REFUSED,
                                  DeliveryState.RECEIPTED_WITH_ERRORS})
 
 _RECEIPT_STATE = {
@@ -266,7 +269,7 @@ class Delivery:
             "recipient": self.recipient,
             "state": self.state.value,
             "sent_at": _iso(self.sent_at),
-            "deadline": _iso(self.deadline),
+            "deadline": None if self.state is DeliveryState.REFUSED else _iso(self.deadline),  # never sent: none ran
             "receipt": self.receipt.to_json() if self.receipt else None,
             "resent_as": self.resent_as,
         }
@@ -310,11 +313,12 @@ def on_sent(d: Delivery, communication: str, sent_at: dt.datetime, setting: Any)
 
 
 def on_refused(d: Delivery) -> Delivery:
-    """The platform refused to create the Communication (4xx): it will never arrive, so the delivery is
-    undelivered now, not only once the deadline has passed (a person must send it again)."""
+    """The platform refused to create the Communication (4xx): the note never left and never will, so the
+    delivery is ``refused`` now (not overdue: no deadline runs for what was never sent; a person must send
+    it again)."""
     if d.communication is not None or d.state is not DeliveryState.QUEUED:
         return d
-    return _forward(d, DeliveryState.OVERDUE, was_overdue=True)
+    return _forward(d, DeliveryState.REFUSED)
 
 
 def on_transported(d: Delivery, received_at: dt.datetime) -> Delivery:
@@ -384,7 +388,7 @@ def alerts_raised(before: Delivery, after: Delivery) -> list[AlertDecision]:
     if before.state is after.state:
         return []
     errors = after.receipt.errors if after.receipt else ()
-    if after.state is DeliveryState.OVERDUE:
+    if after.state in (DeliveryState.OVERDUE, DeliveryState.REFUSED):
         return [AlertDecision(AlertKind.NOTE_UNDELIVERED, after.communication)]
     if after.state is DeliveryState.REJECTED:
         return [AlertDecision(AlertKind.NOTE_REJECTED, after.communication, errors or (receipt_error("X99"),))]
@@ -411,7 +415,7 @@ class SendDecision:
 
 def send_decision(note: Note, to: Recipient, earlier: Sequence[Delivery]) -> SendDecision:
     """What ``send`` does given earlier deliveries: an unsigned note is refused; in flight or receipted
-    means nothing changes; after a rejection or an overdue (the latest attempt) it is a resend."""
+    means nothing changes; after a rejection, an overdue or a refusal (the latest attempt) it is a resend."""
     if note.status is not NoteStatus.FINAL:
         raise ProblemError(Problem.of(ProblemKind.NOTE_NOT_SIGNED, note=note.ref))
     mine = [d for d in earlier if d.note == note.ref and d.recipient == to.ref]

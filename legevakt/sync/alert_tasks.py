@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -124,8 +124,10 @@ class AlertTasks:
         return False
 
     # -- commands for alert changes --------------------------------------------------------------------------
-    def commands_for(self, before: WorklistState, result: Reconciled, now: datetime, actor: str) -> list[Command]:
-        """One outbox command per shared alert that changed in ``result`` (against ``before``)."""
+    def commands_for(self, before: WorklistState, result: Reconciled, now: datetime, actor: str, *,
+                     patients: Mapping[str, str] | None = None) -> list[Command]:
+        """One outbox command per shared alert that changed in ``result`` (against ``before``). ``patients``:
+        the Patient of an alert by its key, where the queue may not hold it (a note's delivery)."""
         if self.refused:
             return []
         out: list[Command] = []
@@ -137,6 +139,8 @@ class AlertTasks:
             if entry is None and alert.encounter:
                 entry = result.state.entries.get(alert.encounter)
             patient = entry.encounter.patient_ref if entry is not None else None
+            if patient is None and patients is not None:
+                patient = patients.get(alert.key)
             body = task_of(alert, focus=cond[1], patient=patient, clinic_ref=self.clinic_ref, now=now)
             out.append(Command(command_id=_command_id(alert), kind=CommandKind.CREATE, encounter=None,
                                target=f"{cond[0].value}|{cond[1]}", base=None, created_at=now,

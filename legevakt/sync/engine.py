@@ -7,7 +7,7 @@ call it directly. ``persist`` hands each result to the single database writer an
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -188,11 +188,14 @@ class SyncEngine:
     def _follow(self, now: datetime | None, replayed: ReplayReport | None) -> JournalStep | None:
         assert self.journal is not None
         hints = {i.command.command_id: i.created for i in (replayed.items if replayed else ()) if i.created}
-        step = self.journal.follow(self.state, now if now is not None else self.clock(), hints)
+        step = self.journal.follow(self.state, now if now is not None else self.clock(), hints,
+                                   share=self._journal_tasks)
         if step.result is not None:
             self.state = step.result.state
-        if step.commands and self.replayer is not None and (replayed is None or replayed.error is None):
-            # receipts came in: record their outcomes on the platform now, not a cycle later
+        if step.tasks:
+            self._tasks_queued = True
+        if (step.commands or step.tasks) and self.replayer is not None and (replayed is None or replayed.error is None):
+            # receipts came in, or note alerts changed: record them on the platform now, not a cycle later
             try:
                 self.replay(now)
             except PlatformError as exc:
@@ -219,6 +222,13 @@ class SyncEngine:
             self.persist(result, actor)
         self.state = result.state
         return result
+
+    def _journal_tasks(self, before: WorklistState, result: Reconciled,
+                       patients: Mapping[str, str]) -> list[Command]:
+        """The Task commands that share the journal follower's alert changes (stored with them by it)."""
+        if self.tasks is None or self.persist_with is None or not result.alerts:
+            return []
+        return self.tasks.commands_for(before, result, self.clock(), "system", patients=patients)
 
     def _task_commands(self, result: Reconciled, actor: str) -> list[Command]:
         if self.tasks is None or self.persist_with is None or not result.alerts:

@@ -11,7 +11,7 @@ FHIR search parameter, R4 3.1.1.4.2):
    that is an application receipt settles its delivery (``legevakt.journal.model.on_receipt``).
 4. The clock: a delivery whose receipt search succeeded this cycle, or that is still in our own outbox
    (so certainly unreceipted), goes ``overdue`` past its deadline. One we could not check is left as it
-   was: offline, nothing is inferred. One whose create the platform refused goes ``overdue`` at once; one
+   was: offline, nothing is inferred. One whose create the platform refused is ``refused`` at once; one
    created whose Communication the platform's identifier search does not find goes ``overdue`` past its
    deadline (no receipt can be seen for it).
 5. A receipted delivery gets an outbox command recording the outcome on our Communication (``completed``,
@@ -77,6 +77,9 @@ class Ledger(Protocol):
 
 
 Write = Callable[[Callable[[Ledger], T]], T]  # runs a store write (through the one DbWriter)
+#: (state before, alert changes, Patient by alert key) -> the outbox commands that share those changes on the
+#: platform (Task, ``legevakt.sync.alert_tasks``), stored with them in one transaction.
+Share = Callable[[WorklistState, Reconciled, Mapping[str, str]], Sequence[Command]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +92,7 @@ class JournalStep:
     checked: int = 0  # deliveries whose receipts were searched successfully
     unknown: int = 0  # deliveries that could not be checked this cycle
     requests: int = 0
+    tasks: int = 0  # outbox commands queued that share this step's alert changes (Task)
 
 
 @dataclass
@@ -171,6 +175,7 @@ class JournalFollower:
         # A change that would alert needs its note's other attempts: one that reached the recipient
         # already means no alert (rare: one query per such note).
         alarming = {d.note for d in changed if d.state in (DeliveryState.OVERDUE, DeliveryState.REJECTED,
+                                                            DeliveryState.REFUSED,
                                                             DeliveryState.RECEIPTED_WITH_ERRORS)}
         extra = [c for note in sorted(alarming) for c in self.ledger.deliveries(note=note)]
         receipted = [d for d in changed if d.state is DeliveryState.RECEIPTED]
@@ -196,8 +201,10 @@ class JournalFollower:
         return extra + chains
 
     # -- one step ----------------------------------------------------------------------------------
-    def follow(self, state: WorklistState, now: datetime, hints: Mapping[str, str] | None = None) -> JournalStep:
-        """Check every open delivery once; store what changed (and its alerts) in one transaction."""
+    def follow(self, state: WorklistState, now: datetime, hints: Mapping[str, str] | None = None, *,
+               share: Share | None = None) -> JournalStep:
+        """Check every open delivery once; store what changed, its alerts and (``share``) the commands that
+        share those alerts with the other workstations, in one transaction."""
         hints = hints or {}
         fetch = _Fetch()
         open_ = self.ledger.deliveries(states=OPEN_STATES)
@@ -282,7 +289,7 @@ class JournalFollower:
                 if owner is not None:
                     current[owner] = on_receipt(current[owner], r)
 
-        # 4. the clock, where we know (a create the platform refused never arrives: undelivered now)
+        # 4. the clock, where we know (a create the platform refused never arrives: refused now, no clock)
         for ident, d in list(current.items()):
             if d.communication is None and outbox.get(ident) == "refused":
                 d = current[ident] = on_refused(d)
@@ -314,19 +321,24 @@ class JournalFollower:
                                             now=now, encounter=d.encounter))
 
         result: Reconciled | None = None
+        patients: dict[str, str] = {}
         if changed:
             chains = self._chains(state, changed, before)
+            patients = {d.identifier: d.patient for d in (*chains, *changed)}
             pairs = [(before.get(d.identifier) or d, d) for d in changed]
             result = delivery_alerts(state, pairs, chains, now, self.config)
             if not result.alerts:
                 result = None
+        shared: list[Command] = []
+        if result is not None and share is not None:
+            shared = list(share(state, result, patients))
         if changed or named:
             self._write(lambda ledger: ledger.save_journal(notes=named, deliveries=changed, result=result,
-                                                           commands=commands))
+                                                           commands=[*commands, *shared]))
         waiting_n = len([c for c in waiting if c])
         return JournalStep(result, tuple(changed), tuple(named), len(commands), tuple(fetch.problems),
                            checked=len(checked),
-                           unknown=waiting_n - len(checked), requests=fetch.requests)
+                           unknown=waiting_n - len(checked), requests=fetch.requests, tasks=len(shared))
 
 
 __all__ = ["BATCH", "OPEN_STATES", "JournalFollower", "JournalStep", "Ledger", "outcome_fields"]

@@ -13,7 +13,8 @@ Plain FHIR R4, nothing server-specific:
   a conflict, shown with both values; nothing is written.
 - A create carries a client-made identifier (``codes.CLIENT_REQUEST_SYSTEM`` | command id): it is searched
   for first, then sent with ``If-None-Exist`` on it, so a replayed create never duplicates.
-- A refusal (4xx) is final: ``WRITE_NOT_APPLIED`` with the server's OperationOutcome text. Transport errors,
+- A refusal (4xx) is final: ``WRITE_NOT_APPLIED`` with the server's OperationOutcome text (a note's
+  Communication excepted: the journal follower raises its ``NOTE_UNDELIVERED``, "not sent", instead). Transport errors,
   server faults (5xx, 429) and malformed answers leave the command pending; it is retried next cycle and
   its attempts are counted. A command pending longer than ``pending_after`` raises ``WRITE_NOT_APPLIED`` too
   (and keeps being retried; it resolves when the platform confirms it).
@@ -77,6 +78,11 @@ log = logging.getLogger("legevakt.sync")
 T = TypeVar("T")
 
 # -- the replay ---------------------------------------------------------------------------------------
+
+def _is_note_send(command: Command) -> bool:
+    """A journal note sent to a recipient (the create of its Communication)."""
+    return command.kind is CommandKind.CREATE and command.resource_type == "Communication"
+
 
 class ReplayOutcome(StrEnum):
     APPLIED = "applied"
@@ -273,6 +279,11 @@ class OutboxReplayer:
             elif item.outcome is ReplayOutcome.CONFLICT:
                 result = write_conflict(state, command, item.ours, item.theirs, now, rc)
                 self._mark(item, result)
+            elif item.outcome is ReplayOutcome.REFUSED and _is_note_send(command):
+                # A note sent that the platform refused: the journal's own alert says so (NOTE_UNDELIVERED,
+                # shared with the other workstations), so it is one alert, not two.
+                self._mark(item, None)
+                continue
             elif item.outcome is ReplayOutcome.REFUSED:
                 result = write_not_applied(state, command, item.detail, now, rc, refused=True,
                                            platform_value=item.theirs)

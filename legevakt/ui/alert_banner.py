@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from legevakt.journal.model import Delivery
+from legevakt.journal.model import Delivery, DeliveryState
 from legevakt.problems import Problem
 from legevakt.ui import texts
 from legevakt.ui.actions import may_of, who_may
@@ -41,6 +41,7 @@ from legevakt.ui.elide import ElidedLabel
 from legevakt.ui.problem_texts import problem_text
 from legevakt.worklist.models import Alert, AlertKind, AlertStatus, Entry, Severity
 from legevakt.worklist.roles import Permission
+from legevakt.worklist.shared_alerts import not_sent, reasons_text
 
 log = logging.getLogger("legevakt.ui")
 translate = QCoreApplication.translate
@@ -157,15 +158,21 @@ def headline(alert: Alert, entry: Entry | None) -> str:
 def delivery_reason(alert: Alert, delivery: Delivery | None) -> str:
     """Why a journal alert was raised, in Norwegian from the delivery (8221 texts), never from the English
     detail; empty when the delivery is not known here."""
-    if delivery is None or alert.kind not in DELIVERY_ALERTS:
+    if alert.kind not in DELIVERY_ALERTS:
         return ""
+    if delivery is None:  # not in this window's ledger (e.g. raised at another workstation): the alert's own
+        if not_sent(alert):
+            return translate("AlertBanner", "not sent: the platform refused it")
+        return reasons_text(alert)  # 8221 codes, with the code list's Norwegian text
     if alert.kind is AlertKind.NOTE_UNDELIVERED:
-        if delivery.communication is None and delivery.deadline is not None and alert.raised_at < delivery.deadline:
-            return translate("AlertBanner", "not sent: the platform refused it")  # before its deadline
+        if delivery.state is DeliveryState.REFUSED or (
+                delivery.communication is None and delivery.deadline is not None
+                and alert.raised_at < delivery.deadline):  # (stored before "refused" was a state of its own)
+            return translate("AlertBanner", "not sent: the platform refused it")
         return translate("AlertBanner", "no receipt by the deadline {time}").format(
             time=texts.clock_text(delivery.deadline))
     reasons = texts.receipt_text(delivery.receipt).replace("\n", " · ")
-    return reasons or texts.delivery_state_label(delivery.state)
+    return reasons or reasons_text(alert) or texts.delivery_state_label(delivery.state)
 
 
 def detail_text(alert: Alert, entry: Entry | None, delivery: Delivery | None = None) -> str:
@@ -528,6 +535,9 @@ class AlertBanner(QFrame):
                 refused="" if may_ack else who_may(Permission.ACK_ALERT))
         who = translate("AlertBanner", "Acknowledged by {who} {time}, not resolved").format(
             who=alert.acknowledged_by or "?", time=texts.clock_text(alert.acknowledged_at))
+        if alert.kind in DELIVERY_ALERTS:  # why, still: a rejection's reasons stay in sight until resolved
+            reason = delivery_reason(alert, self._delivery(alert.key))
+            who = f"{reason} · {who}" if reason else who
         resolvable = alert.kind in PERSON_RESOLVABLE
         may_resolve = self.may(Permission.RESOLVE_ANY_ALERT)
         comment = alert.ack_comment or ""

@@ -51,6 +51,7 @@ from legevakt.ui.roles import BACKGROUND, DECORATION, DISPLAY, FOREGROUND, TOOLT
 from legevakt.ui.texts import QT_TRANSLATE_NOOP
 from legevakt.worklist.models import Alert, AlertStatus, Entry, Severity
 from legevakt.worklist.roles import Permission
+from legevakt.worklist.shared_alerts import not_sent, reasons_text
 from legevakt.worklist.write_outcomes import cleared_by_change
 
 translate = QCoreApplication.translate
@@ -94,6 +95,14 @@ def panel_order(alert: Alert) -> tuple[int, int, float, str]:
     """Critical first, then not acknowledged, acknowledged, resolved; within each, oldest first."""
     return (0 if alert.severity is Severity.CRITICAL else 1, _STATUS_RANK[alert.status],
             alert.raised_at.timestamp(), alert.id)
+
+
+def note_reason(alert: Alert) -> str:
+    """Why a note alert was raised, from the alert itself: a rejection's 8221 reasons (code and the code
+    list's Norwegian text), or that the platform refused to send the note; ``""`` otherwise."""
+    if not_sent(alert):
+        return translate("AlertsPanel", "not sent: the platform refused it")
+    return reasons_text(alert)
 
 
 def severity_label(severity: Severity) -> str:
@@ -172,7 +181,11 @@ class ShiftAlertsModel(QAbstractTableModel):
             # A free text cut to its column reads in full in the tooltip (literally: a person's words).
             if column is AlertsColumn.COMMENT:
                 return texts.plain_tooltip(alert.ack_comment or "") or None
+            if column is AlertsColumn.KIND and note_reason(alert):
+                return texts.plain_tooltip(f"{self._display(alert, column)}: {note_reason(alert)}")
             if column is AlertsColumn.REASON:
+                if note_reason(alert) and alert.status is not AlertStatus.RESOLVED:
+                    return texts.plain_tooltip(note_reason(alert))
                 if alert.status is AlertStatus.RESOLVED and alert.resolved_by is None:
                     return self._display(alert, column)  # the words shown, not the English evidence
                 return texts.plain_tooltip(alert.resolution or "") or None
@@ -217,6 +230,9 @@ class ShiftAlertsModel(QAbstractTableModel):
                 return ""
             return _who_when(alert.resolved_by or translate("AlertsPanel", "automatically"), alert.resolved_at)
         if column is AlertsColumn.REASON:
+            why = note_reason(alert)
+            if why and alert.status is not AlertStatus.RESOLVED:  # why a note alert was raised, until resolved
+                return why
             # An automatic resolution's evidence is English without patient data; a person's reason is theirs.
             if alert.status is AlertStatus.RESOLVED and alert.resolved_by is None:
                 return translate("AlertsPanel", "the condition cleared")

@@ -101,7 +101,7 @@ def delivery_tone(state: DeliveryState) -> str:
         return "ok"
     if state is DeliveryState.RECEIPTED_WITH_ERRORS:
         return "warn"
-    if state in (DeliveryState.REJECTED, DeliveryState.OVERDUE):
+    if state in (DeliveryState.REJECTED, DeliveryState.OVERDUE, DeliveryState.REFUSED):
         return "bad"
     return "wait"
 

@@ -126,6 +126,7 @@ _DELIVERY_STATE = {
     "receipted": QT_TRANSLATE_NOOP("ShiftReport", "receipted"),
     "receipted-with-errors": QT_TRANSLATE_NOOP("ShiftReport", "receipted with errors"),
     "rejected": QT_TRANSLATE_NOOP("ShiftReport", "rejected"),
+    "refused": QT_TRANSLATE_NOOP("ShiftReport", "not sent (refused by the platform)"),
 }
 _WRITE_STATE = {
     "pending": QT_TRANSLATE_NOOP("ShiftReport", "still waiting"),
@@ -402,7 +403,7 @@ def _alerts(f: _Format) -> str:
 
 def _delivery_state(f: _Format, d: DeliveryLine) -> str:
     state = _e(f.w.translate(_C, _DELIVERY_STATE.get(d.state, d.state)))
-    if d.state in ("overdue", "rejected", "queued", "sent", "transported"):
+    if d.state in ("overdue", "rejected", "refused", "queued", "sent", "transported"):
         state = f"<span class='alarm'>{state}</span>"
     if d.resent_as:
         again = f.translate("ShiftReport", "sent again as {communication}").format(communication=d.resent_as)

@@ -66,6 +66,7 @@ _DELIVERY_STATE: dict[DeliveryState, str] = {
     DeliveryState.RECEIPTED: QT_TRANSLATE_NOOP("Texts", "Receipted"),
     DeliveryState.RECEIPTED_WITH_ERRORS: QT_TRANSLATE_NOOP("Texts", "Receipted with errors"),
     DeliveryState.REJECTED: QT_TRANSLATE_NOOP("Texts", "Rejected"),
+    DeliveryState.REFUSED: QT_TRANSLATE_NOOP("Texts", "Not sent (refused by the platform)"),
 }
 
 _NOTE_STATUS: dict[NoteStatus, str] = {

@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from legevakt.codes import ALERT_CODE_SYSTEM, ALERT_NOTE_KIND_EXT
+from legevakt.codes import ALERT_CODE_SYSTEM, ALERT_NOTE_KIND_EXT, APPREC_ERROR_SYSTEM, APPREC_ERROR_TEXTS
 from legevakt.worklist.models import Alert, AlertKind, AlertStatus, Severity
 from legevakt.worklist.reconcile import ReconcileConfig, Reconciled, _Work, resolve
 from legevakt.worklist.snapshot import WorklistState
@@ -82,6 +82,44 @@ _PRACTITIONER = re.compile(r"^Practitioner/[A-Za-z0-9\-.]{1,64}$")
 _STATUS_RANK = {REQUESTED: 0, **{s: 1 for s in _ACKED}, **{s: 2 for s in _CLOSED}}
 
 Condition = tuple[AlertKind, str]  # (kind, focus reference)
+
+
+# -- the 8221 reasons of a note alert ---------------------------------------------------------------------
+#: Where a note alert's detail lists the receipt's 8221 codes (``legevakt.journal.alerts``).
+REJECTED_MARK = "rejected by the recipient: "
+ERRORS_MARK = "receipted with errors: "
+#: A refused send's NOTE_UNDELIVERED says so in its detail: the note did not leave (no deadline ran).
+REFUSED_DETAIL = "the platform refused to send it: the note did not leave"
+#: ... and in its Task (no false "no receipt by the deadline" there either).
+REFUSED_DESCRIPTION = "Journalnotat ble ikke sendt: plattformen avviste sendingen"
+_CODE = re.compile(r"\b([A-Z]\d{2})\b")
+
+
+def codes_text(codes: Iterable[str]) -> str:
+    """8221 codes as an alert's detail lists them: each with the code list's Norwegian text."""
+    return "; ".join(f"{c} {APPREC_ERROR_TEXTS[c]}" if c in APPREC_ERROR_TEXTS else c for c in codes)
+
+
+def reason_codes(alert: Alert) -> tuple[str, ...]:
+    """The 8221 codes of a rejection or a receipt with errors, read from the alert's detail (the alert
+    itself is all another workstation, or a window without the delivery, has)."""
+    if alert.kind not in (AlertKind.NOTE_REJECTED, AlertKind.NOTE_RECEIPT_ERRORS):
+        return ()
+    mark = REJECTED_MARK if alert.kind is AlertKind.NOTE_REJECTED else ERRORS_MARK
+    _, found, tail = alert.detail.rpartition(mark)
+    if not found:
+        return ()
+    return tuple(dict.fromkeys(c for c in _CODE.findall(tail) if c in APPREC_ERROR_TEXTS))
+
+
+def not_sent(alert: Alert) -> bool:
+    """A NOTE_UNDELIVERED about a send the platform refused (the note never left)."""
+    return alert.kind is AlertKind.NOTE_UNDELIVERED and REFUSED_DETAIL in alert.detail
+
+
+def reasons_text(alert: Alert) -> str:
+    """The 8221 reasons of a note alert in Norwegian (code and the code list's text), or ``""``."""
+    return codes_text(reason_codes(alert))
 
 
 def is_shared(kind: AlertKind) -> bool:
@@ -225,17 +263,23 @@ def task_of(alert: Alert, *, focus: str, patient: str | None = None, clinic_ref:
     """The Task as this workstation holds the alert (no id: the body of a create, or what a merge adds)."""
     if not is_shared(alert.kind):
         raise ValueError(f"{alert.kind.value} alerts stay local")
-    text = DESCRIPTIONS[alert.kind]
+    text = REFUSED_DESCRIPTION if not_sent(alert) else DESCRIPTIONS[alert.kind]
+    reasons = reason_codes(alert)
     task: Resource = {
         "resourceType": "Task",
         "status": REQUESTED,
         "intent": "order",
         "priority": _PRIORITY[alert.severity],
         "code": {"coding": [{"system": ALERT_CODE_SYSTEM, "code": alert.kind.value}], "text": text},
-        "description": text,
+        # the 8221 reasons of a rejection (code and the code list's Norwegian text: no identifiers)
+        "description": f"{text}: {codes_text(reasons)}" if reasons else text,
         "focus": {"reference": focus},
         "authoredOn": _instant(alert.raised_at),
     }
+    if reasons:
+        task["reasonCode"] = {"coding": [{"system": APPREC_ERROR_SYSTEM, "code": c,
+                                          "display": APPREC_ERROR_TEXTS[c]} for c in reasons],
+                              "text": codes_text(reasons)}
     if patient:
         task["for"] = {"reference": patient}
     if alert.encounter:
@@ -287,6 +331,8 @@ class SharedAlert:
     last_updated: datetime | None = None  # meta.lastUpdated (the server's clock), else lastModified
     encounter: str | None = None  # Task.encounter
     raised_at: datetime | None = None  # Task.authoredOn
+    reasons: tuple[str, ...] = ()  # a note alert's 8221 codes (Task.reasonCode)
+    not_sent: bool = False  # a NOTE_UNDELIVERED about a send the platform refused (Task.description says so)
 
     @property
     def condition(self) -> Condition:
@@ -347,8 +393,17 @@ def shared_of(task: Resource) -> SharedAlert | None:
                          severity=_SEVERITY.get(str(task.get("priority")), Severity.WARNING),
                          tasks=tuple(r for r in (task_ref(task),) if r), notes=notes,
                          last_updated=last_updated(task), encounter=enc_ref,
-                         raised_at=_parse_time(task.get("authoredOn")))
+                         raised_at=_parse_time(task.get("authoredOn")), reasons=_reasons_of(task),
+                         not_sent=kind is AlertKind.NOTE_UNDELIVERED and task.get("description") == REFUSED_DESCRIPTION)
     return _with_people(shared, owner, acks, resolutions, reason_text)
+
+
+def _reasons_of(task: Resource) -> tuple[str, ...]:
+    reason = task.get("reasonCode")
+    codings = reason.get("coding") if isinstance(reason, dict) else None
+    return tuple(dict.fromkeys(str(c["code"]) for c in codings or []
+                               if isinstance(c, dict) and c.get("system") == APPREC_ERROR_SYSTEM
+                               and c.get("code") in APPREC_ERROR_TEXTS))
 
 
 def _with_people(shared: SharedAlert, owner: str | None, acks: Sequence[TaskNote],
@@ -406,7 +461,9 @@ def fold(tasks: Iterable[Resource]) -> SharedAlert | None:
                        tasks=tuple(sorted({t for s in states for t in s.tasks})), notes=ordered,
                        last_updated=max(updated) if updated else None,
                        encounter=next((s.encounter for s in states if s.encounter), None),
-                       raised_at=min(raised) if raised else None)
+                       raised_at=min(raised) if raised else None,
+                       reasons=next((s.reasons for s in states if s.reasons), ()),
+                       not_sent=any(s.not_sent for s in states))
     return _with_people(base, owners[0][1] if owners else None,
                         [n for n in ordered if n.kind == NOTE_ACK],
                         [n for n in ordered if n.kind in (NOTE_RESOLVED, NOTE_EVIDENCE)],
@@ -526,8 +583,13 @@ def import_shared(state: WorklistState, shared: Iterable[SharedAlert], now: date
             continue
         if (s.kind, s.focus) in state.open_keys or (s.kind, s.focus) in work.suppressed:
             continue
-        alert = work.raise_alert(s.kind, s.severity, s.focus, s.encounter,
-                                 f"raised at another workstation: {s.kind.value} about {s.focus}", (s.focus,))
+        detail = f"raised at another workstation: {s.kind.value} about {s.focus}"
+        if s.reasons:  # the same words as where it was raised, so its reasons show here too
+            mark = REJECTED_MARK if s.kind is AlertKind.NOTE_REJECTED else ERRORS_MARK
+            detail = f"{detail}: {mark}{codes_text(s.reasons)}"
+        elif s.not_sent:
+            detail = f"{detail}: {REFUSED_DETAIL}"
+        alert = work.raise_alert(s.kind, s.severity, s.focus, s.encounter, detail, (s.focus,))
         if alert is not None and s.status is AlertStatus.ACKNOWLEDGED:
             work._put(replace(alert, status=AlertStatus.ACKNOWLEDGED, acknowledged_by=s.acknowledged_by,
                               acknowledged_at=s.acknowledged_at or now, ack_comment=s.ack_comment))
@@ -552,6 +614,7 @@ __all__ = [
     "all_codes_token",
     "apply_shared",
     "code_token",
+    "codes_text",
     "condition_of",
     "condition_of_task",
     "differs",
@@ -563,9 +626,12 @@ __all__ = [
     "kind_of",
     "last_updated",
     "merge_tasks",
+    "not_sent",
     "open_task_query",
     "person_of",
     "person_reference",
+    "reason_codes",
+    "reasons_text",
     "same_content",
     "shared_of",
     "task_of",

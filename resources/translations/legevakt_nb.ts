@@ -991,6 +991,10 @@
             <translation>Avvist</translation>
         </message>
         <message>
+            <source>Not sent (refused by the platform)</source>
+            <translation>Ikke sendt (avvist av plattformen)</translation>
+        </message>
+        <message>
             <source>Saved</source>
             <translation>Lagret</translation>
         </message>
@@ -1769,6 +1773,10 @@
             <translation>forsinket</translation>
         </message>
         <message>
+            <source>not sent (refused by the platform)</source>
+            <translation>ikke sendt (avvist av plattformen)</translation>
+        </message>
+        <message>
             <source>receipted</source>
             <translation>kvittert</translation>
         </message>
@@ -2457,6 +2465,10 @@
     </context>
     <context>
         <name>AlertsPanel</name>
+        <message>
+            <source>not sent: the platform refused it</source>
+            <translation>ikke sendt: plattformen avviste den</translation>
+        </message>
         <message>
             <source>cleared by their change of {field}</source>
             <translation>løst ved endring av {field}</translation>

@@ -102,11 +102,17 @@ def test_a_send_the_platform_refused_is_undelivered_at_once_and_can_be_sent_agai
     runtime.journal.push()
     assert created and _notes_sent(sim, ref) == []  # the platform has no Communication: it never goes
 
-    # Not "queued" for the next half hour: undelivered now, a critical alert, and it may be sent again.
+    # Not "queued" for the next half hour, nor "overdue": refused now, one critical alert that says it did not
+    # leave (no deadline; no write alert on top), shared with the other workstations, and it may be sent again.
     refused = runtime.store.delivery(first.identifier)
-    assert refused is not None and refused.state is DeliveryState.OVERDUE and refused.needs_action
+    assert refused is not None and refused.state is DeliveryState.REFUSED and refused.needs_action
     (alert,) = [a for a in runtime.store.alerts() if a.kind is AlertKind.NOTE_UNDELIVERED]
     assert alert.key == first.identifier and alert.is_open
+    assert "refused" in alert.detail and "deadline" not in alert.detail
+    assert not [a for a in runtime.store.alerts() if a.kind is AlertKind.WRITE_NOT_APPLIED]
+    [task] = [v.resource for v in sim.store.live_versions("Task")
+              if v.resource and v.resource["code"]["coding"][0]["code"] == "NOTE_UNDELIVERED"]
+    assert task["status"] == "requested" and task["focus"] == {"reference": ref}  # no Communication: the note
 
     resend, created = runtime.journal.send_note(ref, DOCTOR, to="Organization/gpo-01")
     runtime.journal.push()
@@ -121,6 +127,9 @@ def test_a_send_the_platform_refused_is_undelivered_at_once_and_can_be_sent_agai
     assert first_now is not None and first_now.resent_as == done.communication and not first_now.needs_action
     (resolved,) = [a for a in runtime.store.alerts() if a.kind is AlertKind.NOTE_UNDELIVERED]
     assert resolved.status is AlertStatus.RESOLVED
+    [task] = [v.resource for v in sim.store.live_versions("Task")
+              if v.resource and v.resource["code"]["coding"][0]["code"] == "NOTE_UNDELIVERED"]
+    assert task["status"] == "completed"  # resolved by the resend's receipt, on the platform too
 
 
 def test_a_note_signed_and_sent_offline_is_not_delivered_when_the_signing_is_refused(

@@ -396,3 +396,19 @@ def test_the_worker_hands_the_report_out(filled: Store, settings: Settings) -> N
     assert worker.run_pending() == 1
     assert [r.spec for r in got] == ["2025-12-02:evening"]
     assert got[0].census.arrived == 5
+
+
+def test_a_send_the_platform_refused_is_undelivered_from_when_it_was_sent_until_sent_again(
+        filled: Store, settings: Settings) -> None:
+    refused = DeliveryState.REFUSED  # never left: no deadline counts, the refusal does
+    filled.save_journal(deliveries=[
+        delivery(20, "Encounter/e4", oslo(19, 30), refused, communication=None),  # in the shift
+        delivery(21, "Encounter/e6", oslo(14, 40), refused, communication=None),  # before, never sent again
+        delivery(22, "Encounter/e6", oslo(14, 45), refused, communication=None,
+                 resent_as="Communication/c23"),  # before, and sent again before the shift
+        delivery(23, "Encounter/e7", oslo(23, 50), refused, communication=None),  # after the shift
+    ])
+    report = build_report(filled, settings, parse_report_shift(settings, "2025-12-02:evening"),
+                          now=oslo(8, day=NEXT))
+    assert [d.identifier for d in report.undelivered] == ["d5", "d21", "d1", "d2", "d20"]  # by sending time
+    assert {d.identifier: d.state for d in report.undelivered}["d20"] == "refused"

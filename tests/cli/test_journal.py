@@ -99,6 +99,7 @@ def test_a_rejected_note_is_resent_as_a_new_communication_on_a_second_send(
     assert row["receipt"]["errors"][0]["text"] == "Mottaker finnes ikke"
     (alert,) = [a for a in doc["alerts"] if a["kind"] == "NOTE_REJECTED"]
     assert alert["status"] == "open" and alert["severity"] == "critical"
+    assert "E21 Mottaker finnes ikke" in alert["detail"]  # the reason, with the code list's Norwegian text
 
     sim.faults.apply({"receipt_mode": "ok"})
     resend = _json(run, "send", note, "--by", DOCTOR, "--to", "Organization/gpo-03", *where)
@@ -166,11 +167,18 @@ def test_a_write_the_platform_refused_says_refused_not_queued(run: Run, sim: Sim
     assert code == 3 and "refused" in err and "next sync" not in err and "next sync" not in out
     assert json.loads(out)["note"] is None
     note = _json(run, "note", encounter, "--by", DOCTOR, "--text", "Henvisning", "--sign", *where)["note"]
+    before = {a["id"] for a in _json(run, "alerts", *where[4:])}  # the refused note's write alert among them
     sim.faults.apply({"reject_writes_next": 1})
     code, out, err = run("send", note, "--by", DOCTOR, "--to", "Organization/gpo-03", "--json", *where)
     assert code == 3 and "refused" in err and "queued" not in err
     doc = json.loads(out)
-    assert doc["communication"] is None and doc["state"] == "overdue"
+    # not sent, said so: a state of its own (not "overdue"), nothing created, no deadline to wait for
+    assert (doc["communication"], doc["state"], doc["created"], doc["deadline"]) == (None, "refused", False, None)
+    assert not [c for c in sim.store.live("Communication") if c.get("about")]  # the oracle: nothing went
+    alerts = [a for a in _json(run, "alerts", *where[4:]) if a["id"] not in before]
+    assert [a["kind"] for a in alerts] == ["NOTE_UNDELIVERED"]  # one alert, not a write alert on top
+    (alert,) = [a for a in alerts if a["kind"] == "NOTE_UNDELIVERED"]
+    assert "refused" in alert["detail"] and "deadline" not in alert["detail"]
     again = _json(run, "send", note, "--by", DOCTOR, "--to", "Organization/gpo-03", *where)  # a resend at once
     assert again["created"] is True and again["communication"].startswith("Communication/")
 

@@ -11,6 +11,7 @@ from legevakt.journal import model as m
 from legevakt.journal.alerts import delivery_alerts
 from legevakt.worklist.models import AlertKind, AlertStatus, Severity
 from legevakt.worklist.reconcile import ReconcileConfig, Reconciled, acknowledge, resolve
+from legevakt.worklist.shared_alerts import reason_codes, reasons_text
 from legevakt.worklist.snapshot import WorklistState
 
 T0 = dt.datetime(2026, 12, 2, 18, 0, tzinfo=dt.UTC)
@@ -51,10 +52,13 @@ def test_a_rejection_names_its_8221_codes_and_errors_are_a_warning() -> None:
     rejected = m.on_receipt(d, _receipt("Communication/c1", m.ReceiptStatus.REJECTED, "E21", "T02"))
     (alert,) = _step(WorklistState(), d, rejected, [rejected]).alerts
     assert alert.kind is AlertKind.NOTE_REJECTED and alert.severity is Severity.CRITICAL
-    assert "E21, T02" in alert.detail
+    # each code with the code list's Norwegian text (kodeverk 8221), read back from the alert alone
+    assert "E21 Mottaker finnes ikke; T02 XML validerer ikke" in alert.detail
+    assert reason_codes(alert) == ("E21", "T02")
     with_errors = m.on_receipt(d, _receipt("Communication/c1", m.ReceiptStatus.OK_WITH_ERRORS, "E35"))
     (warning,) = _step(WorklistState(), d, with_errors, [with_errors]).alerts
     assert warning.kind is AlertKind.NOTE_RECEIPT_ERRORS and warning.severity is Severity.WARNING
+    assert reasons_text(warning) == "E35 Pasienten finnes ikke i mottakersystemet"
 
 
 def test_a_late_ok_receipt_resolves_note_undelivered_with_evidence() -> None:

@@ -229,7 +229,9 @@ def test_a_receipt_for_another_communication_never_changes_anything(
 def test_a_send_the_platform_refused_is_undelivered_at_once_and_resendable() -> None:
     queued = _delivery(sent=False)
     refused = m.on_refused(queued)
-    assert refused.state is m.DeliveryState.OVERDUE and refused.needs_action  # well before any deadline
+    # a state of its own, well before any deadline (not "overdue": it never left), and final
+    assert refused.state is m.DeliveryState.REFUSED and refused.needs_action and not refused.was_overdue
+    assert m.on_clock(refused, T0 + dt.timedelta(days=1)) == refused
     assert [a.kind for a in m.alerts_raised(queued, refused)] == [m.AlertKind.NOTE_UNDELIVERED]
     assert m.on_refused(_delivery()) == _delivery()  # one the platform has: not refused
     note = m.Note("n-1", "Encounter/e1", "Patient/p1", "Practitioner/d1", "x", T0, status=m.NoteStatus.FINAL,

@@ -225,3 +225,43 @@ def test_a_note_the_platform_refused_is_undelivered_because_refused_not_for_want
     assert late.deadline is not None
     assert delivery_reason(replace(alert, raised_at=late.deadline), late) == \
         f"ingen kvittering innen fristen {late.deadline.astimezone(ZoneInfo('Europe/Oslo')):%H:%M}"
+
+
+def test_a_rejection_shows_its_8221_reason_in_norwegian_in_the_banner_and_the_alerts_panel(
+        qtbot: QtBot, service: FakeService) -> None:
+    """Also where this window's ledger does not hold the delivery (raised at another workstation, or sent
+    from the command line): the reason comes with the alert (its 8221 codes, the code list's text)."""
+    from PySide6.QtWidgets import QLabel
+
+    from legevakt.ui.alerts_panel import AlertsColumn, ShiftAlertsModel
+
+    window = window_with_clinic(qtbot, service)
+    entries, alerts = clinic()
+    detail = ("DocumentReference/n1 to Organization/gpo-01 (Communication/c1): rejected by the recipient: "
+              "E35 Pasienten finnes ikke i mottakersystemet")
+    rejected = make_alert(50, AlertKind.NOTE_REJECTED, entries[2], key="delivery-50", detail=detail)
+    service.emit(make_summary(entries, alerts=[*alerts, rejected]))
+    shown = [lbl.text() for lbl in window.banner.findChildren(QLabel, "bannerDetail")]
+    assert any("E35 Pasienten finnes ikke i mottakersystemet" in t for t in shown), shown
+    acked = replace(rejected, status=AlertStatus.ACKNOWLEDGED, acknowledged_by="Practitioner/lead",
+                    acknowledged_at=NOW, ack_comment="ringer")
+    service.emit(make_summary(entries, alerts=[*alerts, acked]))
+    shown = [lbl.text() for lbl in window.banner.findChildren(QLabel, "bannerDetail")]
+    assert any("E35 Pasienten finnes ikke i mottakersystemet" in t for t in shown), shown  # until resolved
+
+    model = ShiftAlertsModel()
+    model.apply([rejected])
+    why = model.data(model.index(0, int(AlertsColumn.REASON)))
+    assert why == "E35 Pasienten finnes ikke i mottakersystemet"  # until it is resolved
+
+
+def test_a_send_the_platform_refused_says_not_sent_never_a_deadline() -> None:
+    from legevakt.journal.model import DeliveryState
+    from legevakt.ui.alert_banner import delivery_reason
+    from tests.ui.conftest import make_delivery, make_note
+
+    entries, _ = clinic()
+    note = make_note(1, entries[2], signed=True)
+    refused = replace(make_delivery(1, note, DeliveryState.QUEUED, minutes_ago=45), state=DeliveryState.REFUSED)
+    alert = make_alert(51, AlertKind.NOTE_UNDELIVERED, entries[2], minutes_ago=0, key=refused.identifier)
+    assert delivery_reason(alert, refused) == "ikke sendt: plattformen avviste den"  # even past its deadline
