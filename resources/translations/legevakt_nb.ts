@@ -1503,10 +1503,6 @@
             <translation>Signer det lagrede notatet; det kan ikke endres etterpå (Ctrl+Shift+S)</translation>
         </message>
         <message>
-            <source>Signed note {time} (cannot be edited)</source>
-            <translation>Signert notat {time} (kan ikke endres)</translation>
-        </message>
-        <message>
             <source>The note is saved here and waits for the platform; it can be signed once the platform has it.</source>
             <translation>Notatet er lagret her og venter på plattformen; det kan signeres når plattformen har det.</translation>
         </message>
@@ -1583,6 +1579,54 @@
         <message>
             <source>Send the note to the GP</source>
             <translation>Send notatet til fastlegen</translation>
+        </message>
+        <message>
+            <source>Signed by {name} {time} (cannot be edited)</source>
+            <translation>Signert av {name} {time} (kan ikke endres)</translation>
+        </message>
+        <message>
+            <source>another practitioner</source>
+            <translation>annen behandler</translation>
+        </message>
+        <message>
+            <source>Sent and receipted {time} (to {recipient})</source>
+            <translation>Sendt og kvittert {time} (til {recipient})</translation>
+        </message>
+        <message>
+            <source>Sent and receipted with errors {time} (to {recipient})</source>
+            <translation>Sendt og kvittert med feil {time} (til {recipient})</translation>
+        </message>
+        <message>
+            <source>Sent, waiting for the receipt (deadline {time}, to {recipient})</source>
+            <translation>Sendt, venter på kvittering (frist {time}, til {recipient})</translation>
+        </message>
+        <message>
+            <source>Sent, waiting for the receipt (to {recipient})</source>
+            <translation>Sendt, venter på kvittering (til {recipient})</translation>
+        </message>
+        <message>
+            <source>Rejected by {recipient} {time}: send it again</source>
+            <translation>Avvist av {recipient} {time}: send på nytt</translation>
+        </message>
+        <message>
+            <source>The platform refused the sending to {recipient}: send it again</source>
+            <translation>Plattformen avviste forsendelsen til {recipient}: send på nytt</translation>
+        </message>
+        <message>
+            <source>Not receipted by the deadline {time} (to {recipient}): send it again</source>
+            <translation>Ikke kvittert innen fristen {time} (til {recipient}): send på nytt</translation>
+        </message>
+        <message>
+            <source>{state}. Send it to another doctor or office</source>
+            <translation>{state}. Send notatet til en annen lege eller et annet kontor</translation>
+        </message>
+        <message>
+            <source>{state}: pick another recipient.</source>
+            <translation>{state}: velg en annen mottaker.</translation>
+        </message>
+        <message>
+            <source>by {name} {time}</source>
+            <translation>av {name} {time}</translation>
         </message>
     </context>
     <context>
