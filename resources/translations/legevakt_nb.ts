@@ -1957,10 +1957,6 @@
             <translation>Løst</translation>
         </message>
         <message>
-            <source>sent again as {communication}</source>
-            <translation>sendt på nytt som {communication}</translation>
-        </message>
-        <message>
             <source>Sent</source>
             <translation>Sendt</translation>
         </message>
@@ -2117,10 +2113,6 @@
             <translation>Vaktrapport · {location} · {shift} {date}</translation>
         </message>
         <message>
-            <source>message {id}</source>
-            <translation>melding {id}</translation>
-        </message>
-        <message>
             <source>Shift report — Legevakt — {shift} {date}</source>
             <translation>Vaktrapport — Legevakt — {shift} {date}</translation>
         </message>
@@ -2163,6 +2155,66 @@
             <message>
             <source>Many vanished at once</source>
             <translation>Mange forsvant samtidig</translation>
+        </message>
+        <message>
+            <source>sending of a journal note</source>
+            <translation>forsendelse av journalnotat</translation>
+        </message>
+        <message>
+            <source>journal note</source>
+            <translation>journalnotat</translation>
+        </message>
+        <message>
+            <source>shared alert</source>
+            <translation>delt varsel</translation>
+        </message>
+        <message>
+            <source>practitioner</source>
+            <translation>behandler</translation>
+        </message>
+        <message>
+            <source>organisation</source>
+            <translation>virksomhet</translation>
+        </message>
+        <message>
+            <source>message</source>
+            <translation>melding</translation>
+        </message>
+        <message>
+            <source>sent again {time}</source>
+            <translation>sendt på nytt {time}</translation>
+        </message>
+        <message>
+            <source>delivered (sent again), receipted {time}</source>
+            <translation>levert (sendt på nytt), kvittert {time}</translation>
+        </message>
+        <message>
+            <source>sent again, receipted with errors {time}</source>
+            <translation>sendt på nytt, kvittert med feil {time}</translation>
+        </message>
+        <message>
+            <source>sent again, now: {state}</source>
+            <translation>sendt på nytt, nå: {state}</translation>
+        </message>
+        <message>
+            <source>The platform took every note sent.</source>
+            <translation>Plattformen tok imot alle notater som ble sendt.</translation>
+        </message>
+        <message>
+            <source>not sent: the platform refused it</source>
+            <translation>ikke sendt: plattformen avviste forsendelsen</translation>
+        </message>
+        <message>
+            <source>Journal notes the platform refused to send</source>
+            <translation>Journalnotater plattformen avviste å sende</translation>
+        </message>
+        <message>
+            <source>Journal notes not sent: refused by the platform</source>
+            <translation>Journalnotater ikke sendt: avvist av plattformen</translation>
+        </message>
+        <message>
+            <source>Shift report — {clinic} — {shift} {date}</source>
+            <translation>Vaktrapport — {clinic} — {shift} {date}</translation>
         </message>
     </context>
     <context>
