@@ -210,8 +210,8 @@ class _Format:
         if masked is None and encounter is None:
             return "–"  # not about a patient (the link, the list)
         who = _e(masked) if masked else _e(self.translate("ShiftReport", "no ID"))
-        if encounter:  # the visit by its platform id (the column says "visit")
-            return f"{who}<br/>{_span('muted', _id(encounter))}"
+        if encounter:  # the visit by its platform id (the column says "visit"), short, for tracing
+            return f"{who}<br/>{_ident(encounter)}"
         return who
 
     def departure(self, code: str) -> str:
@@ -307,7 +307,7 @@ SHORT_ID = 8  # an id shown for tracing: its first characters (enough to find it
 def _ident(ref: str, label: str = "") -> str:
     """An id shown for tracing: short, unbroken, small and muted (``label`` before it, e.g. "melding")."""
     rid = _id(ref)
-    short = rid if len(rid) <= SHORT_ID + 2 else f"{rid[:SHORT_ID]}…"
+    short = rid if len(rid) <= SHORT_ID + 4 else f"{rid[:SHORT_ID]}…"
     text = f"{label}\u00a0{short}" if label else short
     return f"<span class='id'>{_e(text)}</span>"
 

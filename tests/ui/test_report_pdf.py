@@ -342,3 +342,11 @@ def test_resends_refusals_and_people_read_in_words_with_only_short_ids(qapp: QAp
         assert raw not in html, raw
     assert "melding\u00a0fdfd25c2…" in html and "a95994b9…" in html
     assert "fdfd25c2..." in flat and "a95994b9..." in flat  # (NFKC reads the ellipsis as three dots)
+
+
+def test_a_long_visit_id_is_shown_short_and_whole_ids_never(resends: ShiftReport) -> None:
+    long_visit = "Encounter/2201df5684262763"
+    report = replace(resends, undelivered=tuple(replace(d, encounter=long_visit) for d in resends.undelivered))
+    html = report_html(report)
+    assert "2201df56…" in html and "2201df5684262763" not in html
+    assert "<span class='id'>2201df56…</span>" in html  # small, muted, unbroken
