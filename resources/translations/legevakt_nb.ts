@@ -1628,6 +1628,10 @@
             <source>by {name} {time}</source>
             <translation>av {name} {time}</translation>
         </message>
+        <message>
+            <source>not sent: the platform refused it {time}</source>
+            <translation>ikke sendt: plattformen avviste forsendelsen {time}</translation>
+        </message>
     </context>
     <context>
         <name>LedgerView</name>
@@ -1716,6 +1720,10 @@
         <message>
             <source>Show only what needs action</source>
             <translation>Vis bare det som må følges opp</translation>
+        </message>
+        <message>
+            <source>Not sent: refused by the platform</source>
+            <translation>Ikke sendt: avvist av plattformen</translation>
         </message>
     </context>
     <context>

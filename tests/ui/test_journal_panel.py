@@ -469,3 +469,19 @@ def test_after_a_rejection_or_an_overdue_the_gp_button_sends_again(qtbot: QtBot,
     service.page(make_page(entry, [note, late, make_note(3, entry, signed=True)], [rejected, overdue]))
     panel.pick("note-003")
     assert panel.send_gp_button.text() == "Send til fastlege" and not panel.send_state_label.isVisibleTo(panel)
+
+
+def test_a_sending_the_platform_refused_shows_no_deadline_and_offers_to_send_again(
+        qtbot: QtBot, service: FakeService, entry: Entry) -> None:
+    panel = make_panel(qtbot, service, entry)
+    note = make_note(1, entry, signed=True, minutes_ago=30)
+    refused = replace(make_delivery(1, note, DeliveryState.OVERDUE, minutes_ago=10), communication=None,
+                      sent_at=None, was_overdue=True)
+    service.page(make_page(entry, [note], [refused]))
+    panel.pick("note-001")
+    made = (NOW_CLINIC - timedelta(minutes=10)).strftime("%H:%M")
+    row = card(panel, "note-001").rows[0]
+    assert row.times_label.text() == f"ikke sendt: plattformen avviste forsendelsen {made}"
+    assert "frist" not in row.times_label.text()
+    assert panel.send_state_label.text() == "Plattformen avviste forsendelsen til Behandler gp-03: send på nytt"
+    assert panel.send_gp_button.text() == "Send på nytt" and panel.send_gp_button.isEnabled()
