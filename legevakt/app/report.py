@@ -7,7 +7,8 @@ report --json`` and the window's "Vaktrapport…" all show.
   arrived in it = departed during it (by reason) + present at its end + dropped, unresolved;
 - every alert raised during the shift or still open at its start, with who acknowledged and resolved it,
   when, and their comment or reason;
-- journal notes not delivered in time (overdue now, or overdue once) and notes the recipient rejected;
+- journal notes not delivered in time (overdue now, or overdue once), each with how its resend chain
+  stands now, notes the recipient rejected, and notes the platform refused to send (never sent, not late);
 - writes not applied: outbox commands the platform refused or that conflicted, and those still pending;
 - the link's uptime: seconds up of the seconds known (``link_uptime``, a pure function).
 
@@ -112,6 +113,13 @@ class DeliveryLine:
     errors: tuple[tuple[str, str], ...] = ()  # (8221 code, our Norwegian text)
     rejected_at: datetime | None = None
     resent_as: str | None = None
+    created_at: datetime | None = None  # when the person sent it (queued here)
+    refused: bool = False  # the platform refused to create the Communication: never sent
+    # The resend chain: the last attempt made for this one (None: not sent again) and how it ended.
+    resent_at: datetime | None = None  # the first resend's sending time
+    last_communication: str | None = None  # the last attempt's Communication
+    last_state: str | None = None  # the last attempt's DeliveryState value
+    last_receipt_at: datetime | None = None  # the last attempt's receipt
 
 
 @dataclass(frozen=True)
@@ -129,6 +137,7 @@ class WriteLine:
     updated_at: datetime
     attempts: int
     error: str | None = None  # scrubbed
+    resource_type: str | None = None  # create/update: what it writes ("Communication", "DocumentReference", ...)
 
 
 @dataclass(frozen=True)
@@ -174,6 +183,13 @@ class ShiftReport:
     uptime: Uptime
     complete: bool = field(default=True)  # False: the shift has not ended yet (a report so far)
     triage_names: tuple[tuple[str, str, str], ...] = ()  # the clinic's triage levels: (code, bokmål, English)
+    refused: tuple[DeliveryLine, ...] = ()  # notes whose sending the platform refused (never sent)
+    location_name: str | None = None  # the clinic Location's name, where known
+    names: tuple[tuple[str, str], ...] = ()  # Practitioner/Organization ref -> name, where known
+
+    def name_of(self, ref: str | None) -> str | None:
+        """The name the report knows for a Practitioner or Organization reference (None: not known)."""
+        return dict(self.names).get(ref) if ref else None
 
     @property
     def day(self) -> date:
@@ -358,48 +374,107 @@ def _alerts(alerts: Iterable[Alert], shift: Shift, patient_of: Mapping[str, str 
     return tuple(sorted(lines, key=lambda line: (_utc(line.raised_at), len(line.id), line.id)))
 
 
-def _delivery_line(d: Delivery, patient: str | None) -> DeliveryLine:
+def refused_by_platform(d: Delivery) -> bool:
+    """The platform refused to create the Communication: it was never sent (there is no Communication).
+    ``refused`` says so; an older record kept ``overdue`` without a Communication."""
+    return d.state is DeliveryState.REFUSED or (d.communication is None and d.state is not DeliveryState.QUEUED)
+
+
+def _resends(d: Delivery, everything: Sequence[Delivery]) -> list[Delivery]:
+    """The attempts that sent ``d`` again, in order (each one resending the one before)."""
+    chain: list[Delivery] = []
+    seen = {d.identifier}
+    current = d
+    while True:
+        nxt = next((o for o in everything if o.identifier not in seen and (
+            (current.communication is not None and o.resend_of == current.communication)
+            or (current.resent_as is not None and o.communication == current.resent_as))), None)
+        if nxt is None:
+            return chain
+        chain.append(nxt)
+        seen.add(nxt.identifier)
+        current = nxt
+
+
+def _delivery_line(d: Delivery, patient: str | None, everything: Sequence[Delivery] = ()) -> DeliveryLine:
     receipt = d.receipt
     errors = tuple((e.code, e.text) for e in receipt.errors) if receipt is not None else ()
     rejected_at = None
     if d.state is DeliveryState.REJECTED:
         rejected_at = (receipt.sent_at if receipt is not None and receipt.sent_at is not None else d.sent_at)
+    chain = _resends(d, everything)
+    last = chain[-1] if chain else None
     return DeliveryLine(identifier=d.identifier, communication=d.communication, note=d.note, encounter=d.encounter,
                         patient=patient, recipient=d.recipient, state=d.state.value, sent_at=d.sent_at,
                         deadline=d.deadline, was_overdue=d.was_overdue, errors=errors, rejected_at=rejected_at,
-                        resent_as=d.resent_as)
+                        resent_as=d.resent_as or (chain[0].communication if chain else None),
+                        created_at=d.created_at, refused=refused_by_platform(d),
+                        resent_at=(chain[0].sent_at or chain[0].created_at) if chain else None,
+                        last_communication=last.communication if last is not None else None,
+                        last_state=last.state.value if last is not None else None,
+                        last_receipt_at=last.receipt.sent_at if last is not None and last.receipt is not None else None)
 
 
 def _deliveries(deliveries: Iterable[Delivery], shift: Shift, patient_of: Mapping[str, str | None],
-                by_patient: Mapping[str, str | None]) -> tuple[tuple[DeliveryLine, ...], tuple[DeliveryLine, ...]]:
-    """(undelivered, rejected). Undelivered: overdue now or once, its deadline passing in the shift, or
-    before it and still overdue; or refused by the platform (sent in the shift, or before it and not sent
-    again). Rejected: the rejection came in the shift, or before it and the note was
-    not yet sent again."""
+                by_patient: Mapping[str, str | None],
+                ) -> tuple[tuple[DeliveryLine, ...], tuple[DeliveryLine, ...], tuple[DeliveryLine, ...]]:
+    """(undelivered, rejected, refused). Undelivered: overdue now or once, its deadline passing in the shift,
+    or before it and still overdue. Rejected: the rejection came in the shift, or before it and the note was
+    not yet sent again. Refused: the platform refused to create the Communication (never sent, so never
+    late), the person sending it in the shift, or before it and not sent again. Each line follows its resend
+    chain to the last attempt (how it stands now)."""
     start, end = _utc(shift.start), _utc(shift.end)
-    undelivered, rejected = [], []
-    for d in deliveries:
+    everything = list(deliveries)
+    undelivered, rejected, refused = [], [], []
+    for d in everything:
         patient = patient_of.get(d.encounter) if d.encounter else None
         if patient is None:
             patient = by_patient.get(d.patient)
+        if refused_by_platform(d):
+            made = d.created_at or d.sent_at
+            line = _delivery_line(d, patient, everything)
+            if made is not None and _utc(made) < end and (
+                    _utc(made) >= start or (line.last_state is None and d.resent_as is None)):
+                refused.append(line)
+            continue
         late = d.state is DeliveryState.OVERDUE or d.was_overdue
-        sent = _utc(d.sent_at) if d.sent_at is not None else None
-        if d.state is DeliveryState.REFUSED:  # never left: undelivered from when it was sent, until sent again
-            if sent is not None and sent < end and (sent >= start or d.resent_as is None):
-                undelivered.append(_delivery_line(d, patient))
-        elif late and d.deadline is not None and _utc(d.deadline) < end and (
+        if late and d.deadline is not None and _utc(d.deadline) < end and (
                 _utc(d.deadline) >= start or d.state is DeliveryState.OVERDUE):
-            undelivered.append(_delivery_line(d, patient))
+            undelivered.append(_delivery_line(d, patient, everything))
         if d.state is DeliveryState.REJECTED:
-            line = _delivery_line(d, patient)
+            line = _delivery_line(d, patient, everything)
             when = line.rejected_at
             if when is not None and _utc(when) < end and (_utc(when) >= start or d.resent_as is None):
                 rejected.append(line)
 
     def order(line: DeliveryLine) -> tuple[datetime, str]:
-        return (_utc(line.sent_at) if line.sent_at else start, line.identifier)
+        when = line.sent_at or line.created_at
+        return (_utc(when) if when else start, line.identifier)
 
-    return tuple(sorted(undelivered, key=order)), tuple(sorted(rejected, key=order))
+    return (tuple(sorted(undelivered, key=order)), tuple(sorted(rejected, key=order)),
+            tuple(sorted(refused, key=order)))
+
+
+def _resource_type(command: Any) -> str | None:
+    """What a create or update writes: the created type, or the type of the updated reference."""
+    if command.kind.value == "create":
+        return command.resource_type if isinstance(command.resource_type, str) else None
+    if command.kind.value == "update" and isinstance(command.target, str) and "/" in command.target:
+        return str(command.target.split("/", 1)[0])
+    return None
+
+
+def _names(entries: Iterable[Entry], given: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
+    """Practitioner names the report can show: the visits' nurses and doctors, then ``given`` (the
+    platform's, where the caller knows them), which wins."""
+    found: dict[str, str] = {}
+    for e in entries:
+        enc = e.encounter
+        for ref, name in ((enc.nurse, enc.nurse_name), (enc.doctor, enc.doctor_name)):
+            if ref and name:
+                found[ref] = name
+    found.update({k: v for k, v in (given or {}).items() if k and v})
+    return tuple(sorted(found.items()))
 
 
 def _writes(items: Iterable[Any], shift: Shift, patient_of: Mapping[str, str | None],
@@ -420,13 +495,16 @@ def _writes(items: Iterable[Any], shift: Shift, patient_of: Mapping[str, str | N
             seq=item.seq, command_id=command.command_id, kind=command.kind.value, field=command.kind.field,
             encounter=command.encounter, patient=patient_of.get(command.encounter) if command.encounter else None,
             value=command.target_value, state=state, created_at=command.created_at, created_by=command.created_by,
-            updated_at=item.updated_at, attempts=item.attempts, error=scrub(item.last_error)))
+            updated_at=item.updated_at, attempts=item.attempts, error=scrub(item.last_error),
+            resource_type=_resource_type(command)))
     return tuple(sorted(lines, key=lambda w: w.seq))
 
 
 def build_report(store: ReportSource, settings: Settings, shift: Shift, *, now: datetime | None = None,
-                 ) -> ShiftReport:
-    """The handover report of ``shift`` from what the store holds ``now`` (default: the clock)."""
+                 names: Mapping[str, str] | None = None, location_name: str | None = None) -> ShiftReport:
+    """The handover report of ``shift`` from what the store holds ``now`` (default: the clock). ``names``:
+    display names of Practitioners and Organizations the caller knows (the recipients' names read from the
+    platform); ``location_name``: the clinic Location's name. Without them the report shows short ids."""
     now = now if now is not None else datetime.now(UTC)
     entries = store.entries()
     patient_of = {e.ref: masked(e) for e in entries}
@@ -439,7 +517,7 @@ def build_report(store: ReportSource, settings: Settings, shift: Shift, *, now: 
     census_part = CensusPart(c.arrived, c.departed, c.present, c.dropped,
                              tuple(sorted(c.departed_by_reason.items())), c.carried_over)
     alerts = _alerts(store.alerts(), shift, patient_of, scrub)
-    undelivered, rejected = _deliveries(store.deliveries(), shift, patient_of, by_patient)
+    undelivered, rejected, refused = _deliveries(store.deliveries(), shift, patient_of, by_patient)
     writes = _writes(store.outbox(), shift, patient_of, scrub)
     events = store.link_events(since=_utc(shift.start), until=_utc(shift.end))
     complete = _utc(now) >= _utc(shift.end)
@@ -447,4 +525,5 @@ def build_report(store: ReportSource, settings: Settings, shift: Shift, *, now: 
     return ShiftReport(location=settings.location, shift_name=shift.name, start=shift.start, end=shift.end,
                        generated_at=now, census=census_part, alerts=alerts, undelivered=undelivered,
                        rejected=rejected, writes=writes, uptime=uptime, complete=complete,
-                       triage_names=tuple((lvl.code, lvl.name("nb"), lvl.name("en")) for lvl in settings.scale.levels))
+                       triage_names=tuple((lvl.code, lvl.name("nb"), lvl.name("en")) for lvl in settings.scale.levels),
+                       refused=refused, location_name=location_name or None, names=_names(entries, names))

@@ -91,6 +91,10 @@ class RecipientNames:
     def label(self, ref: str) -> str:
         return self._names.get(ref) or texts.recipient_ref_label(ref)
 
+    def known(self, ref: str) -> str | None:
+        """The name learnt for ``ref`` (None: not seen with a name)."""
+        return self._names.get(ref)
+
 
 # -- what a delivery looks like -------------------------------------------------------------------
 
@@ -128,7 +132,49 @@ def can_resend(d: Delivery, deliveries: Iterable[Delivery]) -> bool:
     return d.state in RESENDABLE_STATES and not superseded(d, deliveries)
 
 
+IN_FLIGHT_STATES = frozenset({DeliveryState.QUEUED, DeliveryState.SENT, DeliveryState.TRANSPORTED})
+RECEIPTED_STATES = frozenset({DeliveryState.RECEIPTED, DeliveryState.RECEIPTED_WITH_ERRORS})
+
+
+def send_state(deliveries: tuple[Delivery, ...]) -> tuple[Delivery | None, Delivery | None]:
+    """(the attempt to offer "Send again" for, the attempt that makes sending again pointless): a refused or
+    overdue attempt not sent again; and the newest one on its way or receipted (deliveries newest first)."""
+    current = [d for d in deliveries if not superseded(d, deliveries)]
+    again = next((d for d in current if d.state in RESENDABLE_STATES), None)
+    served = next((d for d in current if d.state in IN_FLIGHT_STATES | RECEIPTED_STATES), None)
+    return again, served
+
+
+def send_state_text(d: Delivery, recipient: str, now: datetime | None) -> str:
+    """One line on how a note's sending stands, in words (clinic times)."""
+    if d.state is DeliveryState.RECEIPTED:
+        when = d.receipt.sent_at if d.receipt is not None and d.receipt.sent_at is not None else d.sent_at
+        return translate("JournalPanel", "Sent and receipted {time} (to {recipient})").format(
+            time=texts.when_text(when, now), recipient=recipient)
+    if d.state is DeliveryState.RECEIPTED_WITH_ERRORS:
+        when = d.receipt.sent_at if d.receipt is not None and d.receipt.sent_at is not None else d.sent_at
+        return translate("JournalPanel", "Sent and receipted with errors {time} (to {recipient})").format(
+            time=texts.when_text(when, now), recipient=recipient)
+    if d.state in IN_FLIGHT_STATES:
+        if d.deadline is not None:
+            return translate("JournalPanel", "Sent, waiting for the receipt (deadline {time}, to {recipient})").format(
+                time=texts.when_text(d.deadline, now), recipient=recipient)
+        return translate("JournalPanel", "Sent, waiting for the receipt (to {recipient})").format(recipient=recipient)
+    if d.state is DeliveryState.REJECTED:
+        when = d.receipt.sent_at if d.receipt is not None and d.receipt.sent_at is not None else d.sent_at
+        return translate("JournalPanel", "Rejected by {recipient} {time}: send it again").format(
+            time=texts.when_text(when, now), recipient=recipient)
+    if d.communication is None:
+        return translate("JournalPanel", "The platform refused the sending to {recipient}: send it again").format(
+            recipient=recipient)
+    return translate("JournalPanel", "Not receipted by the deadline {time} (to {recipient}): send it again").format(
+        time=texts.when_text(d.deadline, now), recipient=recipient)
+
+
 def delivery_times(d: Delivery, now: datetime | None) -> str:
+    if d.communication is None and d.state is not DeliveryState.QUEUED:  # refused: never sent, no deadline
+        return translate("JournalPanel", "not sent: the platform refused it {time}").format(
+            time=texts.when_text(d.created_at or d.sent_at, now))
     parts = [translate("JournalPanel", "sent {time}").format(time=texts.when_text(d.sent_at, now))]
     if d.receipt is not None and d.receipt.sent_at is not None:
         parts.append(translate("JournalPanel", "receipt {time}").format(time=texts.when_text(d.receipt.sent_at, now)))
@@ -282,7 +328,7 @@ class NoteCard(QFrame):
     resend = Signal(object)  # a Delivery
 
     def __init__(self, note: Note, deliveries: tuple[Delivery, ...], names: RecipientNames, now: datetime | None,
-                 *, writable: bool, parent: QWidget | None = None) -> None:
+                 *, writable: bool, signer: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("noteCard")
         self.note = note
@@ -296,12 +342,21 @@ class NoteCard(QFrame):
         top.setSpacing(6)
         self.status_label = _plain(QLabel(texts.note_status_label(note.status), self))
         self.status_label.setObjectName("noteStatus")
+        who = note.authenticator or note.author
+        if note.status is NoteStatus.FINAL and who:
+            self.status_label.setToolTip(texts.plain_tooltip(who))  # the platform id only in the tooltip
         self.status_label.setProperty("status", note.status.value)
         top.addWidget(self.status_label)
-        self.time_label = _plain(QLabel(texts.when_text(note.date, now), self))
+        when = texts.when_text(note.date, now)
+        if note.status is NoteStatus.FINAL and signer:  # the badge and this read "Signert av <name> 12:23"
+            when = translate("JournalPanel", "by {name} {time}").format(name=signer, time=when)
+            self.time_label = _plain(QLabel(when, self))
+            self.time_label.setToolTip(self.status_label.toolTip())
+        else:
+            self.time_label = _plain(QLabel(when, self))
         self.time_label.setObjectName("noteTime")
-        top.addWidget(self.time_label)
-        top.addStretch(1)
+        self.time_label.setWordWrap(True)  # a long name wraps inside the card, never widens it
+        top.addWidget(self.time_label, 1)
         v.addLayout(top)
         if note.ref is None:
             waiting = _plain(QLabel(translate("JournalPanel", "Not on the platform yet"), self))
@@ -344,9 +399,11 @@ class RecipientDialog(QDialog):
     """Search the platform's Practitioners and Organizations as you type; pick one to send the note to."""
 
     def __init__(self, service: JournalService, names: RecipientNames, parent: QWidget | None = None, *,
-                 debounce_ms: int = SEARCH_DEBOUNCE_MS) -> None:
+                 debounce_ms: int = SEARCH_DEBOUNCE_MS, served: dict[str, str] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("recipientDialog")
+        #: Recipients that have the note already (on its way or receipted): ref -> how it stands, in words.
+        self.served = dict(served or {})
         self.setWindowTitle(translate("JournalPanel", "Send the note to…"))
         self.setModal(True)
         self.setMinimumWidth(460)
@@ -446,11 +503,14 @@ class RecipientDialog(QDialog):
             hint = translate("JournalPanel", "No doctor or office by that name.")
         else:
             hint = translate("JournalPanel", "%n found. Enter sends to the one marked.", None, len(self._found))
+        chosen = self.chosen()
+        if chosen is not None and chosen.ref in self.served:  # sending again would do nothing: say why
+            hint = translate("JournalPanel", "{state}: pick another recipient.").format(state=self.served[chosen.ref])
         self.hint.setText(hint)
-        self.send_button.setEnabled(self.chosen() is not None)
+        self.send_button.setEnabled(chosen is not None and chosen.ref not in self.served)
 
     def _accept_if_chosen(self) -> None:
-        if self.chosen() is not None:
+        if self.send_button.isEnabled():
             self.accept()
 
     def _disconnect(self, _result: int) -> None:
@@ -584,6 +644,10 @@ class JournalPanel(QFrame):
             self.send_to_button: (Permission.SIGN_NOTES, self.send_to_button.toolTip()),
         }
         outer.addLayout(grid)
+        self.send_state_label = _plain(QLabel(self))
+        self.send_state_label.setObjectName("sendState")
+        self.send_state_label.setWordWrap(True)
+        outer.addWidget(self.send_state_label)
         self.why_label = _plain(QLabel(self))
         self.why_label.setObjectName("journalWhy")
         self.why_label.setWordWrap(True)
@@ -677,6 +741,29 @@ class JournalPanel(QFrame):
         mine = [d for d in self._page.deliveries if d.note == note.ref]
         return tuple(sorted(mine, key=lambda d: d.created_at or d.sent_at or datetime.min.replace(tzinfo=UTC),
                             reverse=True))
+
+    def person_name(self, ref: str | None) -> str:
+        """A Practitioner as the app knows them: the signed-in clinician, the visit's nurse or doctor, or a
+        name learnt from the platform; never the raw reference (that goes in a tooltip)."""
+        if ref:
+            session = getattr(self.service, "session", None)
+            if session is not None and getattr(session, "practitioner", None) == ref and getattr(session, "name", ""):
+                return str(session.name)
+            if self._entry is not None:
+                enc = self._entry.encounter
+                for who, name in ((enc.doctor, enc.doctor_name), (enc.nurse, enc.nurse_name)):
+                    if who == ref and name:
+                        return name
+            known = self.names.known(ref)
+            if known:
+                return known
+            user = str(getattr(self.service, "user", "") or "")
+            if ref == self.service.practitioner and user and "/" not in user and "|" not in user:
+                return user
+        return translate("JournalPanel", "another practitioner")
+
+    def signer_name(self, note: Note) -> str:
+        return self.person_name(note.authenticator or note.author)
 
     def wants_reload(self, deliveries: Iterable[Delivery]) -> bool:
         """Whether changed deliveries touch the journal shown (so its page should be read again)."""
@@ -810,8 +897,13 @@ class JournalPanel(QFrame):
         self.service.sign_note(self._encounter, note.identifier)
 
     def send_to_gp(self) -> None:
+        """Send the current note to the GP; after a refusal or an overdue: send it again to that recipient."""
         note = self.current_note()
         if not self.send_gp_button.isEnabled() or note is None or self._encounter is None:
+            return
+        again, _served = send_state(self.deliveries_of(note))
+        if again is not None:
+            self.resend(again)
             return
         self._start()
         self.service.send_note(self._encounter, note.identifier, None)
@@ -822,7 +914,11 @@ class JournalPanel(QFrame):
         if not self.send_to_button.isEnabled() or note is None or self._encounter is None:
             return None
         self.close_dialogs()
-        dlg = RecipientDialog(self.service, self.names, self.window())
+        deliveries = self.deliveries_of(note)
+        now = self._clock()
+        served = {d.recipient: send_state_text(d, self.names.label(d.recipient), now) for d in reversed(deliveries)
+                  if not superseded(d, deliveries) and d.state in IN_FLIGHT_STATES | RECEIPTED_STATES}
+        dlg = RecipientDialog(self.service, self.names, self.window(), served=served)
         encounter, key = self._encounter, note.identifier
 
         def done() -> None:
@@ -905,12 +1001,35 @@ class JournalPanel(QFrame):
         signed = note is not None and note.status is NoteStatus.FINAL
         dirty = self._dirty()
         sendable = idle and signed and note is not None and note.ref is not None
+        again, served = send_state(self.deliveries_of(note)) if signed and note is not None else (None, None)
+        now = self._clock()
+        state_text = ""
+        tips = {button: tip for button, (_permission, tip) in self._gates.items()}
+        if again is not None:  # refused or overdue, not sent again: the GP button sends it again
+            state_text = send_state_text(again, self.names.label(again.recipient), now)
+            self.send_gp_button.setText(translate("JournalPanel", "Send again"))
+            tips[self.send_gp_button] = texts.plain_tooltip(translate(
+                "JournalPanel", "Send the note again to {recipient}").format(
+                recipient=self.names.label(again.recipient)))
+        else:
+            self.send_gp_button.setText(translate("JournalPanel", "Send to GP"))
+            if served is not None:  # on its way or receipted: sending it to the GP again would do nothing
+                state_text = send_state_text(served, self.names.label(served.recipient), now)
+                tips[self.send_gp_button] = texts.plain_tooltip(state_text)
+                tips[self.send_to_button] = texts.plain_tooltip(translate(
+                    "JournalPanel", "{state}. Send it to another doctor or office").format(state=state_text))
         when = {self.new_button: True,
                 self.save_button: idle and not signed and bool(text.strip()) and dirty,
                 self.sign_button: idle and note is not None and not signed and note.ref is not None and not dirty,
-                self.send_gp_button: sendable, self.send_to_button: sendable}
-        for button, (permission, tip) in self._gates.items():
-            gate_widget(button, self.may(permission), permission, tip, enabled=when[button])
+                self.send_gp_button: sendable and (again is not None or served is None),
+                self.send_to_button: sendable}
+        for button, (permission, _tip) in self._gates.items():
+            gate_widget(button, self.may(permission), permission, tips[button], enabled=when[button])
+        self.send_state_label.setText(state_text)
+        self.send_state_label.setProperty("tone", delivery_tone(again.state) if again is not None else
+                                          delivery_tone(served.state) if served is not None else "wait")
+        _repolish(self.send_state_label)
+        self.send_state_label.setVisible(bool(state_text))
         self.new_button.setVisible(self._encounter is not None and note is not None)
         self.author_hint.setVisible(not writable and self._encounter is not None)
         may_send = self.may(Permission.SIGN_NOTES)
@@ -925,8 +1044,8 @@ class JournalPanel(QFrame):
         if note is None:
             caption = translate("JournalPanel", "New note")
         elif signed:
-            caption = translate("JournalPanel", "Signed note {time} (cannot be edited)").format(
-                time=texts.when_text(note.date, self._clock()))
+            caption = translate("JournalPanel", "Signed by {name} {time} (cannot be edited)").format(
+                name=self.signer_name(note), time=texts.when_text(note.date, self._clock()))
         else:
             caption = translate("JournalPanel", "Saved note {time}").format(
                 time=texts.when_text(note.date, self._clock()))
@@ -984,7 +1103,8 @@ class JournalPanel(QFrame):
         self.cards = []
         now = self._clock()
         for i, note in enumerate(notes):
-            card = NoteCard(note, self.deliveries_of(note), self.names, now, writable=writable, parent=self.notes_box)
+            card = NoteCard(note, self.deliveries_of(note), self.names, now, writable=writable,
+                            signer=self.signer_name(note), parent=self.notes_box)
             card.picked.connect(self.pick)
             card.resend.connect(self.resend)
             card.set_current(note.identifier == self._current)

@@ -141,6 +141,12 @@ _FIELD = {
     "state": QT_TRANSLATE_NOOP("ShiftReport", "state"),
     "resource": QT_TRANSLATE_NOOP("ShiftReport", "record"),
 }
+#: What a create or update writes, by its resource type (else "record").
+_RESOURCE = {
+    "Communication": QT_TRANSLATE_NOOP("ShiftReport", "sending of a journal note"),
+    "DocumentReference": QT_TRANSLATE_NOOP("ShiftReport", "journal note"),
+    "Task": QT_TRANSLATE_NOOP("ShiftReport", "shared alert"),
+}
 _SHIFT = {
     "day": QT_TRANSLATE_NOOP("ShiftReport", "day shift"),
     "evening": QT_TRANSLATE_NOOP("ShiftReport", "evening shift"),
@@ -205,8 +211,8 @@ class _Format:
         if masked is None and encounter is None:
             return "–"  # not about a patient (the link, the list)
         who = _e(masked) if masked else _e(self.translate("ShiftReport", "no ID"))
-        if encounter:  # the visit by its platform id (the column says "visit")
-            return f"{who}<br/>{_span('muted', _id(encounter))}"
+        if encounter:  # the visit by its platform id (the column says "visit"), short, for tracing
+            return f"{who}<br/>{_ident(encounter)}"
         return who
 
     def departure(self, code: str) -> str:
@@ -231,8 +237,26 @@ class _Format:
         return value
 
     def location(self) -> str:
+        """The clinic by its Location's name where known, else by its id."""
+        if self.report.location_name:
+            return self.report.location_name
         loc = self.report.location
         return loc.split("/", 1)[1] if loc.startswith("Location/") else loc
+
+    def person(self, ref: str | None) -> str:
+        """A Practitioner or Organization (or a person's own name) as cell HTML: the name where known; else
+        what it is, with a short unbroken id in small muted type (for tracing)."""
+        if not ref:
+            return "–"
+        name = self.report.name_of(ref)
+        if name:
+            return _e(name)
+        rtype, _, rid = ref.partition("/")
+        if rtype == "Practitioner" and rid:
+            return _e(self.translate("ShiftReport", "practitioner")) + "<br/>" + _ident(rid)
+        if rtype == "Organization" and rid:
+            return _e(self.translate("ShiftReport", "organisation")) + "<br/>" + _ident(rid)
+        return _e(ref)  # a person's own name (``created_by`` before sign-in)
 
 
 def shift_title(shift: Shift, language: str = "nb") -> str:
@@ -255,6 +279,7 @@ td.num { text-align: right; }
 .muted { color: #555555; }
 .alarm { color: #a40000; font-weight: bold; }
 .ok { color: #1d6b2f; }
+.id { color: #555555; font-size: 7pt; white-space: nowrap; }
 """
 
 
@@ -277,9 +302,20 @@ def _id(ref: str) -> str:
     return ref.rsplit("/", 1)[-1]
 
 
+SHORT_ID = 8  # an id shown for tracing: its first characters (enough to find it in the log or the platform)
+
+
+def _ident(ref: str, label: str = "") -> str:
+    """An id shown for tracing: short, unbroken, small and muted (``label`` before it, e.g. "melding")."""
+    rid = _id(ref)
+    short = rid if len(rid) <= SHORT_ID + 4 else f"{rid[:SHORT_ID]}…"
+    text = f"{label}\u00a0{short}" if label else short
+    return f"<span class='id'>{_e(text)}</span>"
+
+
 def _recipient(f: _Format, d: DeliveryLine) -> str:
-    message = f.translate("ShiftReport", "message {id}").format(id=_id(d.communication or d.identifier))
-    return f"{_e(d.recipient)}<br/>{_span('muted', message)}"
+    message = f.translate("ShiftReport", "message")
+    return f"{f.person(d.recipient)}<br/>{_ident(d.communication or d.identifier, message)}"
 
 
 def _span(cls: str, text: str) -> str:
@@ -308,6 +344,7 @@ def _summary(f: _Format) -> str:
         (f.translate("ShiftReport", "Alerts still open now"), str(open_now)),
         (f.translate("ShiftReport", "Journal notes not delivered in time"), str(len(r.undelivered))),
         (f.translate("ShiftReport", "Journal notes rejected"), str(len(r.rejected))),
+        (f.translate("ShiftReport", "Journal notes the platform refused to send"), str(len(r.refused))),
         (f.translate("ShiftReport", "Changes not saved on the platform"), str(len(r.writes))),
         (f.translate("ShiftReport", "Link to the platform up"), link),
     ]
@@ -401,14 +438,25 @@ def _alerts(f: _Format) -> str:
     return _table(headers, (_alert_row(f, a) for a in alerts), [12, 21, 21, 23, 23])
 
 
+_UNSETTLED = ("overdue", "rejected", "refused", "queued", "sent", "transported")
+
+
 def _delivery_state(f: _Format, d: DeliveryLine) -> str:
-    state = _e(f.w.translate(_C, _DELIVERY_STATE.get(d.state, d.state)))
-    if d.state in ("overdue", "rejected", "refused", "queued", "sent", "transported"):
-        state = f"<span class='alarm'>{state}</span>"
-    if d.resent_as:
-        again = f.translate("ShiftReport", "sent again as {communication}").format(communication=d.resent_as)
-        state += "<br/>" + _span("muted", again)
-    return state
+    """How the note stands now: its own state, or, once sent again, the last attempt's (the chain's)."""
+    if d.last_state is None:
+        state = _e(f.w.translate(_C, _DELIVERY_STATE.get(d.state, d.state)))
+        return f"<span class='alarm'>{state}</span>" if d.state in _UNSETTLED else state
+    again = f.translate("ShiftReport", "sent again {time}").format(time=f.when(d.resent_at))
+    if d.last_state == "receipted":
+        head = _span("ok", f.translate("ShiftReport", "delivered (sent again), receipted {time}").format(
+            time=f.when(d.last_receipt_at)))
+    elif d.last_state == "receipted-with-errors":
+        head = _e(f.translate("ShiftReport", "sent again, receipted with errors {time}").format(
+            time=f.when(d.last_receipt_at)))
+    else:
+        last = f.w.translate(_C, _DELIVERY_STATE.get(d.last_state, d.last_state))
+        head = _span("alarm", f.translate("ShiftReport", "sent again, now: {state}").format(state=last))
+    return f"{head}<br/>{_span('muted', again)} {_ident(d.last_communication or '')}"
 
 
 def _undelivered(f: _Format) -> str:
@@ -446,12 +494,45 @@ def _rejected(f: _Format) -> str:
 
     not_yet = _span("alarm", f.translate("ShiftReport", "not yet"))
     rows = ([_e(f.when(d.rejected_at)), f.patient(d.patient, d.encounter), _recipient(f, d), errors(d),
-             _e(_id(d.resent_as)) if d.resent_as else not_yet] for d in lines)
+             _resent(f, d) if d.resent_as else not_yet] for d in lines)
     return _table(headers, rows, [10, 21, 27, 27, 15])
 
 
+def _resent(f: _Format, d: DeliveryLine) -> str:
+    """When it was sent again and how that attempt stands (its id short, for tracing)."""
+    when = _e(f.when(d.resent_at)) if d.resent_at is not None else ""
+    if d.last_state is not None:
+        state = _e(f.w.translate(_C, _DELIVERY_STATE.get(d.last_state, d.last_state)))
+        when = f"{when}<br/>{state}" if when else state
+    return f"{when}<br/>{_ident(d.last_communication or d.resent_as or '')}" if when else _ident(d.resent_as or "")
+
+
+def _refused(f: _Format) -> str:
+    lines = f.report.refused
+    if not lines:
+        return _none(f, "The platform took every note sent.")
+    headers = [
+        f.translate("ShiftReport", "Sent"),
+        f.translate("ShiftReport", "Patient / visit"),
+        f.translate("ShiftReport", "Recipient"),
+        f.translate("ShiftReport", "State now"),
+    ]
+
+    def state(d: DeliveryLine) -> str:
+        if d.last_state is not None:
+            return _delivery_state(f, d)
+        return _span("alarm", f.translate("ShiftReport", "not sent: the platform refused it"))
+
+    rows = ([_e(f.when(d.created_at or d.sent_at)), f.patient(d.patient, d.encounter), _recipient(f, d), state(d)]
+            for d in lines)
+    return _table(headers, rows, [10, 25, 30, 35])
+
+
 def _write_row(f: _Format, w: WriteLine) -> list[str]:
-    field = f.w.translate(_C, _FIELD.get(w.field, w.field))
+    if w.field == "resource" and w.resource_type in _RESOURCE:
+        field = f.w.translate(_C, _RESOURCE[w.resource_type])
+    else:
+        field = f.w.translate(_C, _FIELD.get(w.field, w.field))
     change = _e(field) + (f" → {_e(f.value(w.field, w.value))}" if w.value and w.field != "resource" else "")
     state = _e(f.w.translate(_C, _WRITE_STATE.get(w.state, w.state)))
     state_cell = f"<span class='alarm'>{state}</span>"
@@ -459,7 +540,7 @@ def _write_row(f: _Format, w: WriteLine) -> list[str]:
         tries = f.translate("ShiftReport", "{n} attempts").format(n=w.attempts)
         state_cell += "<br/>" + _span("muted", tries)
     error = f"<i>{_e(w.error)}</i>" if w.error else "–"
-    return [_e(f.when(w.created_at)), f.patient(w.patient, w.encounter), change, _e(w.created_by), state_cell,
+    return [_e(f.when(w.created_at)), f.patient(w.patient, w.encounter), change, f.person(w.created_by), state_cell,
             error]
 
 
@@ -506,6 +587,9 @@ def title_text(report: ShiftReport, language: str = "nb") -> str:
     if not f.location():
         return f.translate("ShiftReport", "Shift report — Legevakt — {shift} {date}").format(
             shift=f.shift_name(), date=f.date_only())
+    if f.report.location_name:  # the clinic's own name ("Trondheim legevakt")
+        return f.translate("ShiftReport", "Shift report — {clinic} — {shift} {date}").format(
+            clinic=f.location(), shift=f.shift_name(), date=f.date_only())
     return f.translate("ShiftReport", "Shift report — Legevakt {location} — {shift} {date}").format(
         location=f.location(), shift=f.shift_name(), date=f.date_only())
 
@@ -531,6 +615,7 @@ def report_html(report: ShiftReport, language: str = "nb") -> str:
         ("Alerts", _alerts(f)),
         ("Journal notes not delivered in time", _undelivered(f)),
         ("Journal notes rejected by the recipient", _rejected(f)),
+        ("Journal notes not sent: refused by the platform", _refused(f)),
         ("Changes not saved on the platform", _writes(f)),
         ("Link to the platform", _uptime(f)),
     ]
@@ -545,6 +630,8 @@ _SECTION_NOOPS = (  # the section headings above, for lupdate
     QT_TRANSLATE_NOOP("ShiftReport", "Alerts"),
     QT_TRANSLATE_NOOP("ShiftReport", "Journal notes not delivered in time"),
     QT_TRANSLATE_NOOP("ShiftReport", "Journal notes rejected by the recipient"),
+    QT_TRANSLATE_NOOP("ShiftReport", "Journal notes not sent: refused by the platform"),
+    QT_TRANSLATE_NOOP("ShiftReport", "The platform took every note sent."),
     QT_TRANSLATE_NOOP("ShiftReport", "Changes not saved on the platform"),
     QT_TRANSLATE_NOOP("ShiftReport", "Link to the platform"),
     QT_TRANSLATE_NOOP("ShiftReport", "No alerts during this shift."),

@@ -43,6 +43,10 @@ NOTE_TEXT = ("Kontrollert etter fall. Ingen nevrologiske utfall, CT caput uten f
 
 #: Screens of the review set that do not exist yet: file name and the issue 9 item that adds it.
 MISSING: tuple[tuple[str, str], ...] = ()
+TROUBLE_SHOT = "02b-journal-rejected.png"
+GONE_RECIPIENT = "Practitioner/sluttet-lege"  # a GP the platform no longer has: the recipient answers E21
+TROUBLE_TEXTS = ("Kontroll av sår på hånd. Sydd med fire sting, fjernes hos fastlege om ti dager.",
+                 "Vurdert for hodepine og oppkast. Ingen nakkestivhet, normal nevrologisk status. Hjem med råd.")
 
 
 class DemoPlatform(Protocol):
@@ -59,6 +63,13 @@ class DemoPlatform(Protocol):
     def restore(self, refs: Sequence[str]) -> None:
         """Put these entries back in the List."""
         ...
+
+
+class ReceiptKnob(Protocol):
+    """Optional on a ``DemoPlatform``: the recipients' systems stop answering (no application receipts)
+    while ``on``, so a note sent meanwhile goes past its deadline (for ``02b-journal-rejected.png``)."""
+
+    def silence_receipts(self, on: bool) -> None: ...
 
 
 @dataclass
@@ -156,9 +167,12 @@ def _first_sync(service: UiService, timeout_s: float) -> bool:
 
 def run_screenshots(directory: Path, platform: DemoPlatform, make_service: Callable[[str], UiService], *,
                     echo: Callable[[str], None], timeout_s: float = SCENE_TIMEOUT_S,
-                    first_sync_timeout_s: float = FIRST_SYNC_TIMEOUT_S) -> int:
+                    first_sync_timeout_s: float = FIRST_SYNC_TIMEOUT_S,
+                    late_service: Callable[[str], UiService] | None = None) -> int:
     """Write the review set into ``directory`` (created); one ``echo`` line per file. Exit code 0, or 2 when
-    a scene could not be staged (1: no translations installed)."""
+    a scene could not be staged (1: no translations installed). ``late_service``: a fresh service on the
+    same platform whose notes' receipt deadline is short (seconds), for the journal's trouble scene (with
+    the platform's ``silence_receipts``); without either that screen is listed in ``MISSING.txt``."""
     app = application()
     try:
         install_translator(app, "nb")
@@ -192,6 +206,7 @@ def run_screenshots(directory: Path, platform: DemoPlatform, make_service: Calla
         service.stop()
 
     _english_scene(shots, make_service, first_sync_timeout_s)
+    _trouble_scene(shots, late_service, first_sync_timeout_s)
     _write_missing(shots)
     return shots.report.exit_code
 
@@ -310,6 +325,94 @@ def _journal(window: MainWindow, platform: DemoPlatform) -> tuple[bool, str]:
         act()
         if not wait_until(done, JOURNAL_TIMEOUT_S):
             return False, f"{why} within {JOURNAL_TIMEOUT_S:.0f} s"
+    return True, ""
+
+
+def _trouble_scene(shots: _Scenes, late_service: Callable[[str], UiService] | None, timeout_s: float) -> None:
+    """02b: the journal when sending goes wrong: one note rejected by its recipient (a GP the platform no
+    longer has: E21), one sent while the recipients do not answer and gone past its deadline; both offer
+    "Send på nytt". Staged only when the caller hands in both knobs (said in the output when not)."""
+    silence = getattr(shots.platform, "silence_receipts", None)
+    if late_service is None or not callable(silence):
+        shots.echo(f"skipped: {TROUBLE_SHOT}: needs a service with a short receipt deadline (late_service) "
+                   "and the platform's silence_receipts")
+        return
+    service = late_service("nb")
+    demo_sign_in(service)
+    window = MainWindow(service, language="nb")
+    window.idle_lock.confirm = None
+    window.resize(*WINDOW_SIZE)
+    window.show()
+    try:
+        ok = _first_sync(service, timeout_s)
+        why = f"no complete sync within {timeout_s:.0f} s"
+        if ok:
+            ok, why = _journal_trouble(shots.app, window, shots.platform, silence)
+        shots.scene(TROUBLE_SHOT, ok, why, window)
+    finally:
+        silence(False)
+        window.close()
+        service.stop()
+
+
+def _journal_trouble(app: QApplication, window: MainWindow, platform: DemoPlatform,
+                     silence: Callable[[bool], None]) -> tuple[bool, str]:
+    panel = window.journal
+    candidates = _listed_rows(window, platform)
+    if not candidates:
+        return False, "nobody in the queue to write about"
+    target = candidates[min(1, len(candidates) - 1)]
+    if not window.select_ref(target):
+        return False, "the patient could not be selected"
+
+    def delivered(state: DeliveryState) -> Callable[[], bool]:
+        def check() -> bool:
+            note = panel.current_note()
+            return note is not None and not panel.busy and any(
+                d.state is state for d in panel.deliveries_of(note))
+        return check
+
+    def write(text: str) -> list[tuple[str, Callable[[], None], Callable[[], bool]]]:
+        def type_it() -> None:
+            panel.new_note()
+            panel.editor.setPlainText(text)
+            panel.save()
+        return [("the note was not saved", type_it,
+                 lambda: (n := panel.current_note()) is not None and n.ref is not None and not panel.busy),
+                ("the note was not signed", panel.sign,
+                 lambda: (n := panel.current_note()) is not None and n.status is NoteStatus.FINAL and not panel.busy)]
+
+    def send_to_gone() -> None:
+        note = panel.current_note()
+        if note is not None and panel.encounter is not None:
+            panel.service.send_note(panel.encounter, note.identifier, GONE_RECIPIENT)
+
+    def send_unanswered() -> None:
+        silence(True)  # the GP's system does not answer: the deadline passes
+        panel.send_to_gp()
+
+    steps: list[tuple[str, Callable[[], None], Callable[[], bool]]] = [
+        ("the journal did not load", lambda: None, lambda: panel.page is not None and not panel.busy),
+        *write(TROUBLE_TEXTS[0]),
+        ("the note to a GP the platform does not have was not rejected", send_to_gone,
+         delivered(DeliveryState.REJECTED)),
+        *write(TROUBLE_TEXTS[1]),
+        ("the note sent while nobody answers did not go past its deadline",
+         send_unanswered, delivered(DeliveryState.OVERDUE)),
+    ]
+    for why, act, done in steps:
+        act()
+        if not wait_until(done, JOURNAL_TIMEOUT_S):
+            return False, f"{why} within {JOURNAL_TIMEOUT_S:.0f} s"
+    silence(False)
+    # The overdue note stays open (its state and "Send på nytt" under the editor); the list shows the
+    # rejected one's delivery with the recipient's reason and its own "Send på nytt".
+    window.table.setFocus()
+    rejected = next((r for c in panel.cards for r in c.rows if r.delivery.state is DeliveryState.REJECTED), None)
+    if rejected is None:
+        return False, "the rejected note is not in the list"
+    settle(app, PAINT_SETTLE_MS)  # laid out before it is scrolled to
+    panel.notes_scroll.ensureWidgetVisible(rejected, 0, 8)
     return True, ""
 
 

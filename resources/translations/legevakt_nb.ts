@@ -1527,10 +1527,6 @@
             <translation>Signer det lagrede notatet; det kan ikke endres etterpå (Ctrl+Shift+S)</translation>
         </message>
         <message>
-            <source>Signed note {time} (cannot be edited)</source>
-            <translation>Signert notat {time} (kan ikke endres)</translation>
-        </message>
-        <message>
             <source>The note is saved here and waits for the platform; it can be signed once the platform has it.</source>
             <translation>Notatet er lagret her og venter på plattformen; det kan signeres når plattformen har det.</translation>
         </message>
@@ -1607,6 +1603,58 @@
         <message>
             <source>Send the note to the GP</source>
             <translation>Send notatet til fastlegen</translation>
+        </message>
+        <message>
+            <source>Signed by {name} {time} (cannot be edited)</source>
+            <translation>Signert av {name} {time} (kan ikke endres)</translation>
+        </message>
+        <message>
+            <source>another practitioner</source>
+            <translation>annen behandler</translation>
+        </message>
+        <message>
+            <source>Sent and receipted {time} (to {recipient})</source>
+            <translation>Sendt og kvittert {time} (til {recipient})</translation>
+        </message>
+        <message>
+            <source>Sent and receipted with errors {time} (to {recipient})</source>
+            <translation>Sendt og kvittert med feil {time} (til {recipient})</translation>
+        </message>
+        <message>
+            <source>Sent, waiting for the receipt (deadline {time}, to {recipient})</source>
+            <translation>Sendt, venter på kvittering (frist {time}, til {recipient})</translation>
+        </message>
+        <message>
+            <source>Sent, waiting for the receipt (to {recipient})</source>
+            <translation>Sendt, venter på kvittering (til {recipient})</translation>
+        </message>
+        <message>
+            <source>Rejected by {recipient} {time}: send it again</source>
+            <translation>Avvist av {recipient} {time}: send på nytt</translation>
+        </message>
+        <message>
+            <source>The platform refused the sending to {recipient}: send it again</source>
+            <translation>Plattformen avviste forsendelsen til {recipient}: send på nytt</translation>
+        </message>
+        <message>
+            <source>Not receipted by the deadline {time} (to {recipient}): send it again</source>
+            <translation>Ikke kvittert innen fristen {time} (til {recipient}): send på nytt</translation>
+        </message>
+        <message>
+            <source>{state}. Send it to another doctor or office</source>
+            <translation>{state}. Send notatet til en annen lege eller et annet kontor</translation>
+        </message>
+        <message>
+            <source>{state}: pick another recipient.</source>
+            <translation>{state}: velg en annen mottaker.</translation>
+        </message>
+        <message>
+            <source>by {name} {time}</source>
+            <translation>av {name} {time}</translation>
+        </message>
+        <message>
+            <source>not sent: the platform refused it {time}</source>
+            <translation>ikke sendt: plattformen avviste forsendelsen {time}</translation>
         </message>
     </context>
     <context>
@@ -1696,6 +1744,10 @@
         <message>
             <source>Show only what needs action</source>
             <translation>Vis bare det som må følges opp</translation>
+        </message>
+        <message>
+            <source>Not sent: refused by the platform</source>
+            <translation>Ikke sendt: avvist av plattformen</translation>
         </message>
     </context>
     <context>
@@ -1941,10 +1993,6 @@
             <translation>Løst</translation>
         </message>
         <message>
-            <source>sent again as {communication}</source>
-            <translation>sendt på nytt som {communication}</translation>
-        </message>
-        <message>
             <source>Sent</source>
             <translation>Sendt</translation>
         </message>
@@ -2101,10 +2149,6 @@
             <translation>Vaktrapport · {location} · {shift} {date}</translation>
         </message>
         <message>
-            <source>message {id}</source>
-            <translation>melding {id}</translation>
-        </message>
-        <message>
             <source>Shift report — Legevakt — {shift} {date}</source>
             <translation>Vaktrapport — Legevakt — {shift} {date}</translation>
         </message>
@@ -2147,6 +2191,66 @@
             <message>
             <source>Many vanished at once</source>
             <translation>Mange forsvant samtidig</translation>
+        </message>
+        <message>
+            <source>sending of a journal note</source>
+            <translation>forsendelse av journalnotat</translation>
+        </message>
+        <message>
+            <source>journal note</source>
+            <translation>journalnotat</translation>
+        </message>
+        <message>
+            <source>shared alert</source>
+            <translation>delt varsel</translation>
+        </message>
+        <message>
+            <source>practitioner</source>
+            <translation>behandler</translation>
+        </message>
+        <message>
+            <source>organisation</source>
+            <translation>virksomhet</translation>
+        </message>
+        <message>
+            <source>message</source>
+            <translation>melding</translation>
+        </message>
+        <message>
+            <source>sent again {time}</source>
+            <translation>sendt på nytt {time}</translation>
+        </message>
+        <message>
+            <source>delivered (sent again), receipted {time}</source>
+            <translation>levert (sendt på nytt), kvittert {time}</translation>
+        </message>
+        <message>
+            <source>sent again, receipted with errors {time}</source>
+            <translation>sendt på nytt, kvittert med feil {time}</translation>
+        </message>
+        <message>
+            <source>sent again, now: {state}</source>
+            <translation>sendt på nytt, nå: {state}</translation>
+        </message>
+        <message>
+            <source>The platform took every note sent.</source>
+            <translation>Plattformen tok imot alle notater som ble sendt.</translation>
+        </message>
+        <message>
+            <source>not sent: the platform refused it</source>
+            <translation>ikke sendt: plattformen avviste forsendelsen</translation>
+        </message>
+        <message>
+            <source>Journal notes the platform refused to send</source>
+            <translation>Journalnotater plattformen avviste å sende</translation>
+        </message>
+        <message>
+            <source>Journal notes not sent: refused by the platform</source>
+            <translation>Journalnotater ikke sendt: avvist av plattformen</translation>
+        </message>
+        <message>
+            <source>Shift report — {clinic} — {shift} {date}</source>
+            <translation>Vaktrapport — {clinic} — {shift} {date}</translation>
         </message>
     </context>
     <context>

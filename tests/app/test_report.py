@@ -410,5 +410,77 @@ def test_a_send_the_platform_refused_is_undelivered_from_when_it_was_sent_until_
     ])
     report = build_report(filled, settings, parse_report_shift(settings, "2025-12-02:evening"),
                           now=oslo(8, day=NEXT))
-    assert [d.identifier for d in report.undelivered] == ["d5", "d21", "d1", "d2", "d20"]  # by sending time
-    assert {d.identifier: d.state for d in report.undelivered}["d20"] == "refused"
+    assert [d.identifier for d in report.refused] == ["d21", "d20"]  # its own section, by sending time
+    assert {d.identifier: d.state for d in report.refused}["d20"] == "refused"
+    assert not {"d20", "d21", "d22", "d23"} & {d.identifier for d in report.undelivered}  # never late
+
+
+# -- resends, refusals and names: a hand-made evening -------------------------------------------------
+
+
+def fill_resends(store: Store) -> Store:
+    """The evening of 2 December 2025: a note late then resent and receipted; a sending the platform
+    refused; a refused Communication create in the outbox; a doctor known by name."""
+    patient_entry = entry(1, NAMES[1], nin(1), oslo(16), Fate.PRESENT)
+    named = replace(patient_entry, encounter=replace(patient_entry.encounter, doctor="Practitioner/f84d2829c95b519e",
+                                                     doctor_name="Morten Aas"))
+    store.save(Reconciled(state=WorklistState(), changed={named.ref: named}, events=(), alerts=()),
+               snapshot_complete=False)
+    ok = Receipt(ref="Communication/r11", in_response_to="Communication/a95994b9729238e5",
+                 status=ReceiptStatus.OK, sent_at=oslo(19, 22))
+    deliveries = [
+        # Sent 18:00, deadline 18:30 passed; resent 19:15 as a95994b9729238e5, receipted OK 19:22.
+        delivery(10, "Encounter/e1", oslo(18), DeliveryState.OVERDUE, was_overdue=True,
+                 communication="Communication/fdfd25c2f5669037", recipient="Practitioner/gp-08",
+                 resent_as="Communication/a95994b9729238e5"),
+        delivery(11, "Encounter/e1", oslo(19, 15), DeliveryState.RECEIPTED, note="DocumentReference/n10",
+                 communication="Communication/a95994b9729238e5", recipient="Practitioner/gp-08",
+                 resend_of="Communication/fdfd25c2f5669037", receipt=ok),
+        # Sent 20:00, refused by the platform at once (no Communication): never sent, so never late.
+        delivery(12, "Encounter/e1", oslo(20), DeliveryState.OVERDUE, was_overdue=True, communication=None,
+                 sent_at=None, deadline=oslo(20, 30), created_at=oslo(20)),
+    ]
+    store.save_journal(deliveries=deliveries)
+    empty = Reconciled(state=WorklistState(), changed={}, events=(), alerts=())
+    create = Command(command_id="cmd-20", kind=CommandKind.CREATE, encounter="Encounter/e1", target=None, base=None,
+                     created_at=oslo(20), created_by="Practitioner/f84d2829c95b519e",
+                     resource_type="Communication", body="{}")
+    store.enqueue(create, empty, actor=create.created_by)
+    store.mark(create.command_id, "refused", "HTTP 422")
+    return store
+
+
+@pytest.fixture
+def resends(store: Store, settings: Settings) -> ShiftReport:
+    fill_resends(store)
+    return build_report(store, settings, parse_report_shift(settings, "2025-12-02:evening"), now=oslo(8, day=NEXT),
+                        names={"Practitioner/gp-08": "Mari Demolege"}, location_name="Trondheim legevakt")
+
+
+def test_a_late_note_resent_and_receipted_reads_as_delivered_through_its_resend(resends: ShiftReport) -> None:
+    late = next(d for d in resends.undelivered if d.identifier == "d10")
+    assert late.state == "overdue"  # its own attempt stays late: it was
+    assert (late.last_state, late.last_communication) == ("receipted", "Communication/a95994b9729238e5")
+    assert late.resent_at == oslo(19, 15) and late.last_receipt_at == oslo(19, 22)
+    assert [d.identifier for d in resends.undelivered] == ["d10"]  # the resend was in time
+
+
+def test_a_sending_the_platform_refused_is_not_late_but_not_sent(resends: ShiftReport) -> None:
+    assert "d12" not in {d.identifier for d in resends.undelivered}
+    assert [d.identifier for d in resends.refused] == ["d12"]
+    refused = resends.refused[0]
+    assert refused.refused and refused.communication is None and refused.created_at == oslo(20)
+
+
+def test_a_refused_write_says_what_it_wrote(resends: ShiftReport) -> None:
+    assert [(w.command_id, w.resource_type, w.state) for w in resends.writes] == [
+        ("cmd-20", "Communication", "refused")]
+
+
+def test_names_come_from_the_caller_and_the_visits_and_the_clinic_by_its_name(resends: ShiftReport) -> None:
+    assert resends.name_of("Practitioner/gp-08") == "Mari Demolege"
+    assert resends.name_of("Practitioner/f84d2829c95b519e") == "Morten Aas"  # the visit's doctor
+    assert resends.name_of("Practitioner/nobody") is None
+    assert resends.location_name == "Trondheim legevakt"
+    assert resends.to_json()["names"] == [["Practitioner/f84d2829c95b519e", "Morten Aas"],
+                                          ["Practitioner/gp-08", "Mari Demolege"]]

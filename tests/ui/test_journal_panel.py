@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,16 +12,18 @@ from PySide6.QtGui import Qt as QtGui
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
+from legevakt.app.journal import RecipientMatches
 from legevakt.journal.model import DeliveryState, NoteStatus, Recipient
 from legevakt.problems import Problem, ProblemKind
 from legevakt.ui import texts
 from legevakt.ui.journal_panel import JournalPanel, NoteCard, RecipientDialog
 from legevakt.worklist.models import Entry
-from tests.ui.conftest import FakeService, clinic, clock, make_delivery, make_entry, make_note, make_page
+from tests.ui.conftest import NOW, FakeService, clinic, clock, make_delivery, make_entry, make_note, make_page
 
 HTML = "<b>x</b><script>alert(1)</script>"
 
 CLINIC_ZONE = ZoneInfo("Europe/Oslo")  # the default time_zone: clock times in the clinic's zone, not the machine's
+NOW_CLINIC = NOW.astimezone(CLINIC_ZONE)
 
 
 @pytest.fixture
@@ -163,7 +166,7 @@ def test_buttons_are_enabled_only_when_they_make_sense(qtbot: QtBot, service: Fa
     panel.pick("note-003")
     assert panel.editor.isReadOnly()
     assert enabled(panel) == {"save": False, "sign": False, "gp": True, "to": True}
-    assert panel.editor_caption.text().startswith("Signert notat")
+    assert panel.editor_caption.text().startswith("Signert av Hanne Lie ")
 
     # Signed but the platform does not have it yet: no send.
     panel.pick("note-004")
@@ -370,3 +373,115 @@ def test_the_resend_tooltip_names_the_recipient_literally_never_as_html(
     doc = QTextDocument()
     doc.setHtml(tip) if QtGui.mightBeRichText(tip) else doc.setPlainText(tip)  # as a tooltip shows it
     assert doc.toPlainText().endswith(HTML)
+
+
+# -- who signed, and whether sending makes sense -------------------------------------------------
+
+
+def test_a_signed_note_says_who_signed_it_by_name_never_by_reference(qtbot: QtBot, service: FakeService,
+                                                                    entry: Entry) -> None:
+    panel = make_panel(qtbot, service, entry)
+    mine = make_note(1, entry, signed=True, minutes_ago=17)  # by Practitioner/hanne-lie: the user, "Hanne Lie"
+    other = make_note(2, entry, signed=True, minutes_ago=40, author="Practitioner/gp-07")  # learnt from a search
+    stranger = make_note(3, entry, signed=True, minutes_ago=60, author="Practitioner/f84d2829c95b519e")
+    panel.names.learn([Recipient("Practitioner/gp-07", "Kari Testlege")])
+    service.page(make_page(entry, [mine, other, stranger]))
+    at = (NOW_CLINIC - timedelta(minutes=17)).strftime("%H:%M")
+
+    def heading(identifier: str) -> str:  # the badge and the line beside it, as read
+        shown = card(panel, identifier)
+        return f"{shown.status_label.text()} {shown.time_label.text()}"
+
+    assert heading("note-001") == f"Signert av Hanne Lie {at}"
+    assert heading("note-002").startswith("Signert av Kari Testlege ")
+    assert heading("note-003").startswith("Signert av annen behandler ")
+    panel.pick("note-001")
+    assert panel.editor_caption.text() == f"Signert av Hanne Lie {at} (kan ikke endres)"
+    # The reference only in the tooltip, never as visible text.
+    assert "f84d2829c95b519e" in card(panel, "note-003").status_label.toolTip()
+    assert "f84d2829c95b519e" in card(panel, "note-003").time_label.toolTip()
+    for c in panel.cards:
+        assert all("Practitioner/" not in lbl.text() for lbl in c.findChildren(QLabel))
+    panel.pick("note-003")
+    assert "Practitioner/" not in panel.editor_caption.text()
+
+
+def test_a_receipted_note_is_not_offered_to_the_gp_again(qtbot: QtBot, service: FakeService, entry: Entry) -> None:
+    panel = make_panel(qtbot, service, entry)
+    note = make_note(1, entry, signed=True, minutes_ago=30)
+    done = make_delivery(1, note, DeliveryState.RECEIPTED, recipient="Practitioner/gp-08", minutes_ago=20)
+    panel.names.learn([Recipient("Practitioner/gp-08", "Mari Demolege")])
+    service.page(make_page(entry, [note], [done]))
+    panel.pick("note-001")
+    receipted = (NOW_CLINIC - timedelta(minutes=18)).strftime("%H:%M")  # the receipt came 2 minutes after
+    assert not panel.send_gp_button.isEnabled()
+    assert panel.send_state_label.text() == f"Sendt og kvittert {receipted} (til Mari Demolege)"
+    assert panel.send_state_label.isVisibleTo(panel)
+    assert f"Sendt og kvittert {receipted}" in panel.send_gp_button.toolTip()
+    panel.send_to_gp()
+    assert service.sent == []
+    # Another recipient may still get it; the one who has it cannot be picked again.
+    assert panel.send_to_button.isEnabled()
+    dlg = panel.pick_recipient()
+    assert dlg is not None
+    dlg.search.setText("Ma")
+    dlg._ask()
+    service.recipients_found.emit(RecipientMatches("Ma", (Recipient("Practitioner/gp-08", "Mari Demolege"),)))
+    assert not dlg.send_button.isEnabled()
+    assert dlg.hint.text() == f"Sendt og kvittert {receipted} (til Mari Demolege): velg en annen mottaker."
+    dlg.reject()
+
+
+def test_a_note_on_its_way_waits_for_its_receipt(qtbot: QtBot, service: FakeService, entry: Entry) -> None:
+    panel = make_panel(qtbot, service, entry)
+    note = make_note(1, entry, signed=True, minutes_ago=30)
+    on_way = make_delivery(1, note, DeliveryState.TRANSPORTED, minutes_ago=10, deadline_minutes=30)
+    service.page(make_page(entry, [note], [on_way]))
+    panel.pick("note-001")
+    deadline = (NOW_CLINIC + timedelta(minutes=20)).strftime("%H:%M")
+    assert not panel.send_gp_button.isEnabled()
+    assert panel.send_state_label.text() == f"Sendt, venter på kvittering (frist {deadline}, til Behandler gp-03)"
+
+
+def test_after_a_rejection_or_an_overdue_the_gp_button_sends_again(qtbot: QtBot, service: FakeService,
+                                                                  entry: Entry) -> None:
+    panel = make_panel(qtbot, service, entry)
+    note = make_note(1, entry, signed=True, minutes_ago=60)
+    late = make_note(2, entry, signed=True, minutes_ago=70)
+    rejected = make_delivery(1, note, DeliveryState.REJECTED, recipient="Practitioner/gp-08", minutes_ago=50,
+                             errors=("E21",))
+    overdue = make_delivery(2, late, DeliveryState.OVERDUE, minutes_ago=45, deadline_minutes=30)
+    panel.names.learn([Recipient("Practitioner/gp-08", "Mari Demolege")])
+    service.page(make_page(entry, [note, late], [rejected, overdue]))
+    panel.pick("note-001")
+    assert panel.send_gp_button.isEnabled() and panel.send_gp_button.text() == "Send på nytt"
+    answered = (NOW_CLINIC - timedelta(minutes=48)).strftime("%H:%M")
+    assert panel.send_state_label.text() == f"Avvist av Mari Demolege {answered}: send på nytt"
+    panel.send_to_gp()
+    assert service.sent == [(entry.ref, note.ref, "Practitioner/gp-08")]  # again, to the same recipient
+    service.page(make_page(entry, [note, late], [rejected, overdue]))
+    panel.pick("note-002")
+    deadline = (NOW_CLINIC - timedelta(minutes=15)).strftime("%H:%M")
+    assert panel.send_gp_button.text() == "Send på nytt"
+    assert panel.send_state_label.text() == \
+        f"Ikke kvittert innen fristen {deadline} (til Behandler gp-03): send på nytt"
+    # A new signed note with nothing sent: the plain GP button again.
+    service.page(make_page(entry, [note, late, make_note(3, entry, signed=True)], [rejected, overdue]))
+    panel.pick("note-003")
+    assert panel.send_gp_button.text() == "Send til fastlege" and not panel.send_state_label.isVisibleTo(panel)
+
+
+def test_a_sending_the_platform_refused_shows_no_deadline_and_offers_to_send_again(
+        qtbot: QtBot, service: FakeService, entry: Entry) -> None:
+    panel = make_panel(qtbot, service, entry)
+    note = make_note(1, entry, signed=True, minutes_ago=30)
+    refused = replace(make_delivery(1, note, DeliveryState.OVERDUE, minutes_ago=10), communication=None,
+                      sent_at=None, was_overdue=True)
+    service.page(make_page(entry, [note], [refused]))
+    panel.pick("note-001")
+    made = (NOW_CLINIC - timedelta(minutes=10)).strftime("%H:%M")
+    row = card(panel, "note-001").rows[0]
+    assert row.times_label.text() == f"ikke sendt: plattformen avviste forsendelsen {made}"
+    assert "frist" not in row.times_label.text()
+    assert panel.send_state_label.text() == "Plattformen avviste forsendelsen til Behandler gp-03: send på nytt"
+    assert panel.send_gp_button.text() == "Send på nytt" and panel.send_gp_button.isEnabled()

@@ -214,3 +214,18 @@ def test_the_receipt_tooltip_shows_the_recipients_text_literally_never_as_html()
     doc = QTextDocument()
     doc.setHtml(tip) if QtGui.mightBeRichText(tip) else doc.setPlainText(tip)  # as a tooltip shows it
     assert doc.toPlainText() == f"«{free}»"
+
+
+def test_a_sending_the_platform_refused_reads_as_not_sent_with_no_deadline() -> None:
+    model = make_model()
+    note = make_note(1, clinic()[0][2], signed=True)
+    refused = replace(make_delivery(9, note, DeliveryState.OVERDUE), communication=None, was_overdue=True,
+                      sent_at=None)
+    model.apply([refused])
+
+    def text(column: LedgerColumn) -> str:
+        return str(model.data(model.index(model.row_of("dlv-009"), int(column))))
+
+    assert text(LedgerColumn.STATE) == "Ikke sendt: avvist av plattformen"
+    assert text(LedgerColumn.DEADLINE) == "–"  # it never left: no receipt to wait for
+    assert model.needs_action_count() == 1  # a person must still send it again

@@ -25,7 +25,7 @@ from legevakt.ui.main_window import MainWindow
 from legevakt.ui.report_pdf import ReportWriteError, render_report_pdf, report_html, shift_title, title_text
 from legevakt.worklist.census import Shift
 from legevakt.worklist.write_outcomes import CLEARED_BY_CHANGE
-from tests.app.test_report import NAMES, NEXT, PREV, fill, nin, oslo
+from tests.app.test_report import NAMES, NEXT, PREV, fill, fill_resends, nin, oslo
 from tests.ui.conftest import FakeService
 
 A4_POINTS = (595.276, 841.89)
@@ -296,3 +296,57 @@ def test_a_service_without_reports_disables_the_entry(qtbot: QtBot) -> None:
 def test_the_title_without_a_configured_clinic(report: ShiftReport) -> None:
     assert title_text(report) == "Vaktrapport — Legevakt lv-test — kveldsvakt 2. desember 2025"
     assert title_text(replace(report, location="")) == "Vaktrapport — Legevakt — kveldsvakt 2. desember 2025"
+
+
+@pytest.fixture
+def resends(tmp_path: Path) -> ShiftReport:
+    settings = Settings(data_dir=str(tmp_path / "resends"), location="Location/lv-trondheim")
+    store = open_store(settings.data_path())
+    try:
+        fill_resends(store)
+        return build_report(store, settings, parse_report_shift(settings, "2025-12-02:evening"),
+                            now=oslo(8, day=NEXT), names={"Practitioner/gp-08": "Mari Demolege"},
+                            location_name="Trondheim legevakt")
+    finally:
+        store.close()
+
+
+@needs_pdftotext
+def test_resends_refusals_and_people_read_in_words_with_only_short_ids(qapp: QApplication, resends: ShiftReport,
+                                                                       tmp_path: Path) -> None:
+    out = tmp_path / "vakt.pdf"
+    render_report_pdf(resends, out)
+    text = text_of(out)
+    flat = " ".join(text.split())
+    assert "Vaktrapport — Trondheim legevakt — kveldsvakt 2. desember 2025" in flat
+    assert "Vaktrapport · Trondheim legevakt · kveldsvakt 02.12.2025" in flat  # the footer
+    assert "lv-trondheim" not in flat
+    html = report_html(resends)
+    sections = {h: html.index(f"<h2>{h}</h2>") for h in (
+        "Journalnotater ikke levert i tide", "Journalnotater avvist av mottaker",
+        "Journalnotater ikke sendt: avvist av plattformen", "Endringer ikke lagret på plattformen")}
+    late = html[sections["Journalnotater ikke levert i tide"]:sections["Journalnotater avvist av mottaker"]]
+    refused = html[sections["Journalnotater ikke sendt: avvist av plattformen"]:
+                   sections["Endringer ikke lagret på plattformen"]]
+    # Late, then delivered through its resend: not "overdue now".
+    assert "levert (sendt på nytt), kvittert 19:22" in late and "sendt på nytt 19:15" in late
+    assert "forsinket" not in late
+    # Refused by the platform: in its own section, not sent, not late.
+    assert "ikke sendt: plattformen avviste forsendelsen" in refused and "forsinket" not in refused
+    assert "levert (sendt på nytt)" in flat and "ikke sendt: plattformen avviste" in flat
+    assert "forsendelse av journalnotat" in html and "forsendelse av" in flat and "journaldokument" not in flat
+    # People by name; platform ids only short, whole, for tracing.
+    assert "Mari Demolege" in flat and "Morten Aas" in flat
+    for raw in ("Practitioner/", "Communication/", "fdfd25c2f5669037", "a95994b9729238e5", "f84d2829c95b519e"):
+        assert raw not in flat, raw
+        assert raw not in html, raw
+    assert "melding\u00a0fdfd25c2…" in html and "a95994b9…" in html
+    assert "fdfd25c2..." in flat and "a95994b9..." in flat  # (NFKC reads the ellipsis as three dots)
+
+
+def test_a_long_visit_id_is_shown_short_and_whole_ids_never(resends: ShiftReport) -> None:
+    long_visit = "Encounter/2201df5684262763"
+    report = replace(resends, undelivered=tuple(replace(d, encounter=long_visit) for d in resends.undelivered))
+    html = report_html(report)
+    assert "2201df56…" in html and "2201df5684262763" not in html
+    assert "<span class='id'>2201df56…</span>" in html  # small, muted, unbroken

@@ -100,3 +100,68 @@ def test_a_scene_that_cannot_be_staged_is_named_and_exits_2(
     names = {p.name for p in (tmp_path / "shots").iterdir()}
     assert {"02-journal.png", "03-alerts-panel.png", "05-shift-lead.png", "06-wallboard.png",
             "08-sign-in.png", "09-settings.png", "10-main-english.png", "MISSING.txt"} == names
+
+
+class ReceiptKnobPlatform(DeafPlatform):
+    """The demo platform as the command line adapts it, with the recipients' systems switchable off."""
+
+    def __init__(self, sim: SimServer) -> None:
+        super().__init__(sim)
+        self.silenced: list[bool] = []
+
+    def drop(self, refs: Sequence[str]) -> None:
+        with self.sim.clinic.lock:
+            for ref in refs:
+                self.sim.clinic.drop_from_list(ref)
+
+    def restore(self, refs: Sequence[str]) -> None:
+        with self.sim.clinic.lock:
+            for ref in refs:
+                if ref not in self.sim.clinic.list_items():
+                    self.sim.clinic.add_to_list(ref)
+
+    def silence_receipts(self, on: bool) -> None:
+        self.silenced.append(on)
+        self.sim.faults.receipt_mode = "none" if on else "ok"
+
+
+def test_the_journal_trouble_screen_shows_a_rejected_and_an_overdue_note(
+        tmp_path: Path, make_sim: Callable[..., SimServer]) -> None:
+    sim = make_sim(seed=5)
+    sim.faults.transport_delay_seconds = 0.05
+    sim.faults.receipt_delay_seconds = 0.2
+
+    def make_service(language: str, *, deadline: float = 30.0, data: str = "") -> AppService:
+        return AppService(Settings(platform=sim.base_url, location=sim.clinic_ref, language=language,
+                                   data_dir=str(tmp_path / (data or language)), poll_seconds=0.5, user="demo",
+                                   practitioner=sim.clinic.doctors[0].ref,
+                                   note_receipt_deadline_minutes=deadline), demo=True)
+
+    lines: list[str] = []
+    platform = ReceiptKnobPlatform(sim)
+    code = run_screenshots(tmp_path / "shots", platform, make_service, echo=lines.append, timeout_s=10.0,
+                           late_service=lambda lang: make_service(lang, deadline=0.1, data=f"{lang}-late"))
+    assert code == 0, lines
+    assert_png(tmp_path / "shots" / "02b-journal-rejected.png")
+    assert platform.silenced[0] is True and platform.silenced[-1] is False  # the recipients answer again
+    # The simulator's ground truth: one note rejected as "recipient unknown", one never receipted.
+    truth = sim.recipients.ground_truth()
+    assert ["E21"] in [r["errors"] for r in truth["receipted"].values()]
+    sent = [v for v in sim.store.live_versions("Communication") if not (v.resource or {}).get("inResponseTo")]
+    assert len(sent) - len(truth["receipted"]) >= 1  # the overdue one got no receipt
+
+
+def test_without_the_receipt_knob_the_trouble_screen_is_skipped_and_said(
+        tmp_path: Path, make_sim: Callable[..., SimServer]) -> None:
+    sim = make_sim(seed=3)
+
+    def make_service(language: str) -> AppService:
+        return AppService(Settings(platform=sim.base_url, location=sim.clinic_ref, language=language,
+                                   data_dir=str(tmp_path / language), poll_seconds=0.5, user="demo",
+                                   practitioner=sim.clinic.doctors[0].ref), demo=True)
+
+    lines: list[str] = []
+    run_screenshots(tmp_path / "shots", DeafPlatform(sim), make_service, echo=lines.append, timeout_s=1.0,
+                    late_service=make_service)
+    assert any(line.startswith("skipped: 02b-journal-rejected.png: ") for line in lines)
+    assert not (tmp_path / "shots" / "02b-journal-rejected.png").exists()
