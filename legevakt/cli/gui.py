@@ -80,6 +80,7 @@ class _DemoKnobs:
 
     def __init__(self, sim: SimServer) -> None:
         self.clinic = sim.clinic
+        self.faults = sim.faults
 
     def queue(self) -> list[str]:
         return self.clinic.list_items()
@@ -94,6 +95,10 @@ class _DemoKnobs:
             for ref in refs:
                 if ref not in self.clinic.list_items():
                     self.clinic.add_to_list(ref)
+
+    def silence_receipts(self, on: bool) -> None:
+        """Recipients stop answering (``on``): a note sent meanwhile goes past its deadline (screen 02b)."""
+        self.faults.receipt_mode = "none" if on else "ok"
 
 
 def _screenshot_set(args: argparse.Namespace, settings: Settings) -> int:
@@ -112,15 +117,20 @@ def _screenshot_set(args: argparse.Namespace, settings: Settings) -> int:
     sim.faults.receipt_delay_seconds = 0.5
     root = settings.data_path() / "demo-screenshots"
 
-    def make_service(language: str) -> AppService:
-        data = root / language
+    def make_service(language: str, name: str = "", **changes: object) -> AppService:
+        data = root / (name or language)
         shutil.rmtree(data, ignore_errors=True)  # a fresh client each start
         return AppService(replace(settings, platform=base, location=sim.clinic_ref, data_dir=str(data),
                                   language=language, user=settings.user or "demo", poll_seconds=1.0,
-                                  practitioner=settings.practitioner or sim.clinic.doctors[0].ref), demo=True)
+                                  practitioner=settings.practitioner or sim.clinic.doctors[0].ref,
+                                  **changes), demo=True)  # type: ignore[arg-type]
+
+    def make_late_service(language: str) -> AppService:
+        """A client whose receipt deadline passes in 15 s (screen 02b: a note past its deadline)."""
+        return make_service(language, f"{language}-late", note_receipt_deadline_minutes=0.25)
 
     try:
         return run_screenshots(Path(args.screenshot), _DemoKnobs(sim), make_service,
-                               echo=lambda line: print(line, flush=True))
+                               echo=lambda line: print(line, flush=True), late_service=make_late_service)
     finally:
         sim.stop()

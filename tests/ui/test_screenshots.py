@@ -16,7 +16,8 @@ from legevakt.sim import SimServer
 from legevakt.ui.screenshots import run_screenshots
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-SET = ("01-main-dropped.png", "02-journal.png", "03-alerts-panel.png", "04-mass-departure.png",
+SET = ("01-main-dropped.png", "02-journal.png", "02b-journal-rejected.png", "03-alerts-panel.png",
+       "04-mass-departure.png",
        "05-shift-lead.png", "06-wallboard.png", "07-lock.png", "08-sign-in.png", "09-settings.png",
        "10-main-english.png")
 
