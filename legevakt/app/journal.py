@@ -83,7 +83,7 @@ def _problem(kind: ProblemKind, **params: Any) -> ProblemError:
 
 
 def _display(res: dict[str, Any]) -> str | None:
-    if res.get("resourceType") == "Organization":
+    if res.get("resourceType") in ("Organization", "Location"):
         name = res.get("name")
         return name if isinstance(name, str) else None
     for n in res.get("name") or []:
@@ -131,6 +131,11 @@ class JournalService:
         patient = entry.encounter.patient_ref if entry is not None else (notes[0].patient if notes else None)
         named = tuple(self._named(ref) for ref in dict.fromkeys(d.recipient for d in deliveries))
         return JournalPage(encounter, patient, tuple(notes), tuple(deliveries), named)
+
+    def recipient_name(self, ref: str) -> str | None:
+        """A Practitioner's, Organization's or Location's name from the platform, or None (not read:
+        offline, unreadable, or it has none)."""
+        return self._named(ref).display
 
     def _named(self, ref: str) -> Recipient:
         """The recipient with its name from the platform (read once per runtime; unreadable: no name)."""

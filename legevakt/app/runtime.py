@@ -158,7 +158,13 @@ class Runtime:
         """The handover report of ``shift`` from this runtime's store (reads only)."""
         from legevakt.app.report import build_report  # report.py imports this module
 
-        return build_report(self.store, self.settings, shift)
+        # The recipients by name and the clinic by its name where the platform says (read once each per
+        # runtime, only while the link is up: a report is never held up by an unreachable platform).
+        names = {ref: name for ref in {d.recipient for d in self.store.deliveries()}
+                 if (name := self.journal.recipient_name(ref))}
+        return build_report(self.store, self.settings, shift, names=names,
+                            location_name=self.journal.recipient_name(self.settings.location)
+                            if self.settings.location else None)
 
     def shift_alerts(self, since: datetime) -> tuple[Alert, ...]:
         """Every alert raised since ``since`` (a shift's start) or still open then, from the store (reads

@@ -11,11 +11,14 @@ from typing import Any
 
 import pytest
 
+from legevakt.app import clinic_time
 from legevakt.app.runtime import Runtime
 from legevakt.app.settings import load
 from legevakt.journal.model import DeliveryState, NoteStatus
 from legevakt.problems import ProblemError, ProblemKind
 from legevakt.sim import SimServer
+from legevakt.sync.engine import utcnow
+from legevakt.worklist.census import shift_at
 from legevakt.worklist.models import AlertKind, AlertStatus
 
 DOCTOR = "Practitioner/doc-app-journal-1"
@@ -170,3 +173,17 @@ def test_an_earlier_shifts_failed_delivery_stays_in_the_ledger_until_its_alert_i
     runtime.engine.resolve(alert.id, "lege", "Sendt per post")
     assert runtime.journal.ledger(since=later).deliveries == ()
     assert [d.identifier for d in runtime.journal.ledger(everything=True).deliveries] == [delivery.identifier]
+
+
+def test_the_shift_report_names_the_recipients_and_the_clinic_as_the_platform_does(
+        sim: SimServer, runtime: Runtime) -> None:
+    encounter = sorted(runtime.engine.state.entries)[0]
+    ref = _signed_note(runtime, encounter)
+    runtime.journal.send_note(ref, DOCTOR, to="Organization/gpo-01")
+    runtime.journal.push()
+    runtime.cycled(runtime.engine.cycle())  # as the worker notes each cycle: the link is up
+    report = runtime.shift_report(shift_at(utcnow(), clinic_time.zone(), runtime.settings.shifts))
+    org = sim.store.read_copy("Organization/gpo-01")
+    clinic = sim.store.read_copy(sim.clinic_ref)
+    assert report.name_of("Organization/gpo-01") == org["name"]  # the platform's own name, not its id
+    assert report.location_name == clinic["name"]
