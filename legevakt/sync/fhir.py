@@ -54,6 +54,7 @@ from legevakt.sync.errors import (
     tls_failure,
     token,
 )
+from legevakt.sync.mapping import resolve_reference
 from legevakt.sync.origins import origin, same_origin, shown
 
 log = logging.getLogger("legevakt.sync")
@@ -395,7 +396,7 @@ class FhirClient:
         seen_urls: set[str] = set()
         pages = 1
         while True:
-            page = _history_page(body, rtype) if history else _page(body, rtype)
+            page = _history_page(body, rtype, self.base_url) if history else _page(body, rtype)
             yield page
             if page.next_url is None:
                 return
@@ -477,7 +478,7 @@ def _total_and_next(bundle: Resource) -> tuple[int | None, str | None]:
     return total, next_url
 
 
-def _history_page(bundle: Resource, rtype: str) -> Page:
+def _history_page(bundle: Resource, rtype: str, base: str | None = None) -> Page:
     if bundle.get("type") != "history":
         raise MalformedResponse(f"expected a history Bundle, got type {token(bundle.get('type'))}")
     entries = bundle.get("entry") or []
@@ -494,10 +495,11 @@ def _history_page(bundle: Resource, rtype: str) -> Page:
         if res is None:
             if request.get("method") != "DELETE":
                 raise MalformedResponse("a history entry has no resource and is not a deletion")
-            ref = _history_ref(request.get("url"), entry.get("fullUrl"), rtype)
+            ref = _history_ref(request.get("url"), entry.get("fullUrl"), rtype, base)
             response = entry.get("response")
             modified = response.get("lastModified") if isinstance(response, dict) else None
-            deleted.append((ref, modified if isinstance(modified, str) else None))
+            if ref is not None:
+                deleted.append((ref, modified if isinstance(modified, str) else None))
             continue
         if not isinstance(res, dict) or res.get("resourceType") != rtype:
             raise MalformedResponse(f"the history of {rtype} holds something else")
@@ -506,15 +508,20 @@ def _history_page(bundle: Resource, rtype: str) -> Page:
     return Page(present, [], total, next_url, deleted)
 
 
-def _history_ref(url: object, full_url: object, rtype: str) -> str:
-    """``Type/id`` of a deleted version, from ``request.url`` (or ``fullUrl``)."""
+def _history_ref(url: object, full_url: object, rtype: str, base: str | None) -> str | None:
+    """``Type/id`` of a deleted version, from ``request.url`` (or ``fullUrl``), resolved against the platform
+    ``base`` as every reference is (``mapping.resolve_reference``); None when it names a record that is not
+    one of ours here (another server's, another type): its last two segments are no record on this base."""
+    said = False
     for candidate in (url, full_url):
         if isinstance(candidate, str) and candidate:
-            path = candidate.split("?", 1)[0].split("/_history/", 1)[0].rstrip("/")
-            parts = path.split("/")
-            if len(parts) >= 2 and parts[-2] == rtype and parts[-1]:
-                return f"{rtype}/{parts[-1]}"
-    raise MalformedResponse("a deletion in the history does not say what was deleted")
+            said = True
+            ref = resolve_reference(candidate.split("?", 1)[0].rstrip("/"), base)
+            if ref is not None and ref.startswith(f"{rtype}/"):
+                return ref
+    if not said:
+        raise MalformedResponse("a deletion in the history does not say what was deleted")
+    return None
 
 
 def _retry_after_seconds(value: str) -> float:

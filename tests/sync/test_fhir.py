@@ -121,6 +121,19 @@ def test_an_oversized_body_is_refused() -> None:
     assert caught.value.problem.params == {"what": "body", "limit": 1000}
 
 
+def test_a_deletion_in_the_history_is_ours_only_when_it_names_a_record_on_this_base() -> None:
+    def deletion(url: str) -> dict[str, object]:
+        return {"request": {"method": "DELETE", "url": url}, "response": {"lastModified": "2026-01-01T10:00:00Z"}}
+    body = {"resourceType": "Bundle", "type": "history", "entry": [
+        deletion("Encounter/a"), deletion(f"{BASE}/Encounter/b/_history/3"),
+        deletion("https://other.example/fhir/Encounter/c"),  # another server's Encounter/c is not ours
+        deletion(f"{BASE}/Patient/d"),  # not an Encounter
+        deletion("urn:uuid:0b5e5a80-7d4a-4a4e-8d07-8f0f4f2f9a11")]}
+    with client(lambda req: httpx.Response(200, json=body)) as c:
+        pages = list(c.history_pages("Encounter", {"_since": "2026-01-01T09:00:00Z"}))
+    assert [ref for ref, _ in pages[0].deleted] == ["Encounter/a", "Encounter/b"]
+
+
 def test_a_401_fetches_a_new_token_once_then_gives_up() -> None:
     class Tokens:
         refreshed = 0
