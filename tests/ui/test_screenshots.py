@@ -11,7 +11,7 @@ from PySide6.QtGui import QImage
 
 from legevakt.app.service import AppService
 from legevakt.app.settings import Settings
-from legevakt.cli import main
+from legevakt.cli import gui, main
 from legevakt.sim import SimServer
 from legevakt.ui.screenshots import run_screenshots
 
@@ -48,11 +48,15 @@ def test_a_directory_gets_the_review_set(tmp_path: Path, capsys: pytest.CaptureF
     assert_png(out_dir / "06-wallboard.png", (1920, 1080))
 
 
-def test_an_existing_directory_named_png_gets_the_set_too(tmp_path: Path) -> None:
+def test_an_existing_directory_named_png_gets_the_set_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The path decides set or single shot (the set itself: the test above, once, for its 28 s)."""
     out_dir = tmp_path / "review.png"
     out_dir.mkdir()
+    staged: list[str] = []
+    monkeypatch.setattr(gui, "_screenshot_set", lambda args, settings: staged.append(args.screenshot) or 0)
     assert main(["--data-dir", str(tmp_path / "data"), "--screenshot", str(out_dir)]) == 0
-    assert (out_dir / "MISSING.txt").is_file() and (out_dir / "07-lock.png").is_file()
+    assert staged == [str(out_dir)]  # an existing directory, although its name ends in .png
+    assert gui.wants_set(str(tmp_path / "new-dir")) and not gui.wants_set(str(tmp_path / "main.png"))
 
 
 def test_a_png_path_still_gives_the_one_main_window_shot(tmp_path: Path) -> None:
