@@ -374,12 +374,6 @@ def _alerts(alerts: Iterable[Alert], shift: Shift, patient_of: Mapping[str, str 
     return tuple(sorted(lines, key=lambda line: (_utc(line.raised_at), len(line.id), line.id)))
 
 
-def refused_by_platform(d: Delivery) -> bool:
-    """The platform refused to create the Communication: it was never sent (there is no Communication).
-    ``refused`` says so; an older record kept ``overdue`` without a Communication."""
-    return d.state is DeliveryState.REFUSED or (d.communication is None and d.state is not DeliveryState.QUEUED)
-
-
 def _resends(d: Delivery, everything: Sequence[Delivery]) -> list[Delivery]:
     """The attempts that sent ``d`` again, in order (each one resending the one before)."""
     chain: list[Delivery] = []
@@ -408,7 +402,7 @@ def _delivery_line(d: Delivery, patient: str | None, everything: Sequence[Delive
                         patient=patient, recipient=d.recipient, state=d.state.value, sent_at=d.sent_at,
                         deadline=d.deadline, was_overdue=d.was_overdue, errors=errors, rejected_at=rejected_at,
                         resent_as=d.resent_as or (chain[0].communication if chain else None),
-                        created_at=d.created_at, refused=refused_by_platform(d),
+                        created_at=d.created_at, refused=d.never_sent,
                         resent_at=(chain[0].sent_at or chain[0].created_at) if chain else None,
                         last_communication=last.communication if last is not None else None,
                         last_state=last.state.value if last is not None else None,
@@ -430,7 +424,7 @@ def _deliveries(deliveries: Iterable[Delivery], shift: Shift, patient_of: Mappin
         patient = patient_of.get(d.encounter) if d.encounter else None
         if patient is None:
             patient = by_patient.get(d.patient)
-        if refused_by_platform(d):
+        if d.never_sent:
             made = d.created_at or d.sent_at
             line = _delivery_line(d, patient, everything)
             if made is not None and _utc(made) < end and (

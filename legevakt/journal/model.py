@@ -257,6 +257,13 @@ class Delivery:
     created_at: dt.datetime | None = None  # when the person sent it (queued here)
 
     @property
+    def never_sent(self) -> bool:
+        """The platform refused the Communication: the note never left, so no deadline runs. State
+        ``refused``; a record stored before that state existed has no Communication and is not queued."""
+        return self.state is DeliveryState.REFUSED or (
+            self.communication is None and self.state is not DeliveryState.QUEUED)
+
+    @property
     def needs_action(self) -> bool:
         """Late, refused or receipted with errors, and not resent: a person must act."""
         return self.resent_as is None and self.state in NEEDS_ACTION_STATES

@@ -172,7 +172,7 @@ def send_state_text(d: Delivery, recipient: str, now: datetime | None) -> str:
 
 
 def delivery_times(d: Delivery, now: datetime | None) -> str:
-    if d.communication is None and d.state is not DeliveryState.QUEUED:  # refused: never sent, no deadline
+    if d.never_sent:  # no deadline
         return translate("JournalPanel", "not sent: the platform refused it {time}").format(
             time=texts.when_text(d.created_at or d.sent_at, now))
     parts = [translate("JournalPanel", "sent {time}").format(time=texts.when_text(d.sent_at, now))]

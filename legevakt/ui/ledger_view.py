@@ -206,13 +206,13 @@ class LedgerModel(QAbstractTableModel):
             return self._names.label(d.recipient)
         if column is LedgerColumn.STATE:
             state = texts.delivery_state_label(d.state)
-            if d.communication is None and d.state is not DeliveryState.QUEUED:  # never sent: not late
+            if d.never_sent:  # not late
                 state = translate("LedgerView", "Not sent: refused by the platform")
             if d.resent_as is not None:
                 state = translate("LedgerView", "{state}, sent again").format(state=state)
             return state
         if column is LedgerColumn.DEADLINE:
-            if d.communication is None and d.state is not DeliveryState.QUEUED:
+            if d.never_sent:
                 return "–"  # refused by the platform: it never left, no receipt to wait for
             if d.state in (DeliveryState.QUEUED, DeliveryState.SENT, DeliveryState.TRANSPORTED,
                            DeliveryState.OVERDUE):

@@ -185,10 +185,7 @@ def run_screenshots(directory: Path, platform: DemoPlatform, make_service: Calla
     shots = _Scenes(app, directory, platform, echo, timeout_s)
 
     service = make_service("nb")
-    demo_sign_in(service)
-    window = MainWindow(service, language="nb")
-    window.idle_lock.confirm = None  # the review set runs unattended: no PIN prompt behind the lock
-    window.resize(*WINDOW_SIZE)
+    window = _unattended_window(service, "nb")
     board = Wallboard(service, language="nb")  # fed by the same service from the first summary on
     board.resize(*SCREEN_SIZE)
     window.show()
@@ -338,10 +335,7 @@ def _trouble_scene(shots: _Scenes, late_service: Callable[[str], UiService] | No
                    "and the platform's silence_receipts")
         return
     service = late_service("nb")
-    demo_sign_in(service)
-    window = MainWindow(service, language="nb")
-    window.idle_lock.confirm = None
-    window.resize(*WINDOW_SIZE)
+    window = _unattended_window(service, "nb")
     window.show()
     try:
         ok = _first_sync(service, timeout_s)
@@ -425,16 +419,23 @@ def demo_sign_in(service: object) -> None:
         sign_in(DEMO_SESSION)
 
 
+def _unattended_window(service: UiService, language: str) -> MainWindow:
+    """The demo user signed in and the main window built for ``language`` at the review size, with no PIN
+    prompt behind the lock (the review set runs unattended); not shown yet."""
+    demo_sign_in(service)
+    window = MainWindow(service, language=language)
+    window.idle_lock.confirm = None
+    window.resize(*WINDOW_SIZE)
+    return window
+
+
 def _english_scene(shots: _Scenes, make_service: Callable[[str], UiService], timeout_s: float) -> None:
     """10: the main window in English: a second start with language en on the same platform, the patients
     dropped for the scenes before back in the List (a fresh client would list them as not in the queue)."""
     shots.platform.restore(shots.dropped)
     install_translator(shots.app, "en")
     service = make_service("en")
-    demo_sign_in(service)
-    window = MainWindow(service, language="en")
-    window.idle_lock.confirm = None
-    window.resize(*WINDOW_SIZE)
+    window = _unattended_window(service, "en")
     window.show()
     try:
         ok = _first_sync(service, timeout_s)
